@@ -1,0 +1,119 @@
+// The autograd graph: nodes recorded by ops, gradient mode, and the iterative backward walk.
+// Backward rules are ordinary ops, so with createGraph the walk itself is recorded (grads of grads).
+
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Where a leaf that requires grad receives its gradient (shared by the leaf and its aliases). */
+export class AccumulateGrad {
+  constructor(readonly leaf: Tensor) {}
+}
+
+export type Edge = Node | AccumulateGrad | null;
+export type BackwardFn = (g: Tensor, saved: Tensor[]) => (Tensor | null | undefined)[];
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn with gradient recording off (like torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Runs fn with gradient recording on (inside noGrad, like torch.enable_grad()). */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** One recorded op: its input edges, the tensors its backward needs, and the rule itself. */
+export class Node {
+  refs = 0;
+  private savedFreed = false;
+  constructor(
+    readonly name: string,
+    readonly edges: Edge[],
+    private saved: Tensor[],
+    private readonly fn: BackwardFn,
+  ) {
+    for (const e of edges) if (e instanceof Node) e.refs++;
+  }
+
+  apply(g: Tensor): (Tensor | null | undefined)[] {
+    if (this.savedFreed) {
+      throw new Error(
+        `backward: the graph through '${this.name}' was already freed by an earlier backward(); ` +
+          'pass {retainGraph: true} to the first backward() to go through it again',
+      );
+    }
+    return this.fn(g, this.saved);
+  }
+
+  /** Frees the saved tensors (after a backward without retainGraph); the structure stays. */
+  freeSaved(): void {
+    if (this.savedFreed) return;
+    this.savedFreed = true;
+    for (const t of this.saved) t._releaseAlias();
+    this.saved = [];
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  /** Drops one reference; the last one frees saved tensors and releases the inputs' nodes. */
+  release(): void {
+    if (--this.refs > 0) return;
+    // Iterative, so freeing a 100,000-op chain cannot overflow the stack.
+    const stack: Node[] = [this];
+    while (stack.length) {
+      const n = stack.pop()!;
+      n.freeSaved();
+      for (const e of n.edges) if (e instanceof Node && --e.refs === 0) stack.push(e);
+    }
+  }
+}
+
+export function edgeOf(t: Tensor): Edge {
+  return t._node ?? t._acc ?? null;
+}
+
+/**
+ * Topological order of the nodes reachable from root (inputs after the nodes that use them),
+ * by an iterative depth-first search.
+ */
+export function topoOrder(root: Node): Node[] {
+  const order: Node[] = [];
+  const visited = new Set<Node>();
+  const stack: [Node, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const [node, i] = top;
+    if (i < node.edges.length) {
+      top[1]++;
+      const e = node.edges[i];
+      if (e instanceof Node && !visited.has(e)) {
+        visited.add(e);
+        stack.push([e, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}

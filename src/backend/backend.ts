@@ -1,0 +1,185 @@
+// The Backend interface: the ~30 primitives every backend implements, and the registry.
+// Everything a kernel sees is resolved here: contiguous storages, sizes, broadcast strides.
+
+import type { DType, TypedArray } from '../tensor/dtype.js';
+
+/** A backend's opaque handle to a contiguous run of elements of one dtype. */
+export interface Storage {
+  readonly backend: string;
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'reciprocal'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'floor' | 'ceil' | 'round'
+  | 'erf' | 'square' | 'not';
+
+/** Arithmetic ops keep the input dtype; comparison and logical ops produce bool. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or';
+
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
+
+/** argmax/argmin produce int32 (first index of the extreme; NaN counts as the extreme, as in PyTorch). */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/**
+ * Reductions and scans see the input as [outer, r, inner] (row-major) and reduce / scan the
+ * middle axis: the output of a reduction is [outer, inner].
+ */
+export interface ReduceShape { outer: number; r: number; inner: number }
+
+/**
+ * Batched matrix product: for each b < batch, C[b] (m×n) = op(A[b]) (m×k) · op(B[b]) (k×n).
+ * A[b] starts at b*aBatchStride elements (0 broadcasts one matrix over the batch); likewise B.
+ * transA: A[b] is stored k×m; transB: B[b] is stored n×k. C is contiguous batch×m×n.
+ */
+export interface MatmulParams {
+  batch: number; m: number; k: number; n: number;
+  transA: boolean; transB: boolean;
+  aBatchStride: number; bBatchStride: number;
+}
+
+/**
+ * 2-D convolution in NCHW with weight [cOut, cIn/groups, kh, kw] (conv1d is h = kh = 1).
+ * oh = floor((h + 2ph - dh(kh-1) - 1)/sh) + 1, likewise ow.
+ */
+export interface Conv2dParams {
+  n: number; cIn: number; h: number; w: number;
+  cOut: number; kh: number; kw: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  groups: number; oh: number; ow: number;
+}
+
+/**
+ * Pooling windows over NCHW (1-D pooling is h = kh = 1). Padding counts as -inf for max
+ * and, for average, as zeros included in the divisor only when countIncludePad.
+ * divisorOverride (if > 0) replaces the divisor, as in PyTorch.
+ */
+export interface Pool2dParams {
+  n: number; c: number; h: number; w: number;
+  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
+  dh: number; dw: number; oh: number; ow: number;
+  countIncludePad: boolean; divisorOverride: number;
+}
+
+/** Adaptive average pooling: output cell i covers [floor(i*h/oh), ceil((i+1)*h/oh)). */
+export interface AdaptivePool2dParams { n: number; c: number; h: number; w: number; oh: number; ow: number }
+
+/**
+ * The primitives. A backend object must implement every one (a missing kernel is a compile
+ * error). Unless stated otherwise, inputs of a primitive share one dtype (the op layer casts
+ * first), outputs are new storages the caller owns, and no input is modified.
+ */
+export interface Kernels {
+  // ---- memory ----
+  /** A new storage holding a copy of data (the caller may reuse data afterwards). */
+  fromArray(data: TypedArray, dtype: DType): Storage;
+  /** A new storage of `size` elements, every one `value`. */
+  fill(dtype: DType, size: number, value: number): Storage;
+  /** A copy of the contents (never a live view). */
+  readSync(s: Storage): TypedArray;
+  read(s: Storage): Promise<TypedArray>;
+  free(s: Storage): void;
+  cast(x: Storage, dtype: DType): Storage;
+
+  // ---- layout ----
+  /**
+   * Gathers the strided view (shape, strides, offset — in elements, strides may be 0 or
+   * negative) of x into a new contiguous storage of prod(shape) elements.
+   */
+  copyStrided(x: Storage, shape: readonly number[], strides: readonly number[], offset: number): Storage;
+  /**
+   * Writes contiguous src (prod(shape) elements) into the strided view (shape, strides, offset)
+   * of dst, in place. dst must be a fresh storage owned by the calling op (never shared).
+   */
+  writeStrided(dst: Storage, src: Storage, shape: readonly number[], strides: readonly number[], offset: number): void;
+
+  // ---- element-wise ----
+  /** Same dtype out as in, except 'not' (bool → bool). */
+  unary(op: UnaryOp, x: Storage): Storage;
+  /**
+   * Broadcast binary op: out[i] = a[aIdx(i)] op b[bIdx(i)] over outShape, where aStrides /
+   * bStrides have outShape's length and are 0 along broadcast dims.
+   */
+  binary(op: BinaryOp, a: Storage, b: Storage, outShape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): Storage;
+  /** Broadcast select: out = cond ? a : b; cond is bool, a and b share a dtype. */
+  where(cond: Storage, a: Storage, b: Storage, outShape: readonly number[],
+    cStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage;
+
+  // ---- reductions and scans ----
+  reduce(op: ReduceOp, x: Storage, s: ReduceShape): Storage;
+  cumsum(x: Storage, s: ReduceShape): Storage;
+
+  // ---- linear algebra, convolution, pooling ----
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
+  conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage;
+  /** Gradient of conv2d w.r.t. its input (also convTranspose2d's forward): gy [n,cOut,oh,ow] → [n,cIn,h,w]. */
+  conv2dBackwardInput(gy: Storage, w: Storage, p: Conv2dParams): Storage;
+  /** Gradient of conv2d w.r.t. its weight: [cOut, cIn/groups, kh, kw]. */
+  conv2dBackwardWeight(x: Storage, gy: Storage, p: Conv2dParams): Storage;
+  /** Values [n,c,oh,ow] and int32 indices (flat h*w index within each input plane, as PyTorch). */
+  maxPool2d(x: Storage, p: Pool2dParams): [Storage, Storage];
+  /** Scatter-adds gy into a zero [n,c,h,w] at the indices maxPool2d returned. */
+  maxPool2dBackward(gy: Storage, indices: Storage, p: Pool2dParams): Storage;
+  avgPool2d(x: Storage, p: Pool2dParams): Storage;
+  avgPool2dBackward(gy: Storage, p: Pool2dParams): Storage;
+  adaptiveAvgPool2d(x: Storage, p: AdaptivePool2dParams): Storage;
+  adaptiveAvgPool2dBackward(gy: Storage, p: AdaptivePool2dParams): Storage;
+
+  // ---- indexing (indices are int32; the op layer checks their range) ----
+  /** x [outer, r, inner], idx [outer, k, inner] → out[o,j,i] = x[o, idx[o,j,i], i]. */
+  gather(x: Storage, idx: Storage, outer: number, r: number, inner: number, k: number): Storage;
+  /** out = copy of x [outer, r, inner]; out[o, idx[o,j,i], i] += src[o,j,i]. */
+  scatterAdd(x: Storage, idx: Storage, src: Storage, outer: number, r: number, inner: number, k: number): Storage;
+  /** x [outer, r, inner], idx [k] → out[o,j,i] = x[o, idx[j], i]. */
+  indexSelect(x: Storage, idx: Storage, outer: number, r: number, inner: number): Storage;
+  /** out = copy of x [outer, r, inner]; out[o, idx[j], i] += src[o,j,i] for src [outer, k, inner]. */
+  indexAdd(x: Storage, idx: Storage, src: Storage, outer: number, r: number, inner: number): Storage;
+}
+
+export type Primitive = keyof Kernels;
+
+export interface Backend extends Kernels {
+  readonly name: string;
+  /** Live storages and their bytes, for memory(). */
+  stats(): { storages: number; bytes: number };
+  /** Free-form facts for `nabla info` (threads, SIMD…). */
+  info(): Record<string, unknown>;
+}
+
+// ---- registry ----
+
+const registry = new Map<string, Backend>();
+let current: Backend | null = null;
+
+export function registerBackend(b: Backend): void {
+  registry.set(b.name, b);
+}
+
+export function setBackend(name: string): void {
+  const b = registry.get(name);
+  if (!b) throw new Error(`setBackend: no backend named '${name}' (registered: ${[...registry.keys()].join(', ') || 'none'})`);
+  current = b;
+}
+
+export function getBackend(name?: string): Backend {
+  if (name !== undefined) {
+    const b = registry.get(name);
+    if (!b) throw new Error(`getBackend: no backend named '${name}' (registered: ${[...registry.keys()].join(', ')})`);
+    return b;
+  }
+  if (!current) {
+    const first = registry.values().next();
+    if (first.done) throw new Error('getBackend: no backend registered');
+    current = first.value;
+  }
+  return current;
+}
+
+export function listBackends(): string[] {
+  return [...registry.keys()];
+}

@@ -1,0 +1,178 @@
+// Convolutions: conv1d, conv2d, convTranspose2d (stride, padding, dilation, groups), built on three
+// differentiable primitives (forward, grad-input, grad-weight) so gradients of gradients work.
+
+import type { Conv2dParams } from '../backend/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { promoteTypes } from '../tensor/dtype.js';
+import { backendOf, fmt, record, wrap } from './util.js';
+import { add, cast } from './elementwise.js';
+import { reshape, unsqueeze, squeeze } from './shape.js';
+import { sum } from './reduce.js';
+
+export type Pair = number | readonly [number, number];
+
+export interface ConvOptions {
+  stride?: Pair;
+  padding?: Pair | 'valid' | 'same';
+  dilation?: Pair;
+  groups?: number;
+}
+
+export interface ConvTransposeOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+export function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: number): [number, number] {
+  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= min)) {
+    throw new RangeError(`${op}: ${name} must be an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+function conv2dPrim(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
+  const be = backendOf('conv2d', x, w);
+  const out = wrap(be, be.conv2d(x._s('conv2d'), w._s('conv2d'), p), [p.n, p.cOut, p.oh, p.ow]);
+  return record(out, 'conv2d', [x, w], [x, w], (g, [sx, sw]) => [convGradInput(g, sw!, p), convGradWeight(sx!, g, p)]);
+}
+
+/** dL/dx of conv2d (= convTranspose2d's forward). */
+function convGradInput(g: Tensor, w: Tensor, p: Conv2dParams): Tensor {
+  const be = backendOf('conv2dBackwardInput', g, w);
+  const out = wrap(be, be.conv2dBackwardInput(g._s('conv2d'), w._s('conv2d'), p), [p.n, p.cIn, p.h, p.w]);
+  return record(out, 'conv2dBackwardInput', [g, w], [g, w], (gg, [sg, sw]) => [conv2dPrim(gg, sw!, p), convGradWeight(gg, sg!, p)]);
+}
+
+/** dL/dw of conv2d. */
+function convGradWeight(x: Tensor, g: Tensor, p: Conv2dParams): Tensor {
+  const be = backendOf('conv2dBackwardWeight', x, g);
+  const out = wrap(be, be.conv2dBackwardWeight(x._s('conv2d'), g._s('conv2d'), p), [p.cOut, p.cIn / p.groups, p.kh, p.kw]);
+  return record(out, 'conv2dBackwardWeight', [x, g], [x, g], (gw, [sx, sg]) => [convGradInput(sg!, gw, p), conv2dPrim(sx!, gw, p)]);
+}
+
+function addBias(op: string, y: Tensor, bias: Tensor | null | undefined, channels: number): Tensor {
+  if (!bias) return y;
+  if (bias.ndim !== 1 || bias.shape[0] !== channels) throw new Error(`${op}: bias must have shape [${channels}], got ${fmt(bias.shape)}`);
+  const b = reshape(bias, [channels, 1, 1]);
+  const out = add(y, b);
+  b.dispose();
+  y.dispose();
+  return out;
+}
+
+function floatPair(op: string, x: Tensor, w: Tensor): [Tensor, Tensor] {
+  const dt = promoteTypes(x.dtype, w.dtype);
+  if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`${op}: needs floating-point input and weight, got ${x.dtype} and ${w.dtype}`);
+  return [cast(x, dt), cast(w, dt)];
+}
+
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  const op = 'conv2d';
+  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cOut, cIn/groups, kh, kw], got ${fmt(weight.shape)}`);
+  const unbatched = x.ndim === 3;
+  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
+  const [cOut, cPerG, kh, kw] = weight.shape as [number, number, number, number];
+  const xi = unbatched ? unsqueeze(x, 0) : x;
+  const [n, cIn, h, w] = xi.shape as [number, number, number, number];
+  if (cIn !== cPerG * groups) {
+    throw new Error(`${op}: input has ${cIn} channels (shape ${fmt(x.shape)}) but weight ${fmt(weight.shape)} with groups=${groups} expects ${cPerG * groups}`);
+  }
+  if (cOut % groups !== 0) throw new Error(`${op}: out channels ${cOut} are not divisible by groups ${groups}`);
+  const [sh, sw] = pair(op, 'stride', opts.stride, 1, 1);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation, 1, 1);
+  let ph: number, pw: number;
+  if (opts.padding === 'valid') [ph, pw] = [0, 0];
+  else if (opts.padding === 'same') {
+    if (sh !== 1 || sw !== 1) throw new Error(`${op}: padding 'same' needs stride 1`);
+    const th = dh * (kh - 1), tw = dw * (kw - 1);
+    if (th % 2 !== 0 || tw % 2 !== 0) throw new Error(`${op}: padding 'same' with an even total padding (${th}, ${tw}) is asymmetric; pad explicitly with F.pad`);
+    [ph, pw] = [th / 2, tw / 2];
+  } else [ph, pw] = pair(op, 'padding', opts.padding, 0, 0);
+  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  if (oh < 1 || ow < 1) {
+    throw new Error(`${op}: input ${fmt(x.shape)} is too small for kernel ${kh}×${kw} (dilation ${dh}×${dw}, padding ${ph}×${pw}): output would be ${oh}×${ow}`);
+  }
+  const [cx, cw] = floatPair(op, xi, weight);
+  const p: Conv2dParams = { n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+  let y = conv2dPrim(cx, cw, p);
+  y = addBias(op, y, bias, cOut);
+  if (cx !== xi) cx.dispose();
+  if (cw !== weight) cw.dispose();
+  if (unbatched) {
+    xi.dispose();
+    const r = squeeze(y, 0);
+    y.dispose();
+    return r;
+  }
+  return y;
+}
+
+/** conv1d on [N, C, L] (or [C, L]) with weight [cOut, cIn/groups, k]: conv2d with a height of 1. */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  if (weight.ndim !== 3) throw new Error(`conv1d: weight must be 3-D [cOut, cIn/groups, k], got ${fmt(weight.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 2) throw new Error(`conv1d: expected input [N, C, L] or [C, L], got ${fmt(x.shape)}`);
+  const one = (v: Pair | undefined, d: number): [number, number] => [d, typeof v === 'number' ? v : v === undefined ? d : v[0]];
+  const x4 = unsqueeze(x, -2);
+  const w4 = unsqueeze(weight, -2);
+  const padding = opts.padding === 'same' || opts.padding === 'valid' ? opts.padding : one(opts.padding, 0);
+  if (padding === 'same' || padding === 'valid') {
+    // 'same'/'valid' apply per dim; height 1 with kernel height 1 is unaffected.
+  }
+  const y = conv2d(x4, w4, bias, {
+    stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups,
+    padding: padding === 'same' || padding === 'valid' ? padding : [0, padding[1]],
+  });
+  x4.dispose();
+  w4.dispose();
+  const out = squeeze(y, -2);
+  y.dispose();
+  return out;
+}
+
+/** Transposed 2-D convolution with weight [cIn, cOut/groups, kh, kw] (PyTorch's layout). */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cIn, cOut/groups, kh, kw], got ${fmt(weight.shape)}`);
+  const unbatched = x.ndim === 3;
+  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  const groups = opts.groups ?? 1;
+  const xi = unbatched ? unsqueeze(x, 0) : x;
+  const [n, cIn, h, w] = xi.shape as [number, number, number, number];
+  const [wIn, cOutPerG, kh, kw] = weight.shape as [number, number, number, number];
+  if (cIn !== wIn) throw new Error(`${op}: input has ${cIn} channels (shape ${fmt(x.shape)}) but weight ${fmt(weight.shape)} expects ${wIn}`);
+  if (cIn % groups !== 0) throw new Error(`${op}: in channels ${cIn} are not divisible by groups ${groups}`);
+  const [sh, sw] = pair(op, 'stride', opts.stride, 1, 1);
+  const [ph, pw] = pair(op, 'padding', opts.padding, 0, 0);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation, 1, 1);
+  const [oph, opw] = pair(op, 'outputPadding', opts.outputPadding, 0, 0);
+  if (oph >= Math.max(sh, dh) || opw >= Math.max(sw, dw)) {
+    throw new Error(`${op}: outputPadding (${oph}, ${opw}) must be smaller than stride or dilation`);
+  }
+  const oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1;
+  const ow = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
+  if (oh < 1 || ow < 1) throw new Error(`${op}: output size ${oh}×${ow} is not positive for input ${fmt(x.shape)}`);
+  const cOut = cOutPerG * groups;
+  // The transposed conv is the input-gradient of the conv that maps [cOut, oh, ow] → [cIn, h, w].
+  const p: Conv2dParams = { n, cIn: cOut, h: oh, w: ow, cOut: cIn, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh: h, ow: w };
+  const [cx, cw] = floatPair(op, xi, weight);
+  let y = convGradInput(cx, cw, p);
+  y = addBias(op, y, bias, cOut);
+  if (cx !== xi) cx.dispose();
+  if (cw !== weight) cw.dispose();
+  if (unbatched) {
+    xi.dispose();
+    const r = squeeze(y, 0);
+    y.dispose();
+    return r;
+  }
+  return y;
+}
+
+export { sum };

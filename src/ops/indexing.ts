@@ -1,0 +1,160 @@
+// Indexing by integer tensors: gather / scatterAdd, indexSelect / indexAdd, embedding, oneHot.
+// Indices are checked here, in TypeScript, so kernels can trust them.
+
+import type { Tensor } from '../tensor/tensor.js';
+import { backendOf, fmt, normDim, prod, record, wrap } from './util.js';
+import { cast, eq } from './elementwise.js';
+import { reshape, narrow } from './shape.js';
+import { arange } from '../tensor/create.js';
+import { isFloat } from '../tensor/dtype.js';
+
+function checkIndex(op: string, idx: Tensor, n: number, what: string): Tensor {
+  if (idx.dtype !== 'int32') throw new TypeError(`${op}: indices must be an int32 tensor, got ${idx.dtype}`);
+  const data = idx.dataSync() as Int32Array;
+  let neg = false;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < -n || v >= n) throw new RangeError(`${op}: index ${v} is out of range for ${what} of size ${n}`);
+    if (v < 0) neg = true;
+  }
+  if (!neg) return idx;
+  // Negative indices count from the end, as in PyTorch.
+  const fixed = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) fixed[i] = data[i]! < 0 ? data[i]! + n : data[i]!;
+  const be = backendOf(op, idx);
+  return wrap(be, be.fromArray(fixed, 'int32'), idx.shape);
+}
+
+function splitAt(shape: readonly number[], d: number): [number, number, number] {
+  return [prod(shape.slice(0, d)), shape[d] ?? 1, prod(shape.slice(d + 1))];
+}
+
+/** out[i][j][k] = x[i][idx[i][j][k]][k] for dim = 1 (and likewise for any dim). */
+export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
+  const d = normDim('gather', dim, x.ndim);
+  if (idx.ndim !== x.ndim) throw new Error(`gather: index has ${idx.ndim} dims but input has ${x.ndim} (shapes ${fmt(idx.shape)} and ${fmt(x.shape)})`);
+  for (let i = 0; i < x.ndim; i++) {
+    if (i !== d && idx.shape[i]! > x.shape[i]!) throw new Error(`gather: index shape ${fmt(idx.shape)} exceeds input ${fmt(x.shape)} in dim ${i}`);
+  }
+  // Restrict the input to the index's extent in the other dims, so kernels see [outer, r, inner].
+  let src = x;
+  for (let i = 0; i < x.ndim; i++) {
+    if (i !== d && idx.shape[i]! < x.shape[i]!) {
+      const next = narrow(src, i, 0, idx.shape[i]!);
+      if (src !== x) src.dispose();
+      src = next;
+    }
+  }
+  const ix = checkIndex('gather', idx, x.shape[d] ?? 1, `dim ${d}`);
+  const be = backendOf('gather', src, ix);
+  const [outer, r, inner] = splitAt(src.shape, d);
+  const k = idx.shape[d] ?? 1;
+  const out = wrap(be, be.gather(src._s('gather'), ix._s('gather'), outer, r, inner, k), idx.shape);
+  const srcShape = src.shape;
+  record(out, 'gather', [src], [ix], (g, [ii]) => {
+    const z = wrap(be, be.fill(g.dtype, prod(srcShape), 0), srcShape);
+    const res = scatterAdd(z, d, ii!, g);
+    z.dispose();
+    return [res];
+  });
+  if (src !== x) src.dispose();
+  if (ix !== idx) ix.dispose();
+  return out;
+}
+
+/** A copy of x with src added at idx along dim (src and idx have the same shape). */
+export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor {
+  const d = normDim('scatterAdd', dim, x.ndim);
+  if (idx.ndim !== x.ndim || src.ndim !== x.ndim) throw new Error(`scatterAdd: input ${fmt(x.shape)}, index ${fmt(idx.shape)} and src ${fmt(src.shape)} must have the same number of dims`);
+  for (let i = 0; i < x.ndim; i++) {
+    if (idx.shape[i] !== src.shape[i]) throw new Error(`scatterAdd: index ${fmt(idx.shape)} and src ${fmt(src.shape)} must have the same shape`);
+    if (i !== d && idx.shape[i] !== x.shape[i]) throw new Error(`scatterAdd: index ${fmt(idx.shape)} must match input ${fmt(x.shape)} outside dim ${d} (a narrower index is not supported)`);
+  }
+  const s = cast(src, x.dtype);
+  const ix = checkIndex('scatterAdd', idx, x.shape[d] ?? 1, `dim ${d}`);
+  const be = backendOf('scatterAdd', x, ix, s);
+  const [outer, r, inner] = splitAt(x.shape, d);
+  const k = idx.shape[d] ?? 1;
+  const out = wrap(be, be.scatterAdd(x._s('scatterAdd'), ix._s('scatterAdd'), s._s('scatterAdd'), outer, r, inner, k), x.shape);
+  record(out, 'scatterAdd', [x, s], [ix], (g, [ii]) => [g, gather(g, d, ii!)]);
+  if (s !== src) s.dispose();
+  if (ix !== idx) ix.dispose();
+  return out;
+}
+
+/** The slices of x at the 1-D int32 indices along dim. */
+export function indexSelect(x: Tensor, dim: number, idx: Tensor): Tensor {
+  const d = normDim('indexSelect', dim, x.ndim);
+  if (idx.ndim > 1) throw new Error(`indexSelect: index must be 1-D, got shape ${fmt(idx.shape)}`);
+  const ix = checkIndex('indexSelect', idx, x.shape[d] ?? 1, `dim ${d} of ${fmt(x.shape)}`);
+  const be = backendOf('indexSelect', x, ix);
+  const [outer, r, inner] = splitAt(x.shape, d);
+  const shape = [...x.shape];
+  if (x.ndim > 0) shape[d] = ix.numel();
+  const out = wrap(be, be.indexSelect(x._s('indexSelect'), ix._s('indexSelect'), outer, r, inner), shape);
+  const inShape = x.shape;
+  record(out, 'indexSelect', [x], [ix], (g, [ii]) => [indexAdd(wrap(be, be.fill(g.dtype, prod(inShape), 0), inShape), d, ii!, g)]);
+  if (ix !== idx) ix.dispose();
+  return out;
+}
+
+/** A copy of x with src's slices added at the 1-D indices along dim. */
+export function indexAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor {
+  const d = normDim('indexAdd', dim, x.ndim);
+  const ix = checkIndex('indexAdd', idx, x.shape[d] ?? 1, `dim ${d}`);
+  const s = cast(src, x.dtype);
+  const be = backendOf('indexAdd', x, ix, s);
+  const [outer, r, inner] = splitAt(x.shape, d);
+  const out = wrap(be, be.indexAdd(x._s('indexAdd'), ix._s('indexAdd'), s._s('indexAdd'), outer, r, inner), x.shape);
+  record(out, 'indexAdd', [x, s], [ix], (g, [ii]) => [g, indexSelect(g, d, ii!)]);
+  if (s !== src) s.dispose();
+  if (ix !== idx) ix.dispose();
+  return out;
+}
+
+/** Rows of weight [numEmbeddings, dim] at the int32 indices (any shape) → [...idx.shape, dim]. */
+export function embedding(idx: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmt(weight.shape)}`);
+  if (idx.dtype !== 'int32') throw new TypeError(`embedding: indices must be int32, got ${idx.dtype}`);
+  const flat = reshape(idx, [idx.numel()]);
+  const n = weight.shape[0]!;
+  const data = flat.dataSync();
+  for (const v of data) if (v < 0 || v >= n) throw new RangeError(`embedding: index ${v} is out of range for an embedding of ${n} rows`);
+  let rows: Tensor;
+  const pad = opts.paddingIdx;
+  if (pad === undefined || pad === null) {
+    rows = indexSelect(weight, 0, flat);
+  } else {
+    // The padding row gets no gradient (PyTorch's paddingIdx).
+    const p = pad < 0 ? pad + n : pad;
+    const be = backendOf('embedding', weight, flat);
+    const out = wrap(be, be.indexSelect(weight._s('embedding'), flat._s('embedding'), 1, n, weight.shape[1]!), [flat.numel(), weight.shape[1]!]);
+    const wShape = weight.shape;
+    rows = record(out, 'embedding', [weight], [flat], (g, [ii]) => {
+      const mask = reshape(cast(eq(ii!, p), g.dtype), [ii!.numel(), 1]);
+      const gm = g.sub(g.mul(mask));
+      return [indexAdd(wrap(be, be.fill(g.dtype, prod(wShape), 0), wShape), 0, ii!, gm)];
+    });
+  }
+  const out = reshape(rows, [...idx.shape, weight.shape[1]!]);
+  rows.dispose();
+  flat.dispose();
+  return out;
+}
+
+/** One-hot int32 encoding [..., numClasses] (numClasses = max + 1 when -1). */
+export function oneHot(idx: Tensor, numClasses = -1): Tensor {
+  if (idx.dtype !== 'int32') throw new TypeError(`oneHot: indices must be int32, got ${idx.dtype}`);
+  const data = idx.dataSync();
+  let n = numClasses;
+  if (n === -1) n = data.length ? Math.max(...data) + 1 : 0;
+  for (const v of data) if (v < 0 || v >= n) throw new RangeError(`oneHot: class ${v} is out of range for ${n} classes`);
+  const classes = arange(n);
+  const u = reshape(idx, [...idx.shape, 1]);
+  const hit = eq(u, classes);
+  const out = cast(hit, 'int32');
+  for (const t of [classes, u, hit]) t.dispose();
+  return out;
+}
+
+export { isFloat };

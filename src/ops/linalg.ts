@@ -1,0 +1,114 @@
+// Matrix products: matmul with PyTorch's 1-D / 2-D / batched / broadcast-batch rules, built on a
+// differentiable batched product with transpose flags (so backward needs no transposed copies).
+
+import { Tensor } from '../tensor/tensor.js';
+import { promoteTypes } from '../tensor/dtype.js';
+import { backendOf, fmt, prod, record, sameShape, wrap } from './util.js';
+import { add, cast } from './elementwise.js';
+import { expand, reshape, squeeze, unsqueeze } from './shape.js';
+import { sumTo } from './reduce.js';
+
+/**
+ * C = op(A) · op(B) over broadcast batch dims, A [..., m, k] (or [..., k, m] when transA),
+ * B [..., k, n] (or [..., n, k] when transB). Both ≥ 2-D, same dtype.
+ */
+export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, name = 'matmul'): Tensor {
+  const [m, ka] = transA ? [a.shape[a.ndim - 1]!, a.shape[a.ndim - 2]!] : [a.shape[a.ndim - 2]!, a.shape[a.ndim - 1]!];
+  const [kb, n] = transB ? [b.shape[b.ndim - 1]!, b.shape[b.ndim - 2]!] : [b.shape[b.ndim - 2]!, b.shape[b.ndim - 1]!];
+  if (ka !== kb) {
+    throw new Error(`${name}: ${fmt(a.shape)} @ ${fmt(b.shape)}: inner dims ${ka} and ${kb} differ`);
+  }
+  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+  const nb = Math.max(aBatch.length, bBatch.length);
+  const batchShape: number[] = [];
+  for (let i = 0; i < nb; i++) {
+    const x = aBatch[aBatch.length - nb + i] ?? 1, y = bBatch[bBatch.length - nb + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new Error(`${name}: ${fmt(a.shape)} @ ${fmt(b.shape)}: batch dims ${fmt(aBatch)} and ${fmt(bBatch)} cannot be broadcast`);
+    batchShape.push(x === 1 ? y : x);
+  }
+  const batch = prod(batchShape);
+  // A side whose batch is all ones is broadcast by a 0 stride; a partial broadcast is materialised.
+  const prep = (t: Tensor, tb: readonly number[]): [Tensor, number] => {
+    if (prod(tb) === 1) return [t, 0];
+    const full = [...batchShape, t.shape[t.ndim - 2]!, t.shape[t.ndim - 1]!];
+    const padded = [...Array(nb - tb.length).fill(1), ...tb];
+    if (sameShape(padded, batchShape)) return [t, t.shape[t.ndim - 2]! * t.shape[t.ndim - 1]!];
+    return [expand(t, full), t.shape[t.ndim - 2]! * t.shape[t.ndim - 1]!];
+  };
+  const [ea, sa] = prep(a, aBatch), [eb, sb] = prep(b, bBatch);
+  const be = backendOf(name, ea, eb);
+  const s = be.matmul(ea._s(name), eb._s(name), { batch, m, k: ka, n, transA, transB, aBatchStride: sa, bBatchStride: sb });
+  const out = wrap(be, s, [...batchShape, m, n]);
+  const aShape = a.shape, bShape = b.shape;
+  record(out, name, [a, b], [a, b], (g, [A, B]) => {
+    const ga = transA ? matmulT(B!, g, transB, true) : matmulT(g, B!, false, !transB);
+    const gb = transB ? matmulT(g, A!, true, transA) : matmulT(A!, g, !transA, false);
+    return [sumTo(ga, aShape), sumTo(gb, bShape)];
+  });
+  if (ea !== a) ea.dispose();
+  if (eb !== b) eb.dispose();
+  return out;
+}
+
+/** torch.matmul: dot for 1-D·1-D, matrix-vector, vector-matrix, and batched broadcast products. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const dt = promoteTypes(a.dtype, b.dtype);
+  if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`matmul: needs floating-point tensors, got ${a.dtype} and ${b.dtype}`);
+  const ca = cast(a, dt), cb = cast(b, dt);
+  const temps: Tensor[] = [];
+  const track = (t: Tensor): Tensor => (temps.push(t), t);
+  let A = ca, B = cb;
+  if (a.ndim === 1) A = track(unsqueeze(ca, 0));
+  if (b.ndim === 1) B = track(unsqueeze(cb, 1));
+  if (A.shape[A.ndim - 1] !== B.shape[B.ndim - 2]) {
+    for (const t of temps) t.dispose();
+    throw new Error(`matmul: ${fmt(a.shape)} @ ${fmt(b.shape)}: inner dims ${A.shape[A.ndim - 1]} and ${B.shape[B.ndim - 2]} differ`);
+  }
+  let out = matmulT(A, B, false, false);
+  if (a.ndim === 1) out = swap(out, squeeze(out, -2));
+  if (b.ndim === 1) out = swap(out, squeeze(out, -1));
+  for (const t of temps) t.dispose();
+  if (ca !== a) ca.dispose();
+  if (cb !== b) cb.dispose();
+  return out;
+}
+
+function swap(old: Tensor, next: Tensor): Tensor {
+  old.dispose();
+  return next;
+}
+
+/** 2-D only, like torch.mm. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`mm: expects 2-D tensors, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** 3-D batches of equal size, like torch.bmm. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) throw new Error(`bmm: expects [b, n, m] and [b, m, p] with the same b, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** y = x Wᵀ + b with W [out, in] (PyTorch's layout), x [..., in]. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
+  if (x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
+  }
+  const x2 = x.ndim === 2 ? x : reshape(x, [-1, weight.shape[1]!]);
+  const y = matmulT(x2, weight, false, true, 'linear');
+  let out = y;
+  if (bias) {
+    out = add(y, bias);
+    y.dispose();
+  }
+  if (x2 !== x) {
+    x2.dispose();
+    const r = reshape(out, [...x.shape.slice(0, -1), weight.shape[0]!]);
+    out.dispose();
+    out = r;
+  }
+  return out;
+}

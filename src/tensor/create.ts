@@ -1,0 +1,237 @@
+// Tensor creation: from nested arrays or typed arrays, constant fills, ranges, identity, random.
+
+import { getBackend } from '../backend/backend.js';
+import { arrayFor, checkDType, dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
+import { normalArray, uniformArray, randomU32 } from './random.js';
+import { Tensor, type NestedArray } from './tensor.js';
+import { fmt, prod } from '../ops/util.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+type ShapeArg = number | readonly number[];
+
+function shapeFrom(op: string, args: readonly ShapeArg[]): number[] {
+  const shape = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new TypeError(`${op}: shape must hold non-negative integers, got ${JSON.stringify(shape)}`);
+    }
+  }
+  return [...shape];
+}
+
+function finish(data: TypedArray, shape: readonly number[], dtype: DType, opts?: CreateOptions): Tensor {
+  const b = getBackend();
+  const t = Tensor._fromStorage(b, b.fromArray(data, dtype), shape);
+  if (opts?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function inferShape(op: string, data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0]!;
+  }
+  void op;
+  return shape;
+}
+
+/**
+ * A tensor from nested arrays of numbers/booleans, or from a typed array (with `shape`, default
+ * 1-D). The dtype is inferred like PyTorch's (bool, int32 for integers, float32) unless given.
+ */
+export function tensor(data: NestedArray | TypedArray | Tensor, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (data instanceof Tensor) throw new TypeError('tensor: got a Tensor; use t.clone() or t.detach() to copy one');
+  if (ArrayBuffer.isView(data)) {
+    const arr = data as TypedArray;
+    const shape = opts.shape ? [...opts.shape] : [arr.length];
+    if (prod(shape) !== arr.length) {
+      throw new Error(`tensor: shape ${fmt(shape)} holds ${prod(shape)} elements but the typed array has ${arr.length}`);
+    }
+    const src = dtypeOfArray(arr);
+    const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : src;
+    let out = arr;
+    if (dtype !== src || !(arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof Int32Array || arr instanceof Uint8Array)) {
+      out = arrayFor(dtype, arr.length);
+      for (let i = 0; i < arr.length; i++) out[i] = dtype === 'bool' ? (arr[i] ? 1 : 0) : dtype === 'int32' ? Math.trunc(arr[i]!) : arr[i]!;
+    }
+    return finish(out, shape, dtype, opts);
+  }
+  const shape = opts.shape ? [...opts.shape] : inferShape('tensor', data);
+  const flat: (number | boolean)[] = [];
+  let kind: 'bool' | 'int' | 'float' = 'bool';
+  const walk = (v: NestedArray, d: number): void => {
+    if (Array.isArray(v)) {
+      if (opts.shape === undefined && v.length !== shape[d]) {
+        throw new Error(`tensor: ragged nested array: expected ${shape[d]} elements at depth ${d}, got ${v.length}`);
+      }
+      for (const x of v) walk(x, d + 1);
+      return;
+    }
+    if (opts.shape === undefined && d !== shape.length) throw new Error(`tensor: ragged nested array: a number at depth ${d}, expected depth ${shape.length}`);
+    if (typeof v === 'boolean') {
+      flat.push(v);
+    } else if (typeof v === 'number') {
+      if (kind === 'bool') kind = 'int';
+      if (!Number.isInteger(v)) kind = 'float';
+      flat.push(v);
+    } else {
+      throw new TypeError(`tensor: elements must be numbers or booleans, got ${typeof v}`);
+    }
+  };
+  walk(data, 0);
+  if (flat.length > 0 && flat.some((v) => typeof v === 'boolean') && kind !== 'bool') {
+    throw new TypeError('tensor: mixes booleans and numbers');
+  }
+  if (prod(shape) !== flat.length) throw new Error(`tensor: shape ${fmt(shape)} holds ${prod(shape)} elements, got ${flat.length}`);
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : flat.length === 0 ? 'float32' : kind === 'bool' ? 'bool' : kind === 'int' ? 'int32' : 'float32';
+  const arr = arrayFor(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i]!;
+    const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+    arr[i] = dtype === 'bool' ? (n ? 1 : 0) : dtype === 'int32' ? Math.trunc(n) : n;
+  }
+  return finish(arr, shape, dtype, opts);
+}
+
+/** A 0-d tensor holding a number (used for scalar operands). */
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  const arr = arrayFor(dtype, 1);
+  arr[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
+  return finish(arr, [], dtype);
+}
+
+export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  const s = shapeFrom('full', [shape]);
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'full') : typeof value === 'boolean' ? 'bool' : 'float32';
+  const b = getBackend();
+  const t = Tensor._fromStorage(b, b.fill(dtype, prod(s), Number(value)), s);
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function shapeAndOpts(op: string, args: (ShapeArg | CreateOptions | undefined)[]): [number[], CreateOptions] {
+  let opts: CreateOptions = {};
+  const last = args[args.length - 1];
+  if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
+    opts = last as CreateOptions;
+    args = args.slice(0, -1);
+  }
+  return [shapeFrom(op, args as ShapeArg[]), opts];
+}
+
+/** zeros(2, 3) or zeros([2, 3], {dtype}) */
+export function zeros(...args: (ShapeArg | CreateOptions)[]): Tensor {
+  const [s, o] = shapeAndOpts('zeros', args);
+  return full(s, 0, { dtype: 'float32', ...o });
+}
+
+export function ones(...args: (ShapeArg | CreateOptions)[]): Tensor {
+  const [s, o] = shapeAndOpts('ones', args);
+  return full(s, 1, { dtype: 'float32', ...o });
+}
+
+export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, ...opts });
+}
+
+export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, ...opts });
+}
+
+export function fullLike(t: Tensor, value: number, opts: CreateOptions = {}): Tensor {
+  return full(t.shape, value, { dtype: t.dtype, ...opts });
+}
+
+/** arange(end) | arange(start, end, step?) — int32 when all arguments are integers, as in PyTorch. */
+export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  if (step === 0) throw new RangeError('arange: step must be nonzero');
+  if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
+  if ((end - start) / step < 0) throw new RangeError(`arange: the range from ${start} to ${end} with step ${step} goes the wrong way`);
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const allInt = [start, end, step].every(Number.isInteger);
+  const dtype = opts.dtype ?? (allInt ? 'int32' : 'float32');
+  const arr = arrayFor(dtype, n);
+  for (let i = 0; i < n; i++) arr[i] = start + i * step;
+  return finish(arr, [n], dtype, opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const dtype = opts.dtype ?? 'float32';
+  const arr = arrayFor(dtype, steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // PyTorch fills the second half from the end, so the last element is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) arr[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish(arr, [steps], dtype, opts);
+}
+
+export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
+  const dtype = opts.dtype ?? 'float32';
+  const arr = arrayFor(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
+  return finish(arr, [n, m], dtype, opts);
+}
+
+function floatDType(op: string, opts: CreateOptions): DType {
+  const d = opts.dtype ?? 'float32';
+  if (!isFloat(d)) throw new TypeError(`${op}: dtype must be float32 or float64, got ${d}`);
+  return d;
+}
+
+/** Uniform on [0, 1). */
+export function rand(...args: (ShapeArg | CreateOptions)[]): Tensor {
+  const [s, o] = shapeAndOpts('rand', args);
+  const dtype = floatDType('rand', o);
+  const u = uniformArray(prod(s), dtype === 'float64');
+  return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
+}
+
+/** Standard normal. */
+export function randn(...args: (ShapeArg | CreateOptions)[]): Tensor {
+  const [s, o] = shapeAndOpts('randn', args);
+  const dtype = floatDType('randn', o);
+  const u = normalArray(prod(s), dtype === 'float64');
+  return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
+}
+
+/** Integers uniform in [low, high) (int32). */
+export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new RangeError(`randint: need integers low < high, got ${low}, ${high}`);
+  }
+  const s = shapeFrom('randint', [shape]);
+  const n = prod(s);
+  const u = new Uint32Array(n);
+  randomU32(u);
+  const range = high - low;
+  const dtype = opts.dtype ?? 'int32';
+  const arr = arrayFor(dtype, n);
+  for (let i = 0; i < n; i++) arr[i] = low + Math.floor((u[i]! / 4294967296) * range);
+  return finish(arr, s, dtype, opts);
+}
+
+export function randLike(t: Tensor, opts: CreateOptions = {}): Tensor {
+  return rand([...t.shape], { dtype: isFloat(t.dtype) ? t.dtype : 'float32', ...opts });
+}
+
+export function randnLike(t: Tensor, opts: CreateOptions = {}): Tensor {
+  return randn([...t.shape], { dtype: isFloat(t.dtype) ? t.dtype : 'float32', ...opts });
+}
+
+export function randintLike(t: Tensor, low: number, high: number): Tensor {
+  return randint(low, high, t.shape);
+}
+
+export { type NestedArray };

@@ -1,0 +1,282 @@
+// Tensor: a handle to a contiguous backend storage with a shape, a dtype and an autograd link.
+// Methods are thin: they delegate to the op table in src/ops (see tensor-methods.ts).
+
+import type { Backend, Storage } from '../backend/backend.js';
+import { AccumulateGrad, Node } from '../autograd/graph.js';
+import type { DType, TypedArray } from './dtype.js';
+import { Buf, trackCreated, trackDisposed } from './memory.js';
+
+let nextId = 1;
+
+export class Tensor {
+  /** Unique id, for debugging and maps. */
+  readonly id = nextId++;
+  /** @internal storage and graph link, shared with the finalizer (which must not see the tensor) */
+  private readonly _h: Holder;
+  /** @internal where a leaf that requires grad accumulates */
+  _acc: AccumulateGrad | null = null;
+  /** @internal an alias owned by a graph node (not counted, not scoped) */
+  private _isAlias = false;
+  /** @internal gradient of a leaf */
+  private _grad: Tensor | null = null;
+  private _retainsGrad = false;
+
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+
+  /** @internal use the creation functions (tensor, zeros, …) or ops */
+  constructor(buf: Buf, shape: readonly number[], dtype: DType, alias = false) {
+    this._h = { buf, node: null };
+    this.shape = Object.freeze(shape.slice());
+    this.dtype = dtype;
+    this._isAlias = alias;
+    if (!alias) {
+      trackCreated(this);
+      if (finalizer) finalizer.register(this, this._h, this);
+    }
+  }
+
+  /** @internal the storage; null once disposed */
+  get _buf(): Buf | null {
+    return this._h.buf;
+  }
+  set _buf(b: Buf | null) {
+    this._h.buf = b;
+  }
+  /** @internal the op that produced this tensor (non-leaf) */
+  get _node(): Node | null {
+    return this._h.node;
+  }
+  set _node(n: Node | null) {
+    this._h.node = n;
+  }
+
+  /** @internal a tensor owning a fresh storage */
+  static _fromStorage(backend: Backend, storage: Storage, shape: readonly number[]): Tensor {
+    return new Tensor(new Buf(backend, storage), shape, storage.dtype);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+
+  get size(): number {
+    return this.numel();
+  }
+
+  /** The backend's name (js, wasm). */
+  get device(): string {
+    return this._live('device').backend.name;
+  }
+
+  get isDisposed(): boolean {
+    return this._buf === null;
+  }
+
+  /** @internal the live buffer, or a clear error if this tensor was released. */
+  _live(where: string): Buf {
+    if (this._buf === null) {
+      throw new Error(
+        `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released — by dispose(), ` +
+          'by the end of a scope(), or by the DataLoader step that created it. Call nb.keep(t) on a tensor ' +
+          'that must outlive its step or scope.',
+      );
+    }
+    return this._buf;
+  }
+
+  /** @internal the storage for a kernel */
+  _s(where = 'op'): Storage {
+    return this._live(where).storage;
+  }
+
+  get requiresGrad(): boolean {
+    return this._node !== null || this._acc !== null;
+  }
+
+  set requiresGrad(v: boolean) {
+    this.requiresGrad_(v);
+  }
+
+  /** Marks a leaf as requiring grad (like PyTorch's requires_grad_). */
+  requiresGrad_(v = true): this {
+    if (this._node) {
+      if (!v) throw new Error('requiresGrad_: only a leaf tensor can be changed; use detach() on a non-leaf');
+      return this;
+    }
+    if (v && this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new TypeError(`requiresGrad_: only floating-point tensors can require grad, got ${this.dtype}`);
+    }
+    this._acc = v ? new AccumulateGrad(this) : null;
+    return this;
+  }
+
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** The op that produced this tensor, or null for a leaf. */
+  get gradFn(): { name: string } | null {
+    return this._node ? { name: this._node.name } : null;
+  }
+
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new Error(`grad: shape [${g.shape.join(', ')}] does not match the tensor's [${this.shape.join(', ')}]`);
+      }
+    }
+    this._grad = g;
+  }
+
+  /** Keep the .grad of a non-leaf during backward (like PyTorch's retain_grad). */
+  retainGrad(): this {
+    this._retainsGrad = true;
+    return this;
+  }
+
+  /** @internal */
+  get _retainGradFlag(): boolean {
+    return this._retainsGrad;
+  }
+
+  /** @internal a second handle to the same storage and graph position, owned by a graph node */
+  _alias(): Tensor {
+    const buf = this._live('autograd');
+    const t = new Tensor(buf.retain(), this.shape, this.dtype, true);
+    t._node = this._node;
+    if (t._node) t._node.retain();
+    t._acc = this._acc;
+    return t;
+  }
+
+  /** @internal releases an alias made by _alias() */
+  _releaseAlias(): void {
+    if (!this._buf) return;
+    this._buf.release();
+    this._buf = null;
+    if (this._node) {
+      const n = this._node;
+      this._node = null;
+      n.release();
+    }
+  }
+
+  /** Releases this tensor's storage now (its gradient too). Using it afterwards throws. */
+  dispose(): void {
+    if (this._buf === null) return;
+    if (this._isAlias) {
+      this._releaseAlias();
+      return;
+    }
+    if (finalizer) finalizer.unregister(this);
+    trackDisposed(this);
+    this._buf.release();
+    this._buf = null;
+    if (this._node) {
+      const n = this._node;
+      this._node = null;
+      n.release();
+    }
+    if (this._grad) {
+      this._grad.dispose();
+      this._grad = null;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** @internal points this tensor at other's storage (in-place updates of parameters). */
+  _assign(other: Tensor): void {
+    const buf = this._live('assign');
+    const ob = other._live('assign');
+    if (other.dtype !== this.dtype) throw new TypeError(`assign: dtype ${other.dtype} differs from ${this.dtype}`);
+    if (other.numel() !== this.numel()) {
+      throw new Error(`assign: shape [${other.shape.join(', ')}] does not match [${this.shape.join(', ')}]`);
+    }
+    ob.retain();
+    buf.release();
+    this._buf = ob;
+  }
+
+  // ---- reading back ----
+
+  /** A copy of the elements (bool as 0/1 bytes), row-major. */
+  async data(): Promise<TypedArray> {
+    const b = this._live('data');
+    return b.backend.read(b.storage);
+  }
+
+  /** A copy of the elements, synchronously (every backend here allows it). */
+  dataSync(): TypedArray {
+    const b = this._live('dataSync');
+    return b.backend.readSync(b.storage);
+  }
+
+  /** The elements as nested arrays (numbers; booleans for bool). */
+  toArray(): NestedArray {
+    const data = this.dataSync();
+    const isBool = this.dtype === 'bool';
+    const shape = this.shape;
+    if (shape.length === 0) return isBool ? data[0] !== 0 : data[0]!;
+    let pos = 0;
+    const build = (d: number): NestedArray[] => {
+      const n = shape[d]!;
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        if (d === shape.length - 1) {
+          const v = data[pos++]!;
+          out[i] = isBool ? v !== 0 : v;
+        } else {
+          out[i] = build(d + 1);
+        }
+      }
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    const n = this.numel();
+    if (n !== 1) throw new Error(`item: only a one-element tensor can be converted to a number, this one has ${n} elements (shape [${this.shape.join(', ')}])`);
+    return this.dataSync()[0]!;
+  }
+
+  toString(): string {
+    const n = this.numel();
+    const body = n <= 100 ? JSON.stringify(this.toArray()) : `[${n} elements]`;
+    return `tensor(${body}, shape=[${this.shape.join(', ')}], dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+interface Holder {
+  buf: Buf | null;
+  node: Node | null;
+}
+
+/** The backstop: a handle the program dropped without dispose() releases what it held. */
+const finalizer: FinalizationRegistry<Holder> | null =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((h: Holder) => {
+        if (h.buf) h.buf.release();
+        h.buf = null;
+        if (h.node) h.node.release();
+        h.node = null;
+        trackDisposed(null);
+      })
+    : null;
