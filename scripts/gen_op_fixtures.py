@@ -9,6 +9,7 @@ import sys
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 
 from op_fixtures import common, elementwise, reduce, shape, nn, creation  # noqa: E402

@@ -6,13 +6,15 @@ import torch
 from .common import case, rn, pos, distinct, ints, bools, f32, f64
 
 
-def dims_cases(op, fn, make):
-    """The usual dim/keepdim grid for op(x, dim?, keepdim?)."""
+def dims_cases(op, fn, make, lists=True):
+    """The usual dim/keepdim grid for op(x, dim?, keepdim?); lists: dim may be a list."""
     case('all[2,3,4]', op, [make(2, 3, 4)], lambda x: fn(x))
     case('dim0', op, [make(2, 3, 4)], lambda x: fn(x, 0), {'dim': 0})
     case('dim-1-keepdim', op, [make(2, 3, 4)], lambda x: fn(x, -1, True), {'dim': -1, 'keepdim': True})
-    case('dim[0,2]', op, [make(2, 3, 4)], lambda x: fn(x, [0, 2]), {'dim': [0, 2]})
-    case('dim[-1,1]-keepdim', op, [make(2, 3, 4)], lambda x: fn(x, [-1, 1], True), {'dim': [-1, 1], 'keepdim': True})
+    if lists:
+        case('dim[0,2]', op, [make(2, 3, 4)], lambda x: fn(x, [0, 2]), {'dim': [0, 2]})
+        case('dim[-1,1]-keepdim', op, [make(2, 3, 4)], lambda x: fn(x, [-1, 1], True),
+             {'dim': [-1, 1], 'keepdim': True})
     case('0d', op, [make()], lambda x: fn(x))
     case('0d-dim0', op, [make()], lambda x: fn(x, 0), {'dim': 0})
     case('size1-dim[3,1]', op, [make(3, 1)], lambda x: fn(x, 1), {'dim': 1})
@@ -21,8 +23,8 @@ def dims_cases(op, fn, make):
 def sums():
     dims_cases('sum', torch.sum, lambda *s: f32(rn(*s)))
     dims_cases('mean', torch.mean, lambda *s: f32(rn(*s)))
-    dims_cases('prod', lambda x, *a: torch.prod(x, *a) if not a or isinstance(a[0], int) else _prod_list(x, *a),
-               lambda *s: f32(torch.sign(rn(*s)) * (0.6 + pos(*s) * 0.4)))
+    # like PyTorch, prod takes one dim, not a list
+    dims_cases('prod', torch.prod, lambda *s: f32(torch.sign(rn(*s)) * (0.6 + pos(*s) * 0.4)), lists=False)
     case('empty-dim0', 'sum', [f32(rn(0, 3))], lambda x: x.sum(0), {'dim': 0})
     case('empty-all', 'sum', [f32(rn(0, 3))], lambda x: x.sum())
     case('empty-dim1', 'sum', [f32(rn(0, 3))], lambda x: x.sum(1), {'dim': 1})
@@ -42,16 +44,6 @@ def sums():
     z2[1, 2] = 0
     case('two-zeros', 'prod', [z2], lambda x: x.prod(1), {'dim': 1})
     case('int32', 'prod', [ints(1, 4, 2, 3)], lambda x: x.prod(1), {'dim': 1})
-
-
-def _prod_list(x, dims, keepdim=False):
-    dims = sorted([d % x.dim() for d in dims], reverse=True)
-    for d in dims:
-        x = x.prod(d, keepdim=True)
-    if not keepdim:
-        for d in dims:
-            x = x.squeeze(d)
-    return x
 
 
 def extremes():

@@ -1,0 +1,115 @@
+// The op table the fixture and gradcheck tests share: fixture op key → how to call Nabla's
+// public API with the case's inputs and kwargs (PyTorch's keyword names, camelCased).
+
+import * as nb from '../../src/index.js';
+
+type T = nb.Tensor;
+export type OpOut = T | T[] | { values: T; indices: T };
+// kwargs come from JSON, so each entry reads the fields it knows
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Kw = Record<string, any>;
+export type OpFn = (x: T[], k: Kw) => OpOut;
+
+const unary = (name: string): OpFn => (x) => (x[0] as unknown as Record<string, () => T>)[name]!.call(x[0]);
+
+/** Binary op with a tensor or, when kwargs.scalar is present, a JS number as the second operand. */
+const binary = (name: string): OpFn => (x, k) => {
+  const other: T | number = k.scalar !== undefined ? k.scalar : x[1]!;
+  return (x[0] as unknown as Record<string, (o: T | number) => T>)[name]!.call(x[0], other);
+};
+
+/** Options object without the keys the call passes positionally. */
+function opts(k: Kw, ...drop: string[]): Kw {
+  const o: Kw = {};
+  for (const [key, v] of Object.entries(k)) if (!drop.includes(key)) o[key] = v;
+  return o;
+}
+
+export const OPS: Record<string, OpFn> = {
+  // ---- element-wise
+  ...Object.fromEntries(
+    ['neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid',
+      'relu', 'sign', 'floor', 'ceil', 'round'].map((n) => [n, unary(n)]),
+  ),
+  ...Object.fromEntries(
+    ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((n) => [n, binary(n)]),
+  ),
+  clamp: (x, k) => x[0]!.clamp(k.min, k.max),
+  where: (x) => nb.where(x[0]!, x[1]!, x[2]!),
+  maskedFill: (x, k) => x[0]!.maskedFill(x[1]!, k.value),
+  leakyRelu: (x, k) => nb.F.leakyRelu(x[0]!, k.negativeSlope),
+  elu: (x, k) => nb.F.elu(x[0]!, k.alpha),
+  gelu: (x, k) => (k.approximate === undefined ? nb.F.gelu(x[0]!) : nb.F.gelu(x[0]!, { approximate: k.approximate })),
+  silu: (x) => nb.F.silu(x[0]!),
+  softplus: (x, k) => nb.F.softplus(x[0]!, k),
+  softmax: (x, k) => nb.F.softmax(x[0]!, k.dim),
+  logSoftmax: (x, k) => nb.F.logSoftmax(x[0]!, k.dim),
+
+  // ---- reductions and scans
+  sum: (x, k) => x[0]!.sum(k.dim, k.keepdim),
+  mean: (x, k) => x[0]!.mean(k.dim, k.keepdim),
+  prod: (x, k) => x[0]!.prod(k.dim, k.keepdim),
+  amax: (x, k) => x[0]!.amax(k.dim, k.keepdim),
+  amin: (x, k) => x[0]!.amin(k.dim, k.keepdim),
+  max: (x, k) => (k.dim === undefined ? x[0]!.max() : x[0]!.max(k.dim, k.keepdim)),
+  min: (x, k) => (k.dim === undefined ? x[0]!.min() : x[0]!.min(k.dim, k.keepdim)),
+  argmax: (x, k) => x[0]!.argmax(k.dim, k.keepdim),
+  argmin: (x, k) => x[0]!.argmin(k.dim, k.keepdim),
+  var: (x, k) => x[0]!.var(k.dim, opts(k, 'dim')),
+  std: (x, k) => x[0]!.std(k.dim, opts(k, 'dim')),
+  logsumexp: (x, k) => x[0]!.logsumexp(k.dim, k.keepdim),
+  norm: (x, k) => x[0]!.norm(k.p, k.dim, k.keepdim),
+  cumsum: (x, k) => x[0]!.cumsum(k.dim),
+
+  // ---- shape and indexing
+  reshape: (x, k) => x[0]!.reshape(k.shape),
+  view: (x, k) => x[0]!.view(k.shape),
+  flatten: (x, k) => x[0]!.flatten(k.startDim, k.endDim),
+  squeeze: (x, k) => x[0]!.squeeze(k.dim),
+  unsqueeze: (x, k) => x[0]!.unsqueeze(k.dim),
+  transpose: (x, k) => x[0]!.transpose(k.dim0, k.dim1),
+  t: (x) => x[0]!.t(),
+  permute: (x, k) => x[0]!.permute(k.dims),
+  expand: (x, k) => x[0]!.expand(k.shape),
+  broadcastTo: (x, k) => x[0]!.broadcastTo(k.shape),
+  contiguous: (x) => x[0]!.contiguous(),
+  cat: (x, k) => nb.cat(x, k.dim),
+  stack: (x, k) => nb.stack(x, k.dim),
+  split: (x, k) => x[0]!.split(k.splitSizeOrSections, k.dim),
+  chunk: (x, k) => x[0]!.chunk(k.chunks, k.dim),
+  narrow: (x, k) => x[0]!.narrow(k.dim, k.start, k.length),
+  slice: (x, k) => x[0]!.slice(k.dim, k.start, k.end, k.step),
+  indexSelect: (x, k) => x[0]!.indexSelect(k.dim, x[1]!),
+  gather: (x, k) => x[0]!.gather(k.dim, x[1]!),
+  scatterAdd: (x, k) => x[0]!.scatterAdd(k.dim, x[1]!, x[2]!),
+  pad: (x, k) => nb.F.pad(x[0]!, k.pad, k.value),
+  repeat: (x, k) => x[0]!.repeat(k.repeats),
+
+  // ---- linear algebra and networks
+  matmul: (x) => x[0]!.matmul(x[1]!),
+  linear: (x) => nb.F.linear(x[0]!, x[1]!, x[2]),
+  conv1d: (x, k) => nb.F.conv1d(x[0]!, x[1]!, x[2], k),
+  conv2d: (x, k) => nb.F.conv2d(x[0]!, x[1]!, x[2], k),
+  convTranspose2d: (x, k) => nb.F.convTranspose2d(x[0]!, x[1]!, x[2], k),
+  maxPool1d: (x, k) => nb.F.maxPool1d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
+  maxPool2d: (x, k) => nb.F.maxPool2d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
+  avgPool1d: (x, k) => nb.F.avgPool1d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
+  avgPool2d: (x, k) => nb.F.avgPool2d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
+  adaptiveAvgPool2d: (x, k) => nb.F.adaptiveAvgPool2d(x[0]!, k.outputSize),
+  embedding: (x) => nb.F.embedding(x[0]!, x[1]!),
+  dropout: (x, k) => nb.F.dropout(x[0]!, k.p, k.training),
+  oneHot: (x, k) => nb.F.oneHot(x[0]!, k.numClasses),
+
+  // ---- creation
+  arange: (_x, k) => (k.start === undefined ? nb.arange(k.end) : nb.arange(k.start, k.end, k.step)),
+  linspace: (_x, k) => nb.linspace(k.start, k.end, k.steps),
+  eye: (_x, k) => nb.eye(k.n, k.m),
+  full: (_x, k) => nb.full(k.shape, k.value),
+};
+
+/** Every output of an op as a list (max/min with a dim give values then indices). */
+export function outputsOf(o: OpOut): T[] {
+  if (Array.isArray(o)) return o;
+  if ('values' in o && 'indices' in o && !(o instanceof nb.Tensor)) return [o.values, o.indices];
+  return [o as T];
+}
