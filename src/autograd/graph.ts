@@ -70,6 +70,11 @@ export class Node {
     this.saved = [];
   }
 
+  /** @internal sets the saved tensors once the node exists (saved outputs point back at it). */
+  setSaved(saved: Tensor[]): void {
+    this.saved = saved;
+  }
+
   retain(): void {
     this.refs++;
   }

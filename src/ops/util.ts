@@ -112,9 +112,11 @@ export function record(out: Tensor, name: string, inputs: readonly (Tensor | nul
   if (!needs) return out;
   if (out.dtype !== 'float32' && out.dtype !== 'float64') return out;
   const edges = inputs.map((t) => (t ? edgeOf(t) : null));
-  const node = new Node(name, edges, saved.map((t) => t._alias()), backward);
+  const node = new Node(name, edges, [], backward);
   node.retain();
+  const aliases = saved.map((t) => (t === out ? null : t._alias()));
   out._node = node;
+  node.setSaved(aliases.map((a) => a ?? out._alias(true)));
   return out;
 }
 

@@ -17,6 +17,7 @@ export class Tensor {
   _acc: AccumulateGrad | null = null;
   /** @internal an alias owned by a graph node (not counted, not scoped) */
   private _isAlias = false;
+  private _weakNode = false;
   /** @internal gradient of a leaf */
   private _grad: Tensor | null = null;
   private _retainsGrad = false;
@@ -151,11 +152,13 @@ export class Tensor {
   }
 
   /** @internal a second handle to the same storage and graph position, owned by a graph node */
-  _alias(): Tensor {
+  _alias(weakNode = false): Tensor {
     const buf = this._live('autograd');
     const t = new Tensor(buf.retain(), this.shape, this.dtype, true);
     t._node = this._node;
-    if (t._node) t._node.retain();
+    // An op's saved output points at the op's own node without owning it (no reference cycle).
+    t._weakNode = weakNode;
+    if (t._node && !weakNode) t._node.retain();
     t._acc = this._acc;
     return t;
   }
@@ -168,7 +171,7 @@ export class Tensor {
     if (this._node) {
       const n = this._node;
       this._node = null;
-      n.release();
+      if (!this._weakNode) n.release();
     }
   }
 
