@@ -1,0 +1,5 @@
+// Entry point of the WebAssembly kernels: everything exported here is callable from src/backend/wasm.
+export * from './gemm';
+export * from './elementwise.gen';
+export * from './generic';
+export * from './indexing';

@@ -1,0 +1,33 @@
+// Builds the WebAssembly kernels: kernels/index.ts → build/nabla-simd.wasm (plain SIMD) and
+// build/nabla-relaxed.wasm (relaxed-SIMD fused multiply-add). Run: npm run build:kernels
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+if (!existsSync(asc)) {
+  console.error('build-kernels: assemblyscript is not installed (run `npm ci` first)');
+  process.exit(1);
+}
+mkdirSync(join(root, 'build'), { recursive: true });
+
+// Regenerate the element-wise kernels from their table first.
+const gen = spawnSync(process.execPath, [join(root, 'scripts', 'gen-elementwise.mjs')], { stdio: 'inherit' });
+if (gen.status !== 0) process.exit(gen.status ?? 1);
+
+// 65536 pages = 4 GiB: the most a wasm32 memory can address.
+const common = ['kernels/index.ts', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory',
+  '--initialMemory', '1', '--maximumMemory', '65536', '--enable', 'threads', '--enable', 'simd',
+  '--noAssert'];
+const builds = [
+  { out: 'build/nabla-relaxed.wasm', extra: ['--enable', 'relaxed-simd', '--use', 'RELAXED=1'] },
+  { out: 'build/nabla-simd.wasm', extra: ['--use', 'RELAXED=0'] },
+];
+for (const b of builds) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [asc, ...common, ...b.extra, '-o', b.out], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) { console.error(`build-kernels: asc failed for ${b.out}`); process.exit(r.status ?? 1); }
+  console.log(`build-kernels: ${b.out} (${Date.now() - t0} ms)`);
+}

@@ -1,0 +1,96 @@
+// What every wasm kernel wrapper needs: the heap, the main thread's instance, the pool, the
+// storage handle, and how to split work over threads (only when it pays).
+
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { Storage } from '../backend.js';
+import { Heap, PARAM_BASE, PARAM_BYTES } from './heap.js';
+import type { Pool } from './pool.js';
+
+export type Kernel = (...args: number[]) => number | void;
+
+export class WasmStorage implements Storage {
+  readonly backend = 'wasm';
+  freed = false;
+  constructor(readonly dtype: DType, readonly size: number, readonly ptr: number, readonly bytes: number) {}
+}
+
+export const SUFFIX: Record<DType, string> = { float32: 'f32', float64: 'f64', int32: 'i32', bool: 'u8' };
+export const LOG2: Record<DType, number> = { float32: 2, float64: 3, int32: 2, bool: 0 };
+
+/** Work (≈ nanoseconds on one core) below which a kernel runs on the calling thread alone. */
+const PARALLEL_MIN_WORK = 200_000;
+/** Bytes of scratch per thread: packed B (KC×NC f32) + a tile buffer, and conv's column block. */
+export const SCRATCH_BYTES = 512 * 256 * 4 + 1024 + 1024 * 1024;
+
+export class Ctx {
+  readonly scratch: number[] = [];
+  readonly scratchBytes = SCRATCH_BYTES;
+  constructor(readonly heap: Heap, readonly ex: Record<string, Kernel>, readonly pool: Pool) {}
+
+  fn(name: string): Kernel {
+    const f = this.ex[name];
+    if (!f) throw new Error(`wasm backend: no kernel ${name}`);
+    return f;
+  }
+
+  alloc(dtype: DType, size: number): WasmStorage {
+    const bytes = Math.max(1, size) << LOG2[dtype];
+    return new WasmStorage(dtype, size, this.heap.alloc(bytes), bytes);
+  }
+
+  /** Checks a storage handle before a kernel reads it. */
+  use(s: Storage, op: string): WasmStorage {
+    if (!(s instanceof WasmStorage)) throw new TypeError(`wasm backend: ${op}: got a storage of backend '${s.backend}'`);
+    if (s.freed) throw new Error(`wasm backend: ${op}: storage used after it was freed (disposed tensor?)`);
+    return s;
+  }
+
+  view(s: WasmStorage): TypedArray {
+    const h = this.heap;
+    h.refresh();
+    switch (s.dtype) {
+      case 'float32': return h.f32.subarray(s.ptr >> 2, (s.ptr >> 2) + s.size);
+      case 'float64': return h.f64.subarray(s.ptr >> 3, (s.ptr >> 3) + s.size);
+      case 'int32': return h.i32.subarray(s.ptr >> 2, (s.ptr >> 2) + s.size);
+      case 'bool': return h.u8.subarray(s.ptr, s.ptr + s.size);
+    }
+  }
+
+  /** Writes int32 parameters (shapes, strides) to the parameter block; returns its address. */
+  params(values: readonly number[]): number {
+    if (values.length * 4 > PARAM_BYTES) throw new Error('wasm backend: too many dimensions for a kernel');
+    this.heap.refresh();
+    this.heap.i32.set(values, PARAM_BASE >> 2);
+    return PARAM_BASE;
+  }
+
+  /** Per-thread scratch blocks (allocated once, grown with the thread count). */
+  scratchFor(threads: number): number[] {
+    while (this.scratch.length < threads) this.scratch.push(this.heap.alloc(SCRATCH_BYTES));
+    return this.scratch;
+  }
+
+  /**
+   * Splits [0, total) into parts aligned to `grain` and runs fn(...pre, start, end, ...post) on
+   * each; `work` is the estimated cost in ns, which decides how many threads take part.
+   */
+  parallel(name: string, pre: number[], total: number, work: number, grain = 1, post: number[] = []): void {
+    const f = this.fn(name);
+    const units = Math.ceil(total / grain);
+    let t = work < PARALLEL_MIN_WORK ? 1 : Math.min(this.pool.usable, units, Math.max(1, Math.floor(work / PARALLEL_MIN_WORK)));
+    if (t <= 1) { if (total > 0) f(...pre, 0, total, ...post); return; }
+    const parts: number[][] = [];
+    for (let i = 0; i < t; i++) {
+      const s = Math.min(total, Math.round((units * i) / t) * grain);
+      const e = Math.min(total, Math.round((units * (i + 1)) / t) * grain);
+      parts.push([...pre, s, e, ...post]);
+    }
+    this.pool.run(name, parts, f as (...a: number[]) => void);
+  }
+
+  /** Threads a job of `work` ns may use. */
+  threadsFor(work: number, units: number): number {
+    if (work < PARALLEL_MIN_WORK) return 1;
+    return Math.max(1, Math.min(this.pool.usable, units, Math.floor(work / PARALLEL_MIN_WORK)));
+  }
+}

@@ -1,0 +1,67 @@
+// The wasm backend: AssemblyScript SIMD kernels on every core. createWasmBackend() compiles the
+// kernels (async), starts the worker pool and returns a Backend that implements every primitive.
+
+import type { Backend } from '../backend.js';
+import { compileKernels } from './loader.js';
+import { Heap } from './heap.js';
+import { Pool } from './pool.js';
+import { Ctx, type Kernel } from './context.js';
+import { elementwiseKernels } from './elementwise.js';
+import { linalgKernels } from './linalg.js';
+
+export interface WasmBackend extends Backend {
+  /** Sets the number of threads (the calling thread included); resolves when the workers run. */
+  setNumThreads(n: number): Promise<void>;
+  /** Threads in use now. */
+  numThreads(): number;
+  /** Stops the workers (the backend keeps working on the calling thread). */
+  close(): void;
+}
+
+export interface WasmOptions {
+  /** Threads, the calling thread included (default: NABLA_THREADS, else every core). */
+  threads?: number;
+  /** Maximum heap in 64 KiB pages (default 65536 = 4 GiB). */
+  maxPages?: number;
+}
+
+export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBackend> {
+  const compiled = await compileKernels();
+  const isolated = compiled.nodeWorkers !== null || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (!isolated) throw new Error('wasm backend: shared memory needs a cross-origin isolated page (COOP/COEP headers)');
+  const heap = new Heap(64, opts.maxPages ?? 65536);
+  const instance = await WebAssembly.instantiate(compiled.module, {
+    env: { memory: heap.memory, abort() { throw new Error('wasm backend: kernel aborted'); } },
+  });
+  const ex = instance.exports as unknown as Record<string, Kernel>;
+  const names = WebAssembly.Module.exports(compiled.module).filter((e) => e.kind === 'function').map((e) => e.name);
+  const pool = new Pool({ module: compiled.module, memory: heap.memory, names, nodeWorkers: compiled.nodeWorkers });
+  const ctx = new Ctx(heap, ex, pool);
+
+  const envThreads = compiled.env('NABLA_THREADS');
+  let threads = opts.threads ?? (envThreads ? Number(envThreads) : compiled.cores);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`wasm backend: NABLA_THREADS must be a positive integer, got ${JSON.stringify(envThreads)}`);
+  }
+  await pool.setThreads(threads);
+
+  const backend: WasmBackend = {
+    name: 'wasm',
+    ...elementwiseKernels(ctx),
+    ...linalgKernels(ctx),
+    stats() {
+      return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
+    },
+    info() {
+      return {
+        backend: 'wasm', threads: pool.usable, threadsRequested: pool.threads, cores: compiled.cores,
+        simd: true, relaxedSimd: compiled.relaxedSimd, kernels: compiled.file,
+        heapBytes: heap.byteLength, heapMaxBytes: heap.maxPages * 65536,
+      };
+    },
+    setNumThreads: (n: number) => pool.setThreads(n),
+    numThreads: () => pool.usable,
+    close: () => pool.close(),
+  };
+  return backend;
+}

@@ -1,0 +1,176 @@
+// Matrix product, convolution, pooling and indexing primitives of the wasm backend: choosing the
+// kernel and the thread split (batch, rows in 6s or columns in 8s; never the K reduction).
+
+import type { AdaptivePool2dParams, Conv2dParams, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
+import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+
+type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' |
+  'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' |
+  'adaptiveAvgPool2dBackward' | 'gather' | 'scatterAdd' | 'indexSelect' | 'indexAdd'>;
+
+const convSlots = (p: Conv2dParams) => [p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow];
+const poolSlots = (p: Pool2dParams) => [p.n, p.c, p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.oh, p.ow, p.countIncludePad ? 1 : 0, p.divisorOverride || 0];
+const ELEM = { 0: 'u8', 2: 'u32', 3: 'u64' } as Record<number, string>;
+
+function floatOnly(s: WasmStorage, op: string): void {
+  if (s.dtype !== 'float32' && s.dtype !== 'float64') throw new TypeError(`wasm backend: ${op} needs float32 or float64, got ${s.dtype}`);
+}
+
+/** Splits [0, total) into t parts aligned to `grain`. */
+function ranges(total: number, t: number, grain: number): [number, number][] {
+  const units = Math.ceil(total / grain);
+  t = Math.max(1, Math.min(t, units));
+  const out: [number, number][] = [];
+  for (let i = 0; i < t; i++) {
+    out.push([Math.min(total, Math.round((units * i) / t) * grain), Math.min(total, Math.round((units * (i + 1)) / t) * grain)]);
+  }
+  return out;
+}
+
+export function linalgKernels(ctx: Ctx): LinalgKernels {
+  const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
+    const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
+    const { batch, m, k, n } = p;
+    const c = ctx.alloc(a.dtype, batch * m * n);
+    if (batch * m * n === 0) return c;
+    const name = `gemm_${SUFFIX[a.dtype]}`;
+    if (!ctx.ex[name]) throw new TypeError(`wasm backend: matmul is not defined for ${a.dtype}`);
+    const [rsA, csA] = p.transA ? [1, m] : [k, 1];
+    const [rsB, csB] = p.transB ? [1, k] : [n, 1];
+    const pre = [a.ptr, b.ptr, c.ptr, m, n, k, rsA, csA, rsB, csB, p.aBatchStride, p.bBatchStride];
+    const flops = 2 * batch * m * n * Math.max(k, 1);
+    const work = a.dtype === 'float32' ? flops / 40 : flops;
+    const t = ctx.threadsFor(work, Math.max(batch, Math.ceil(m / 6), Math.ceil(n / 8)));
+    const scratch = ctx.scratchFor(t);
+    let parts: number[][];
+    if (t === 1) parts = [[...pre, 0, batch, 0, m, 0, n, scratch[0]!]];
+    else if (batch >= 2 * t || (batch >= t && batch % t === 0)) parts = ranges(batch, t, 1).map(([s, e], i) => [...pre, s, e, 0, m, 0, n, scratch[i]!]);
+    else if (m >= 16 * t) parts = ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]);
+    else parts = ranges(n, t, 8).map(([s, e], i) => [...pre, 0, batch, 0, m, s, e, scratch[i]!]);
+    const f = ctx.fn(name);
+    if (parts.length === 1) f(...parts[0]!);
+    else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+    return c;
+  };
+
+  const conv2d = (xs: Storage, ws: Storage, p: Conv2dParams): Storage => {
+    const x = ctx.use(xs, 'conv2d'), w = ctx.use(ws, 'conv2d');
+    floatOnly(x, 'conv2d');
+    const y = ctx.alloc(x.dtype, p.n * p.cOut * p.oh * p.ow);
+    const planes = p.n * p.cOut;
+    const work = 2 * planes * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
+    ctx.parallel(`conv2d_direct_${SUFFIX[x.dtype]}`, [x.ptr, w.ptr, y.ptr, ctx.params(convSlots(p))], planes, work);
+    return y;
+  };
+
+  const conv2dBackwardInput = (gys: Storage, ws: Storage, p: Conv2dParams): Storage => {
+    const gy = ctx.use(gys, 'conv2dBackwardInput'), w = ctx.use(ws, 'conv2dBackwardInput');
+    floatOnly(gy, 'conv2dBackwardInput');
+    const gx = ctx.alloc(gy.dtype, p.n * p.cIn * p.h * p.w);
+    const work = 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
+    ctx.parallel(`conv2d_bwd_input_direct_${SUFFIX[gy.dtype]}`, [gy.ptr, w.ptr, gx.ptr, ctx.params(convSlots(p))], p.n, work);
+    return gx;
+  };
+
+  const conv2dBackwardWeight = (xs: Storage, gys: Storage, p: Conv2dParams): Storage => {
+    const x = ctx.use(xs, 'conv2dBackwardWeight'), gy = ctx.use(gys, 'conv2dBackwardWeight');
+    floatOnly(x, 'conv2dBackwardWeight');
+    const gw = ctx.alloc(x.dtype, p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+    const work = 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
+    ctx.parallel(`conv2d_bwd_weight_direct_${SUFFIX[x.dtype]}`, [x.ptr, gy.ptr, gw.ptr, ctx.params(convSlots(p))], p.cOut, work);
+    return gw;
+  };
+
+  const maxPool2d = (xs: Storage, p: Pool2dParams): [Storage, Storage] => {
+    const x = ctx.use(xs, 'maxPool2d');
+    floatOnly(x, 'maxPool2d');
+    const outN = p.n * p.c * p.oh * p.ow;
+    const y = ctx.alloc(x.dtype, outN), idx = ctx.alloc('int32', outN);
+    ctx.parallel(`maxpool_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, idx.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
+    return [y, idx];
+  };
+
+  const maxPool2dBackward = (gys: Storage, is: Storage, p: Pool2dParams): Storage => {
+    const gy = ctx.use(gys, 'maxPool2dBackward'), idx = ctx.use(is, 'maxPool2dBackward');
+    floatOnly(gy, 'maxPool2dBackward');
+    const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
+    ctx.parallel(`maxpool_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, idx.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gx.size * 2);
+    return gx;
+  };
+
+  const avgPool2d = (xs: Storage, p: Pool2dParams): Storage => {
+    const x = ctx.use(xs, 'avgPool2d');
+    floatOnly(x, 'avgPool2d');
+    const outN = p.n * p.c * p.oh * p.ow;
+    const y = ctx.alloc(x.dtype, outN);
+    ctx.parallel(`avgpool_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
+    return y;
+  };
+
+  const avgPool2dBackward = (gys: Storage, p: Pool2dParams): Storage => {
+    const gy = ctx.use(gys, 'avgPool2dBackward');
+    floatOnly(gy, 'avgPool2dBackward');
+    const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
+    ctx.parallel(`avgpool_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gy.size * p.kh * p.kw * 2);
+    return gx;
+  };
+
+  const adaptiveSlots = (p: AdaptivePool2dParams) => [p.n, p.c, p.h, p.w, p.oh, p.ow];
+  const adaptiveAvgPool2d = (xs: Storage, p: AdaptivePool2dParams): Storage => {
+    const x = ctx.use(xs, 'adaptiveAvgPool2d');
+    floatOnly(x, 'adaptiveAvgPool2d');
+    const y = ctx.alloc(x.dtype, p.n * p.c * p.oh * p.ow);
+    ctx.parallel(`adaptive_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, x.size * 2);
+    return y;
+  };
+
+  const adaptiveAvgPool2dBackward = (gys: Storage, p: AdaptivePool2dParams): Storage => {
+    const gy = ctx.use(gys, 'adaptiveAvgPool2dBackward');
+    floatOnly(gy, 'adaptiveAvgPool2dBackward');
+    const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
+    ctx.parallel(`adaptive_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, gx.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, gx.size * 2);
+    return gx;
+  };
+
+  const copyOf = (x: WasmStorage): WasmStorage => {
+    const y = ctx.alloc(x.dtype, x.size);
+    ctx.heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + (x.size << LOG2[x.dtype]));
+    return y;
+  };
+  const addable = (s: WasmStorage, op: string): string => {
+    if (s.dtype === 'bool') throw new TypeError(`wasm backend: ${op} is not defined for bool`);
+    return SUFFIX[s.dtype];
+  };
+
+  return {
+    matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
+    avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
+    gather(xs, is, outer, r, inner, k) {
+      const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');
+      const y = ctx.alloc(x.dtype, outer * k * inner);
+      ctx.parallel(`gather_${ELEM[LOG2[x.dtype]]}`, [x.ptr, idx.ptr, y.ptr, r, inner, k], outer, y.size * 2);
+      return y;
+    },
+    scatterAdd(xs, is, ss, outer, r, inner, k) {
+      const x = ctx.use(xs, 'scatterAdd'), idx = ctx.use(is, 'scatterAdd'), src = ctx.use(ss, 'scatterAdd');
+      const t = addable(x, 'scatterAdd');
+      const y = copyOf(x);
+      ctx.parallel(`scatter_add_${t}`, [idx.ptr, src.ptr, y.ptr, r, inner, k], outer, outer * k * inner * 2);
+      return y;
+    },
+    indexSelect(xs, is, outer, r, inner) {
+      const x = ctx.use(xs, 'indexSelect'), idx = ctx.use(is, 'indexSelect');
+      const k = idx.size;
+      const y = ctx.alloc(x.dtype, outer * k * inner);
+      ctx.parallel('index_select', [x.ptr, idx.ptr, y.ptr, r, inner, k, LOG2[x.dtype]], outer, y.size, 1);
+      return y;
+    },
+    indexAdd(xs, is, ss, outer, r, inner) {
+      const x = ctx.use(xs, 'indexAdd'), idx = ctx.use(is, 'indexAdd'), src = ctx.use(ss, 'indexAdd');
+      const t = addable(x, 'indexAdd');
+      const y = copyOf(x);
+      ctx.parallel(`index_add_${t}`, [idx.ptr, src.ptr, y.ptr, r, inner, idx.size], outer, outer * idx.size * inner * 2);
+      return y;
+    },
+  };
+}
