@@ -102,6 +102,12 @@ def binary():
     case('tensor[3,4]x[3,4]', 'pow', [f32(pos(3, 4)), f32(rn(3, 4))], torch.pow)
     case('tensor-broadcast[2,3]x[3]', 'pow', [f32(pos(2, 3)), f32(rn(3))], torch.pow)
     case('int32-scalar2', 'pow', [ints(-4, 5, 6)], lambda a: torch.pow(a, 2), {'scalar': 2})
+    # a number as the first operand, and add/sub's alpha
+    case('scalar-first-1-x', 'sub', [f32(rn(2, 3))], lambda a: 1 - a, {'scalar': 1, 'scalarFirst': True})
+    case('scalar-first-1/x', 'div', [f32(pos(2, 3))], lambda a: 1 / a, {'scalar': 1, 'scalarFirst': True})
+    case('scalar-first-2**x', 'pow', [f32(rn(2, 3))], lambda a: torch.pow(2, a), {'scalar': 2, 'scalarFirst': True})
+    case('alpha2', 'add', [f32(rn(2, 3)), f32(rn(3))], lambda a, b: torch.add(a, b, alpha=2), {'alpha': 2})
+    case('alpha0.5', 'sub', [f32(rn(2, 3)), f32(rn(2, 3))], lambda a, b: torch.sub(a, b, alpha=0.5), {'alpha': 0.5})
     # dtype promotion
     i, j = ints(-5, 6, 2, 3), ints(1, 6, 2, 3)
     case('int32+float32', 'add', [i, f32(rn(2, 3))], torch.add)
@@ -148,6 +154,7 @@ def select():
     case('broadcast-cond[4]x[2,4]x[2,1]', 'where', [bools(4), f32(rn(2, 4)), f32(rn(2, 1))], torch.where)
     case('int32', 'where', [cond.clone(), ints(0, 9, 3, 4), ints(0, 9, 3, 4)], torch.where)
     case('mixed-int32-float32', 'where', [cond.clone(), ints(0, 9, 3, 4), f32(rn(3, 4))], torch.where)
+    case('scalar-other', 'where', [bools(2, 3), f32(rn(2, 3))], lambda c, x: torch.where(c, x, 0.0), {'other': 0})
     case('empty', 'where', [bools(0, 2), f32(rn(0, 2)), f32(rn(0, 2))], torch.where)
     m = bools(3, 4)
     case('[3,4]', 'maskedFill', [f32(rn(3, 4)), m], lambda x, k: x.masked_fill(k, -1.5), {'value': -1.5})

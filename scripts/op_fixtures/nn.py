@@ -38,6 +38,8 @@ def convs():
     c2('groups3', (2, 3, 5, 5), (6, 1, 3, 3), groups=3, padding=1)
     c2('groups2-stride2-dil2', (1, 4, 8, 8), (4, 2, 2, 3), groups=2, stride=2, dilation=2, padding=1)
     c2('1x1', (2, 4, 3, 3), (2, 4, 1, 1))
+    case('unbatched[3,5,5]', 'conv2d', [f32(rn(3, 5, 5)), f32(rn(2, 3, 3, 3)), f32(rn(2))],
+         lambda x, w, b: F.conv2d(x, w, b, padding=1), {'padding': 1})
     c2('kernel-eq-input', (2, 2, 3, 3), (3, 2, 3, 3))
     case('float64', 'conv2d', [f64(rn(1, 2, 4, 4)), f64(rn(2, 2, 3, 3)), f64(rn(2))],
          lambda x, w, b: F.conv2d(x, w, b, padding=1), {'padding': 1})
@@ -79,6 +81,7 @@ def pools():
              dict(kernelSize=list(k) if isinstance(k, tuple) else k, **_camel(kw)))
 
     mp2('k2', (2, 3, 4, 4), 2)
+    mp2('unbatched[2,4,4]-k2', (2, 4, 4), 2)
     mp2('k3-s2-p1', (1, 2, 5, 5), 3, stride=2, padding=1)
     mp2('k3-s2-ceil', (1, 2, 6, 6), 3, stride=2, ceil_mode=True)
     mp2('k2-dilation2', (1, 1, 6, 6), 2, dilation=2)
@@ -90,6 +93,7 @@ def pools():
              dict(kernelSize=k, **_camel(kw)))
 
     mp1('k2', (2, 3, 8), 2)
+    mp1('unbatched[2,6]-k2', (2, 6), 2)
     mp1('k3-s2-p1', (1, 2, 7), 3, stride=2, padding=1)
     mp1('k3-s2-ceil', (1, 2, 8), 3, stride=2, ceil_mode=True)
     mp1('k2-dilation2', (1, 2, 7), 2, dilation=2)
@@ -99,6 +103,7 @@ def pools():
              dict(kernelSize=list(k) if isinstance(k, tuple) else k, **_camel(kw)))
 
     ap2('k2', (2, 3, 4, 4), 2)
+    ap2('unbatched[2,4,4]-k2', (2, 4, 4), 2)
     ap2('k3-s2-p1', (1, 2, 5, 5), 3, stride=2, padding=1)
     ap2('k3-s2-p1-exclude-pad', (1, 2, 5, 5), 3, stride=2, padding=1, count_include_pad=False)
     ap2('k3-s2-ceil', (1, 2, 6, 6), 3, stride=2, ceil_mode=True)
@@ -141,6 +146,9 @@ def misc():
         case('dim0[3,5]', op, [f32(rn(3, 5))], lambda x, fn=fn: fn(x, 0), {'dim': 0})
         case('dim1[2,3,4]', op, [f32(rn(2, 3, 4))], lambda x, fn=fn: fn(x, 1), {'dim': 1})
         case('large-values', op, [f32(rn(2, 4) * 5 + 500)], lambda x, fn=fn: fn(x, 1), {'dim': 1})
+        # x - logsumexp(x) rounds the sum near 1000 (spacing 6e-5); (x - max) - log(Σ exp(x - max)) does not
+        case('offset-1000', op, [torch.tensor([[998.75, 996.5, 1005.25, 998.5], [1002.75, 1000.25, 997.75, 997.25]])],
+             lambda x, fn=fn: fn(x, 1), {'dim': 1})
         case('-inf-entry', op, [torch.tensor([[0.5, float('-inf'), 1.0], [2.0, -1.0, 0.3]])],
              lambda x, fn=fn: fn(x, 1), {'dim': 1}, grad=False)
         case('0d', op, [f32(rn())], lambda x, fn=fn: fn(x, 0), {'dim': 0})

@@ -115,6 +115,7 @@ def lse_norm_cumsum():
     case('dim1[2,3,4]', 'cumsum', [f32(rn(2, 3, 4))], lambda x: torch.cumsum(x, 1), {'dim': 1})
     case('0d', 'cumsum', [f32(rn())], lambda x: torch.cumsum(x, 0), {'dim': 0})
     case('empty', 'cumsum', [f32(rn(0, 3))], lambda x: torch.cumsum(x, 0), {'dim': 0})
+    case('bool', 'cumsum', [bools(6)], lambda x: torch.cumsum(x, 0), {'dim': 0})
     case('int32', 'cumsum', [ints(-5, 5, 6)], lambda x: torch.cumsum(x, 0), {'dim': 0})
     case('float64', 'cumsum', [f64(rn(5))], lambda x: torch.cumsum(x, 0), {'dim': 0})
 

@@ -12,9 +12,15 @@ export type OpFn = (x: T[], k: Kw) => OpOut;
 
 const unary = (name: string): OpFn => (x) => (x[0] as unknown as Record<string, () => T>)[name]!.call(x[0]);
 
-/** Binary op with a tensor or, when kwargs.scalar is present, a JS number as the second operand. */
+/**
+ * Binary op: tensor ∘ tensor, or with kwargs.scalar a JS number as the second operand (the first
+ * with kwargs.scalarFirst, through the top-level function); kwargs.alpha goes to add/sub.
+ */
 const binary = (name: string): OpFn => (x, k) => {
+  const fns = nb as unknown as Record<string, (a: T | number, b: T | number, o?: Kw) => T>;
+  if (k.scalarFirst) return fns[name]!(k.scalar, x[0]!);
   const other: T | number = k.scalar !== undefined ? k.scalar : x[1]!;
+  if (k.alpha !== undefined) return fns[name]!(x[0]!, other, { alpha: k.alpha });
   return (x[0] as unknown as Record<string, (o: T | number) => T>)[name]!.call(x[0], other);
 };
 
@@ -35,7 +41,7 @@ export const OPS: Record<string, OpFn> = {
     ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((n) => [n, binary(n)]),
   ),
   clamp: (x, k) => x[0]!.clamp(k.min, k.max),
-  where: (x) => nb.where(x[0]!, x[1]!, x[2]!),
+  where: (x, k) => nb.where(x[0]!, x[1]!, k.other !== undefined ? k.other : x[2]!),
   maskedFill: (x, k) => x[0]!.maskedFill(x[1]!, k.value),
   leakyRelu: (x, k) => nb.F.leakyRelu(x[0]!, k.negativeSlope),
   elu: (x, k) => nb.F.elu(x[0]!, k.alpha),
