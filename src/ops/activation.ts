@@ -3,8 +3,8 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { rand } from '../tensor/create.js';
-import { add, cast, div, erf, exp, expm1, gt, log1p, mul, sigmoid, sub, tanh, where, lt } from './elementwise.js';
-import { amax, logsumexp, sum } from './reduce.js';
+import { abs, add, cast, div, eq, erf, exp, expm1, gt, log, log1p, mul, sigmoid, sub, tanh, where, lt } from './elementwise.js';
+import { amax, sum } from './reduce.js';
 import { normDim, assertFloat } from './util.js';
 import { noGrad } from '../autograd/graph.js';
 
@@ -21,7 +21,13 @@ export function softmax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   assertFloat('logSoftmax', x);
   const d = normDim('logSoftmax', dim, x.ndim);
-  return sub(x, logsumexp(x, d, true));
+  // (x - m) - log Σ exp(x - m): subtracting the max first keeps float32 precision at large offsets.
+  const m = noGrad(() => {
+    const a = amax(x, d, true);
+    return where(eq(abs(a), Infinity), 0, a);
+  });
+  const shifted = sub(x, m);
+  return sub(shifted, log(sum(exp(shifted), d, true)));
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

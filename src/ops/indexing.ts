@@ -3,8 +3,8 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { backendOf, fmt, normDim, prod, record, wrap } from './util.js';
-import { cast, eq } from './elementwise.js';
-import { reshape, narrow } from './shape.js';
+import { add, cast, eq } from './elementwise.js';
+import { reshape, narrow, pad } from './shape.js';
 import { arange } from '../tensor/create.js';
 import { isFloat } from '../tensor/dtype.js';
 
@@ -68,7 +68,19 @@ export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Te
   if (idx.ndim !== x.ndim || src.ndim !== x.ndim) throw new Error(`scatterAdd: input ${fmt(x.shape)}, index ${fmt(idx.shape)} and src ${fmt(src.shape)} must have the same number of dims`);
   for (let i = 0; i < x.ndim; i++) {
     if (idx.shape[i] !== src.shape[i]) throw new Error(`scatterAdd: index ${fmt(idx.shape)} and src ${fmt(src.shape)} must have the same shape`);
-    if (i !== d && idx.shape[i] !== x.shape[i]) throw new Error(`scatterAdd: index ${fmt(idx.shape)} must match input ${fmt(x.shape)} outside dim ${d} (a narrower index is not supported)`);
+    if (i !== d && idx.shape[i]! > x.shape[i]!) throw new Error(`scatterAdd: index ${fmt(idx.shape)} exceeds input ${fmt(x.shape)} in dim ${i}`);
+  }
+  if (idx.shape.some((n, i) => i !== d && n < x.shape[i]!)) {
+    // A narrower index updates only the region it covers: scatter into that region, pad back, add.
+    const region = x.shape.map((n, i) => (i === d ? n : idx.shape[i]!));
+    const z = wrap(backendOf('scatterAdd', x), backendOf('scatterAdd', x).fill(x.dtype, prod(region), 0), region);
+    const part = scatterAdd(z, d, idx, src);
+    const pads: number[] = [];
+    for (let i = x.ndim - 1; i >= 0; i--) pads.push(0, x.shape[i]! - region[i]!);
+    const full = pad(part, pads);
+    const out = add(x, full);
+    for (const t of [z, part, full]) t.dispose();
+    return out;
   }
   const s = cast(src, x.dtype);
   const ix = checkIndex('scatterAdd', idx, x.shape[d] ?? 1, `dim ${d}`);

@@ -54,7 +54,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   const dt = promoteTypes(a.dtype, b.dtype);
-  if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`matmul: needs floating-point tensors, got ${a.dtype} and ${b.dtype}`);
+  if (dt === 'bool') throw new TypeError(`matmul: needs numeric tensors, got ${a.dtype} and ${b.dtype}`);
   const ca = cast(a, dt), cb = cast(b, dt);
   const temps: Tensor[] = [];
   const track = (t: Tensor): Tensor => (temps.push(t), t);

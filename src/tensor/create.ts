@@ -173,7 +173,7 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the second half from the end, so the last element is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) arr[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) arr[i] = steps === 1 ? start : i < half ? start + step * i : end - step * (steps - 1 - i);
   return finish(arr, [steps], dtype, opts);
 }
 
