@@ -1,0 +1,37 @@
+// Node-only IDX file access: reads plain or gzip-compressed (Node's zlib) IDX files by path,
+// and writes them (gzip when the name ends in .gz).
+
+import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { saveFileAtomicSync } from '../../io/node-files.js';
+import { encodeIdx, parseIdx, type IdxArray, type IdxType } from './idx.js';
+
+/** Larger than any IDX data set we read (Fashion-MNIST's train images are 47 MB): a gzip-bomb guard. */
+export const MAX_IDX_BYTES = 2 ** 31 - 1;
+
+/** Decompresses gzip bytes (detected by the 1f 8b magic); other bytes pass through unchanged. */
+export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+  } catch (e) {
+    throw new Error(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** Reads an IDX file, gzip-compressed or not; errors name the file. */
+export function readIdxFile(path: string, expect?: { type?: IdxType; rank?: number }): IdxArray {
+  let raw: Uint8Array;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw new Error(`IDX ${path}: cannot read the file: ${(e as Error).message}`, { cause: e });
+  }
+  return parseIdx(maybeGunzip(raw, `IDX ${path}`), path, expect);
+}
+
+/** Writes an IDX file atomically; gzip-compressed (level 9) when the path ends in `.gz`. */
+export function writeIdxFile(path: string, arr: IdxArray): void {
+  const bytes = encodeIdx(arr);
+  saveFileAtomicSync(path, path.endsWith('.gz') ? gzipSync(bytes, { level: 9 }) : bytes);
+}
