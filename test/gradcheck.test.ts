@@ -1,10 +1,11 @@
 // Float64 finite-difference gradient checks of every differentiable op in the fixture table
 // (first order), and second order for the common ones — on every registered backend.
 
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import * as nb from '../src/index.js';
 import { loadFixtures, toTensor, decodeData, decodeKwargs, type FixtureCase } from './helpers/fixtures.js';
 import { OPS, outputsOf } from './helpers/op-table.js';
+import { testBackends, closeBackends } from './helpers/backends.js';
 import { gradcheck, gradgradcheck } from './helpers/gradcheck.js';
 
 const fx = loadFixtures();
@@ -35,7 +36,10 @@ function asScalarFn(c: FixtureCase): { f: (...xs: nb.Tensor[]) => nb.Tensor; xs:
 
 const differentiable = fx.cases.filter((c) => c.grads && !SKIP.has(c.name));
 
-for (const backend of nb.listBackends()) {
+const backends = await testBackends();
+after(closeBackends);
+
+for (const backend of backends) {
   describe(`gradcheck (float64) on ${backend}`, () => {
     for (const c of differentiable) {
       test(c.name, () => {

@@ -1,12 +1,13 @@
 // Every op of the table against PyTorch (fixtures/ops.json): forward values, dtypes and shapes,
 // and the gradient of sum(out0 * cotangent) w.r.t. each input — on every registered backend.
 
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import { loadFixtures, toTensor, decodeData, decodeKwargs, type FixtureCase } from './helpers/fixtures.js';
 import { assertClose, assertShape, TOL, type Tol } from './helpers/allclose.js';
 import { OPS, outputsOf } from './helpers/op-table.js';
+import { testBackends, closeBackends } from './helpers/backends.js';
 
 const fx = loadFixtures();
 
@@ -61,7 +62,10 @@ test('the fixture file covers every op of the table and the table every op of th
   assert.ok(fx.cases.length > 400, `only ${fx.cases.length} fixture cases`);
 });
 
-for (const backend of nb.listBackends()) {
+const backends = await testBackends();
+after(closeBackends);
+
+for (const backend of backends) {
   describe(`ops vs PyTorch ${fx.torch} on ${backend}`, () => {
     for (const c of fx.cases) {
       test(c.name, () => {
