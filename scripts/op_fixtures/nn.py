@@ -41,6 +41,7 @@ def convs():
     case('unbatched[3,5,5]', 'conv2d', [f32(rn(3, 5, 5)), f32(rn(2, 3, 3, 3)), f32(rn(2))],
          lambda x, w, b: F.conv2d(x, w, b, padding=1), {'padding': 1})
     c2('kernel-eq-input', (2, 2, 3, 3), (3, 2, 3, 3))
+    case('empty-batch', 'conv2d', [f32(rn(0, 2, 4, 4)), f32(rn(3, 2, 3, 3)), f32(rn(3))], lambda x, w, b: F.conv2d(x, w, b))
     case('float64', 'conv2d', [f64(rn(1, 2, 4, 4)), f64(rn(2, 2, 3, 3)), f64(rn(2))],
          lambda x, w, b: F.conv2d(x, w, b, padding=1), {'padding': 1})
 
@@ -83,6 +84,7 @@ def pools():
     mp2('k2', (2, 3, 4, 4), 2)
     mp2('unbatched[2,4,4]-k2', (2, 4, 4), 2)
     mp2('k3-s2-p1', (1, 2, 5, 5), 3, stride=2, padding=1)
+    mp2('empty-batch', (0, 2, 4, 4), 2)
     mp2('k3-s2-ceil', (1, 2, 6, 6), 3, stride=2, ceil_mode=True)
     mp2('k2-dilation2', (1, 1, 6, 6), 2, dilation=2)
     mp2('k(2,3)-s1', (1, 2, 4, 5), (2, 3), stride=1)
@@ -140,6 +142,9 @@ def misc():
          lambda i: F.one_hot(i.long(), 5), {'numClasses': 5})
     case('[2,3]-inferred', 'oneHot', [torch.tensor([[0, 1, 3], [3, 2, 0]], dtype=torch.int32)],
          lambda i: F.one_hot(i.long()), {})
+    case('empty', 'oneHot', [torch.zeros(0, dtype=torch.int32)], lambda i: F.one_hot(i.long(), 4), {'numClasses': 4})
+    case('empty-index', 'embedding', [torch.zeros(0, 2, dtype=torch.int32), f32(rn(5, 3))],
+         lambda i, w: F.embedding(i.long(), w))
     case('0d-3', 'oneHot', [torch.tensor(1, dtype=torch.int32)], lambda i: F.one_hot(i.long(), 3), {'numClasses': 3})
     for op, fn in (('softmax', F.softmax), ('logSoftmax', F.log_softmax)):
         case('dim-1[3,5]', op, [f32(rn(3, 5))], lambda x, fn=fn: fn(x, -1), {'dim': -1})

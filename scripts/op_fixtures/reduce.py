@@ -58,6 +58,8 @@ def extremes():
         case('dim-2[2,3,4]', op, [f32(distinct(2, 3, 4))], lambda x, fn=fn: fn(x, -2), {'dim': -2})
         case('0d-dim0', op, [f32(distinct(1).reshape(()))], lambda x, fn=fn: fn(x, 0), {'dim': 0})
         case('int32-dim1', op, [ints(-20, 20, 3, 4)], lambda x, fn=fn: fn(x, 1), {'dim': 1})
+    # max() without a dim splits the gradient evenly between ties, like amax
+    case('all-ties', 'max', [torch.tensor([[1.0, 3.0], [3.0, -2.0]])], lambda x: x.max())
     # first index of a tie, as PyTorch
     case('ties-first-index', 'max', [torch.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])], lambda x: x.max(1),
          {'dim': 1}, grad=False)

@@ -46,8 +46,11 @@ def layouts():
     case('-1,-2[2,3,4]', 'transpose', [f32(rn(2, 3, 4))], lambda x: x.transpose(-1, -2), {'dim0': -1, 'dim1': -2})
     case('same-dim', 'transpose', [f32(rn(2, 3))], lambda x: x.transpose(1, 1), {'dim0': 1, 'dim1': 1})
     case('int32', 'transpose', [ints(0, 9, 2, 3)], lambda x: x.transpose(0, 1), {'dim0': 0, 'dim1': 1})
+    case('empty[0,3]', 'transpose', [f32(rn(0, 3))], lambda x: x.transpose(0, 1), {'dim0': 0, 'dim1': 1})
+    case('bool', 'transpose', [torch.rand(2, 3) > 0.5], lambda x: x.transpose(0, 1), {'dim0': 0, 'dim1': 1})
     case('[3,4]', 't', [f32(rn(3, 4))], lambda x: x.t(), {})
     case('[4]', 't', [f32(rn(4))], lambda x: x.t(), {})
+    case('empty[2,0,3]', 'permute', [f32(rn(2, 0, 3))], lambda x: x.permute(2, 0, 1), {'dims': [2, 0, 1]})
     case('[2,0,1]', 'permute', [f32(rn(2, 3, 4))], lambda x: x.permute(2, 0, 1), {'dims': [2, 0, 1]})
     case('[-1,0,1]', 'permute', [f32(rn(2, 3, 4))], lambda x: x.permute(-1, 0, 1), {'dims': [-1, 0, 1]})
     case('[1,0,3,2]', 'permute', [f32(rn(2, 1, 3, 2))], lambda x: x.permute(1, 0, 3, 2), {'dims': [1, 0, 3, 2]})
@@ -68,6 +71,8 @@ def joins():
     case('with-empty', 'cat', [f32(rn(2, 3)), f32(rn(0, 3)), f32(rn(1, 3))], lambda *t: torch.cat(t, 0), {'dim': 0})
     case('single', 'cat', [f32(rn(2, 3))], lambda *t: torch.cat(t, 0), {'dim': 0})
     case('int32', 'cat', [ints(0, 9, 2), ints(0, 9, 3)], lambda *t: torch.cat(t, 0), {'dim': 0})
+    case('bool', 'cat', [torch.rand(2) > 0.5, torch.rand(3) > 0.5], lambda *t: torch.cat(t, 0), {'dim': 0})
+    case('empty[0,2]', 'stack', [f32(rn(0, 2)), f32(rn(0, 2))], lambda *t: torch.stack(t, 1), {'dim': 1})
     case('float32+float64', 'cat', [f32(rn(2)), f64(rn(3))], lambda *t: torch.cat(t, 0), {'dim': 0})
     case('dim0', 'stack', [f32(rn(2, 3)), f32(rn(2, 3))], lambda *t: torch.stack(t, 0), {'dim': 0})
     case('dim1', 'stack', [f32(rn(2, 3)), f32(rn(2, 3)), f32(rn(2, 3))], lambda *t: torch.stack(t, 1), {'dim': 1})
@@ -118,6 +123,10 @@ def indexing():
          lambda t, i: t.gather(0, i.long()), {'dim': 0})
     case('smaller-index[2,3,2]', 'gather', [f32(rn(2, 3, 4)), ints(0, 4, 2, 2, 2)],
          lambda t, i: t.gather(-1, i.long()), {'dim': -1})
+    case('empty-index', 'gather', [f32(rn(3, 4)), torch.zeros(3, 0, dtype=torch.int32)],
+         lambda t, i: t.gather(1, i.long()), {'dim': 1})
+    case('bool', 'indexSelect', [torch.rand(4, 2) > 0.5, torch.tensor([3, 0], dtype=torch.int32)],
+         lambda t, i: t.index_select(0, i.long()), {'dim': 0})
     case('dim1', 'scatterAdd', [f32(rn(3, 5)), torch.tensor([[0, 4, 0], [1, 2, 3], [4, 4, 4]], dtype=torch.int32),
                                 f32(rn(3, 3))], lambda t, i, s: t.scatter_add(1, i.long(), s), {'dim': 1})
     case('dim0', 'scatterAdd', [f32(rn(3, 2)), torch.tensor([[2, 0], [2, 2]], dtype=torch.int32), f32(rn(2, 2))],
