@@ -70,7 +70,13 @@ for (const backend of backends) {
     for (const c of fx.cases) {
       test(c.name, () => {
         nb.setBackend(backend);
+        const before = nb.memory();
         nb.scope(() => runCase(c));
+        // everything the case made (inputs, outputs, graph, gradients) is released by the scope
+        const after = nb.memory();
+        assert.equal(after.tensors, before.tensors, `${c.name}: ${after.tensors - before.tensors} tensors left alive`);
+        assert.equal(after.backends[backend]!.storages, before.backends[backend]!.storages,
+          `${c.name}: ${after.backends[backend]!.storages - before.backends[backend]!.storages} ${backend} storages leaked`);
       });
     }
   });
