@@ -34,6 +34,11 @@ export function unary_abs_i32(px: usize, py: usize, start: i32, end: i32): void 
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x < 0 ? -x : x)); }
 }
 
+export function unary_abs_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
+}
+
 export function unary_exp_f32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
   for (; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<f32>(py + (<usize>i << 2), <f32>(Mathf.exp(x))); }
@@ -163,19 +168,29 @@ export function unary_relu_i32(px: usize, py: usize, start: i32, end: i32): void
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x > 0 ? x : 0)); }
 }
 
+export function unary_relu_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
+}
+
 export function unary_sign_f32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
-  for (; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<f32>(py + (<usize>i << 2), <f32>(x > 0 ? <f32>1 : x < 0 ? <f32>-1 : x)); }
+  for (; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<f32>(py + (<usize>i << 2), <f32>(x > 0 ? <f32>1 : x < 0 ? <f32>-1 : <f32>0)); }
 }
 
 export function unary_sign_f64(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
-  for (; i < end; i++) { const x = load<f64>(px + (<usize>i << 3)); store<f64>(py + (<usize>i << 3), <f64>(x > 0 ? <f64>1 : x < 0 ? <f64>-1 : x)); }
+  for (; i < end; i++) { const x = load<f64>(px + (<usize>i << 3)); store<f64>(py + (<usize>i << 3), <f64>(x > 0 ? <f64>1 : x < 0 ? <f64>-1 : <f64>0)); }
 }
 
 export function unary_sign_i32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x > 0 ? 1 : x < 0 ? -1 : 0)); }
+}
+
+export function unary_sign_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
 }
 
 export function unary_floor_f32(px: usize, py: usize, start: i32, end: i32): void {
@@ -194,6 +209,11 @@ export function unary_floor_i32(px: usize, py: usize, start: i32, end: i32): voi
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x)); }
 }
 
+export function unary_floor_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
+}
+
 export function unary_ceil_f32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
   for (; i + 4 <= end; i += 4) { const v = v128.load(px + (<usize>i << 2)); v128.store(py + (<usize>i << 2), f32x4.ceil(v)); }
@@ -210,6 +230,11 @@ export function unary_ceil_i32(px: usize, py: usize, start: i32, end: i32): void
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x)); }
 }
 
+export function unary_ceil_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
+}
+
 export function unary_round_f32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
   for (; i + 4 <= end; i += 4) { const v = v128.load(px + (<usize>i << 2)); v128.store(py + (<usize>i << 2), f32x4.nearest(v)); }
@@ -224,6 +249,11 @@ export function unary_round_f64(px: usize, py: usize, start: i32, end: i32): voi
 export function unary_round_i32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x)); }
+}
+
+export function unary_round_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
 }
 
 export function unary_erf_f32(px: usize, py: usize, start: i32, end: i32): void {
@@ -250,6 +280,26 @@ export function unary_square_f64(px: usize, py: usize, start: i32, end: i32): vo
 export function unary_square_i32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
   for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<i32>(py + (<usize>i << 2), <i32>(x * x)); }
+}
+
+export function unary_square_u8(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<u8>(px + (<usize>i << 0)); store<u8>(py + (<usize>i << 0), <u8>(x)); }
+}
+
+export function unary_not_f32(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<u8>(py + (<usize>i << 0), <u8>(x == 0 ? 1 : 0)); }
+}
+
+export function unary_not_f64(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<f64>(px + (<usize>i << 3)); store<u8>(py + (<usize>i << 0), <u8>(x == 0 ? 1 : 0)); }
+}
+
+export function unary_not_i32(px: usize, py: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i < end; i++) { const x = load<i32>(px + (<usize>i << 2)); store<u8>(py + (<usize>i << 0), <u8>(x == 0 ? 1 : 0)); }
 }
 
 export function unary_not_u8(px: usize, py: usize, start: i32, end: i32): void {
@@ -2085,7 +2135,7 @@ export function cast_f32_f64(px: usize, po: usize, start: i32, end: i32): void {
 }
 
 export function cast_f32_i32(px: usize, po: usize, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<i32>(po + (<usize>i << 2), <i32>x); }
+  for (let i = start; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<i32>(po + (<usize>i << 2), (x >= -2147483648.0 && x < 2147483648.0) ? <i32>x : i32.MIN_VALUE); }
 }
 
 export function cast_f32_u8(px: usize, po: usize, start: i32, end: i32): void {
@@ -2102,7 +2152,7 @@ export function cast_f64_f32(px: usize, po: usize, start: i32, end: i32): void {
 }
 
 export function cast_f64_i32(px: usize, po: usize, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) { const x = load<f64>(px + (<usize>i << 3)); store<i32>(po + (<usize>i << 2), <i32>x); }
+  for (let i = start; i < end; i++) { const x = load<f64>(px + (<usize>i << 3)); store<i32>(po + (<usize>i << 2), (x >= -2147483648.0 && x < 2147483648.0) ? <i32>x : i32.MIN_VALUE); }
 }
 
 export function cast_f64_u8(px: usize, po: usize, start: i32, end: i32): void {
@@ -2150,8 +2200,9 @@ export function reduce_sum_f32(px: usize, po: usize, outer: i32, r: i32, inner: 
       let acc: f32 = <f32>0;
       let j = 0;
       if (r >= 17) {
-        let v0 = v128.load(row, 4), v1 = v128.load(row, 20), v2 = v128.load(row, 36), v3 = v128.load(row, 52);
-        j = 17;
+        const r0 = row + (<usize>j << 2);
+        let v0 = v128.load(r0), v1 = v128.load(r0, 16), v2 = v128.load(r0, 32), v3 = v128.load(r0, 48);
+        j += 16;
         for (; j + 16 <= r; j += 16) {
           const p = row + (<usize>j << 2);
           v0 = f32x4.add(v0, v128.load(p)); v1 = f32x4.add(v1, v128.load(p, 16));
@@ -2333,8 +2384,9 @@ export function reduce_max_f32(px: usize, po: usize, outer: i32, r: i32, inner: 
       let acc: f32 = load<f32>(row);
       let j = 1;
       if (r >= 17) {
-        let v0 = v128.load(row, 4), v1 = v128.load(row, 20), v2 = v128.load(row, 36), v3 = v128.load(row, 52);
-        j = 17;
+        const r0 = row + (<usize>j << 2);
+        let v0 = v128.load(r0), v1 = v128.load(r0, 16), v2 = v128.load(r0, 32), v3 = v128.load(r0, 48);
+        j += 16;
         for (; j + 16 <= r; j += 16) {
           const p = row + (<usize>j << 2);
           v0 = f32x4.max(v0, v128.load(p)); v1 = f32x4.max(v1, v128.load(p, 16));
@@ -2432,8 +2484,9 @@ export function reduce_min_f32(px: usize, po: usize, outer: i32, r: i32, inner: 
       let acc: f32 = load<f32>(row);
       let j = 1;
       if (r >= 17) {
-        let v0 = v128.load(row, 4), v1 = v128.load(row, 20), v2 = v128.load(row, 36), v3 = v128.load(row, 52);
-        j = 17;
+        const r0 = row + (<usize>j << 2);
+        let v0 = v128.load(r0), v1 = v128.load(r0, 16), v2 = v128.load(r0, 32), v3 = v128.load(r0, 48);
+        j += 16;
         for (; j + 16 <= r; j += 16) {
           const p = row + (<usize>j << 2);
           v0 = f32x4.min(v0, v128.load(p)); v1 = f32x4.min(v1, v128.load(p, 16));

@@ -1,7 +1,7 @@
 // Builds the WebAssembly kernels: kernels/index.ts → build/nabla-simd.wasm (plain SIMD) and
 // build/nabla-relaxed.wasm (relaxed-SIMD fused multiply-add). Run: npm run build:kernels
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -20,7 +20,9 @@ if (gen.status !== 0) process.exit(gen.status ?? 1);
 // 65536 pages = 4 GiB: the most a wasm32 memory can address.
 const common = ['kernels/index.ts', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory',
   '--initialMemory', '1', '--maximumMemory', '65536', '--enable', 'threads', '--enable', 'simd',
-  '--noAssert'];
+  '--noAssert', '--memoryBase', '16384'];
+// Memory map (src/backend/wasm/heap.ts): [1 KiB, 4 KiB) kernel parameter block, [16 KiB, 64 KiB)
+// the kernels' constant tables (Mathf's), 64 KiB on the heap. The tables must fit below 64 KiB.
 const builds = [
   { out: 'build/nabla-relaxed.wasm', extra: ['--enable', 'relaxed-simd', '--use', 'RELAXED=1'] },
   { out: 'build/nabla-simd.wasm', extra: ['--use', 'RELAXED=0'] },
@@ -29,5 +31,20 @@ for (const b of builds) {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [asc, ...common, ...b.extra, '-o', b.out], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) { console.error(`build-kernels: asc failed for ${b.out}`); process.exit(r.status ?? 1); }
-  console.log(`build-kernels: ${b.out} (${Date.now() - t0} ms)`);
+  const data = dataSectionBytes(readFileSync(join(root, b.out)));
+  if (data > 65536 - 16384) { console.error(`build-kernels: ${b.out}: ${data} bytes of static data overflow into the heap`); process.exit(1); }
+  console.log(`build-kernels: ${b.out} (${Date.now() - t0} ms, ${data} bytes of constant tables)`);
+}
+
+/** Size of a module's data section (id 11), read from the binary's section headers. */
+function dataSectionBytes(bin) {
+  let p = 8, total = 0;
+  while (p < bin.length) {
+    const id = bin[p++];
+    let n = 0, shift = 0, c;
+    do { c = bin[p++]; n |= (c & 127) << shift; shift += 7; } while (c & 128);
+    if (id === 11) total += n;
+    p += n;
+  }
+  return total;
 }

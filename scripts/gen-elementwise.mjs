@@ -12,7 +12,7 @@ const M = { f32: 'Mathf', f64: 'Math' };
 // ---- unary: scalar expression of x (type t), optional f32x4 expression of v ----
 const unary = {
   neg: { f: '-x', i: '-x', simd: 'f32x4.neg(v)' },
-  abs: { f: 'abs<T>(x)', i: 'x < 0 ? -x : x', simd: 'f32x4.abs(v)' },
+  abs: { f: 'abs<T>(x)', i: 'x < 0 ? -x : x', b: 'x', simd: 'f32x4.abs(v)' },
   exp: { f: 'M.exp(x)' },
   log: { f: 'M.log(x)' },
   log1p: { f: 'M.log1p(x)' },
@@ -24,14 +24,14 @@ const unary = {
   cos: { f: 'M.cos(x)' },
   tanh: { f: 'M.tanh(x)' },
   sigmoid: { f: '<T>1 / (<T>1 + M.exp(-x))' },
-  relu: { f: 'x > 0 ? x : (x != x ? x : <T>0)', i: 'x > 0 ? x : 0', simd: 'f32x4.max(v, f32x4.splat(0))' },
-  sign: { f: 'x > 0 ? <T>1 : x < 0 ? <T>-1 : x', i: 'x > 0 ? 1 : x < 0 ? -1 : 0' },
-  floor: { f: 'M.floor(x)', i: 'x', simd: 'f32x4.floor(v)' },
-  ceil: { f: 'M.ceil(x)', i: 'x', simd: 'f32x4.ceil(v)' },
-  round: { f: 'nearest<T>(x)', i: 'x', simd: 'f32x4.nearest(v)' },
+  relu: { f: 'x > 0 ? x : (x != x ? x : <T>0)', i: 'x > 0 ? x : 0', b: 'x', simd: 'f32x4.max(v, f32x4.splat(0))' },
+  sign: { f: 'x > 0 ? <T>1 : x < 0 ? <T>-1 : <T>0', i: 'x > 0 ? 1 : x < 0 ? -1 : 0', b: 'x' },
+  floor: { f: 'M.floor(x)', i: 'x', b: 'x', simd: 'f32x4.floor(v)' },
+  ceil: { f: 'M.ceil(x)', i: 'x', b: 'x', simd: 'f32x4.ceil(v)' },
+  round: { f: 'nearest<T>(x)', i: 'x', b: 'x', simd: 'f32x4.nearest(v)' },
   erf: { f: '<T>erf64(<f64>x)' },
-  square: { f: 'x * x', i: 'x * x', simd: 'f32x4.mul(v, v)' },
-  not: { b: 'x == 0 ? 1 : 0' },
+  square: { f: 'x * x', i: 'x * x', b: 'x', simd: 'f32x4.mul(v, v)' },
+  not: { f: 'x == 0 ? 1 : 0', i: 'x == 0 ? 1 : 0', b: 'x == 0 ? 1 : 0', out: 'u8' },
 };
 
 // ---- binary: scalar expression of x, y; optional SIMD (f32x4) of u, v; cmp → u8 output ----
@@ -65,11 +65,12 @@ for (const [op, tbl] of Object.entries(unary)) {
     const e = exprFor(tbl, dt);
     if (!e) continue;
     const t = T[dt], s = SZ[dt];
+    const ot = tbl.out ?? t, os = tbl.out ? SZ[tbl.out] : s;
     const simd = dt === 'f32' && tbl.simd;
     src += `
 export function unary_${op}_${dt}(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
-${simd ? `  for (; i + 4 <= end; i += 4) { const v = v128.load(px + (<usize>i << 2)); v128.store(py + (<usize>i << 2), ${tbl.simd}); }\n` : ''}  for (; i < end; i++) { const x = load<${t}>(px + (<usize>i << ${s})); store<${t}>(py + (<usize>i << ${s}), <${t}>(${e})); }
+${simd ? `  for (; i + 4 <= end; i += 4) { const v = v128.load(px + (<usize>i << 2)); v128.store(py + (<usize>i << 2), ${tbl.simd}); }\n` : ''}  for (; i < end; i++) { const x = load<${t}>(px + (<usize>i << ${s})); store<${ot}>(py + (<usize>i << ${os}), <${ot}>(${e})); }
 }
 `;
   }
@@ -181,7 +182,10 @@ export function fill_${dt}(po: usize, value: f64, start: i32, end: i32): void {
   for (const to of ['f32', 'f64', 'i32', 'u8']) {
     if (to === dt) continue;
     const tt = T[to], ts = SZ[to];
-    const conv = to === 'u8' ? `<u8>(x != 0 ? 1 : 0)` : `<${tt}>x`;
+    // float → int32 truncates; NaN and out-of-range give INT_MIN (as the js backend does)
+    const conv = to === 'u8' ? `<u8>(x != 0 ? 1 : 0)`
+      : to === 'i32' && (dt === 'f32' || dt === 'f64') ? `(x >= -2147483648.0 && x < 2147483648.0) ? <i32>x : i32.MIN_VALUE`
+      : `<${tt}>x`;
     src += `
 export function cast_${dt}_${to}(px: usize, po: usize, start: i32, end: i32): void {
   for (let i = start; i < end; i++) { const x = load<${t}>(px + (<usize>i << ${s})); store<${tt}>(po + (<usize>i << ${ts}), ${conv}); }
@@ -212,8 +216,9 @@ export function reduce_${op}_${dt}(px: usize, po: usize, outer: i32, r: i32, inn
       let acc: ${t} = ${init};
       let j = ${j0};
 ${simd ? `      if (r >= 17) {
-        let v0 = v128.load(row, 4), v1 = v128.load(row, 20), v2 = v128.load(row, 36), v3 = v128.load(row, 52);
-        j = 17;
+        const r0 = row + (<usize>j << 2);
+        let v0 = v128.load(r0), v1 = v128.load(r0, 16), v2 = v128.load(r0, 32), v3 = v128.load(r0, 48);
+        j += 16;
         for (; j + 16 <= r; j += 16) {
           const p = row + (<usize>j << 2);
           v0 = ${R.simd}(v0, v128.load(p)); v1 = ${R.simd}(v1, v128.load(p, 16));

@@ -1,7 +1,7 @@
 // Memory, layout, element-wise, reduction and scan primitives of the wasm backend: shape and
 // stride bookkeeping here, loops in kernels/elementwise.gen.ts.
 
-import type { DType, TypedArray } from '../../tensor/dtype.js';
+import { arrayFor, dtypeOfArray, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { BinaryOp, Kernels, ReduceOp, ReduceShape, Storage, UnaryOp } from '../backend.js';
 import { COMPARISON_OPS } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
@@ -34,6 +34,18 @@ export function collapse(shape: readonly number[], strides: (readonly number[])[
   return { shape: outShape, strides: out };
 }
 
+/** A copy of `data` as `dtype` (floats round or widen; int32 truncates, NaN/out of range → INT_MIN; bool is x ≠ 0). */
+function convertArray(data: TypedArray, dtype: DType): TypedArray {
+  const out = arrayFor(dtype, data.length);
+  if (dtype === 'float32' || dtype === 'float64') { out.set(data); return out; }
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (dtype === 'bool') out[i] = v !== 0 ? 1 : 0;
+    else { const t = Math.trunc(v); out[i] = t >= -2147483648 && t < 2147483648 ? t : -2147483648; }
+  }
+  return out;
+}
+
 type EwKernels = Pick<Kernels, 'fromArray' | 'fill' | 'readSync' | 'read' | 'free' | 'cast' | 'copyStrided' |
   'writeStrided' | 'unary' | 'binary' | 'where' | 'reduce' | 'cumsum'>;
 
@@ -41,6 +53,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
   const heap = ctx.heap;
 
   const fromArray = (data: TypedArray, dtype: DType): Storage => {
+    if (dtypeOfArray(data) !== dtype || dtype === 'bool') data = convertArray(data, dtype);
     const s = ctx.alloc(dtype, data.length);
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (src.length !== s.size << LOG2[dtype]) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
@@ -84,7 +97,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const x = ctx.use(st, op);
     const name = `unary_${op}_${SUFFIX[x.dtype]}`;
     if (!ctx.ex[name]) throw new TypeError(`wasm backend: ${op} is not defined for ${x.dtype}`);
-    const y = ctx.alloc(x.dtype, x.size);
+    const y = ctx.alloc(op === 'not' ? 'bool' : x.dtype, x.size);
     ctx.parallel(name, [x.ptr, y.ptr], x.size, x.size * (HEAVY.has(op) ? 10 : 1), 4);
     return y;
   };

@@ -1,7 +1,10 @@
 // The shared WebAssembly.Memory and the allocator over it: size classes with free lists,
 // a bump pointer, and growth (workers keep working: a shared memory's buffer never detaches).
 
-/** Bytes below this address are reserved (parameter blocks for kernels live at PARAM_BASE). */
+/**
+ * Memory map: [PARAM_BASE, +PARAM_BYTES) the kernel parameter block; [16 KiB, 64 KiB) the kernels'
+ * constant tables (asc --memoryBase 16384, checked by the build); the heap from 64 KiB.
+ */
 export const PARAM_BASE = 1024;
 export const PARAM_BYTES = 3072;
 const HEAP_BASE = 64 * 1024;

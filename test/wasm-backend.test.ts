@@ -1,0 +1,330 @@
+// The wasm backend against the js reference backend, primitive by primitive, on random inputs
+// (float32: rtol 1e-4 / atol 1e-5, GEMM scaled by √k — fused multiply-add rounds differently),
+// plus thread-count determinism, the allocator and error messages.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createJsBackend } from '../src/backend/js/index.js';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
+import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
+import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
+
+const J = createJsBackend();
+const W = await createWasmBackend();
+after(() => W.close());
+
+let seed = 12345;
+function rnd(): number { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; }
+function randArray(dtype: DType, n: number, lo = -3, hi = 3): TypedArray {
+  const a = arrayFor(dtype, n);
+  for (let i = 0; i < n; i++) {
+    const v = lo + (hi - lo) * rnd();
+    a[i] = dtype === 'bool' ? (v > (lo + hi) / 2 ? 1 : 0) : dtype === 'int32' ? Math.round(v) : v;
+  }
+  return a;
+}
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+function contiguous(shape: readonly number[]): number[] {
+  const st: number[] = []; let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]!; }
+  return st;
+}
+function bcastStrides(shape0: readonly number[], out: readonly number[]): number[] {
+  const shape = [...Array(out.length - shape0.length).fill(1), ...shape0];
+  const c = contiguous(shape);
+  return out.map((_, d) => (shape[d] === 1 && out[d] !== 1 ? 0 : c[d]!));
+}
+
+/** Primitives compared at least once (the last test checks that every one was). */
+const compared = new Set<string>();
+
+/** Runs f on both backends with the same inputs and compares every output storage. */
+function same(label: string, inputs: [TypedArray, DType][], f: (b: Backend, xs: Storage[]) => Storage | Storage[],
+  tol: { rtol?: number; atol?: number } = {}): void {
+  let expected: TypedArray[];
+  const jx = inputs.map(([a, d]) => J.fromArray(a, d));
+  try {
+    const r = f(J, jx);
+    expected = (Array.isArray(r) ? r : [r]).map((s) => J.readSync(s));
+  } catch {
+    return; // not defined by the reference: nothing to compare
+  }
+  const wx = inputs.map(([a, d]) => W.fromArray(a, d));
+  const r = f(W, wx);
+  compared.add(label.split(' ')[0]!);
+  const outs = Array.isArray(r) ? r : [r];
+  const got = outs.map((s) => W.readSync(s));
+  for (const s of [...outs, ...wx]) W.free(s);
+  const isF32 = inputs.some(([, d]) => d === 'float32');
+  const rtol = tol.rtol ?? (isF32 ? 1e-4 : 1e-10), atol = tol.atol ?? (isF32 ? 1e-5 : 1e-12);
+  assert.equal(got.length, expected.length, label);
+  for (let k = 0; k < got.length; k++) {
+    const g = got[k]!, e = expected[k]!;
+    assert.equal(g.constructor.name, e.constructor.name, `${label}: output ${k} type`);
+    assert.equal(g.length, e.length, `${label}: output ${k} length`);
+    for (let i = 0; i < e.length; i++) {
+      const a = g[i]!, b = e[i]!;
+      if (Number.isNaN(b)) { assert.ok(Number.isNaN(a), `${label}[${i}]: expected NaN, got ${a}`); continue; }
+      if (a === b) continue;
+      assert.ok(Math.abs(a - b) <= atol + rtol * Math.abs(b), `${label}: output ${k} [${i}]: wasm ${a} vs js ${b}`);
+    }
+  }
+}
+
+test('memory: fromArray / readSync / read round-trip and conversion, every dtype', async () => {
+  const vals = [0, 1, -1.5, 2.75, 1e10, -1e10, NaN, 255, 3];
+  for (const src of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    const data = arrayFor(src, vals.length);
+    vals.forEach((v, i) => { data[i] = src === 'bool' ? (v ? 1 : 0) : v; });
+    for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+      same(`fromArray ${src}→${dt}`, [], (b) => b.fromArray(data, dt));
+    }
+  }
+  const s = W.fromArray(new Float32Array([1, 2, 3]), 'float32');
+  assert.deepEqual(Array.from(await W.read(s)), [1, 2, 3]);
+  W.free(s);
+});
+
+test('memory: fill and cast between every pair of dtypes', () => {
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const v of [0, 1, -2.5, 7]) same(`fill ${dt} ${v}`, [], (b) => b.fill(dt, 37, v));
+  }
+  const vals = new Float64Array([0, 1, -1.5, 2.75, 1e10, -1e10, NaN, -0.5, 0.5, 3e9, -2147483648]);
+  for (const from of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const to of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+      same(`cast ${from}→${to}`, [[vals, from]], (b, [x]) => b.cast(x!, to));
+    }
+  }
+});
+
+test('memory: the allocator reuses freed blocks, grows, and reports live storages', () => {
+  const before = W.stats();
+  const a = W.fill('float32', 1000, 1);
+  W.free(a);
+  const b = W.fill('float32', 1000, 2);
+  assert.equal((b as unknown as { ptr: number }).ptr, (a as unknown as { ptr: number }).ptr, 'a freed block of the same class is reused');
+  assert.equal(W.stats().storages, before.storages + 1);
+  // 64 MiB: beyond the initial heap, so the memory grows while the workers hold it
+  const big = W.fill('float32', 16 * 2 ** 20, 3);
+  const r = W.readSync(big);
+  assert.equal(r[r.length - 1], 3);
+  assert.ok((W.info().heapBytes as number) >= 64 * 2 ** 20);
+  const sum = W.reduce('sum', big, { outer: 1, r: 16 * 2 ** 20, inner: 1 });
+  assert.equal(W.readSync(sum)[0], 3 * 16 * 2 ** 20); // exact: every partial sum is an integer < 2^24·… in f32 lanes
+  for (const s of [b, big, sum]) W.free(s);
+  assert.deepEqual(W.stats(), before);
+  W.free(b); // a second free is a no-op
+  assert.throws(() => W.unary('neg', b), /used after it was freed/);
+});
+
+test('layout: copyStrided (transpose, negative and zero strides, offset) and writeStrided', () => {
+  const x = randArray('float32', 60);
+  const cases: [number[], number[], number][] = [
+    [[3, 4, 5], [20, 5, 1], 0], [[5, 4, 3], [1, 5, 20], 0], [[4, 5], [5, -1], 4],
+    [[2, 3, 10], [0, 20, 1], 0], [[2, 2], [30, 1], 7], [[0, 3], [3, 1], 0], [[], [], 5],
+  ];
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const [shape, strides, off] of cases) {
+      same(`copyStrided ${dt} ${shape} ${strides}`, [[x, dt]], (b, [s]) => b.copyStrided(s!, shape, strides, off));
+    }
+    same(`writeStrided ${dt}`, [[x, dt], [randArray(dt, 12), dt]], (b, [d, s]) => {
+      const fresh = b.copyStrided(d!, [60], [1], 0);
+      b.writeStrided(fresh, s!, [3, 4], [1, 5], 2);
+      return fresh;
+    });
+  }
+});
+
+const UNARY: UnaryOp[] = ['neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos',
+  'tanh', 'sigmoid', 'relu', 'sign', 'floor', 'ceil', 'round', 'erf', 'square', 'not'];
+test('element-wise: unary ops on every dtype (SIMD body and scalar tail)', () => {
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const op of UNARY) {
+      const positive = ['log', 'sqrt', 'rsqrt', 'log1p'].includes(op);
+      const x = randArray(dt, 1031, positive ? 0.01 : -4, 4);
+      if (dt !== 'bool' && dt !== 'int32') { x[0] = 0; x[1] = -0; x[2] = 2.5; x[3] = -2.5; x[4] = NaN; }
+      same(`${op} ${dt}`, [[x, dt]], (b, [s]) => b.unary(op, s!));
+    }
+  }
+});
+
+const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'];
+const BCAST: [number[], number[], number[]][] = [
+  [[7, 33], [7, 33], [7, 33]],          // same shape
+  [[7, 33], [1], [7, 33]],              // tensor ⊕ scalar
+  [[1], [5, 9], [5, 9]],                // scalar ⊕ tensor
+  [[7, 33], [1, 33], [7, 33]],          // row broadcast
+  [[7, 1], [7, 33], [7, 33]],           // column broadcast
+  [[2, 1, 5, 3], [4, 1, 3], [2, 4, 5, 3]], // general
+  [[0, 3], [1, 3], [0, 3]],             // empty
+];
+test('element-wise: binary ops with broadcasting on every dtype', () => {
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const op of BINARY) {
+      for (const [sa, sb, so] of BCAST) {
+        const lo = op === 'pow' ? 0.1 : -4;
+        const a = randArray(dt, prod(sa), lo, 4), b = randArray(dt, prod(sb), op === 'pow' ? -2 : -4, op === 'pow' ? 3 : 4);
+        if (dt === 'int32' && op === 'div') continue; // int division is the op layer's business
+        same(`${op} ${dt} ${sa}⊕${sb}`, [[a, dt], [b, dt]], (k, [x, y]) =>
+          k.binary(op, x!, y!, so, bcastStrides(sa, so), bcastStrides(sb, so)));
+      }
+    }
+  }
+});
+
+test('element-wise: where with broadcasting', () => {
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const [sa, sb, so] of BCAST) {
+      same(`where ${dt} ${sa} ${sb}`, [[randArray('bool', prod(sa)), 'bool'], [randArray(dt, prod(sb)), dt], [randArray(dt, 1), dt]],
+        (k, [c, a, b]) => k.where(c!, a!, b!, so, bcastStrides(sa, so), bcastStrides(sb, so), so.map(() => 0)));
+    }
+  }
+});
+
+const REDUCE: ReduceOp[] = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'];
+test('reductions and cumsum over [outer, r, inner], with NaN', () => {
+  const shapes = [[1, 1000, 1], [7, 37, 1], [3, 5, 17], [1, 3, 40], [4, 1, 6], [2, 0, 3]];
+  for (const dt of ['float32', 'float64', 'int32'] as DType[]) {
+    for (const [outer, r, inner] of shapes) {
+      const x = randArray(dt, outer! * r! * inner!, op0(dt), 1.5);
+      for (const op of REDUCE) {
+        if (r === 0 && op !== 'sum' && op !== 'prod') continue;
+        same(`${op} ${dt} [${outer},${r},${inner}]`, [[x, dt]], (b, [s]) => b.reduce(op, s!, { outer: outer!, r: r!, inner: inner! }), { rtol: 1e-4 });
+      }
+      same(`cumsum ${dt} [${outer},${r},${inner}]`, [[x, dt]], (b, [s]) => b.cumsum(s!, { outer: outer!, r: r!, inner: inner! }), { rtol: 1e-4 });
+    }
+  }
+  const withNaN = new Float32Array([1, 5, NaN, 2, 9, 0, -1, 3]);
+  for (const op of REDUCE) same(`${op} NaN`, [[withNaN, 'float32']], (b, [s]) => b.reduce(op, s!, { outer: 2, r: 4, inner: 1 }));
+  function op0(dt: DType) { return dt === 'int32' ? -3 : 0.5; }
+});
+
+test('matmul: every transpose variant, batch strides, edge sizes, every dtype', () => {
+  const sizes = [[1, 1, 1], [5, 7, 3], [17, 9, 33], [64, 64, 64], [3, 0, 4], [130, 600, 21]];
+  for (const dt of ['float32', 'float64', 'int32'] as DType[]) {
+    for (const [m, k, n] of sizes) {
+      for (const transA of [false, true]) for (const transB of [false, true]) {
+        for (const [batch, aBS, bBS] of [[1, m! * k!, k! * n!], [3, m! * k!, 0]]) {
+          if (dt !== 'float32' && m! * k! * n! > 20000) continue;
+          const a = randArray(dt, batch! * m! * k!), b = randArray(dt, Math.max(1, bBS! * batch!) + k! * n!);
+          const p = { batch: batch!, m: m!, k: k!, n: n!, transA, transB, aBatchStride: aBS!, bBatchStride: bBS! };
+          same(`matmul ${dt} ${m}×${k}×${n} tA=${transA} tB=${transB} batch=${batch}`, [[a, dt], [b, dt]],
+            (B, [x, y]) => B.matmul(x!, y!, p), { atol: dt === 'float32' ? 1e-5 * Math.sqrt(k!) * 9 : undefined });
+        }
+      }
+    }
+  }
+});
+
+function convParams(n: number, cIn: number, h: number, w: number, cOut: number, kh: number, kw: number,
+  s: number, pad: number, d: number, groups: number): Conv2dParams {
+  const oh = Math.floor((h + 2 * pad - d * (kh - 1) - 1) / s) + 1, ow = Math.floor((w + 2 * pad - d * (kw - 1) - 1) / s) + 1;
+  return { n, cIn, h, w, cOut, kh, kw, sh: s, sw: s, ph: pad, pw: pad, dh: d, dw: d, groups, oh, ow };
+}
+const CONVS = [
+  convParams(2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1), convParams(1, 4, 9, 7, 6, 3, 2, 2, 0, 1, 2),
+  convParams(3, 2, 10, 10, 5, 3, 3, 1, 2, 2, 1), convParams(2, 6, 5, 5, 6, 1, 1, 1, 0, 1, 3),
+  convParams(4, 1, 12, 12, 8, 5, 5, 1, 0, 1, 1), convParams(1, 1, 1, 9, 2, 1, 3, 1, 1, 1, 1),
+];
+test('conv2d forward, backward-input and backward-weight (stride, padding, dilation, groups)', () => {
+  for (const dt of ['float32', 'float64'] as DType[]) {
+    for (const p of CONVS) {
+      const x = randArray(dt, p.n * p.cIn * p.h * p.w), w = randArray(dt, p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+      const gy = randArray(dt, p.n * p.cOut * p.oh * p.ow);
+      const tol = { atol: dt === 'float32' ? 1e-4 : undefined };
+      same(`conv2d ${dt} ${JSON.stringify(p)}`, [[x, dt], [w, dt]], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+      same(`conv2dBackwardInput ${dt}`, [[gy, dt], [w, dt]], (b, [a, c]) => b.conv2dBackwardInput(a!, c!, p), tol);
+      same(`conv2dBackwardWeight ${dt}`, [[x, dt], [gy, dt]], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+    }
+  }
+});
+
+test('pooling: max (values, indices, backward), average (padding, countIncludePad, divisor), adaptive', () => {
+  const pools: Pool2dParams[] = [
+    { n: 2, c: 3, h: 8, w: 8, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 4, ow: 4, countIncludePad: true, divisorOverride: 0 },
+    { n: 1, c: 2, h: 7, w: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 4, ow: 5, countIncludePad: false, divisorOverride: 0 },
+    { n: 1, c: 2, h: 7, w: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 4, ow: 5, countIncludePad: true, divisorOverride: 0 },
+    { n: 1, c: 1, h: 6, w: 6, kh: 2, kw: 3, sh: 1, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 7, ow: 3, countIncludePad: true, divisorOverride: 5 },
+  ];
+  for (const dt of ['float32', 'float64'] as DType[]) {
+    for (const p of pools) {
+      const x = randArray(dt, p.n * p.c * p.h * p.w), gy = randArray(dt, p.n * p.c * p.oh * p.ow);
+      same(`maxPool2d ${dt}`, [[x, dt]], (b, [a]) => b.maxPool2d(a!, p));
+      same(`maxPool2dBackward ${dt}`, [[x, dt], [gy, dt]], (b, [a, g]) => { const [y, i] = b.maxPool2d(a!, p); b.free(y); return b.maxPool2dBackward(g!, i, p); });
+      same(`avgPool2d ${dt}`, [[x, dt]], (b, [a]) => b.avgPool2d(a!, p));
+      same(`avgPool2dBackward ${dt}`, [[gy, dt]], (b, [g]) => b.avgPool2dBackward(g!, p));
+    }
+    for (const [h, w, oh, ow] of [[7, 9, 3, 4], [8, 8, 1, 1], [5, 5, 5, 5], [3, 4, 6, 7]]) {
+      const p = { n: 2, c: 3, h: h!, w: w!, oh: oh!, ow: ow! };
+      same(`adaptiveAvgPool2d ${dt} ${h}×${w}→${oh}×${ow}`, [[randArray(dt, 6 * h! * w!), dt]], (b, [a]) => b.adaptiveAvgPool2d(a!, p));
+      same(`adaptiveAvgPool2dBackward ${dt}`, [[randArray(dt, 6 * oh! * ow!), dt]], (b, [a]) => b.adaptiveAvgPool2dBackward(a!, p));
+    }
+  }
+});
+
+test('indexing: gather, scatterAdd, indexSelect, indexAdd', () => {
+  const [outer, r, inner, k] = [3, 5, 4, 6];
+  const idx = Int32Array.from({ length: outer * k * inner }, () => Math.floor(rnd() * r));
+  const idx1 = Int32Array.from({ length: k }, () => Math.floor(rnd() * r));
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    const x = randArray(dt, outer * r * inner), src = randArray(dt, outer * k * inner);
+    same(`gather ${dt}`, [[x, dt], [idx, 'int32']], (b, [a, i]) => b.gather(a!, i!, outer, r, inner, k));
+    same(`scatterAdd ${dt}`, [[x, dt], [idx, 'int32'], [src, dt]], (b, [a, i, s]) => b.scatterAdd(a!, i!, s!, outer, r, inner, k));
+    same(`indexSelect ${dt}`, [[x, dt], [idx1, 'int32']], (b, [a, i]) => b.indexSelect(a!, i!, outer, r, inner));
+    same(`indexAdd ${dt}`, [[x, dt], [idx1, 'int32'], [src, dt]], (b, [a, i, s]) => b.indexAdd(a!, i!, s!, outer, r, inner));
+  }
+});
+
+test('threads: results with 1 and N threads are identical, bit for bit', async () => {
+  const n = 200, k = 300;
+  const a = W.fromArray(randArray('float32', n * k), 'float32'), b = W.fromArray(randArray('float32', k * n), 'float32');
+  const x = W.fromArray(randArray('float32', 2 ** 20), 'float32');
+  const p = convParams(8, 8, 16, 16, 16, 3, 3, 1, 1, 1, 1);
+  const cx = W.fromArray(randArray('float32', 8 * 8 * 256), 'float32'), cw = W.fromArray(randArray('float32', 16 * 8 * 9), 'float32');
+  const cg = W.fromArray(randArray('float32', 8 * 16 * 256), 'float32');
+  const run = () => [
+    W.matmul(a, b, { batch: 1, m: n, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }),
+    W.matmul(a, b, { batch: 1, m: n, k, n: 64, transA: true, transB: true, aBatchStride: 0, bBatchStride: 0 }),
+    W.reduce('sum', x, { outer: 1024, r: 1024, inner: 1 }), W.reduce('sum', x, { outer: 4, r: 256, inner: 1024 }),
+    W.unary('tanh', x), W.conv2d(cx, cw, p), W.conv2dBackwardInput(cg, cw, p), W.conv2dBackwardWeight(cx, cg, p),
+  ].map((s) => { const r = W.readSync(s); W.free(s); return r; });
+  const threads = W.numThreads();
+  await W.setNumThreads(1);
+  const one = run();
+  await W.setNumThreads(Math.max(2, threads));
+  assert.ok(W.numThreads() >= 2, 'the pool runs at least 2 threads after setNumThreads(2)');
+  const many = run();
+  one.forEach((r, i) => assert.deepEqual(many[i], r, `result ${i} differs between 1 and ${W.numThreads()} threads`));
+  await W.setNumThreads(threads);
+  for (const s of [a, b, x, cx, cw, cg]) W.free(s);
+});
+
+test('info reports threads and SIMD features; bad thread counts are refused', async () => {
+  const info = W.info();
+  assert.equal(info.simd, true);
+  assert.equal(typeof info.relaxedSimd, 'boolean');
+  assert.ok((info.threads as number) >= 1);
+  await assert.rejects(W.setNumThreads(0), /setNumThreads: expected a positive integer/);
+});
+
+test('plain-SIMD build (no relaxed FMA) agrees with the reference too', async () => {
+  process.env.NABLA_RELAXED_SIMD = '0';
+  const P = await createWasmBackend({ threads: 2 });
+  delete process.env.NABLA_RELAXED_SIMD;
+  try {
+    assert.equal(P.info().relaxedSimd, false);
+    const [m, k, n] = [37, 70, 29];
+    const a = randArray('float32', m * k), b = randArray('float32', k * n);
+    const p = { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+    const e = J.readSync(J.matmul(J.fromArray(a, 'float32'), J.fromArray(b, 'float32'), p));
+    const g = P.readSync(P.matmul(P.fromArray(a, 'float32'), P.fromArray(b, 'float32'), p));
+    for (let i = 0; i < e.length; i++) assert.ok(Math.abs(g[i]! - e[i]!) <= 1e-4 * (1 + Math.abs(e[i]!)), `[${i}] ${g[i]} vs ${e[i]}`);
+  } finally { P.close(); }
+});
+
+test('every primitive of Kernels was compared against the js backend', () => {
+  const all = ['fromArray', 'fill', 'cast', 'copyStrided', 'writeStrided', 'neg', 'add', 'where', 'sum', 'argmax', 'cumsum',
+    'matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d',
+    'avgPool2dBackward', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward', 'gather', 'scatterAdd', 'indexSelect', 'indexAdd'];
+  assert.deepEqual(all.filter((p) => !compared.has(p)), []);
+});
