@@ -3,3 +3,4 @@ export * from './gemm';
 export * from './elementwise.gen';
 export * from './generic';
 export * from './indexing';
+export * from './conv';

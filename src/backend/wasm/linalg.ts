@@ -53,13 +53,32 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     return c;
   };
 
+  const convWork = (p: Conv2dParams) => 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
+
+  /** Runs a float32 conv kernel split over `total` units (images, or columns in 8s). */
+  const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[]) => {
+    const t = ctx.threadsFor(work, Math.ceil(total / grain));
+    const scratch = ctx.scratchFor(t);
+    const parts = ranges(total, t, grain).map(([s, e], i) => [...pre, ...post(s, e), scratch[i]!]);
+    const f = ctx.fn(name);
+    if (parts.length === 1) f(...parts[0]!);
+    else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+  };
+
   const conv2d = (xs: Storage, ws: Storage, p: Conv2dParams): Storage => {
     const x = ctx.use(xs, 'conv2d'), w = ctx.use(ws, 'conv2d');
     floatOnly(x, 'conv2d');
     const y = ctx.alloc(x.dtype, p.n * p.cOut * p.oh * p.ow);
-    const planes = p.n * p.cOut;
-    const work = 2 * planes * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
-    ctx.parallel(`conv2d_direct_${SUFFIX[x.dtype]}`, [x.ptr, w.ptr, y.ptr, ctx.params(convSlots(p))], planes, work);
+    if (y.size === 0) return y;
+    const prm = ctx.params(convSlots(p));
+    const work = convWork(p);
+    if (x.dtype === 'float32') {
+      const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
+      if (p.n >= t) runConv('conv2d_f32', [x.ptr, w.ptr, y.ptr, prm], p.n, 1, work / 30, (s, e) => [s, e, 0, np]);
+      else runConv('conv2d_f32', [x.ptr, w.ptr, y.ptr, prm], np, 8, work / 30, (s, e) => [0, p.n, s, e]);
+      return y;
+    }
+    ctx.parallel('conv2d_direct_f64', [x.ptr, w.ptr, y.ptr, prm], p.n * p.cOut, work);
     return y;
   };
 
@@ -67,17 +86,28 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     const gy = ctx.use(gys, 'conv2dBackwardInput'), w = ctx.use(ws, 'conv2dBackwardInput');
     floatOnly(gy, 'conv2dBackwardInput');
     const gx = ctx.alloc(gy.dtype, p.n * p.cIn * p.h * p.w);
-    const work = 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
-    ctx.parallel(`conv2d_bwd_input_direct_${SUFFIX[gy.dtype]}`, [gy.ptr, w.ptr, gx.ptr, ctx.params(convSlots(p))], p.n, work);
+    if (gx.size === 0) return gx;
+    const prm = ctx.params(convSlots(p));
+    if (gy.dtype === 'float32') {
+      runConv('conv2d_bwd_input_f32', [gy.ptr, w.ptr, gx.ptr, prm], p.n, 1, convWork(p) / 20, (s, e) => [s, e]);
+      return gx;
+    }
+    ctx.parallel('conv2d_bwd_input_direct_f64', [gy.ptr, w.ptr, gx.ptr, prm], p.n, convWork(p));
     return gx;
   };
 
   const conv2dBackwardWeight = (xs: Storage, gys: Storage, p: Conv2dParams): Storage => {
     const x = ctx.use(xs, 'conv2dBackwardWeight'), gy = ctx.use(gys, 'conv2dBackwardWeight');
     floatOnly(x, 'conv2dBackwardWeight');
-    const gw = ctx.alloc(x.dtype, p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
-    const work = 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
-    ctx.parallel(`conv2d_bwd_weight_direct_${SUFFIX[x.dtype]}`, [x.ptr, gy.ptr, gw.ptr, ctx.params(convSlots(p))], p.cOut, work);
+    const kg = (p.cIn / p.groups) * p.kh * p.kw;
+    const gw = ctx.alloc(x.dtype, p.cOut * kg);
+    if (gw.size === 0) return gw;
+    const prm = ctx.params(convSlots(p));
+    if (x.dtype === 'float32') {
+      runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], kg, 8, convWork(p) / 20, (s, e) => [s, e]);
+      return gw;
+    }
+    ctx.parallel('conv2d_bwd_weight_direct_f64', [x.ptr, gy.ptr, gw.ptr, prm], p.cOut, convWork(p));
     return gw;
   };
 
