@@ -1,0 +1,140 @@
+// Loss modules (torch.nn's MSELoss, CrossEntropyLoss, …): hold the options, forward(input, target)
+// calls the functional form in ./loss.ts. Class weights are registered as buffers, as in PyTorch.
+
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import * as L from './loss.js';
+
+type Red = { reduction?: L.Reduction };
+
+/** Base: the reduction, and weight / pos_weight buffers under PyTorch's names. */
+abstract class Loss extends Module {
+  readonly reduction: L.Reduction;
+  constructor(opts: Red = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+  }
+  abstract override forward(input: Tensor, target: Tensor, ...rest: Tensor[]): Tensor;
+}
+
+export class MSELoss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+export class L1Loss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(opts: Red & { beta?: number } = {}) {
+    super(opts);
+    this.beta = opts.beta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(opts: Red & { delta?: number } = {}) {
+    super(opts);
+    this.delta = opts.delta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+export class NLLLoss extends Loss {
+  readonly ignoreIndex: number;
+  constructor(opts: L.NllOptions = {}) {
+    super(opts);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });
+  }
+}
+
+export class CrossEntropyLoss extends Loss {
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor(opts: L.CrossEntropyOptions = {}) {
+    super(opts);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.crossEntropy(input, target, {
+      reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing,
+    });
+  }
+}
+
+export class BCELoss extends Loss {
+  constructor(opts: Red & { weight?: Tensor | null } = {}) {
+    super(opts);
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
+  }
+}
+
+export class BCEWithLogitsLoss extends Loss {
+  constructor(opts: L.BceWithLogitsOptions = {}) {
+    super(opts);
+    this.registerBuffer('weight', opts.weight ?? null);
+    this.registerBuffer('pos_weight', opts.posWeight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  get posWeight(): Tensor | null {
+    return this.getBuffer('pos_weight');
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
+  }
+}
+
+export class KLDivLoss extends Module {
+  readonly reduction: L.Reduction | 'batchmean';
+  readonly logTarget: boolean;
+  constructor(opts: { reduction?: L.Reduction | 'batchmean'; logTarget?: boolean } = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+    this.logTarget = opts.logTarget ?? false;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+export class CosineEmbeddingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: Red & { margin?: number } = {}) {
+    super(opts);
+    this.margin = opts.margin ?? 0;
+  }
+  override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return L.cosineEmbeddingLoss(input1, input2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
