@@ -73,31 +73,36 @@ export function rgbaToFloatImage(rgba: Uint8Array | Uint8ClampedArray, width: nu
  * F.interpolate(mode='bilinear', align_corners=False, antialias=False).
  */
 export function resizeBilinear(src: Float32Array, c: number, h: number, w: number, oh: number, ow: number): Float32Array {
+  // Float32 arithmetic step by step (Math.fround), as PyTorch's CPU kernel does, so results agree to rounding.
+  const f = Math.fround;
   const out = new Float32Array(c * oh * ow);
-  const sy = h / oh, sx = w / ow;
-  const ys = axis(oh, sy, h), xs = axis(ow, sx, w);
+  const ys = axis(oh, h), xs = axis(ow, w);
   for (let ch = 0; ch < c; ch++) {
     const base = ch * h * w;
     for (let y = 0; y < oh; y++) {
-      const { i0: y0, i1: y1, t: ty } = ys[y];
+      const { i0: y0, i1: y1, w0: wy0, w1: wy1 } = ys[y];
       for (let x = 0; x < ow; x++) {
-        const { i0: x0, i1: x1, t: tx } = xs[x];
-        const top = src[base + y0 * w + x0] * (1 - tx) + src[base + y0 * w + x1] * tx;
-        const bot = src[base + y1 * w + x0] * (1 - tx) + src[base + y1 * w + x1] * tx;
-        out[(ch * oh + y) * ow + x] = top * (1 - ty) + bot * ty;
+        const { i0: x0, i1: x1, w0: wx0, w1: wx1 } = xs[x];
+        const top = f(f(wx0 * src[base + y0 * w + x0]) + f(wx1 * src[base + y0 * w + x1]));
+        const bot = f(f(wx0 * src[base + y1 * w + x0]) + f(wx1 * src[base + y1 * w + x1]));
+        out[(ch * oh + y) * ow + x] = f(f(wy0 * top) + f(wy1 * bot));
       }
     }
   }
   return out;
 }
 
-function axis(n: number, scale: number, size: number): { i0: number; i1: number; t: number }[] {
-  const r: { i0: number; i1: number; t: number }[] = [];
+/** Source indices and weights along one axis: src = max(scale·(o + ½) − ½, 0), scale = in/out. */
+function axis(n: number, size: number): { i0: number; i1: number; w0: number; w1: number }[] {
+  const f = Math.fround;
+  const scale = f(size / n);
+  const r: { i0: number; i1: number; w0: number; w1: number }[] = [];
   for (let o = 0; o < n; o++) {
-    const s = Math.max((o + 0.5) * scale - 0.5, 0);
+    const s = Math.max(f(f(scale * f(o + 0.5)) - 0.5), 0);
     const i0 = Math.min(Math.floor(s), size - 1);
     const i1 = Math.min(i0 + 1, size - 1);
-    r.push({ i0, i1, t: s - i0 });
+    const t = Math.min(Math.max(f(s - i0), 0), 1);
+    r.push({ i0, i1, w0: f(1 - t), w1: t });
   }
   return r;
 }
