@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointData } from './checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type TensorRecord } from './safetensors.js';
 
 function tempPathFor(path: string): string {
@@ -88,4 +89,20 @@ export async function saveSafetensorsFile(
   metadata?: Record<string, string>,
 ): Promise<void> {
   await saveFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** Writes a training checkpoint atomically (see checkpoint.ts for the layout). */
+export async function saveCheckpoint(path: string, data: CheckpointData): Promise<void> {
+  await saveFileAtomic(path, encodeCheckpoint(data));
+}
+
+/** Reads a checkpoint (or a plain safetensors file of weights); errors name the file. */
+export async function loadCheckpoint(path: string): Promise<CheckpointData> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`checkpoint ${path}: cannot read the file: ${(e as Error).message}`, { cause: e });
+  }
+  return decodeCheckpoint(bytes, path);
 }
