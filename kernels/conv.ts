@@ -76,7 +76,7 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
   const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow, kk2 = kh * kw;
-  const tmp = scratch + TMP_OFF, dcol = scratch + DCOL_OFF;
+  const tmp = scratch + TMP_OFF, dcol = scratch + DCOL_OFF, idx = scratch + IDX_OFF;
   // columns per block: the dcol block (kg × pb floats) must fit its scratch area
   let pb = imin(NC, (DCOL_FLOATS / kg) & ~7);
   if (pb < 8) pb = 8;
@@ -94,13 +94,19 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
           // A(i = kidx, c) = w[c*kg + kidx]
           macro(wg + (<usize>(kc * kg) << 2), 1, kg, 0, kg, scratch, kb, nb, dcol, nb, kc > 0, tmp);
         }
+        for (let j = 0; j < nb; j++) {
+          const p = pc + j, oy = p / ow, ox = p - oy * ow;
+          store<i32>(idx + (<usize>j << 3), oy * sh - ph);
+          store<i32>(idx + (<usize>j << 3) + 4, ox * sw - pw);
+        }
         for (let k = 0; k < kg; k++) {
           const ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
           const xc = gxg + (<usize>(ci * h * w) << 2);
           const drow = dcol + (<usize>(k * nb) << 2);
+          const oyOff = ky * dh, oxOff = kx * dw;
           for (let j = 0; j < nb; j++) {
-            const p = pc + j, oy = p / ow, ox = p - oy * ow;
-            const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+            const e = idx + (<usize>j << 3);
+            const iy = load<i32>(e) + oyOff, ix = load<i32>(e, 4) + oxOff;
             if (<u32>iy < <u32>h && <u32>ix < <u32>w) {
               const q = xc + (<usize>(iy * w + ix) << 2);
               store<f32>(q, load<f32>(q) + load<f32>(drow + (<usize>j << 2)));

@@ -1,7 +1,8 @@
 // Builds the WebAssembly kernels: kernels/index.ts → build/nabla-simd.wasm (plain SIMD) and
 // build/nabla-relaxed.wasm (relaxed-SIMD fused multiply-add). Run: npm run build:kernels
+// (skips when the outputs are newer than the sources; --force rebuilds).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -13,6 +14,18 @@ if (!existsSync(asc)) {
 }
 mkdirSync(join(root, 'build'), { recursive: true });
 
+// Up to date? (outputs newer than every source; --force rebuilds anyway)
+const outputs = ['build/nabla-relaxed.wasm', 'build/nabla-simd.wasm'].map((f) => join(root, f));
+const sources = [...readdirSync(join(root, 'kernels')).filter((f) => f.endsWith('.ts') && !f.endsWith('.gen.ts')).map((f) => join(root, 'kernels', f)),
+  join(root, 'scripts', 'build-kernels.mjs'), join(root, 'scripts', 'gen-elementwise.mjs')];
+if (!process.argv.includes('--force') && outputs.every(existsSync)) {
+  const oldest = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
+  if (sources.every((f) => statSync(f).mtimeMs < oldest)) {
+    console.log('build-kernels: build/*.wasm are up to date');
+    process.exit(0);
+  }
+}
+
 // Regenerate the element-wise kernels from their table first.
 const gen = spawnSync(process.execPath, [join(root, 'scripts', 'gen-elementwise.mjs')], { stdio: 'inherit' });
 if (gen.status !== 0) process.exit(gen.status ?? 1);
@@ -20,7 +33,7 @@ if (gen.status !== 0) process.exit(gen.status ?? 1);
 // 65536 pages = 4 GiB: the most a wasm32 memory can address.
 const common = ['kernels/index.ts', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory',
   '--initialMemory', '1', '--maximumMemory', '65536', '--enable', 'threads', '--enable', 'simd',
-  '--noAssert', '--memoryBase', '16384'];
+  '--noAssert', '--memoryBase', '16384', ...(process.env.NABLA_KERNELS_DEBUG ? ['--debug'] : [])];
 // Memory map (src/backend/wasm/heap.ts): [1 KiB, 4 KiB) kernel parameter block, [16 KiB, 64 KiB)
 // the kernels' constant tables (Mathf's), 64 KiB on the heap. The tables must fit below 64 KiB.
 const builds = [
