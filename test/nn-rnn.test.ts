@@ -78,7 +78,7 @@ test('the fixtures cover RNN tanh/relu, LSTM and GRU multi-layer, bidirectional,
 });
 
 /** Central differences of loss() in a few elements of each named parameter vs the .grad backward gives. */
-export function checkParamGrads(what: string, m: Module, loss: () => nb.Tensor, names: string[], eps = 1e-6): void {
+function checkParamGrads(what: string, m: Module, loss: () => nb.Tensor, names: string[], eps = 1e-6): void {
   const params = new Map(m.namedParameters());
   m.zeroGrad();
   nb.scope(() => loss().backward());
