@@ -1,0 +1,12 @@
+// nb.optim: optimizers, learning-rate schedulers, gradient clipping and L2 regularisation.
+
+export { Optimizer, type ParamGroup, type ParamGroupInput, type Params, type ParamState, type OptimizerStateDict } from './optimizer.js';
+export { SGD, sgdUpdate, type SGDOptions } from './sgd.js';
+export { Adam, AdamW, adamUpdate, type AdamOptions } from './adam.js';
+export { RMSprop, rmspropUpdate, type RMSpropOptions } from './rmsprop.js';
+export { Adagrad, adagradUpdate, type AdagradOptions } from './adagrad.js';
+export { LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, SequentialLR } from './lr-scheduler.js';
+export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
+export { ReduceLROnPlateau, type PlateauOptions } from './plateau.js';
+export { clipGradNorm, clipGradValue } from './clip.js';
+export { l2Penalty } from './regularization.js';

@@ -1,0 +1,234 @@
+// Optimizer base: parameter groups, hyperparameter checks, zeroGrad, a step that runs each
+// parameter's update (a pure function of tensors) under noGrad, and PyTorch-shaped state dicts.
+
+import { Tensor } from '../tensor/tensor.js';
+import { keep, scope } from '../tensor/memory.js';
+import { enableGrad, noGrad } from '../autograd/graph.js';
+import { isFloat } from '../tensor/dtype.js';
+import { clone } from '../ops/shape.js';
+import { cast } from '../ops/elementwise.js';
+import { fmt, sameShape } from '../ops/util.js';
+
+/** Per-parameter state: tensors (moments, buffers) and numbers (step counts), under PyTorch's names. */
+export type ParamState = Record<string, Tensor | number>;
+
+/** A group of parameters sharing hyperparameters (lr, and the optimizer's own; schedulers add keys). */
+export interface ParamGroup {
+  params: Tensor[];
+  lr: number;
+  [key: string]: unknown;
+}
+
+/** What a caller passes for one group: the params, and any hyperparameters that differ from the defaults. */
+export interface ParamGroupInput {
+  params: Iterable<Tensor>;
+  [key: string]: unknown;
+}
+
+export type Params = Iterable<Tensor> | ParamGroupInput[];
+
+/** PyTorch's layout: state per parameter index (over all groups, in order) and the groups' hyperparameters. */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  param_groups: Record<string, unknown>[];
+}
+
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export abstract class Optimizer {
+  readonly paramGroups: ParamGroup[] = [];
+  /** The hyperparameters a group gets unless it says otherwise. */
+  readonly defaults: Record<string, unknown>;
+  /** @internal per-parameter state (tensors are kept: they outlive every scope) */
+  protected readonly state = new Map<Tensor, ParamState>();
+
+  protected constructor(readonly name: string, params: Params, defaults: Record<string, unknown>) {
+    this.defaults = { ...defaults };
+    this.checkHyper(this.defaults);
+    const list = [...(params as Iterable<Tensor | ParamGroupInput>)];
+    if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    const groups: ParamGroupInput[] = list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as ParamGroupInput[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Checks one group's hyperparameters; throws an error that names the optimizer and the value. */
+  protected abstract checkHyper(h: Record<string, unknown>): void;
+
+  /** The update of one parameter: returns its new value; state tensors are replaced through setState. */
+  protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): Tensor;
+
+  /** Adds a group (like PyTorch's add_param_group); unknown option names are refused. */
+  addParamGroup(input: ParamGroupInput): void {
+    if (input === null || typeof input !== 'object' || !('params' in input)) {
+      throw new TypeError(`${this.name}: a parameter group must be an object with 'params'`);
+    }
+    const params = input.params instanceof Tensor ? [input.params] : [...input.params];
+    const known = new Set(Object.keys(this.defaults));
+    for (const k of Object.keys(input)) {
+      if (k !== 'params' && !known.has(k)) {
+        throw new Error(`${this.name}: unknown option '${k}' in a parameter group (options: ${[...known].join(', ')})`);
+      }
+    }
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new TypeError(`${this.name}: parameter ${i} of a group is not a Tensor`);
+      if (!isFloat(p.dtype)) throw new TypeError(`${this.name}: can only optimize floating-point tensors, parameter ${i} is ${p.dtype}`);
+      if (!p.isLeaf) throw new Error(`${this.name}: can't optimize a non-leaf tensor (parameter ${i} of shape ${fmt(p.shape)}); detach() it or use a Parameter`);
+      if (seen.has(p)) throw new Error(`${this.name}: a parameter (shape ${fmt(p.shape)}) appears in more than one parameter group`);
+      seen.add(p);
+    });
+    const group: ParamGroup = { ...this.defaults, ...input, params } as ParamGroup;
+    this.checkHyper(group);
+    this.paramGroups.push(group);
+  }
+
+  /** Clears every parameter's gradient (setToNone: drop it, as PyTorch 2 does; else fill with zeros). */
+  zeroGrad(setToNone = true): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        const grad = p.grad;
+        if (!grad) continue;
+        if (setToNone) {
+          p.grad = null;
+          grad.dispose();
+        } else {
+          noGrad(() => {
+            const z = grad.mul(0);
+            p.grad = keep(z);
+            grad.dispose();
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * One update of every parameter that has a gradient. A closure (which re-evaluates the model and
+   * returns the loss) is run first, with grad enabled, and its result returned.
+   */
+  step<T = undefined>(closure?: () => T): T | undefined {
+    const loss = closure ? enableGrad(closure) : undefined;
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          const grad = p.grad;
+          if (!grad) continue;
+          p._live(`${this.name}.step`);
+          let state = this.state.get(p);
+          if (!state) this.state.set(p, (state = {}));
+          scope(() => {
+            const next = this.update(p, grad, state, group);
+            if (next !== p) p._assign(next);
+          });
+        }
+      }
+    });
+    return loss;
+  }
+
+  /** Replaces a state tensor: the new one is kept past every scope, the old one released. */
+  protected setState(state: ParamState, key: string, t: Tensor): Tensor {
+    const old = state[key];
+    keep(t);
+    state[key] = t;
+    if (old instanceof Tensor && old !== t) old.dispose();
+    return t;
+  }
+
+  /** The state of this optimizer (copies of the state tensors: the caller owns them). */
+  stateDict(): OptimizerStateDict {
+    const state: Record<number, ParamState> = {};
+    const groups: Record<string, unknown>[] = [];
+    let index = 0;
+    for (const g of this.paramGroups) {
+      const ids: number[] = [];
+      for (const p of g.params) {
+        const s = this.state.get(p);
+        if (s && Object.keys(s).length) {
+          const copy: ParamState = {};
+          for (const [k, v] of Object.entries(s)) copy[k] = v instanceof Tensor ? noGrad(() => clone(v)) : v;
+          state[index] = copy;
+        }
+        ids.push(index++);
+      }
+      const h: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') h[snake(k)] = Array.isArray(v) ? [...v] : v;
+      h.params = ids;
+      groups.push(h);
+    }
+    return { state, param_groups: groups };
+  }
+
+  /** Restores a stateDict() (copying its tensors) so training resumes exactly. */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const n = this.name;
+    if (!sd || typeof sd !== 'object' || !sd.state || !Array.isArray(sd.param_groups)) {
+      throw new TypeError(`${n}.loadStateDict: expected {state, param_groups}`);
+    }
+    if (sd.param_groups.length !== this.paramGroups.length) {
+      throw new Error(`${n}.loadStateDict: the state has ${sd.param_groups.length} parameter groups, this optimizer ${this.paramGroups.length}`);
+    }
+    const byIndex: Tensor[] = [];
+    sd.param_groups.forEach((h, gi) => {
+      const g = this.paramGroups[gi]!;
+      const ids = h.params as number[];
+      if (!Array.isArray(ids) || ids.length !== g.params.length) {
+        throw new Error(`${n}.loadStateDict: group ${gi} has ${Array.isArray(ids) ? ids.length : '?'} parameters in the state, ${g.params.length} here`);
+      }
+      ids.forEach((id, j) => (byIndex[id] = g.params[j]!));
+    });
+    // Check everything before changing anything.
+    for (const [key, s] of Object.entries(sd.state)) {
+      const p = byIndex[Number(key)];
+      if (!p) throw new Error(`${n}.loadStateDict: state for parameter ${key}, which no group lists`);
+      for (const [k, v] of Object.entries(s)) {
+        if (v instanceof Tensor && k !== 'step' && !sameShape(v.shape, p.shape)) {
+          throw new Error(`${n}.loadStateDict: state '${k}' of parameter ${key} has shape ${fmt(v.shape)}, the parameter ${fmt(p.shape)}`);
+        }
+      }
+    }
+    sd.param_groups.forEach((h, gi) => {
+      const g = this.paramGroups[gi]!;
+      for (const [k, v] of Object.entries(h)) if (k !== 'params') g[camel(k)] = Array.isArray(v) ? [...v] : v;
+    });
+    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
+    this.state.clear();
+    for (const [key, s] of Object.entries(sd.state)) {
+      const p = byIndex[Number(key)]!;
+      const copy: ParamState = {};
+      for (const [k, v] of Object.entries(s)) {
+        copy[k] = v instanceof Tensor ? keep(noGrad(() => clone(v.dtype === p.dtype || k === 'step' ? v : cast(v, p.dtype)))) : v;
+      }
+      this.state.set(p, copy);
+    }
+  }
+
+  /** Releases the state tensors (the optimizer can keep stepping: state restarts from zero). */
+  dispose(): void {
+    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
+    this.state.clear();
+  }
+}
+
+// ---- hyperparameter checks shared by the optimizers ----
+
+export function checkNumber(opt: string, name: string, v: unknown, min: number, what = `must be ≥ ${min}`): number {
+  if (typeof v !== 'number' || !(v >= min)) throw new RangeError(`${opt}: invalid ${name} ${String(v)} (${what})`);
+  return v;
+}
+
+export function checkLr(opt: string, v: unknown): void {
+  if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${opt}: invalid learning rate ${String(v)} (must be a number ≥ 0)`);
+}
+
+export function checkBool(opt: string, name: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw new TypeError(`${opt}: ${name} must be true or false, got ${String(v)}`);
+}
+
+export function checkBetas(opt: string, v: unknown): void {
+  if (!Array.isArray(v) || v.length !== 2) throw new TypeError(`${opt}: betas must be a pair [beta1, beta2], got ${String(v)}`);
+  v.forEach((b, i) => {
+    if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new RangeError(`${opt}: invalid beta parameter at index ${i}: ${String(b)} (must be in [0, 1))`);
+  });
+}
