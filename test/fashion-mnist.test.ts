@@ -3,10 +3,11 @@
 // holds, and broken files are refused with errors that name them.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { classCounts, FASHION_MNIST_CLASSES, imagesToFloat32, labelsToInt32 } from '../src/data/datasets/fashion-mnist.js';
 import { fashionMnist, fashionMnistSync, mnistSync } from '../src/data/datasets/fashion-mnist-node.js';
@@ -144,4 +145,38 @@ test('broken data files are refused with errors naming the file', () => {
     assert.throws(() => fashionMnistSync({ root: d }), re, what);
   });
   assert.throws(() => fashionMnistSync({ split: 'val' as never, ...isolated }), /split must be 'train' or 'test', got "val"/);
+});
+
+test('download (fetch stubbed, no network): files are checked by SHA-256 before they are kept', { skip: skipDebian }, async () => {
+  const realFetch = globalThis.fetch;
+  const served: string[] = [];
+  const serveFrom = (dirOf: (base: string) => string) => (async (url: string | URL) => {
+    const base = String(url).split('/').pop()!;
+    served.push(base);
+    const { readFileSync } = await import('node:fs');
+    return new Response(readFileSync(join(dirOf(base), base)));
+  }) as typeof fetch;
+  try {
+    // The Debian files are the official data: they pass the check and land in the cache.
+    const cache = join(tmp, 'dl-cache');
+    globalThis.fetch = serveFrom(() => DEBIAN);
+    const ds = await fashionMnist({ split: 'test', cacheDir: cache, systemDir: null, download: true, log: null });
+    assert.equal(ds.source, 'download');
+    assert.equal(ds.n, 10000);
+    assert.deepEqual(served.sort(), ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
+    // Next time the cache answers, with no fetch at all.
+    served.length = 0;
+    assert.equal((await fashionMnist({ split: 'test', cacheDir: cache, systemDir: null, download: true })).source, 'cache');
+    assert.equal(served.length, 0);
+    // A mirror serving other bytes (here: the sample) is refused and nothing is written.
+    const cache2 = join(tmp, 'dl-cache-2');
+    globalThis.fetch = serveFrom(() => fileURLToPath(new URL('../data/fashion-mnist-sample/', import.meta.url)));
+    await assert.rejects(
+      fashionMnist({ split: 'train', cacheDir: cache2, systemDir: null, download: true, log: null }),
+      /fashion-mnist: .*train-images-idx3-ubyte\.gz has SHA-256 [0-9a-f]{64} after decompression, expected c59f468a.*; not saved/,
+    );
+    assert.deepEqual(readdirSync(join(cache2, 'fashion-mnist')), []);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 });

@@ -6,8 +6,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { saveFileAtomicSync } from '../../io/node-files.js';
 import { encodeIdx, parseIdx, type IdxArray, type IdxType } from './idx.js';
 
-/** Larger than any IDX data set we read (Fashion-MNIST's train images are 47 MB): a gzip-bomb guard. */
-export const MAX_IDX_BYTES = 2 ** 31 - 1;
+/** 1 GiB, far above any IDX data set we read (Fashion-MNIST's train images are 47 MB): a gzip-bomb guard. */
+export const MAX_IDX_BYTES = 2 ** 30;
 
 /** Decompresses gzip bytes (detected by the 1f 8b magic); other bytes pass through unchanged. */
 export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
