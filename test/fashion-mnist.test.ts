@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { classCounts, FASHION_MNIST_CLASSES, imagesToFloat32, labelsToInt32 } from '../src/data/datasets/fashion-mnist.js';
+import { classCounts, FASHION_MNIST_CLASSES, fashionMnistFromUrl, imagesToFloat32, labelsToInt32 } from '../src/data/datasets/fashion-mnist.js';
+import { gunzipWeb } from '../src/data/formats/gzip.js';
 import { fashionMnist, fashionMnistSync, mnistSync } from '../src/data/datasets/fashion-mnist-node.js';
 import { encodeIdx } from '../src/data/formats/idx.js';
 
@@ -179,4 +180,30 @@ test('download (fetch stubbed, no network): files are checked by SHA-256 before 
   } finally {
     globalThis.fetch = realFetch;
   }
+});
+
+test('in a page: fashionMnistFromUrl fetches and gunzips with web APIs only (fetch stubbed)', async () => {
+  const realFetch = globalThis.fetch;
+  const sampleDir = fileURLToPath(new URL('../data/fashion-mnist-sample/', import.meta.url));
+  const { readFileSync } = await import('node:fs');
+  globalThis.fetch = (async (url: string | URL) => {
+    const u = String(url);
+    if (!u.startsWith('https://example.test/fm/')) return new Response('not found', { status: 404 });
+    const file = u.split('/').pop()!;
+    if (!existsSync(join(sampleDir, file))) return new Response('not found', { status: 404 });
+    return new Response(readFileSync(join(sampleDir, file)));
+  }) as typeof fetch;
+  try {
+    const ds = await fashionMnistFromUrl('https://example.test/fm', 'test');
+    assert.equal(ds.n, 1000);
+    assert.deepEqual(classCounts(ds.labels, 10), new Array(10).fill(100));
+    await assert.rejects(fashionMnistFromUrl('https://example.test/other/', 'test'), /https:\/\/example\.test\/other\/t10k-images-idx3-ubyte\.gz answered HTTP 404/);
+    await assert.rejects(fashionMnistFromUrl('https://example.test/fm', 'test', { gz: false }), /HTTP 404/);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const raw = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]);
+  assert.deepEqual(await gunzipWeb(gzipSync(raw)), raw);
+  assert.deepEqual(await gunzipWeb(raw), raw, 'plain bytes pass through');
+  await assert.rejects(gunzipWeb(gzipSync(raw).subarray(0, 12), 'x.gz'), /x\.gz: gzip data is corrupt or truncated/);
 });

@@ -1,6 +1,7 @@
 // Fashion-MNIST from its IDX bytes (browser-safe): file names, classes, checksums, validation.
 // Finding the files on disk (Debian package, $NABLA_DATA, cache, shipped sample) is fashion-mnist-node.ts.
 
+import { gunzipWeb } from '../formats/gzip.js';
 import { parseIdx } from '../formats/idx.js';
 
 export type Split = 'train' | 'test';
@@ -91,4 +92,31 @@ export function classCounts(labels: Uint8Array, numClasses: number): number[] {
   const counts = new Array<number>(numClasses).fill(0);
   for (const l of labels) counts[l]++;
   return counts;
+}
+
+/**
+ * Fashion-MNIST fetched from a base URL holding the four files (`.gz` or plain) — for pages, where
+ * there is no file system: e.g. the repo's data/fashion-mnist-sample/ served next to the app.
+ */
+export async function fashionMnistFromUrl(baseUrl: string, split: Split = 'train', opts: { gz?: boolean } = {}): Promise<ImageDataset> {
+  const f = FASHION_MNIST_FILES[split];
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const ext = opts.gz === false ? '' : '.gz';
+  const get = async (file: string) => {
+    const url = `${base}${file}${ext}`;
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (e) {
+      throw new Error(`fashion-mnist: cannot fetch ${url}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!res.ok) throw new Error(`fashion-mnist: ${url} answered HTTP ${res.status}`);
+    return { url, bytes: await gunzipWeb(new Uint8Array(await res.arrayBuffer()), `IDX ${url}`) };
+  };
+  const [images, labels] = await Promise.all([get(f.images), get(f.labels)]);
+  return decodeImageClassification(
+    { images: images.bytes, labels: labels.bytes },
+    { images: images.url, labels: labels.url },
+    { classes: FASHION_MNIST_CLASSES, split, source: 'download', location: base },
+  );
 }
