@@ -40,6 +40,22 @@ test('encode: layout is exactly what the spec describes', () => {
   assert.deepEqual([...bytes.subarray(8 + n)], [7, 0, 0, 0, 0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0]);
 });
 
+test('encode: every tensor is aligned to its element size (wider dtypes first, then by name)', () => {
+  const bytes = encodeSafetensors({
+    a_bool: { dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) },
+    b_f32: { dtype: 'float32', shape: [1], data: new Float32Array([1]) },
+    c_f64: { dtype: 'float64', shape: [1], data: new Float64Array([1]) },
+    d_i64: { dtype: 'int32', shape: [1], data: new Int32Array([1]), stored: 'I64' },
+    e_f32: { dtype: 'float32', shape: [1], data: new Float32Array([1]) },
+  });
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  // 8-byte elements at 0 and 8, 4-byte at 16 and 20, the 3 bools at 24..27.
+  assert.deepEqual(Object.fromEntries(Object.entries(h).map(([k, v]) => [k, (v as { data_offsets: number[] }).data_offsets])), {
+    c_f64: [0, 8], d_i64: [8, 16], b_f32: [16, 20], e_f32: [20, 24], a_bool: [24, 27],
+  });
+});
+
 test('decode: hand-built files per the spec, every supported dtype', () => {
   // F16 0x3c00 = 1.0, 0xc000 = -2.0, 0x7bff = 65504, 0x0001 = 2^-24; BF16 0x3f80 = 1.0, 0xc060 = -3.5.
   const data = new Uint8Array([

@@ -68,14 +68,21 @@ function arrayMatches(dtype: DType, data: TypedArray): boolean {
 
 /**
  * Encodes tensors (and optional string metadata) as one safetensors file. Tensors are laid out
- * in sorted name order; the header is padded with spaces so the data starts 8-byte aligned.
+ * widest dtype first, then in sorted name order; the header is padded with spaces so the data
+ * starts 8-byte aligned, and so every tensor is aligned to its element size.
  */
 export function encodeSafetensors(
   tensors: Record<string, TensorRecord>,
   metadata?: Record<string, string>,
 ): Uint8Array {
   const where = 'encodeSafetensors';
-  const names = Object.keys(tensors).sort();
+  // As the reference writer does: wider elements first, then by name, so every tensor starts at a
+  // multiple of its element size (data starts 8-aligned) and readers can view it without copying.
+  const width = (name: string) => {
+    const r = tensors[name];
+    return r?.stored === 'I64' ? 8 : r?.dtype === 'float64' ? 8 : r?.dtype === 'bool' ? 1 : 4;
+  };
+  const names = Object.keys(tensors).sort((a, b) => width(b) - width(a) || (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     const meta: Record<string, string> = {};
