@@ -1,0 +1,19 @@
+// The `nn` namespace (like torch.nn): Module and containers, the layers, and `init`.
+
+export { Module, Parameter, Sequential, ModuleList, ModuleDict, type StateDict, type LoadResult } from './module.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './layers/conv.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, type MaxPoolLayerOptions, type AvgPoolLayerOptions } from './layers/pool.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from './layers/norm.js';
+export { Dropout, Dropout2d, type DropoutOptions } from './layers/dropout.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
+export { Flatten, Unflatten, Identity } from './layers/shape.js';
+export * as init from './init.js';
+
+// Recurrent and attention layers (another helper's files); the lead enables these once they land:
+// export * from './rnn.js';
+// export * from './attention.js';
+// Loss modules (src/nn/loss-modules.ts: MSELoss, CrossEntropyLoss, …) belong in nn too, like torch.nn;
+// left for the lead to enable:
+// export * from './loss-modules.js';
