@@ -217,3 +217,8 @@ export async function downloadInto(spec: IdxDatasetSpec, dir: string): Promise<v
 }
 
 export const DATASET_SPECS = { fashionMnist: FASHION, mnist: MNIST } as const;
+
+/** Async twin of mnistSync, for symmetry with fashionMnist. */
+export async function mnist(opts: IdxDatasetOptions = {}): Promise<ImageDataset> {
+  return mnistSync(opts);
+}
