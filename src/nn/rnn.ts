@@ -42,6 +42,19 @@ function checkCount(layer: string, name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${layer}: ${name} must be an integer ≥ ${min}, got ${v}`);
 }
 
+/**
+ * xp [L, …] as L tensors [1, …]. Two levels (blocks of ~√L steps, then steps) because the backward
+ * of each slice writes into a zero tensor the size of what it was cut from: L slices straight from
+ * xp would cost L full-size buffers in backward, this costs about 2·√L.
+ */
+function splitSteps(xp: Tensor): Tensor[] {
+  const L = xp.shape[0]!;
+  if (L === 0) return [];
+  const B = Math.ceil(Math.sqrt(L));
+  if (L <= 4) return split(xp, 1, 0);
+  return split(xp, B, 0).flatMap((blk) => split(blk, 1, 0));
+}
+
 /** The shared machinery of RNN, LSTM and GRU (like torch.nn.RNNBase). */
 export abstract class RNNBase extends Module {
   readonly inputSize: number;
@@ -180,7 +193,7 @@ export abstract class RNNBase extends Module {
     // For RNN and LSTM b_hh joins b_ih in the projection of the whole sequence; GRU needs b_hn inside r·(…).
     const inBias = this.mode === 'GRU' ? bih : bih && bhh ? add(bih, bhh) : bih ?? bhh;
     const xp = linear(x, wih, inBias);
-    const steps = L > 0 ? split(xp, 1, 0) : [];
+    const steps = splitSteps(xp);
     const outs: Tensor[] = new Array<Tensor>(L);
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
