@@ -115,7 +115,8 @@ function loadPair(spec: IdxDatasetSpec, split: Split, pair: { images: string; la
 function searchPlaces(spec: IdxDatasetSpec, opts: IdxDatasetOptions): { dir: string; source: DataSource }[] {
   const places: { dir: string; source: DataSource }[] = [];
   const env = process.env.NABLA_DATA;
-  if (env) places.push({ dir: join(env, spec.name), source: 'env' }, { dir: env, source: 'env' });
+  // Only the named subdirectory: MNIST and Fashion-MNIST share file names, so a bare $NABLA_DATA is ambiguous.
+  if (env) places.push({ dir: join(env, spec.name), source: 'env' });
   const cache = opts.cacheDir === undefined ? nablaCacheDir() : opts.cacheDir;
   if (cache) places.push({ dir: join(cache, spec.name), source: 'cache' });
   const system = opts.systemDir === undefined ? spec.systemDir : opts.systemDir;
