@@ -2002,10 +2002,12 @@ export function where_0(pc: usize, pa: usize, pb: usize, po: usize, prm: usize, 
       co += id * load<i32>(prm + (<usize>(nd + d) << 2)); ao += id * load<i32>(prm + (<usize>(2 * nd + d) << 2)); bo += id * load<i32>(prm + (<usize>(3 * nd + d) << 2));
     }
     const len = n - col < end - i ? n - col : end - i;
-    for (let j = 0; j < len; j++) {
-      const c = load<u8>(pc + <usize>(co + j * sc));
-      const v = c != 0 ? load<u8>(pa + (<usize>(ao + j * sa) << 0)) : load<u8>(pb + (<usize>(bo + j * sb) << 0));
-      store<u8>(po + (<usize>(i + j) << 0), v);
+    let j = 0;
+    let cp = pc + <usize>(co + j * sc), ap = pa + (<usize>(ao + j * sa) << 0), bp = pb + (<usize>(bo + j * sb) << 0);
+    const dc = <usize>sc, da = <usize>sa << 0, db = <usize>sb << 0;
+    for (; j < len; j++) {
+      store<u8>(po + (<usize>(i + j) << 0), load<u8>(cp) != 0 ? load<u8>(ap) : load<u8>(bp));
+      cp += dc; ap += da; bp += db;
     }
     i += len;
   }
@@ -2047,10 +2049,21 @@ export function where_2(pc: usize, pa: usize, pb: usize, po: usize, prm: usize, 
       co += id * load<i32>(prm + (<usize>(nd + d) << 2)); ao += id * load<i32>(prm + (<usize>(2 * nd + d) << 2)); bo += id * load<i32>(prm + (<usize>(3 * nd + d) << 2));
     }
     const len = n - col < end - i ? n - col : end - i;
-    for (let j = 0; j < len; j++) {
-      const c = load<u8>(pc + <usize>(co + j * sc));
-      const v = c != 0 ? load<u32>(pa + (<usize>(ao + j * sa) << 2)) : load<u32>(pb + (<usize>(bo + j * sb) << 2));
-      store<u32>(po + (<usize>(i + j) << 2), v);
+    let j = 0;
+    if (sc == 1 && sa == 1 && (sb == 1 || sb == 0)) {
+      // SIMD: widen 4 condition bytes to 32-bit lane masks, then bitselect
+      const bs = v128.load32_splat(pb + (<usize>bo << 2));
+      for (; j + 4 <= len; j += 4) {
+        const m = i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(pc + <usize>(co + j)))), i32x4.splat(0));
+        const bv = sb == 0 ? bs : v128.load(pb + (<usize>(bo + j) << 2));
+        v128.store(po + (<usize>(i + j) << 2), v128.bitselect(v128.load(pa + (<usize>(ao + j) << 2)), bv, m));
+      }
+    }
+    let cp = pc + <usize>(co + j * sc), ap = pa + (<usize>(ao + j * sa) << 2), bp = pb + (<usize>(bo + j * sb) << 2);
+    const dc = <usize>sc, da = <usize>sa << 2, db = <usize>sb << 2;
+    for (; j < len; j++) {
+      store<u32>(po + (<usize>(i + j) << 2), load<u8>(cp) != 0 ? load<u32>(ap) : load<u32>(bp));
+      cp += dc; ap += da; bp += db;
     }
     i += len;
   }
@@ -2092,10 +2105,12 @@ export function where_3(pc: usize, pa: usize, pb: usize, po: usize, prm: usize, 
       co += id * load<i32>(prm + (<usize>(nd + d) << 2)); ao += id * load<i32>(prm + (<usize>(2 * nd + d) << 2)); bo += id * load<i32>(prm + (<usize>(3 * nd + d) << 2));
     }
     const len = n - col < end - i ? n - col : end - i;
-    for (let j = 0; j < len; j++) {
-      const c = load<u8>(pc + <usize>(co + j * sc));
-      const v = c != 0 ? load<u64>(pa + (<usize>(ao + j * sa) << 3)) : load<u64>(pb + (<usize>(bo + j * sb) << 3));
-      store<u64>(po + (<usize>(i + j) << 3), v);
+    let j = 0;
+    let cp = pc + <usize>(co + j * sc), ap = pa + (<usize>(ao + j * sa) << 3), bp = pb + (<usize>(bo + j * sb) << 3);
+    const dc = <usize>sc, da = <usize>sa << 3, db = <usize>sb << 3;
+    for (; j < len; j++) {
+      store<u64>(po + (<usize>(i + j) << 3), load<u8>(cp) != 0 ? load<u64>(ap) : load<u64>(bp));
+      cp += dc; ap += da; bp += db;
     }
     i += len;
   }

@@ -122,6 +122,28 @@ export function conv2d_bwd_weight_direct_f64(x: usize, gy: usize, gw: usize, prm
 function maxPool<T>(x: usize, y: usize, idx: usize, prm: usize, p0: i32, p1: i32): void {
   const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 4), kw = P(prm, 5), sh = P(prm, 6), sw = P(prm, 7);
   const ph = P(prm, 8), pw = P(prm, 9), dh = P(prm, 10), dw = P(prm, 11), oh = P(prm, 12), ow = P(prm, 13);
+  // Fast path: no padding, so every window lies inside the plane (the common 2×2/2 pooling).
+  if (ph == 0 && pw == 0 && (oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w) {
+    for (let p = p0; p < p1; p++) {
+      const xb = p * h * w;
+      let o = p * oh * ow;
+      for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        const i0 = oy * sh * w + ox * sw;
+        let best = ld<T>(x, xb + i0); let bi = i0;
+        for (let ky = 0; ky < kh; ky++) {
+          const rowi = i0 + ky * dh * w;
+          for (let kx = 0; kx < kw; kx++) {
+            const i = rowi + kx * dw;
+            const v = ld<T>(x, xb + i);
+            if ((v > best || v != v) && best == best) { best = v; bi = i; }
+          }
+        }
+        st<T>(y, o, best); store<i32>(idx + (<usize>o << 2), bi);
+        o++;
+      }
+    }
+    return;
+  }
   for (let p = p0; p < p1; p++) {
     const xb = p * h * w;
     for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {

@@ -135,10 +135,21 @@ export function where_${sz}(pc: usize, pa: usize, pb: usize, po: usize, prm: usi
       co += id * load<i32>(prm + (<usize>(nd + d) << 2)); ao += id * load<i32>(prm + (<usize>(2 * nd + d) << 2)); bo += id * load<i32>(prm + (<usize>(3 * nd + d) << 2));
     }
     const len = n - col < end - i ? n - col : end - i;
-    for (let j = 0; j < len; j++) {
-      const c = load<u8>(pc + <usize>(co + j * sc));
-      const v = c != 0 ? load<${t}>(pa + (<usize>(ao + j * sa) << ${sz})) : load<${t}>(pb + (<usize>(bo + j * sb) << ${sz}));
-      store<${t}>(po + (<usize>(i + j) << ${sz}), v);
+    let j = 0;
+${sz === 2 ? `    if (sc == 1 && sa == 1 && (sb == 1 || sb == 0)) {
+      // SIMD: widen 4 condition bytes to 32-bit lane masks, then bitselect
+      const bs = v128.load32_splat(pb + (<usize>bo << 2));
+      for (; j + 4 <= len; j += 4) {
+        const m = i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(pc + <usize>(co + j)))), i32x4.splat(0));
+        const bv = sb == 0 ? bs : v128.load(pb + (<usize>(bo + j) << 2));
+        v128.store(po + (<usize>(i + j) << 2), v128.bitselect(v128.load(pa + (<usize>(ao + j) << 2)), bv, m));
+      }
+    }
+` : ''}    let cp = pc + <usize>(co + j * sc), ap = pa + (<usize>(ao + j * sa) << ${sz}), bp = pb + (<usize>(bo + j * sb) << ${sz});
+    const dc = <usize>sc, da = <usize>sa << ${sz}, db = <usize>sb << ${sz};
+    for (; j < len; j++) {
+      store<${t}>(po + (<usize>(i + j) << ${sz}), load<u8>(cp) != 0 ? load<${t}>(ap) : load<${t}>(bp));
+      cp += dc; ap += da; bp += db;
     }
     i += len;
   }

@@ -43,6 +43,9 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`wasm backend: NABLA_THREADS must be a positive integer, got ${JSON.stringify(envThreads)}`);
   }
+  // NABLA_SPIN_MS=worker,caller tunes how long threads spin before sleeping (experiments).
+  const spin = compiled.env('NABLA_SPIN_MS')?.split(',').map(Number);
+  if (spin && spin.every((v) => v >= 0)) { pool.workerSpinMs = spin[0]!; pool.callerSpinMs = spin[1] ?? spin[0]!; }
   await pool.setThreads(threads);
 
   const backend: WasmBackend = {

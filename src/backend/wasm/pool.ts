@@ -5,8 +5,10 @@ import type { NodeWorkerThreads } from './loader.js';
 import { SLOT, ARGS, C_SEQ, C_DONE, C_FN, C_NARGS, C_ERR, C_READY, nodeWorkerSource, webWorkerSource } from './worker-source.js';
 
 const MAX_WORKERS = 64;
-/** Spin iterations before a waiting thread sleeps (see notes: bounded spin, then wait). */
-const SPIN = 2000;
+/** How long an idle worker spins before it sleeps (bounded: see notes/wasm-kernels.md). */
+const WORKER_SPIN_MS = 0.5;
+/** How long the calling thread spins for a worker's part before it sleeps. */
+const CALLER_SPIN_MS = 2;
 
 interface WorkerHandle { terminate(): unknown }
 
@@ -27,6 +29,9 @@ export class Pool {
   private readonly canBlock: boolean;
   /** Threads the user asked for (including the calling thread). */
   threads = 1;
+  /** Spin budgets in ms (worker before sleeping; caller before sleeping). */
+  workerSpinMs = WORKER_SPIN_MS;
+  callerSpinMs = CALLER_SPIN_MS;
   closed = false;
 
   constructor(private readonly init: PoolInit) {
@@ -56,7 +61,7 @@ export class Pool {
 
   private spawn(slot: number): Promise<void> {
     const data = { module: this.init.module, memory: this.init.memory, names: this.init.names,
-      ctl: this.ctl.buffer, args: this.args.buffer, slot, spin: SPIN };
+      ctl: this.ctl.buffer, args: this.args.buffer, slot, spinMs: this.workerSpinMs };
     this.seq[slot] = 0;
     return new Promise<void>((resolve, reject) => {
       const wt = this.init.nodeWorkers;
@@ -101,9 +106,12 @@ export class Pool {
     let failed = false;
     for (let w = 0; w < nw; w++) {
       const base = w * SLOT, s = this.seq[w]!;
-      let n = 0;
+      let n = 0, until = 0;
       while (Atomics.load(this.ctl, base + C_DONE) !== s) {
-        if (++n > SPIN && this.canBlock) Atomics.wait(this.ctl, base + C_DONE, Atomics.load(this.ctl, base + C_DONE), 1000);
+        if ((++n & 255) !== 0 || !this.canBlock) continue;
+        const now = performance.now();
+        if (until === 0) until = now + this.callerSpinMs;
+        else if (now > until) Atomics.wait(this.ctl, base + C_DONE, Atomics.load(this.ctl, base + C_DONE), 1000);
       }
       if (this.ctl[base + C_ERR]) failed = true;
     }

@@ -17,9 +17,15 @@ function nablaWorker(d, post) {
   post('ready');
   let last = 0;
   for (;;) {
-    let s = Atomics.load(c, base + ${C_SEQ}), n = 0;
+    // Spin for up to d.spinMs (the next kernel of a training step usually comes within
+    // microseconds), then sleep: a wake-up from Atomics.wait costs tens of microseconds.
+    let s = Atomics.load(c, base + ${C_SEQ}), n = 0, until = 0;
     while (s === last) {
-      if (++n > d.spin) Atomics.wait(c, base + ${C_SEQ}, last);
+      if ((++n & 255) === 0) {
+        const now = performance.now();
+        if (until === 0) until = now + d.spinMs;
+        else if (now > until) Atomics.wait(c, base + ${C_SEQ}, last);
+      }
       s = Atomics.load(c, base + ${C_SEQ});
     }
     last = s;
