@@ -9,7 +9,7 @@ import { noGrad } from '../autograd/graph.js';
 import { Module, Parameter } from './module.js';
 import { add, mul, sub, sigmoid, tanh, relu } from '../ops/elementwise.js';
 import { linear, matmulT } from '../ops/linalg.js';
-import { cat, chunk, reshape, select, split, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
+import { cat, chunk, narrow, reshape, select, split, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
 import { fmt } from '../ops/util.js';
 
@@ -207,9 +207,13 @@ export abstract class RNNBase extends Module {
           case 'RNN_RELU':
             return { h: relu(add(xt, hw)), c: null };
           case 'LSTM': {
-            const [i, f, g, o] = chunk(add(xt, hw), 4, 1) as [Tensor, Tensor, Tensor, Tensor];
-            const c2 = add(mul(sigmoid(f), c!), mul(sigmoid(i), tanh(g)));
-            return { h: mul(sigmoid(o), tanh(c2)), c: c2 };
+            const gates = add(xt, hw);
+            const H = this.hiddenSize;
+            const sg = sigmoid(gates);
+            const i = narrow(sg, 1, 0, H), f = narrow(sg, 1, H, H), o = narrow(sg, 1, 3 * H, H);
+            const g = tanh(narrow(gates, 1, 2 * H, H));
+            const c2 = add(mul(f, c!), mul(i, g));
+            return { h: mul(o, tanh(c2)), c: c2 };
           }
           case 'GRU': {
             const hb = bhh ? add(hw, bhh) : hw;
