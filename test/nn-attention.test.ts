@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
 import {
   MultiheadAttention, TransformerEncoderLayer, TransformerEncoder, scaledDotProductAttention,
-  generateSquareSubsequentMask, encoderNorm, type MultiheadAttentionOptions, type TransformerEncoderLayerOptions,
+  generateSquareSubsequentMask, type MultiheadAttentionOptions, type TransformerEncoderLayerOptions,
 } from '../src/nn/attention.js';
 import type { Module } from '../src/nn/module.js';
+import { LayerNorm } from '../src/nn/layers/norm.js';
 import { decodeData, type Num } from './helpers/fixtures.js';
 import { assertClose, assertShape, TOL } from './helpers/allclose.js';
 import { gradcheck } from './helpers/gradcheck.js';
@@ -53,7 +54,7 @@ function buildEncoder(c: Case): TransformerEncoderLayer | TransformerEncoder {
   const layer = new TransformerEncoderLayer(d, h, c.opts as TransformerEncoderLayerOptions);
   if (!c.numLayers) return layer;
   const eps = (c.opts.layerNormEps as number) ?? 1e-5;
-  return new TransformerEncoder(layer, c.numLayers, { norm: c.finalNorm ? encoderNorm(d, { eps }) : null });
+  return new TransformerEncoder(layer, c.numLayers, { norm: c.finalNorm ? new LayerNorm(d, { eps }) : null });
 }
 
 /** Forward of one case; the outputs in the fixture's order, and the inputs that get gradients. */

@@ -3,17 +3,18 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { rand, tensor, zeros, ones } from '../tensor/create.js';
+import { rand, tensor, zeros } from '../tensor/create.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { Module, ModuleList, Parameter } from './module.js';
 import { Linear } from './layers/linear.js';
-import { add, mul, sub, where, rsqrt, cast } from '../ops/elementwise.js';
+import { LayerNorm } from './layers/norm.js';
+import { Dropout } from './layers/dropout.js';
+import { add, mul, where, cast, relu } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { linear, matmulT } from '../ops/linalg.js';
 import { expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk } from '../ops/shape.js';
 import { dropout as dropoutFn, gelu, softmax } from '../ops/activation.js';
-import { relu } from '../ops/elementwise.js';
 import { fmt } from '../ops/util.js';
 
 const isFloat = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
@@ -92,40 +93,6 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     }
     return attend(query, key, value, mask, opts.scale ?? 1 / Math.sqrt(E), p).out;
   });
-}
-
-/** Layer normalisation over the last dim (weight 1, bias 0 at start). */
-class NormLayer extends Module {
-  readonly weight: Parameter;
-  readonly bias: Parameter;
-  constructor(readonly size: number, readonly eps: number, dtype: DType) {
-    super();
-    this.weight = this.registerParameter('weight', new Parameter(ones([size], { dtype })))!;
-    this.bias = this.registerParameter('bias', new Parameter(zeros([size], { dtype })))!;
-  }
-  override forward(x: Tensor): Tensor {
-    return scope(() => {
-      const mu = mean(x, -1, true);
-      const xc = sub(x, mu);
-      const v = mean(mul(xc, xc), -1, true);
-      return add(mul(mul(xc, rsqrt(add(v, this.eps))), this.weight), this.bias);
-    });
-  }
-  override extraRepr(): string {
-    return `[${this.size}], eps=${this.eps}`;
-  }
-}
-
-class DropoutLayer extends Module {
-  constructor(readonly p: number) {
-    super();
-  }
-  override forward(x: Tensor): Tensor {
-    return dropoutFn(x, this.p, this.training);
-  }
-  override extraRepr(): string {
-    return `p=${this.p}`;
-  }
 }
 
 export interface MultiheadAttentionOptions {
@@ -329,13 +296,12 @@ export class TransformerEncoderLayer extends Module {
   readonly selfAttn: MultiheadAttention;
   readonly linear1: Linear;
   readonly linear2: Linear;
-  /** LayerNorm(dModel) modules (weight, bias) */
-  readonly norm1: Module;
-  readonly norm2: Module;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
   readonly normFirst: boolean;
-  private readonly drop: DropoutLayer;
-  private readonly drop1: DropoutLayer;
-  private readonly drop2: DropoutLayer;
+  private readonly drop: Dropout;
+  private readonly drop1: Dropout;
+  private readonly drop2: Dropout;
   private readonly act: (x: Tensor) => Tensor;
 
   constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerEncoderLayerOptions = {}) {
@@ -354,12 +320,12 @@ export class TransformerEncoderLayer extends Module {
     // registered in PyTorch's order, under PyTorch's names
     this.selfAttn = this.registerModule('self_attn', new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst: options.batchFirst, dtype })) as MultiheadAttention;
     this.linear1 = this.registerModule('linear1', new Linear(dModel, ff, { bias, dtype })) as Linear;
-    this.drop = this.registerModule('dropout', new DropoutLayer(p)) as DropoutLayer;
+    this.drop = this.registerModule('dropout', new Dropout(p)) as Dropout;
     this.linear2 = this.registerModule('linear2', new Linear(ff, dModel, { bias, dtype })) as Linear;
-    this.norm1 = this.registerModule('norm1', new NormLayer(dModel, eps, dtype)) as NormLayer;
-    this.norm2 = this.registerModule('norm2', new NormLayer(dModel, eps, dtype)) as NormLayer;
-    this.drop1 = this.registerModule('dropout1', new DropoutLayer(p)) as DropoutLayer;
-    this.drop2 = this.registerModule('dropout2', new DropoutLayer(p)) as DropoutLayer;
+    this.norm1 = this.registerModule('norm1', new LayerNorm(dModel, { eps, dtype })) as LayerNorm;
+    this.norm2 = this.registerModule('norm2', new LayerNorm(dModel, { eps, dtype })) as LayerNorm;
+    this.drop1 = this.registerModule('dropout1', new Dropout(p)) as Dropout;
+    this.drop2 = this.registerModule('dropout2', new Dropout(p)) as Dropout;
   }
 
   /** A copy with the same configuration and the same weights (what PyTorch's deepcopy gives). */
@@ -386,11 +352,11 @@ export class TransformerEncoderLayer extends Module {
       const ffb = (x: Tensor): Tensor => this.drop2.forward(this.linear2.forward(this.drop.forward(this.act(this.linear1.forward(x)))));
       let x = src;
       if (this.normFirst) {
-        x = add(x, sa(this.norm1.forward(x) as Tensor));
-        x = add(x, ffb(this.norm2.forward(x) as Tensor));
+        x = add(x, sa(this.norm1.forward(x)));
+        x = add(x, ffb(this.norm2.forward(x)));
       } else {
-        x = this.norm1.forward(add(x, sa(x))) as Tensor;
-        x = this.norm2.forward(add(x, ffb(x))) as Tensor;
+        x = this.norm1.forward(add(x, sa(x)));
+        x = this.norm2.forward(add(x, ffb(x)));
       }
       return x;
     });
@@ -429,9 +395,4 @@ export class TransformerEncoder extends Module {
       return x;
     });
   }
-}
-
-/** LayerNorm for TransformerEncoder's final norm until nn.LayerNorm is importable here. */
-export function encoderNorm(dModel: number, opts: { eps?: number; dtype?: DType } = {}): Module {
-  return new NormLayer(dModel, opts.eps ?? 1e-5, opts.dtype ?? 'float32');
 }
