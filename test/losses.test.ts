@@ -1,7 +1,7 @@
 // Every loss × reduction × option against PyTorch (fixtures/losses.json): values and gradients in
 // float32 and float64, a float64 finite-difference gradcheck of each case, and the error messages.
 
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
@@ -10,6 +10,7 @@ import { MSELoss, CrossEntropyLoss, BCEWithLogitsLoss, CosineEmbeddingLoss, KLDi
 import { assertClose, assertShape, TOL } from './helpers/allclose.js';
 import { decodeData, type Num } from './helpers/fixtures.js';
 import { gradcheck } from './helpers/gradcheck.js';
+import { testBackends, closeBackends } from './helpers/backends.js';
 
 interface FxTensor { shape: number[]; dtype: 'float64' | 'int32'; data: Num[] }
 interface LossCase {
@@ -49,10 +50,14 @@ function options(c: LossCase, dtype: 'float32' | 'float64'): Record<string, unkn
 
 const TOLS = { float32: TOL.float32, float64: { rtol: 1e-10, atol: 1e-12 } };
 
-for (const dtype of ['float32', 'float64'] as const) {
-  describe(`losses vs PyTorch (${dtype})`, () => {
+const backends = await testBackends();
+after(closeBackends);
+
+for (const backend of backends) for (const dtype of ['float32', 'float64'] as const) {
+  describe(`losses vs PyTorch (${dtype}) on ${backend}`, () => {
     for (const c of fx.cases) {
       test(c.name, () => {
+        nb.setBackend(backend);
         nb.scope(() => {
           const args = c.args.map((a, i) => toT(a, dtype, c.grads[i] !== null));
           const out = FNS[c.fn]!(args, options(c, dtype));
@@ -74,9 +79,10 @@ for (const dtype of ['float32', 'float64'] as const) {
   });
 }
 
-describe('losses: float64 gradcheck (central differences)', () => {
+for (const backend of backends) describe(`losses: float64 gradcheck (central differences) on ${backend}`, () => {
   for (const c of fx.cases.filter((k) => k.gradcheck)) {
     test(c.name, () => {
+      nb.setBackend(backend);
       const which = c.grads.map((g, i) => (g ? i : -1)).filter((i) => i >= 0);
       const fixed = c.args.map((a) => nb.keep(toT(a, 'float64')));
       const opts = options(c, 'float64');

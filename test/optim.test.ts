@@ -1,7 +1,7 @@
 // Optimizers against PyTorch (fixtures/optim.json): parameters after each of 6 steps of a fixed
 // quadratic, in float32; clipping; exact resume through stateDict; hyperparameter errors; memory.
 
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
@@ -9,6 +9,10 @@ import * as optim from '../src/optim/index.js';
 import { Parameter } from '../src/nn/module.js';
 import { mseLoss } from '../src/nn/loss.js';
 import { assertClose, TOL } from './helpers/allclose.js';
+import { testBackends, closeBackends } from './helpers/backends.js';
+
+const backends = await testBackends();
+after(closeBackends);
 
 interface OptCase {
   name: string; optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad'; options: Record<string, unknown>;
@@ -25,9 +29,10 @@ const CTORS: Record<string, Ctor> = {
 
 const f32 = (a: number[], shape: number[]): nb.Tensor => nb.tensor(Float32Array.from(a), { shape });
 
-describe('optimizers vs PyTorch (float32, 6 steps of grad = c·p + d)', () => {
+for (const backend of backends) describe(`optimizers vs PyTorch (float32, 6 steps of grad = c·p + d) on ${backend}`, () => {
   for (const c of fx.optimizers) {
     test(c.name, () => {
+      nb.setBackend(backend);
       const params = c.p0.map((v, i) => new Parameter(f32(v, c.shapes[i]!)));
       const cs = c.c.map((v, i) => nb.keep(f32(v, c.shapes[i]!)));
       const ds = c.d.map((v, i) => nb.keep(f32(v, c.shapes[i]!)));
@@ -56,10 +61,11 @@ describe('optimizers vs PyTorch (float32, 6 steps of grad = c·p + d)', () => {
   }
 });
 
-describe('gradient clipping vs PyTorch', () => {
+for (const backend of backends) describe(`gradient clipping vs PyTorch on ${backend}`, () => {
   for (const c of fx.clip.cases) {
     const label = c.kind === 'norm' ? `clipGradNorm(maxNorm=${c.maxNorm}, normType=${c.normType})` : `clipGradValue(${c.clipValue})`;
     test(label, () => nb.scope(() => {
+      nb.setBackend(backend);
       const ps = fx.clip.shapes.map((s) => nb.zeros(s, { requiresGrad: true }));
       ps.forEach((p, i) => (p.grad = nb.keep(f32(fx.clip.inputs[i]!, fx.clip.shapes[i]!))));
       if (c.kind === 'norm') {

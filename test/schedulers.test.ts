@@ -139,3 +139,16 @@ test('the fixtures cover every scheduler and option', () => {
     assert.ok(names.includes(k), `no scheduler case with ${k}`);
   }
 });
+
+test('ReduceLROnPlateau state survives JSON before its first step (best = ±Infinity)', () => {
+  const { opt, params } = makeOptimizer('SGD');
+  const s = new optim.ReduceLROnPlateau(opt, { mode: 'max', patience: 0 });
+  const t = new optim.ReduceLROnPlateau(opt, { mode: 'max', patience: 0 });
+  t.loadStateDict(JSON.parse(JSON.stringify(s.stateDict())) as Record<string, unknown>);
+  assert.equal(t.best, -Infinity);
+  t.step(0.5);
+  t.step(0.4);
+  // 0.4 is worse than 0.5 and patience is 0: lr 0.1 → 0.01
+  assert.ok(Math.abs(opt.paramGroups[0]!.lr - 0.01) < 1e-15);
+  for (const p of params) p.dispose();
+});

@@ -95,5 +95,7 @@ export class ReduceLROnPlateau {
       if (!(k in this)) throw new Error(`${this.name}.loadStateDict: unknown key '${k}'`);
       (this as unknown as Record<string, unknown>)[k] = Array.isArray(v) ? [...v] : v;
     }
+    // JSON writes ±Infinity (the initial best) as null.
+    if (this.best === null) this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 }
