@@ -4,6 +4,10 @@ torch but no `safetensors` package). Import `load`/`save`, or run it (used by Na
 
   safetensors_torch.py dump FILE          print {"tensors": {name: {dtype, shape, values}}, "metadata"} as JSON
   safetensors_torch.py make-fixture FILE  write a file of known torch tensors, print its dump as JSON
+  safetensors_torch.py forward FILE SPEC IN.npy OUT.npy
+      build torch.nn.Sequential from SPEC (JSON: [["Linear", [784, 10], {}], ["ReLU"], ...]), load FILE's
+      weights into it (strict; keys under __optimizer__. are skipped), run it in eval mode on IN.npy,
+      save the output to OUT.npy (float32 in, float32 out)
 """
 import json
 import struct
@@ -104,7 +108,35 @@ def make_fixture():
     }, {"format": "pt", "producer": "torch " + torch.__version__}
 
 
+def build_sequential(spec):
+    layers = []
+    for item in spec:
+        name = item[0]
+        args = item[1] if len(item) > 1 else []
+        kwargs = item[2] if len(item) > 2 else {}
+        cls = getattr(torch.nn, name, None)
+        if cls is None:
+            raise ValueError(f"torch.nn has no layer {name!r}")
+        layers.append(cls(*args, **kwargs))
+    return torch.nn.Sequential(*layers)
+
+
+def forward(path, spec_json, inp, out):
+    import numpy as np
+    model = build_sequential(json.loads(spec_json))
+    tensors, _ = load(path)
+    state = {k: v for k, v in tensors.items() if not k.startswith("__optimizer__.")}
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    with torch.no_grad():
+        y = model(torch.from_numpy(np.load(inp)))
+    np.save(out, y.numpy())
+
+
 def main(argv):
+    if len(argv) == 6 and argv[1] == "forward":
+        forward(*argv[2:])
+        return 0
     if len(argv) != 3 or argv[1] not in ("dump", "make-fixture"):
         print(__doc__, file=sys.stderr)
         return 2

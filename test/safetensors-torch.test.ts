@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadSafetensorsFile, saveSafetensorsFile } from '../src/io/node-files.js';
 import type { TensorRecord } from '../src/io/safetensors.js';
+import { readNpyFile, writeNpyFile } from '../src/data/formats/formats-node.js';
 
 const PY = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../scripts/safetensors_torch.py', import.meta.url));
@@ -80,4 +81,35 @@ test('a file written by PyTorch loads in Nabla with the same values', { skip }, 
     const values = t.dtype === 'bool' ? Array.from(t.data, (x) => x === 1) : Array.from(t.data);
     assert.deepEqual(values, w.values, name);
   }
+});
+
+test('weights we write drive the same model in PyTorch (forward harness)', { skip }, async () => {
+  const f32 = (shape: number[], v: number[]): TensorRecord => ({ dtype: 'float32', shape, data: new Float32Array(v) });
+  // torch.nn.Sequential(Linear(3, 2), BatchNorm1d(2), ReLU(), Linear(2, 1)) — PyTorch's own key names.
+  const weights: Record<string, TensorRecord> = {
+    '0.weight': f32([2, 3], [1, 0, -1, 0.5, 0.5, 0.5]), '0.bias': f32([2], [0, -1]),
+    '1.weight': f32([2], [1, 1]), '1.bias': f32([2], [0, 0]), '1.running_mean': f32([2], [0, 0]), '1.running_var': f32([2], [1, 1]),
+    '1.num_batches_tracked': { dtype: 'int32', shape: [], data: new Int32Array([5]), stored: 'I64' },
+    '3.weight': f32([1, 2], [2, -3]), '3.bias': f32([1], [0.25]),
+  };
+  const spec = JSON.stringify([['Linear', [3, 2]], ['BatchNorm1d', [2]], ['ReLU'], ['Linear', [2, 1]]]);
+  const path = join(dir, 'model.safetensors');
+  await saveSafetensorsFile(path, weights);
+  writeNpyFile(join(dir, 'x.npy'), { dtype: 'float32', shape: [2, 3], data: new Float32Array([1, 2, 3, -1, 0, 1]) });
+  const r = spawnSync(PY, [SCRIPT, 'forward', path, spec, join(dir, 'x.npy'), join(dir, 'y.npy')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const y = readNpyFile(join(dir, 'y.npy'));
+  assert.deepEqual(y.shape, [2, 1]);
+  // Linear: [1,2,3] → [-2, 2], [-1,0,1] → [-2, -1]; eval BatchNorm divides by s = √(1 + 1e-5); ReLU;
+  // last Linear: 2·0 − 3·(2/s) + 0.25 and 0.25.
+  const s = Math.sqrt(1 + 1e-5);
+  assert.ok(Math.abs(y.data[0] - (0.25 - 6 / s)) < 1e-6, `${y.data[0]}`);
+  assert.equal(y.data[1], 0.25);
+  // A missing key is refused by PyTorch's strict load, naming it.
+  const partial = { ...weights };
+  delete partial['3.bias'];
+  await saveSafetensorsFile(path, partial);
+  const bad = spawnSync(PY, [SCRIPT, 'forward', path, spec, join(dir, 'x.npy'), join(dir, 'y.npy')], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /Missing key\(s\) in state_dict: "3\.bias"/);
 });
