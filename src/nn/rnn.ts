@@ -112,6 +112,9 @@ export abstract class RNNBase extends Module {
     return `${kind}(${this.inputSize}→${this.hiddenSize})`;
   }
 
+  /** PyTorch's cuDNN weight compaction; nothing to do here (kept so ported code runs unchanged). */
+  flattenParameters(): void {}
+
   override extraRepr(): string {
     const parts = [`${this.inputSize}, ${this.hiddenSize}`];
     if (this.numLayers !== 1) parts.push(`numLayers=${this.numLayers}`);
