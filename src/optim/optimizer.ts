@@ -78,7 +78,9 @@ export abstract class Optimizer {
       if (seen.has(p)) throw new Error(`${this.name}: a parameter (shape ${fmt(p.shape)}) appears in more than one parameter group`);
       seen.add(p);
     });
-    const group: ParamGroup = { ...this.defaults, ...input, params } as ParamGroup;
+    const group = { ...this.defaults, ...input, params } as ParamGroup;
+    // Arrays (betas) are per group: a scheduler changing one group's must not change another's.
+    for (const [k, v] of Object.entries(group)) if (k !== 'params' && Array.isArray(v)) group[k] = [...v];
     this.checkHyper(group);
     this.paramGroups.push(group);
   }
@@ -198,7 +200,8 @@ export abstract class Optimizer {
       const p = byIndex[Number(key)]!;
       const copy: ParamState = {};
       for (const [k, v] of Object.entries(s)) {
-        copy[k] = v instanceof Tensor ? keep(noGrad(() => clone(v.dtype === p.dtype || k === 'step' ? v : cast(v, p.dtype)))) : v;
+        if (k === 'step') copy[k] = v instanceof Tensor ? v.item() : v; // PyTorch keeps the step count as a tensor
+        else copy[k] = v instanceof Tensor ? keep(noGrad(() => clone(v.dtype === p.dtype ? v : cast(v, p.dtype)))) : v;
       }
       this.state.set(p, copy);
     }
