@@ -26,6 +26,18 @@ export function packB(b: usize, rs: i32, cs: i32, k0: i32, kb: i32, j0: i32, nb:
         v128.store(o, v128.load(s));
         v128.store(o, v128.load(s, 16), 16);
       }
+    } else if (rs == 1 && w == 8) {
+      // B stored transposed (column j contiguous over k): read 8 column streams, write rows of 8
+      const step = <usize>cs << 2;
+      const s0 = b + (<usize>(k0 + jq * cs) << 2);
+      for (let kk = 0; kk < kb; kk++) {
+        const s = s0 + (<usize>kk << 2);
+        const o = d + (<usize>kk << 5);
+        v128.store(o, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(s)),
+          1, load<f32>(s + step)), 2, load<f32>(s + 2 * step)), 3, load<f32>(s + 3 * step)));
+        v128.store(o, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(s + 4 * step)),
+          1, load<f32>(s + 5 * step)), 2, load<f32>(s + 6 * step)), 3, load<f32>(s + 7 * step)), 16);
+      }
     } else {
       for (let kk = 0; kk < kb; kk++) {
         const o = d + (<usize>kk << 5);

@@ -45,8 +45,10 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     let parts: number[][];
     if (t === 1) parts = [[...pre, 0, batch, 0, m, 0, n, scratch[0]!]];
     else if (batch >= 2 * t || (batch >= t && batch % t === 0)) parts = ranges(batch, t, 1).map(([s, e], i) => [...pre, s, e, 0, m, 0, n, scratch[i]!]);
-    else if (m >= 16 * t) parts = ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]);
-    else parts = ranges(n, t, 8).map(([s, e], i) => [...pre, 0, batch, 0, m, s, e, scratch[i]!]);
+    // Columns first: each thread then packs only its part of B (a row split packs all of B on
+    // every thread, which dominates when m is small).
+    else if (n >= 32 * t || m < 16 * t) parts = ranges(n, t, 8).map(([s, e], i) => [...pre, 0, batch, 0, m, s, e, scratch[i]!]);
+    else parts = ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]);
     const f = ctx.fn(name);
     if (parts.length === 1) f(...parts[0]!);
     else ctx.pool.run(name, parts, f as (...a: number[]) => void);
