@@ -101,18 +101,18 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
       pending.delete(node);
       const grads = node.apply(g);
       const used = new Set<Tensor>();
+      const uses = node.edges.map((e, i) => (e ? grads[i] ?? null : null));
       node.edges.forEach((e, i) => {
         const gi = grads[i];
-        if (!gi) return;
-        if (!e) {
-          if (gi !== g && !used.has(gi) && !grads.slice(i + 1).includes(gi)) gi.dispose();
-          return;
+        if (!e || !gi) return;
+        // Every use but the last gets its own copy, so consumers can free theirs independently.
+        if (uses.indexOf(gi, i + 1) >= 0) deliver(e, add(gi, 0));
+        else {
+          used.add(gi);
+          deliver(e, gi);
         }
-        let t = gi;
-        if (used.has(gi)) t = add(gi, 0);
-        else used.add(gi);
-        deliver(e, t);
       });
+      for (const gi of new Set(grads)) if (gi && gi !== g && !used.has(gi)) gi.dispose();
       if (!used.has(g)) g.dispose();
       if (!retain) node.freeSaved();
     }
