@@ -270,6 +270,31 @@ describe('bad hyperparameters are refused with clear errors', () => {
   for (const [what, fn, re] of table) test(what, () => nb.scope(() => { assert.throws(fn, re); }));
 });
 
+describe('every optimizer solves a noise-free least-squares problem', () => {
+  // y = X·w* exactly, so the minimiser of mse(X·w, y) is w* = [1, −2, 0.5]
+  const makers: [string, (p: nb.Tensor[]) => optim.Optimizer, number][] = [
+    ['SGD', (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }), 300],
+    ['Adam', (p) => new optim.Adam(p, { lr: 0.05 }), 600],
+    ['AdamW', (p) => new optim.AdamW(p, { lr: 0.05, weightDecay: 0 }), 600],
+    ['RMSprop', (p) => new optim.RMSprop(p, { lr: 0.003, centered: true }), 1200],
+    ['Adagrad', (p) => new optim.Adagrad(p, { lr: 0.5 }), 600],
+  ];
+  for (const [name, make, steps] of makers) {
+    test(name, () => nb.scope(() => {
+      nb.setBackend(backends[0]!);
+      nb.manualSeed(5);
+      const X = nb.randn([32, 3]);
+      const y = X.matmul(nb.tensor([[1], [-2], [0.5]], { dtype: 'float32' }));
+      const w = nb.zeros([3, 1], { requiresGrad: true });
+      const o = make([w]);
+      for (let i = 0; i < steps; i++) nb.scope(() => { o.zeroGrad(); mseLoss(X.matmul(w), y).backward(); o.step(); });
+      assertClose(`${name}: w after ${steps} steps`, w.dataSync(), [1, -2, 0.5], [3], { rtol: 0, atol: 2e-3 });
+      o.dispose();
+      w.dispose();
+    }));
+  }
+});
+
 test('the fixtures cover every optimizer and option', () => {
   const names = fx.optimizers.map((c) => c.name).join(' ');
   for (const o of ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad']) assert.ok(names.includes(`${o}(`), o);

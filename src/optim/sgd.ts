@@ -23,7 +23,7 @@ export function sgdUpdate(p: Tensor, g: Tensor, buf: Tensor | null, h: SGDHyper)
   if (h.weightDecay !== 0) d = add(d, mul(p, h.weightDecay));
   let newBuf: Tensor | null = null;
   if (h.momentum !== 0) {
-    newBuf = buf === null ? clone(d) : add(mul(buf, h.momentum), mul(d, 1 - h.dampening));
+    newBuf = buf === null ? clone(d) : add(mul(buf, h.momentum), h.dampening === 0 ? d : mul(d, 1 - h.dampening));
     d = h.nesterov ? add(d, mul(newBuf, h.momentum)) : newBuf;
   }
   return { param: sub(p, mul(d, h.lr)), buf: newBuf };
