@@ -8,14 +8,20 @@ import { encodeSafetensors, decodeSafetensors, type TensorRecord } from './safet
 /** Plain records of a state dict (copies of the data). */
 export function toRecords(sd: Record<string, Tensor>): Record<string, TensorRecord> {
   const out: Record<string, TensorRecord> = {};
-  for (const [k, t] of Object.entries(sd)) out[k] = { dtype: t.dtype, shape: [...t.shape], data: t.dataSync() };
+  for (const [k, t] of Object.entries(sd)) {
+    // int32 counters are int64 in PyTorch's files (num_batches_tracked): store them the same way.
+    const rec: TensorRecord = { dtype: t.dtype, shape: [...t.shape], data: t.dataSync(), ...(t.dtype === 'int32' ? { stored: 'I64' } : {}) };
+    Object.defineProperty(out, k, { value: rec, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
 /** Tensors from records (each a new tensor the caller owns). */
 export function fromRecords(records: Record<string, TensorRecord>): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (const [k, r] of Object.entries(records)) out[k] = tensor(r.data, { shape: r.shape, dtype: r.dtype });
+  for (const [k, r] of Object.entries(records)) {
+    Object.defineProperty(out, k, { value: tensor(r.data, { shape: r.shape, dtype: r.dtype }), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
