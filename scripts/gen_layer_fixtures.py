@@ -224,7 +224,48 @@ case('Sequential CNN eval', {'type': 'Sequential', 'children': [
     S('Flatten'), S('Dropout', 0.5), S('Linear', 24, 5),
 ]}, [2, 2, 8, 8], mode='eval')
 
-out = {'torch': torch.__version__, 'seed': SEED, 'cases': CASES}
+
+
+# Module structure: PyTorch's keys for containers and modules with attribute children; the same
+# classes are written in test/nn-module.test.ts.
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(c)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3)
+        self.blocks = nn.ModuleList([Block(4), Block(4)])
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.heads = nn.ModuleDict({'cls': nn.Linear(4, 10), 'box': nn.Linear(4, 4, bias=False)})
+        self.norm = nn.LayerNorm(10, elementwise_affine=False)
+
+
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(7, 3)
+        self.out = nn.Linear(3, 7, bias=False)
+        self.out.weight = self.emb.weight
+
+
+STRUCTURE = []
+for name, m in [('Net', Net()), ('Tied', Tied()), ('Sequential in Sequential', nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)), nn.BatchNorm1d(1)))]:
+    STRUCTURE.append({
+        'name': name,
+        'state_dict_keys': list(m.state_dict().keys()),
+        'named_parameters': [k for k, _ in m.named_parameters()],
+        'named_buffers': [k for k, _ in m.named_buffers()],
+        'named_modules': [k for k, _ in m.named_modules()],
+        'num_parameters': sum(p.numel() for p in m.parameters()),
+        'shapes': {k: list(v.shape) for k, v in m.state_dict().items()},
+    })
+
+out = {'torch': torch.__version__, 'seed': SEED, 'cases': CASES, 'structure': STRUCTURE}
 path = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'layers.json')
 with open(path, 'w') as f:
     json.dump(out, f, separators=(',', ':'))
