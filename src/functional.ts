@@ -7,3 +7,9 @@ export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOp
 export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from './ops/pool.js';
 export { embedding, oneHot } from './ops/indexing.js';
 export { pad } from './ops/shape.js';
+export {
+  mseLoss, l1Loss, smoothL1Loss, huberLoss, crossEntropy, nllLoss, binaryCrossEntropy,
+  binaryCrossEntropyWithLogits, klDiv, cosineEmbeddingLoss,
+  type Reduction, type ReductionOptions, type NllOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
+} from './nn/loss.js';
+export { scaledDotProductAttention } from './nn/attention.js';

@@ -54,3 +54,7 @@ export function min(x: T, dim?: number, keepdim = false): T | { values: T; indic
 }
 
 export * as F from './functional.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
