@@ -2,13 +2,15 @@
 // and parameter gradients, running statistics — in float32 and float64 — with PyTorch's weights
 // loaded through loadStateDict; then default init statistics, dropout, and input-shape errors.
 
-import { describe, test } from 'node:test';
+import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
 import * as nn from '../src/nn/index.js';
 import { assertClose, assertShape, TOL, type Tol } from './helpers/allclose.js';
 import { decodeData, type Num } from './helpers/fixtures.js';
+import { testBackends, closeBackends } from './helpers/backends.js';
+import { gradcheck, gradgradcheck, pseudoRandom } from './helpers/gradcheck.js';
 
 interface FxTensor { shape: number[]; dtype: 'float64' | 'int32'; data: Num[] }
 interface Spec { type: string; args?: unknown[]; opts?: Record<string, unknown>; children?: Spec[] }
@@ -61,44 +63,62 @@ function check(what: string, got: nb.Tensor | null | undefined, want: FxTensor, 
 
 const TOLS: Record<'float32' | 'float64', Tol> = { float32: TOL.float32, float64: { rtol: 1e-9, atol: 1e-11 } };
 
-for (const dtype of ['float32', 'float64'] as const) {
-  describe(`layers vs PyTorch ${fx.torch} (${dtype})`, () => {
-    for (const c of fx.cases) {
-      test(c.name, () => {
-        const tol = c.tol ?? TOLS[dtype];
-        const m = build(c.spec, dtype);
-        nb.scope(() => {
-          assert.deepEqual(Object.keys(m.stateDict()), c.keys, `${c.name}: stateDict keys differ from PyTorch's`);
-          const sd: Record<string, nb.Tensor> = {};
-          for (const [k, v] of Object.entries(c.state)) sd[k] = toT(v, dtype);
-          m.loadStateDict(sd);
-          if (c.mode === 'eval') m.eval();
-          else m.train();
-          let out: unknown, x: nb.Tensor | null = null;
-          for (const inp of c.inputs) {
-            x = toT(inp, dtype, inp.dtype !== 'int32');
-            out = m.forward(x);
+const backends = await testBackends();
+after(closeBackends);
+// The fixture rows pick their backend; every other test runs on the reference backend.
+beforeEach(() => nb.setBackend('js'));
+
+for (const backend of backends) {
+  for (const dtype of ['float32', 'float64'] as const) {
+    describe(`layers vs PyTorch ${fx.torch} on ${backend} (${dtype})`, () => {
+      for (const c of fx.cases) {
+        test(c.name, () => {
+          nb.setBackend(backend);
+          const before = nb.memory();
+          const m = build(c.spec, dtype);
+          try {
+            nb.scope(() => runCase(c, m, dtype));
+          } finally {
+            // the module's own tensors go too, so anything left over leaked from a forward/backward
+            for (const t of Object.values(m.stateDict())) t.dispose();
           }
-          let y: nb.Tensor;
-          if (c.indices) {
-            const r = out as { values: nb.Tensor; indices: nb.Tensor };
-            check(`${c.name} indices`, r.indices, c.indices, tol);
-            y = r.values;
-          } else y = out as nb.Tensor;
-          assert.equal(y.dtype, dtype, `${c.name}: output dtype`);
-          check(`${c.name} output`, y, c.out, tol);
-          y.mul(toT(c.cotangent, dtype)).sum().backward();
-          if (c.grad_input) check(`${c.name} input grad`, x!.grad, c.grad_input, tol);
-          const params = new Map(m.namedParameters());
-          assert.deepEqual([...params.keys()].sort(), Object.keys(c.grads).sort(), `${c.name}: parameter names`);
-          for (const [k, g] of Object.entries(c.grads)) check(`${c.name} grad of ${k}`, params.get(k)!.grad, g, tol);
-          const after = m.stateDict();
-          for (const [k, v] of Object.entries(c.state_after)) check(`${c.name} ${k} after`, after[k], v, tol);
+          const after = nb.memory();
+          assert.equal(after.tensors, before.tensors, `${c.name}: ${after.tensors - before.tensors} tensors left alive`);
+          assert.equal(after.backends[backend]!.storages, before.backends[backend]!.storages, `${c.name}: ${backend} storages leaked`);
         });
-        m.zeroGrad();
-      });
-    }
-  });
+      }
+    });
+  }
+}
+
+function runCase(c: LayerCase, m: nn.Module, dtype: 'float32' | 'float64'): void {
+  const tol = c.tol ?? TOLS[dtype];
+  assert.deepEqual(Object.keys(m.stateDict()), c.keys, `${c.name}: stateDict keys differ from PyTorch's`);
+  const sd: Record<string, nb.Tensor> = {};
+  for (const [k, v] of Object.entries(c.state)) sd[k] = toT(v, dtype);
+  m.loadStateDict(sd);
+  if (c.mode === 'eval') m.eval();
+  else m.train();
+  let out: unknown, x: nb.Tensor | null = null;
+  for (const inp of c.inputs) {
+    x = toT(inp, dtype, inp.dtype !== 'int32');
+    out = m.forward(x);
+  }
+  let y: nb.Tensor;
+  if (c.indices) {
+    const r = out as { values: nb.Tensor; indices: nb.Tensor };
+    check(`${c.name} indices`, r.indices, c.indices, tol);
+    y = r.values;
+  } else y = out as nb.Tensor;
+  assert.equal(y.dtype, dtype, `${c.name}: output dtype`);
+  check(`${c.name} output`, y, c.out, tol);
+  y.mul(toT(c.cotangent, dtype)).sum().backward();
+  if (c.grad_input) check(`${c.name} input grad`, x!.grad, c.grad_input, tol);
+  const params = new Map(m.namedParameters());
+  assert.deepEqual([...params.keys()].sort(), Object.keys(c.grads).sort(), `${c.name}: parameter names`);
+  for (const [k, g] of Object.entries(c.grads)) check(`${c.name} grad of ${k}`, params.get(k)!.grad, g, tol);
+  const after = m.stateDict();
+  for (const [k, v] of Object.entries(c.state_after)) check(`${c.name} ${k} after`, after[k], v, tol);
 }
 
 /** Sample mean and standard deviation. */
@@ -424,4 +444,28 @@ describe('layer behaviour beyond the fixtures', () => {
     }
     assert.equal(nb.memory().tensors, before);
   });
+});
+
+describe('composite layers: float64 gradcheck, first and second order (gradients of gradients)', () => {
+  const W = (shape: number[], seed: number): nb.Tensor => nb.tensor(pseudoRandom(shape.reduce((a, b) => a * b, 1), seed), { dtype: 'float64', shape });
+  const rows: [string, () => nn.Module, number[]][] = [
+    ['BatchNorm2d train', () => new nn.BatchNorm2d(2, { dtype: 'float64' }), [3, 2, 2, 2]],
+    ['BatchNorm1d eval', () => new nn.BatchNorm1d(3, { dtype: 'float64' }).eval(), [4, 3]],
+    ['LayerNorm([2, 3])', () => new nn.LayerNorm([2, 3], { dtype: 'float64' }), [2, 2, 3]],
+    ['GroupNorm(2, 4)', () => new nn.GroupNorm(2, 4, { dtype: 'float64' }), [2, 4, 3]],
+    ['Conv2d → GELU', () => new nn.Sequential(new nn.Conv2d(2, 2, 3, { padding: 1, dtype: 'float64' }), new nn.GELU()), [1, 2, 3, 3]],
+  ];
+  for (const [name, make, shape] of rows) {
+    test(name, () => {
+      nb.setBackend('js');
+      const m = make();
+      // non-trivial affine parameters, so they enter the derivatives
+      for (const [i, p] of m.parameters().entries()) nb.noGrad(() => p._assign(W([...p.shape], 40 + i).add(0.5)));
+      const cot = W(shape, 99);
+      const f = (x: nb.Tensor): nb.Tensor => (m.forward(x) as nb.Tensor).mul(cot).sum();
+      const x = W(shape, 3);
+      gradcheck(name, f, [x]);
+      gradgradcheck(name, f, [x]);
+    });
+  }
 });
