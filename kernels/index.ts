@@ -4,3 +4,4 @@ export * from './elementwise.gen';
 export * from './generic';
 export * from './indexing';
 export * from './conv';
+export * from './pool';

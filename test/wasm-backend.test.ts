@@ -248,6 +248,10 @@ test('pooling: max (values, indices, backward), average (padding, countIncludePa
     { n: 1, c: 2, h: 7, w: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 4, ow: 5, countIncludePad: true, divisorOverride: 0 },
     { n: 1, c: 1, h: 6, w: 6, kh: 2, kw: 3, sh: 1, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 7, ow: 3, countIncludePad: true, divisorOverride: 5 },
   ];
+  // the 2×2/2 f32x4 path: odd sizes leave scalar tails; NaN and ties exercise the index rule
+  pools.push({ n: 2, c: 3, h: 11, w: 19, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 5, ow: 9, countIncludePad: true, divisorOverride: 0 });
+  const tie = new Float32Array(2 * 3 * 11 * 19).map((_, i) => (i % 7 === 0 ? NaN : i % 3));
+  same('maxPool2d 2×2 ties and NaN', [[tie, 'float32']], (b, [a]) => b.maxPool2d(a!, pools[pools.length - 1]!));
   for (const dt of ['float32', 'float64'] as DType[]) {
     for (const p of pools) {
       const x = randArray(dt, p.n * p.c * p.h * p.w), gy = randArray(dt, p.n * p.c * p.oh * p.ow);

@@ -118,6 +118,11 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     floatOnly(x, 'maxPool2d');
     const outN = p.n * p.c * p.oh * p.ow;
     const y = ctx.alloc(x.dtype, outN), idx = ctx.alloc('int32', outN);
+    if (x.dtype === 'float32' && p.kh === 2 && p.kw === 2 && p.sh === 2 && p.sw === 2 && p.ph === 0 && p.pw === 0 &&
+      p.dh === 1 && p.dw === 1 && 2 * p.oh <= p.h && 2 * p.ow <= p.w) {
+      ctx.parallel('maxpool2x2_f32', [x.ptr, y.ptr, idx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, outN * 2);
+      return [y, idx];
+    }
     ctx.parallel(`maxpool_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, idx.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
     return [y, idx];
   };
