@@ -22,12 +22,12 @@ interface Img {
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-/** Reads a sample as float32 planes; `copy` guarantees the array is not the caller's. */
-function read(name: string, x: Image): Img {
+/** Reads a sample as a fresh float32 copy (never the caller's array); geometric transforms take any dtype. */
+function read(name: string, x: Image, floatOnly = false): Img {
   let data: Float32Array;
   let shape: readonly number[];
   if (x instanceof Tensor) {
-    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${name}: expected a float image, got a ${x.dtype} tensor; convert it with toTensor() first`);
+    if (floatOnly && x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${name}: expected a float image, got a ${x.dtype} tensor; convert it with toTensor() first`);
     const d = x.dataSync();
     data = d instanceof Float32Array ? d : Float32Array.from(d);
     shape = x.shape;
@@ -102,7 +102,7 @@ export function normalize(mean: number | readonly number[], std: number | readon
   const stds = typeof std === 'number' ? [std] : [...std];
   if (stds.some((s) => !(s !== 0) || !Number.isFinite(s))) throw new Error(`normalize: std must be finite and non-zero, got [${stds.join(', ')}]`);
   return <T extends Image>(x: T): T => {
-    const im = read('normalize', x);
+    const im = read('normalize', x, true);
     const pick = (arr: number[], what: string, c: number): number => {
       if (arr.length !== 1 && arr.length !== im.c) throw new Error(`normalize: ${arr.length} ${what} values for an image with ${im.c} channels (shape ${fmt(im.shape)})`);
       return arr.length === 1 ? arr[0]! : arr[c]!;
@@ -207,6 +207,25 @@ export function randomAffine(opts: RandomAffineOptions): Transform {
     const s = sc ? uniform(sc[0], sc[1]) : 1;
     return write(x, affine(im, angle, tx, ty, s, mode, fill), im.shape);
   };
+}
+
+export interface AffineParams {
+  /** Degrees, counter-clockwise. */
+  angle: number;
+  /** Shift [x, y] in pixels (right, down). */
+  translate?: readonly [number, number];
+  scale?: number;
+  interpolation?: 'nearest' | 'bilinear';
+  fill?: number;
+}
+
+/** The fixed affine map that randomAffine draws (like torchvision's F.affine without shear). */
+export function affineImage<T extends Image>(x: T, p: AffineParams): T {
+  const im = read('affineImage', x);
+  const [tx, ty] = p.translate ?? [0, 0];
+  const s = p.scale ?? 1;
+  if (!(s > 0)) throw new Error(`affineImage: scale must be positive, got ${s}`);
+  return write(x, affine(im, p.angle, tx, ty, s, p.interpolation ?? 'nearest', p.fill ?? 0), im.shape);
 }
 
 /** Applies one affine map (angle in degrees, counter-clockwise; shifts in pixels; scale) to an image. */
