@@ -419,6 +419,18 @@ describe('layer behaviour beyond the fixtures', () => {
     e.forward(nb.tensor([1, 1, 2])).sum().backward();
     assert.deepEqual(e.weight.grad!.toArray(), [[0, 0], [0, 0], [1, 1], [0, 0]]);
   });
+  test('LayerNorm {bias: false} (PyTorch ≥ 2.1) has only a weight', () => {
+    assert.deepEqual(Object.keys(new nn.LayerNorm(4, { bias: false }).stateDict()), ['weight']);
+  });
+  test('Embedding.fromPretrained copies the table and freezes it unless asked', () => {
+    const w = nb.tensor([[1, 2], [3, 4], [5, 6]], { dtype: 'float32' });
+    const e = nn.Embedding.fromPretrained(w);
+    assert.deepEqual(e.forward(nb.tensor([2, 0])).toArray(), [[5, 6], [1, 2]]);
+    assert.equal(e.weight.requiresGrad, false);
+    assert.equal(nn.Embedding.fromPretrained(w, { freeze: false }).weight.requiresGrad, true);
+    w.dispose();
+    assert.deepEqual(e.weight.toArray(), [[1, 2], [3, 4], [5, 6]], 'a copy, not a view of the source');
+  });
   test('Identity returns the input values and passes the gradient', () => {
     const x = nb.tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
     const y = new nn.Identity(54, { unused: true }).forward(x);

@@ -59,6 +59,23 @@ export class Embedding extends Module {
     });
   }
 
+  /**
+   * An Embedding holding a copy of `embeddings` [numEmbeddings, embeddingDim], frozen unless
+   * {freeze: false} (torch.nn.Embedding.from_pretrained; the padding row is kept as given).
+   */
+  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+    if (embeddings.ndim !== 2) throw new Error(`Embedding.fromPretrained: embeddings must be 2-D [numEmbeddings, embeddingDim], got [${embeddings.shape.join(', ')}]`);
+    const [n, d] = embeddings.shape as [number, number];
+    const e = new Embedding(n, d, { paddingIdx: opts.paddingIdx, dtype: embeddings.dtype });
+    noGrad(() => {
+      const c = embeddings.detach().clone();
+      e.weight._assign(c);
+      c.dispose();
+    });
+    if (opts.freeze ?? true) e.weight.requiresGrad_(false);
+    return e;
+  }
+
   get label(): string {
     return `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
   }

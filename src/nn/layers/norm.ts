@@ -26,11 +26,26 @@ export interface BatchNormOptions extends DTypeOption {
 
 /** (x − mean)/√(var + eps) over dims, with the biased variance (what every norm layer uses). */
 function normalize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; varBiased: Tensor } {
-  const m = mean(x, dims, true);
+  const m = meanOver(x, dims);
   const xc = sub(x, m);
-  const v = mean(mul(xc, xc), dims, true);
+  const v = meanOver(mul(xc, xc), dims);
   const y = mul(xc, rsqrt(add(v, eps)));
   return { y, mean: m, varBiased: v };
+}
+
+/**
+ * Mean over dims with keepdim. Batch norm's dims [0, 2, 3…] are not adjacent, which would make the
+ * reduction copy the whole tensor into a permuted layout; the trailing block first, then dim 0,
+ * reads it in place (equal block sizes, so the mean of means is the mean).
+ */
+function meanOver(x: Tensor, dims: number[]): Tensor {
+  if (dims.length > 1 && dims[0] === 0 && dims[1] === 2 && dims.every((d, i) => i === 0 || d === i + 1) && dims.length === x.ndim - 1) {
+    const inner = mean(x, dims.slice(1), true);
+    const out = mean(inner, 0, true);
+    inner.dispose();
+    return out;
+  }
+  return mean(x, dims, true);
 }
 
 /** y·w + b with w, b [C] broadcast along dim 1 of an n-D input. */
@@ -176,6 +191,8 @@ export interface LayerNormOptions extends DTypeOption {
   eps?: number;
   /** learn a scale (ones) and shift (zeros) of normalizedShape (default true) */
   elementwiseAffine?: boolean;
+  /** with elementwiseAffine, learn the shift too (default true; PyTorch ≥ 2.1's `bias`) */
+  bias?: boolean;
 }
 
 /** Normalises over the trailing dims given by normalizedShape (statistics per sample). */
@@ -194,7 +211,7 @@ export class LayerNorm extends Module {
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     const dtype = floatDType('LayerNorm', opts.dtype);
     this.weight = this.elementwiseAffine ? init.ones_(newParam(this.normalizedShape, dtype)) as Parameter : null;
-    this.bias = this.elementwiseAffine ? newParam(this.normalizedShape, dtype) : null;
+    this.bias = this.elementwiseAffine && (opts.bias ?? true) ? newParam(this.normalizedShape, dtype) : null;
   }
 
   get label(): string {
