@@ -59,10 +59,8 @@ const BUILD: Record<string, () => nn.Module> = {
 describe('names and keys are PyTorch’s', () => {
   for (const s of fx.structure) {
     const m = BUILD[s.name]!();
-    // PyTorch's state_dict keeps both keys of a tied weight (named_parameters lists it once);
-    // src/nn/module.ts's stateDict lists it once — reported to the lead, so this row is a todo.
-    const tied = s.name === 'Tied' ? { todo: 'module.ts stateDict drops the second key of a tied weight (PyTorch keeps both)' } : {};
-    test(`${s.name}: stateDict keys and shapes`, tied, () => {
+    // PyTorch's state_dict keeps both keys of a tied weight (named_parameters lists it once).
+    test(`${s.name}: stateDict keys and shapes`, () => {
       const sd = m.stateDict();
       assert.deepEqual(Object.keys(sd), s.state_dict_keys);
       for (const [k, shape] of Object.entries(s.shapes)) assert.deepEqual([...sd[k]!.shape], shape, k);

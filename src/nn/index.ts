@@ -11,9 +11,7 @@ export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, Log
 export { Flatten, Unflatten, Identity } from './layers/shape.js';
 export * as init from './init.js';
 
-// Recurrent and attention layers (another helper's files); the lead enables these once they land:
-// export * from './rnn.js';
-// export * from './attention.js';
-// Loss modules (src/nn/loss-modules.ts: MSELoss, CrossEntropyLoss, …) belong in nn too, like torch.nn;
-// left for the lead to enable:
-// export * from './loss-modules.js';
+// Recurrent and attention layers, and the loss modules (like torch.nn).
+export * from './rnn.js';
+export * from './attention.js';
+export * from './loss-modules.js';

@@ -128,15 +128,11 @@ export class Module {
 
   /** Parameters and persistent buffers under PyTorch's keys, in PyTorch's order (per module: params, then buffers). */
   stateDict(): StateDict {
+    // A weight shared by two modules appears under both keys, as in PyTorch's state_dict().
     const sd: StateDict = {};
-    const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       const pre = prefix ? prefix + '.' : '';
-      for (const [k, p] of m.ownParameters()) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        sd[pre + k] = p;
-      }
+      for (const [k, p] of m.ownParameters()) sd[pre + k] = p;
       for (const [k, b] of m.ownBuffers(true)) sd[pre + k] = b;
     }
     return sd;
