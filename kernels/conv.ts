@@ -18,32 +18,57 @@ const DCOL_FLOATS: i32 = 256 * 1024 - 2304;
 /**
  * Packs rows k in [k0, k0+kb) × columns p in [p0, p0+nb) of one image-group's im2col matrix
  * (k = (ci, ky, kx), p = (oy, ox)) as B panels of 8 columns. x points at channel 0 of the group.
+ * Walks each output row's run of columns: no per-element division, and the bounds checks only
+ * at the clipped ends of a run.
  */
-function packIm2col(x: usize, prm: usize, k0: i32, kb: i32, p0: i32, nb: i32, dst: usize, idx: usize): void {
+export function packIm2col(x: usize, prm: usize, k0: i32, kb: i32, p0: i32, nb: i32, dst: usize): void {
   const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 5), kw = P(prm, 6), sh = P(prm, 7), sw = P(prm, 8);
   const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12), ow = P(prm, 15);
-  const nbp = (nb + 7) & ~7;
-  for (let j = 0; j < nbp; j++) {
-    const p = p0 + j, oy = p / ow, ox = p - oy * ow;
-    // columns past nb pad the last panel: an impossible row makes them zero
-    store<i32>(idx + (<usize>j << 3), j < nb ? oy * sh - ph : -1 << 30);
-    store<i32>(idx + (<usize>j << 3) + 4, ox * sw - pw);
-  }
   const kk2 = kh * kw;
+  const panelStep = <usize>kb << 5;
   for (let kk = 0; kk < kb; kk++) {
     const k = k0 + kk, ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
     const xc = x + (<usize>(ci * h * w) << 2);
-    const oyOff = ky * dh, oxOff = kx * dw;
-    let d = dst + (<usize>kk << 5);
-    for (let j = 0; j < nbp; j += 8) {
-      for (let jj = 0; jj < 8; jj++) {
-        const e = idx + (<usize>(j + jj) << 3);
-        const iy = load<i32>(e) + oyOff, ix = load<i32>(e, 4) + oxOff;
-        const v: f32 = (<u32>iy < <u32>h && <u32>ix < <u32>w) ? load<f32>(xc + (<usize>(iy * w + ix) << 2)) : 0;
-        store<f32>(d + (<usize>jj << 2), v);
+    const iyOff = ky * dh - ph, ixOff = kx * dw - pw;
+    // output columns whose input column is inside the plane: ox in [lo, hi)
+    let lo = ixOff >= 0 ? 0 : (-ixOff + sw - 1) / sw;
+    let hi = w - 1 - ixOff < 0 ? 0 : (w - 1 - ixOff) / sw + 1;
+    if (hi > ow) hi = ow;
+    if (lo > hi) lo = hi;
+    let d = dst + (<usize>kk << 5); // panel 0, lane 0 of this row
+    let lane = 0;
+    let p = p0;
+    const pEnd = p0 + nb;
+    while (p < pEnd) {
+      const oy = p / ow, ox0 = p - oy * ow;
+      const run = imin(ow - ox0, pEnd - p);
+      const iy = oy * sh + iyOff;
+      const inRow = <u32>iy < <u32>h;
+      const src = xc + (<usize>(iy * w) << 2);
+      const oxEnd = ox0 + run;
+      let ox = ox0;
+      if (inRow && sw == 1) {
+        // stride 1: four neighbours at once while they stay inside the plane and the panel
+        const vEnd = imin(oxEnd, hi);
+        while (ox < vEnd) {
+          if (ox >= lo && lane <= 4 && ox + 4 <= vEnd) {
+            v128.store(d + (<usize>lane << 2), v128.load(src + (<usize>(ox + ixOff) << 2)));
+            ox += 4; lane += 4;
+          } else {
+            store<f32>(d + (<usize>lane << 2), ox >= lo ? load<f32>(src + (<usize>(ox + ixOff) << 2)) : 0);
+            ox++; lane++;
+          }
+          if (lane == 8) { lane = 0; d += panelStep; }
+        }
       }
-      d += <usize>kb << 5;
+      for (; ox < oxEnd; ox++) {
+        const v: f32 = inRow && ox >= lo && ox < hi ? load<f32>(src + (<usize>(ox * sw + ixOff) << 2)) : 0;
+        store<f32>(d + (<usize>lane << 2), v);
+        if (++lane == 8) { lane = 0; d += panelStep; }
+      }
+      p += run;
     }
+    while (lane != 0) { store<f32>(d + (<usize>lane << 2), 0); if (++lane == 8) lane = 0; }
   }
 }
 
@@ -52,7 +77,7 @@ export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n
   const cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow;
-  const tmp = scratch + TMP_OFF, idx = scratch + IDX_OFF;
+  const tmp = scratch + TMP_OFF;
   for (let n = n0; n < n1; n++) {
     for (let g = 0; g < groups; g++) {
       const xg = x + (<usize>((n * cIn + g * cig) * h * w) << 2);
@@ -62,10 +87,54 @@ export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n
         const nb = imin(NC, p1 - pc);
         for (let kc = 0; kc < kg; kc += KC) {
           const kb = imin(KC, kg - kc);
-          packIm2col(xg, prm, kc, kb, pc, nb, scratch, idx);
+          packIm2col(xg, prm, kc, kb, pc, nb, scratch);
           macro(wg + (<usize>kc << 2), kg, 1, 0, cog, scratch, kb, nb, yg + (<usize>pc << 2), np, kc > 0, tmp);
         }
       }
+    }
+  }
+}
+
+/**
+ * gx (one image-group) += col2im(dcol), dcol being rows k < kg × columns p in [p0, p0+nb)
+ * (row stride nb). Walks output-row runs like packIm2col; stride 1 adds four at a time.
+ */
+function col2imAdd(gx: usize, prm: usize, dcol: usize, kg: i32, p0: i32, nb: i32): void {
+  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 5), kw = P(prm, 6), sh = P(prm, 7), sw = P(prm, 8);
+  const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12), ow = P(prm, 15);
+  const kk2 = kh * kw;
+  for (let k = 0; k < kg; k++) {
+    const ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
+    const xc = gx + (<usize>(ci * h * w) << 2);
+    const iyOff = ky * dh - ph, ixOff = kx * dw - pw;
+    let lo = ixOff >= 0 ? 0 : (-ixOff + sw - 1) / sw;
+    let hi = w - 1 - ixOff < 0 ? 0 : (w - 1 - ixOff) / sw + 1;
+    if (hi > ow) hi = ow;
+    if (lo > hi) lo = hi;
+    let srcp = dcol + (<usize>(k * nb) << 2);
+    let p = p0;
+    const pEnd = p0 + nb;
+    while (p < pEnd) {
+      const oy = p / ow, ox0 = p - oy * ow;
+      const run = imin(ow - ox0, pEnd - p);
+      const iy = oy * sh + iyOff;
+      if (<u32>iy < <u32>h) {
+        const row = xc + (<usize>(iy * w) << 2);
+        const a = ox0 > lo ? ox0 : lo, b = ox0 + run < hi ? ox0 + run : hi;
+        let ox = a;
+        if (sw == 1) {
+          for (; ox + 4 <= b; ox += 4) {
+            const q = row + (<usize>(ox + ixOff) << 2);
+            v128.store(q, f32x4.add(v128.load(q), v128.load(srcp + (<usize>(ox - ox0) << 2))));
+          }
+        }
+        for (; ox < b; ox++) {
+          const q = row + (<usize>(ox * sw + ixOff) << 2);
+          store<f32>(q, load<f32>(q) + load<f32>(srcp + (<usize>(ox - ox0) << 2)));
+        }
+      }
+      srcp += <usize>run << 2;
+      p += run;
     }
   }
 }
@@ -76,7 +145,7 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
   const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow, kk2 = kh * kw;
-  const tmp = scratch + TMP_OFF, dcol = scratch + DCOL_OFF, idx = scratch + IDX_OFF;
+  const tmp = scratch + TMP_OFF, dcol = scratch + DCOL_OFF;
   // columns per block: the dcol block (kg × pb floats) must fit its scratch area
   let pb = imin(NC, (DCOL_FLOATS / kg) & ~7);
   if (pb < 8) pb = 8;
@@ -94,25 +163,7 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
           // A(i = kidx, c) = w[c*kg + kidx]
           macro(wg + (<usize>(kc * kg) << 2), 1, kg, 0, kg, scratch, kb, nb, dcol, nb, kc > 0, tmp);
         }
-        for (let j = 0; j < nb; j++) {
-          const p = pc + j, oy = p / ow, ox = p - oy * ow;
-          store<i32>(idx + (<usize>j << 3), oy * sh - ph);
-          store<i32>(idx + (<usize>j << 3) + 4, ox * sw - pw);
-        }
-        for (let k = 0; k < kg; k++) {
-          const ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
-          const xc = gxg + (<usize>(ci * h * w) << 2);
-          const drow = dcol + (<usize>(k * nb) << 2);
-          const oyOff = ky * dh, oxOff = kx * dw;
-          for (let j = 0; j < nb; j++) {
-            const e = idx + (<usize>j << 3);
-            const iy = load<i32>(e) + oyOff, ix = load<i32>(e, 4) + oxOff;
-            if (<u32>iy < <u32>h && <u32>ix < <u32>w) {
-              const q = xc + (<usize>(iy * w + ix) << 2);
-              store<f32>(q, load<f32>(q) + load<f32>(drow + (<usize>j << 2)));
-            }
-          }
-        }
+        col2imAdd(gxg, prm, dcol, kg, pc, nb);
       }
     }
   }
