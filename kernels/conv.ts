@@ -3,7 +3,7 @@
 // Parameter slots: n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow.
 
 import { KC, NC, macro, packB } from './gemm';
-import { imin } from './common';
+import { imin, imax } from './common';
 
 // Scratch layout (per thread): [0, KC*NC*4) packed panels; then a tile buffer; then index
 // arrays; then the column-gradient block of the backward-input pass.
@@ -170,62 +170,75 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
 }
 
 /**
- * Packs rows p in [p0, p0+kb) × columns k in [k0, k0+nb) of im2colᵀ (p = (oy, ox), k = (ci, ky, kx))
- * as B panels of 8 columns.
+ * Writes rows k in [k0, k0+kr) × columns p in [p0, p0+np_) of one image-group's im2col matrix,
+ * row-major with row stride ld (the A operand of the weight-gradient GEMM).
  */
-function packIm2colT(x: usize, prm: usize, p0: i32, kb: i32, k0: i32, nb: i32, dst: usize, idx: usize): void {
+function im2colRows(x: usize, prm: usize, k0: i32, kr: i32, p0: i32, np_: i32, dst: usize, ld: i32): void {
   const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 5), kw = P(prm, 6), sh = P(prm, 7), sw = P(prm, 8);
   const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12), ow = P(prm, 15);
-  for (let pp = 0; pp < kb; pp++) {
-    const p = p0 + pp, oy = p / ow, ox = p - oy * ow;
-    store<i32>(idx + (<usize>pp << 3), oy * sh - ph);
-    store<i32>(idx + (<usize>pp << 3) + 4, ox * sw - pw);
-  }
   const kk2 = kh * kw;
-  const panels = (nb + 7) >> 3;
-  for (let q = 0; q < panels; q++) {
-    const d = dst + (<usize>(q * kb) << 5);
-    for (let jj = 0; jj < 8; jj++) {
-      const k = k0 + (q << 3) + jj;
-      let o = d + (<usize>jj << 2);
-      if ((q << 3) + jj >= nb) {
-        for (let pp = 0; pp < kb; pp++) { store<f32>(o, 0); o += 32; }
-        continue;
+  for (let kk = 0; kk < kr; kk++) {
+    const k = k0 + kk, ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
+    const xc = x + (<usize>(ci * h * w) << 2);
+    const iyOff = ky * dh - ph, ixOff = kx * dw - pw;
+    let lo = ixOff >= 0 ? 0 : (-ixOff + sw - 1) / sw;
+    let hi = w - 1 - ixOff < 0 ? 0 : (w - 1 - ixOff) / sw + 1;
+    if (hi > ow) hi = ow;
+    if (lo > hi) lo = hi;
+    let d = dst + (<usize>(kk * ld) << 2);
+    let p = p0;
+    const pEnd = p0 + np_;
+    while (p < pEnd) {
+      const oy = p / ow, ox0 = p - oy * ow;
+      const run = imin(ow - ox0, pEnd - p);
+      const iy = oy * sh + iyOff;
+      if (<u32>iy < <u32>h) {
+        const row = xc + (<usize>(iy * w) << 2);
+        const a = imin(ox0 > lo ? ox0 : lo, ox0 + run), b = ox0 + run < hi ? ox0 + run : hi;
+        for (let ox = ox0; ox < a; ox++) store<f32>(d + (<usize>(ox - ox0) << 2), 0);
+        let ox = a;
+        if (sw == 1) for (; ox + 4 <= b; ox += 4) v128.store(d + (<usize>(ox - ox0) << 2), v128.load(row + (<usize>(ox + ixOff) << 2)));
+        for (; ox < b; ox++) store<f32>(d + (<usize>(ox - ox0) << 2), load<f32>(row + (<usize>(ox * sw + ixOff) << 2)));
+        for (ox = b > a ? b : a; ox < ox0 + run; ox++) store<f32>(d + (<usize>(ox - ox0) << 2), 0);
+      } else {
+        memory.fill(d, 0, <usize>run << 2);
       }
-      const ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
-      const xc = x + (<usize>(ci * h * w) << 2);
-      const oyOff = ky * dh, oxOff = kx * dw;
-      for (let pp = 0; pp < kb; pp++) {
-        const e = idx + (<usize>pp << 3);
-        const iy = load<i32>(e) + oyOff, ix = load<i32>(e, 4) + oxOff;
-        store<f32>(o, (<u32>iy < <u32>h && <u32>ix < <u32>w) ? load<f32>(xc + (<usize>(iy * w + ix) << 2)) : 0);
-        o += 32;
-      }
+      d += <usize>run << 2;
+      p += run;
     }
   }
 }
 
-/** Backward to the weight, columns k in [j0, j1) of every group's gW (cog × kg). */
-export function conv2d_bwd_weight_f32(x: usize, gy: usize, gw: usize, prm: usize, j0: i32, j1: i32, scratch: usize): void {
+/**
+ * Backward to the weight, as gWᵀ: rows k in [r0, r1) of every group's gWᵀ (kg × cog) =
+ * Σ over images and position blocks of im2col (kg × P) · gyᵀ (P × cog). The caller transposes.
+ */
+export function conv2d_bwd_weight_f32(x: usize, gy: usize, gwt: usize, prm: usize, r0: i32, r1: i32, scratch: usize): void {
   const nImg = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow;
-  const tmp = scratch + TMP_OFF, idx = scratch + IDX_OFF;
+  const tmp = scratch + TMP_OFF, acol = scratch + DCOL_OFF;
   for (let g = 0; g < groups; g++) {
-    const gwg = gw + (<usize>(g * cog * kg) << 2);
+    const gwg = gwt + (<usize>(g * kg * cog) << 2);
     if (np == 0 || nImg == 0) {
-      for (let r = 0; r < cog; r++) memory.fill(gwg + (<usize>(r * kg + j0) << 2), 0, <usize>(j1 - j0) << 2);
+      memory.fill(gwg + (<usize>(r0 * cog) << 2), 0, <usize>((r1 - r0) * cog) << 2);
       continue;
     }
-    for (let jc = j0; jc < j1; jc += NC) {
-      const nb = imin(NC, j1 - jc);
+    for (let jc = 0; jc < cog; jc += NC) {
+      const nb = imin(NC, cog - jc);
       for (let n = 0; n < nImg; n++) {
         const xg = x + (<usize>((n * cIn + g * cig) * h * w) << 2);
         const gyg = gy + (<usize>((n * cOut + g * cog) * np) << 2);
         for (let pc = 0; pc < np; pc += KC) {
           const kb = imin(KC, np - pc);
-          packIm2colT(xg, prm, pc, kb, jc, nb, scratch, idx);
-          macro(gyg + (<usize>pc << 2), np, 1, 0, cog, scratch, kb, nb, gwg + (<usize>jc << 2), kg, n > 0 || pc > 0, tmp);
+          // B(p, co) = gy[co*np + p]: gyᵀ, packed once per block for all row blocks
+          packB(gyg, 1, np, pc, kb, jc, nb, scratch);
+          const rb = imax(4, (DCOL_FLOATS / kb) & ~3);
+          for (let rr = r0; rr < r1; rr += rb) {
+            const rn = imin(rb, r1 - rr);
+            im2colRows(xg, prm, rr, rn, pc, kb, acol, kb);
+            macro(acol, kb, 1, 0, rn, scratch, kb, nb, gwg + (<usize>(rr * cog + jc) << 2), cog, n > 0 || pc > 0, tmp);
+          }
         }
       }
     }

@@ -106,7 +106,13 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     if (gw.size === 0) return gw;
     const prm = ctx.params(convSlots(p));
     if (x.dtype === 'float32') {
-      runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], kg, 8, convWork(p) / 20, (s, e) => [s, e]);
+      // the kernel writes gWᵀ per group ([groups, kg, cog]); transpose to [groups, cog, kg]
+      const gwt = ctx.alloc('float32', gw.size);
+      runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gwt.ptr, prm], kg, 4, convWork(p) / 20, (s, e) => [s, e]);
+      const cog = p.cOut / p.groups;
+      const prm2 = ctx.params([p.groups, cog, kg, kg * cog, 1, cog]);
+      ctx.parallel('copy_strided_2', [gwt.ptr, gw.ptr, prm2, 3, 0], gw.size, gw.size, 1, [0]);
+      ctx.heap.release(gwt.ptr, gwt.bytes);
       return gw;
     }
     ctx.parallel('conv2d_bwd_weight_direct_f64', [x.ptr, gy.ptr, gw.ptr, prm], p.cOut, convWork(p));
