@@ -5,10 +5,11 @@ import type { NodeWorkerThreads } from './loader.js';
 import { SLOT, ARGS, C_SEQ, C_DONE, C_FN, C_NARGS, C_ERR, C_READY, nodeWorkerSource, webWorkerSource } from './worker-source.js';
 
 const MAX_WORKERS = 64;
-/** How long an idle worker spins before it sleeps (bounded: see notes/wasm-kernels.md). */
-const WORKER_SPIN_MS = 0.5;
+/** How long an idle worker spins before it sleeps. Short: when another process holds a core, a
+ * longer spin (0.5 ms measured) made 2 threads slower than 1 — see notes/wasm-kernels.md. */
+const WORKER_SPIN_MS = 0.05;
 /** How long the calling thread spins for a worker's part before it sleeps. */
-const CALLER_SPIN_MS = 2;
+const CALLER_SPIN_MS = 0.05;
 
 interface WorkerHandle { terminate(): unknown }
 
