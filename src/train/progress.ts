@@ -87,7 +87,7 @@ export class Progress {
   }
 
   private values(values: Record<string, number>): string {
-    return Object.entries(values).map(([k, v]) => `${k} ${formatNumber(v)}`).join('  ');
+    return Object.entries(values).map(([k, v]) => `${k} ${k === 'lr' ? String(Number(v.toPrecision(3))) : formatNumber(v)}`).join('  ');
   }
 
   /** After `step` steps (1-based) and `samples` samples of this epoch, with the running values (loss, metrics). */
