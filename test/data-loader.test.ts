@@ -275,3 +275,32 @@ test('step scope: a tensor from a previous step is released (the error names kee
   held.forEach((t) => t.dispose());
   assert.equal(nb.memory().tensors, before);
 });
+
+test('uint8 columns batched as float through `scale`; asArrays() feeds typed-array transforms without per-sample tensors', () => {
+  // pixels [0, 51, 255, 102] · (1/255) = [0, .2, 1, .4]
+  const ds = new TensorDataset(
+    { data: new Uint8Array([0, 51, 255, 102]), shape: [2, 1, 1, 2], scale: 1 / 255 },
+    { data: new Uint8Array([3, 7]), shape: [2] },
+  );
+  for (const [x, y] of new DataLoader(ds, { batchSize: 2 })) {
+    assert.equal(x!.dtype, 'float32');
+    const v = Array.from(x!.dataSync());
+    [0, 0.2, 1, 0.4].forEach((want, i) => assert.ok(Math.abs(v[i]! - want) < 1e-7, `${v}`));
+    assert.equal(y!.dtype, 'int32');
+    assert.deepEqual(y!.toArray(), [3, 7]);
+  }
+  const before = nb.memory().tensors;
+  let made = 0;
+  const flip = withTransform(ds.asArrays() as Dataset<[{ data: Float32Array; shape: number[] }, unknown]>, (img) => {
+    made = nb.memory().tensors - before;
+    return { data: img.data.slice().reverse(), shape: img.shape };
+  });
+  for (const [x, y] of new DataLoader(flip, { batchSize: 2 })) {
+    assert.deepEqual(x!.shape, [2, 1, 1, 2]);
+    const v = Array.from(x!.dataSync());
+    [0.2, 0, 0.4, 1].forEach((want, i) => assert.ok(Math.abs(v[i]! - want) < 1e-7, `${v}`));
+    assert.deepEqual(y!.toArray(), [3, 7]);
+  }
+  assert.equal(made, 0, 'no tensor exists while samples are transformed');
+  assert.throws(() => new TensorDataset({ data: new Uint8Array(2), shape: [2], scale: 0.5, dtype: 'int32' }), /has a scale, so its dtype must be float32 or float64/);
+});

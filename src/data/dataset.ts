@@ -46,6 +46,11 @@ export interface Column {
   shape: readonly number[];
   /** The batch tensor's dtype; defaults to float32/float64/int32 from the array (other integer arrays → int32). */
   dtype?: DType;
+  /**
+   * Multiplies values as they are copied out (e.g. 1/255 to keep images as uint8 in memory and batch
+   * them as float [0, 1]); a column with a scale is float32 unless dtype says float64.
+   */
+  scale?: number;
 }
 
 interface StoredColumn {
@@ -53,6 +58,7 @@ interface StoredColumn {
   rowShape: number[];
   rowSize: number;
   dtype: DType;
+  scale: number | undefined;
 }
 
 function defaultDType(a: Column['data']): DType {
@@ -91,8 +97,11 @@ export class TensorDataset implements Dataset<Tensor[]> {
       if (data.length !== shape[0]! * rowSize) {
         throw new Error(`TensorDataset: column ${k} has shape [${shape.join(', ')}] but ${data.length} elements`);
       }
-      const dtype = c instanceof Tensor ? c.dtype : c.dtype ?? defaultDType(c.data);
-      return { data, rowShape, rowSize, dtype };
+      const scale = c instanceof Tensor ? undefined : c.scale;
+      if (scale !== undefined && !Number.isFinite(scale)) throw new Error(`TensorDataset: column ${k} has scale ${scale}; give a finite number`);
+      const dtype = c instanceof Tensor ? c.dtype : c.dtype ?? (scale !== undefined ? 'float32' : defaultDType(c.data));
+      if (scale !== undefined && dtype !== 'float32' && dtype !== 'float64') throw new Error(`TensorDataset: column ${k} has a scale, so its dtype must be float32 or float64, not ${dtype}`);
+      return { data, rowShape, rowSize, dtype, scale };
     });
     const n = (c: Tensor | Column): number => c.shape[0]!;
     this.length = n(columns[0]!);
@@ -104,14 +113,26 @@ export class TensorDataset implements Dataset<Tensor[]> {
   }
 
   get(i: number): Tensor[] {
+    return this.getArrays(i).map((a, k) => tensor(a.data as Float32Array, { shape: a.shape, dtype: this.cols[k]!.dtype }));
+  }
+
+  /** Sample i as {data, shape} arrays, one per column (no tensors: for typed-array transform pipelines). */
+  getArrays(i: number): ArraySample[] {
     checkIndex('TensorDataset.get', i, this.length);
     return this.cols.map((c) => {
       const row = arrayFor(c.dtype, c.rowSize);
       const src = c.data;
       const off = i * c.rowSize;
-      for (let j = 0; j < c.rowSize; j++) row[j] = src[off + j]!;
-      return tensor(row, { shape: c.rowShape, dtype: c.dtype });
+      const sc = c.scale;
+      if (sc === undefined) for (let j = 0; j < c.rowSize; j++) row[j] = src[off + j]!;
+      else for (let j = 0; j < c.rowSize; j++) row[j] = src[off + j]! * sc;
+      return { data: row, shape: c.rowShape };
     });
+  }
+
+  /** This dataset with samples as {data, shape} arrays: withTransform(ds.asArrays(), aug) makes no tensor per sample. */
+  asArrays(): Dataset<ArraySample[]> {
+    return { length: this.length, get: (i: number) => this.getArrays(i) };
   }
 
   /** The batch for these indices: one tensor per column, [indices.length, ...rowShape]. */
@@ -120,13 +141,15 @@ export class TensorDataset implements Dataset<Tensor[]> {
       const out = arrayFor(c.dtype, indices.length * c.rowSize);
       const src = c.data;
       const rs = c.rowSize;
-      const same = (src instanceof Float32Array && out instanceof Float32Array) || (src instanceof Float64Array && out instanceof Float64Array) ||
-        (src instanceof Int32Array && out instanceof Int32Array);
+      const sc = c.scale;
+      const same = sc === undefined && ((src instanceof Float32Array && out instanceof Float32Array) ||
+        (src instanceof Float64Array && out instanceof Float64Array) || (src instanceof Int32Array && out instanceof Int32Array));
       for (let b = 0; b < indices.length; b++) {
         const i = indices[b]!;
         checkIndex('TensorDataset.getBatch', i, this.length);
         if (same) (out as Float32Array).set((src as Float32Array).subarray(i * rs, i * rs + rs), b * rs);
-        else for (let j = 0; j < rs; j++) out[b * rs + j] = src[i * rs + j]!;
+        else if (sc === undefined) for (let j = 0; j < rs; j++) out[b * rs + j] = src[i * rs + j]!;
+        else for (let j = 0; j < rs; j++) out[b * rs + j] = src[i * rs + j]! * sc;
       }
       return tensor(out, { shape: [indices.length, ...c.rowShape], dtype: c.dtype });
     });
