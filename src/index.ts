@@ -1,10 +1,30 @@
 // Nabla's public API: tensors, ops, autograd, memory, backends (nn, optim, data, io, train join later).
 
 import './tensor/methods.js';
-import { registerBackend } from './backend/backend.js';
+import { registerBackend, setBackend } from './backend/backend.js';
 import { jsBackend } from './backend/js/index.js';
 
 registerBackend(jsBackend);
+await installDefaultBackend();
+
+/**
+ * The default backend is wasm (SIMD kernels on every core); NABLA_BACKEND=js selects the reference
+ * backend. If wasm cannot start (no SIMD, or a page without cross-origin isolation), say so once and
+ * use js — never silently.
+ */
+async function installDefaultBackend(): Promise<void> {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  const wanted = env.NABLA_BACKEND ?? 'wasm';
+  if (wanted === 'js') return;
+  if (wanted !== 'wasm') throw new Error(`nabla: NABLA_BACKEND must be 'wasm' or 'js', got '${wanted}'`);
+  try {
+    const { createWasmBackend } = await import('./backend/wasm/index.js');
+    registerBackend(await createWasmBackend());
+    setBackend('wasm');
+  } catch (e) {
+    console.warn(`nabla: the wasm backend could not start (${(e as Error).message}); using the js backend`);
+  }
+}
 
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
