@@ -194,6 +194,8 @@ test('reductions and cumsum over [outer, r, inner], with NaN', () => {
       same(`cumsum ${dt} [${outer},${r},${inner}]`, [[x, dt]], (b, [s]) => b.cumsum(s!, { outer: outer!, r: r!, inner: inner! }), { rtol: 1e-4 });
     }
   }
+  const bools = randArray('bool', 3 * 7 * 5);
+  for (const op of REDUCE) same(`${op} bool`, [[bools, 'bool']], (b, [s]) => b.reduce(op, s!, { outer: 3, r: 7, inner: 5 }));
   const withNaN = new Float32Array([1, 5, NaN, 2, 9, 0, -1, 3]);
   for (const op of REDUCE) same(`${op} NaN`, [[withNaN, 'float32']], (b, [s]) => b.reduce(op, s!, { outer: 2, r: 4, inner: 1 }));
   function op0(dt: DType) { return dt === 'int32' ? -3 : 0.5; }

@@ -133,6 +133,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     let x = ctx.use(st, op);
     const isArg = op === 'argmax' || op === 'argmin';
     const wasBool = x.dtype === 'bool';
+    if (wasBool && (op === 'sum' || op === 'prod')) throw new TypeError(`wasm backend: reduce ${op} is not defined for bool (the op layer casts first)`);
     if (wasBool) x = cast(x, 'int32') as WasmStorage;
     const outN = s.outer * s.inner;
     const y = ctx.alloc(isArg ? 'int32' : x.dtype, outN);
