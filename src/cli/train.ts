@@ -85,7 +85,10 @@ function makeScheduler(c: Config, opt: Optimizer, stepsPerEpoch: number): LRSche
   return null;
 }
 
-export async function trainCommand(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+/** For tests: behave as if Ctrl-C came during this global step (the same path as a real SIGINT). */
+export interface TrainHooks { interruptAtStep?: number }
+
+export async function trainCommand(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s + '\n'), hooks: TrainHooks = {}): Promise<number> {
   const { positionals, flags } = parseArgs(argv, TRAIN_FLAGS, 'train');
   if (positionals.length > 1) throw new UsageError(`train: expected at most one dataset, got ${positionals.join(' ')}`);
   const f = flags as Record<string, never>;
@@ -130,7 +133,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
     model.loadStateDict(tensors);
     for (const t of Object.values(tensors)) t.dispose();
     if (ck.optimizer) optimizer.loadStateDict(optimizerFromCheckpoint(ck.optimizer, lastPath));
-    st = (ck.extra ? JSON.parse(ck.extra['nabla.run'] ?? 'null') : null) as RunState;
+    st = (ck.extra ? JSON.parse(ck.extra['run'] ?? 'null') : null) as RunState;
     if (!st) throw new Error(`checkpoint ${lastPath}: no run state (was it written by nabla train?)`);
     if (scheduler && st.scheduler) scheduler.loadStateDict(st.scheduler);
     log(`resuming ${out} at epoch ${st.epoch + 1}, step ${st.step}`);
@@ -145,7 +148,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
     const optSd = optimizer.stateDict();
     await saveCheckpoint(path, {
       model: toRecords(model.stateDict()), optimizer: optimizerToCheckpoint(optSd),
-      epoch: st.epoch, step: st.step, config: c as unknown as Json, extra: { 'nabla.run': runJson },
+      epoch: st.epoch, step: st.step, config: c as unknown as Json, extra: { 'run': runJson },
     });
     for (const s of Object.values(optSd.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
   };
@@ -188,6 +191,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
         if (!Number.isFinite(l)) throw new Error(`train: the loss became ${l} at epoch ${st.epoch + 1}, step ${st.step + 1}; try a lower --lr`);
         const correct = logits.argmax(1).eq(y).sum().item();
         st.step++; st.globalStep++;
+        if (hooks.interruptAtStep === st.globalStep) interrupted = true;
         st.epochLoss += l * n; st.epochCorrect += correct; st.epochSeen += n;
         st.epochSeconds = (performance.now() - t0) / 1000;
         st.rng = getRngState();
