@@ -35,9 +35,19 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     if (batch * m * n === 0) return c;
     const name = `gemm_${SUFFIX[a.dtype]}`;
     if (!ctx.ex[name]) throw new TypeError(`wasm backend: matmul is not defined for ${a.dtype}`);
-    const [rsA, csA] = p.transA ? [1, m] : [k, 1];
+    // A stored transposed makes the micro-kernel's broadcast loads stride through memory (half
+    // speed); when B is wide enough to amortise it, transpose A first (O(m·k) against O(m·n·k)).
+    let aPtr = a.ptr, aBS = p.aBatchStride, transA = p.transA, tmpA: WasmStorage | null = null;
+    if (transA && a.dtype === 'float32' && n >= 32 && k > 0) {
+      const nb = aBS === 0 ? 1 : batch;
+      tmpA = ctx.alloc('float32', nb * m * k);
+      const prm = ctx.params([nb, m, k, aBS, 1, m]);
+      ctx.parallel('copy_strided_2', [a.ptr, tmpA.ptr, prm, 3, 0], nb * m * k, nb * m * k * 2, 1, [0]);
+      aPtr = tmpA.ptr; aBS = aBS === 0 ? 0 : m * k; transA = false;
+    }
+    const [rsA, csA] = transA ? [1, m] : [k, 1];
     const [rsB, csB] = p.transB ? [1, k] : [n, 1];
-    const pre = [a.ptr, b.ptr, c.ptr, m, n, k, rsA, csA, rsB, csB, p.aBatchStride, p.bBatchStride];
+    const pre = [aPtr, b.ptr, c.ptr, m, n, k, rsA, csA, rsB, csB, aBS, p.bBatchStride];
     const flops = 2 * batch * m * n * Math.max(k, 1);
     const work = a.dtype === 'float32' ? flops / 40 : flops;
     const t = ctx.threadsFor(work, Math.max(batch, Math.ceil(m / 6), Math.ceil(n / 8)));
@@ -52,6 +62,7 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     const f = ctx.fn(name);
     if (parts.length === 1) f(...parts[0]!);
     else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+    if (tmpA) ctx.heap.release(tmpA.ptr, tmpA.bytes);
     return c;
   };
 
