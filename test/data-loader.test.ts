@@ -202,7 +202,7 @@ test('async iterable dataset: batches from a stream, dropLast, early break close
   closed = false;
   const before = nb.memory().tensors;
   for await (const [a] of new DataLoader(stream(100), { batchSize: 4 })) {
-    if (a!.toArray()[0] === 8) break;
+    if ((a!.toArray() as number[])[0] === 8) break;
   }
   await sleep(20); // prefetched batches are released when they arrive
   assert.equal(closed, true);
@@ -299,7 +299,7 @@ test('uint8 columns batched as float through `scale`; asArrays() feeds typed-arr
     assert.deepEqual(x!.shape, [2, 1, 1, 2]);
     const v = Array.from(x!.dataSync());
     [0.2, 0, 0.4, 1].forEach((want, i) => assert.ok(Math.abs(v[i]! - want) < 1e-7, `${v}`));
-    assert.deepEqual(y!.toArray(), [3, 7]);
+    assert.deepEqual((y as nb.Tensor).toArray(), [3, 7]);
   }
   assert.equal(made, 0, 'no tensor exists while samples are transformed');
   assert.throws(() => new TensorDataset({ data: new Uint8Array(2), shape: [2], scale: 0.5, dtype: 'int32' }), /has a scale, so its dtype must be float32 or float64/);

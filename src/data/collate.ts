@@ -9,7 +9,9 @@ import { isArraySample, type ArraySample } from './dataset.js';
 type AnyTypedArray = TypedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray;
 
 /** The batch type the default collate makes from a sample type. */
-export type Collated<S> = S extends Tensor | number | boolean | ArrayBufferView | ArraySample
+export type Collated<S> = unknown extends S
+  ? unknown
+  : S extends Tensor | number | boolean | ArrayBufferView | ArraySample
   ? Tensor
   : S extends string
     ? string[]

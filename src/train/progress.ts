@@ -98,10 +98,11 @@ export class Progress {
     const rate = secs > 0 ? samples / secs : NaN;
     const stepsLeft = this.total !== undefined ? this.total - step : NaN;
     const eta = step > 0 ? (secs / step) * stepsLeft : NaN;
+    const every = this.every ?? Math.max(1, Math.ceil((this.total ?? 500) / 10));
+    if (this.mode === 'bar' ? t - this.lastDraw < this.redrawMs && step !== this.total : step % every !== 0 || step === this.total) return;
     const stepText = this.total !== undefined ? `${String(step).padStart(String(this.total).length)}/${this.total}` : String(step);
     const tail = `${this.values(values)}  ${formatRate(rate)} samples/s${this.total !== undefined ? `  ETA ${formatDuration(eta)}` : ''}`;
     if (this.mode === 'bar') {
-      if (t - this.lastDraw < this.redrawMs && step !== this.total) return;
       this.lastDraw = t;
       const width = 24;
       let bar = '';
@@ -117,8 +118,7 @@ export class Progress {
       this.stream.write(`\r${line}${pad}`);
       return;
     }
-    const every = this.every ?? Math.max(1, Math.ceil((this.total ?? 500) / 10));
-    if (step % every === 0 && step !== this.total) this.stream.write(`${this.head()}  step ${stepText}  ${tail}\n`);
+    this.stream.write(`${this.head()}  step ${stepText}  ${tail}\n`);
   }
 
   /** The epoch's summary line (train and validation values), ending any live bar. */
