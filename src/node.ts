@@ -1,0 +1,22 @@
+// nabla/node: the Node platform layer — files (safetensors, checkpoints, IDX/CSV/NPY/PNG) and
+// data sets found on disk. The main entry (nabla) stays browser-safe.
+
+export { saveFileAtomic, saveFileAtomicSync, loadSafetensorsFile, saveSafetensorsFile, saveCheckpoint, loadCheckpoint } from './io/node-files.js';
+export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type IdxDatasetOptions } from './data/datasets/fashion-mnist-node.js';
+export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
+export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
+export { readPngFile, decodePng } from './data/formats/png-node.js';
+
+import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
+import { toRecords, fromRecords } from './io/tensors.js';
+import type { Tensor } from './tensor/tensor.js';
+
+/** Saves a state dict (e.g. model.stateDict()) as a safetensors file, atomically. */
+export async function save(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+  await saveSafetensorsFile(path, toRecords(stateDict), metadata);
+}
+
+/** Loads a safetensors file as tensors (for model.loadStateDict). */
+export async function load(path: string): Promise<Record<string, Tensor>> {
+  return fromRecords((await loadSafetensorsFile(path)).tensors);
+}
