@@ -19,7 +19,12 @@ export interface DataLoaderOptions<S, B> {
   collate?: (samples: S[]) => B;
   /** Shuffle from a private stream seeded by this number instead of the global generator (manualSeed). */
   seed?: number;
-  /** Batches loaded ahead while a step computes, for async datasets (default 2; 0 turns it off). */
+  /**
+   * Batches loaded ahead while a step computes, for async datasets (default 2; 0 turns it off).
+   * Sync datasets are never loaded ahead, so their random transforms draw from the RNG in a fixed
+   * order with the step's own draws (dropout); an async dataset's transforms draw when its I/O
+   * resolves, which is not reproducible — return raw data from async get() and augment after.
+   */
   prefetch?: number;
   /** Open a step scope per batch (default true): see the class comment. */
   stepScope?: boolean;
