@@ -326,16 +326,16 @@ export function binary_add_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: 
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.add(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.add(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x + y)); }
     } else if (sa == 1 && sb == 0) {
       const v = v128.load32_splat(b0);
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.add(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.add(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<f32>(po + (<usize>(i + j) << 2), <f32>(x + y)); }
     } else if (sa == 0 && sb == 1) {
       const u = v128.load32_splat(a0);
-      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.add(u, v)); }
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.add(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x + y)); }
     } else {
@@ -447,16 +447,16 @@ export function binary_sub_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: 
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.sub(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.sub(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x - y)); }
     } else if (sa == 1 && sb == 0) {
       const v = v128.load32_splat(b0);
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.sub(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.sub(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<f32>(po + (<usize>(i + j) << 2), <f32>(x - y)); }
     } else if (sa == 0 && sb == 1) {
       const u = v128.load32_splat(a0);
-      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.sub(u, v)); }
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.sub(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x - y)); }
     } else {
@@ -539,16 +539,16 @@ export function binary_mul_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: 
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.mul(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.mul(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x * y)); }
     } else if (sa == 1 && sb == 0) {
       const v = v128.load32_splat(b0);
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.mul(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.mul(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<f32>(po + (<usize>(i + j) << 2), <f32>(x * y)); }
     } else if (sa == 0 && sb == 1) {
       const u = v128.load32_splat(a0);
-      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.mul(u, v)); }
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.mul(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x * y)); }
     } else {
@@ -660,16 +660,16 @@ export function binary_div_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: 
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.div(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.div(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x / y)); }
     } else if (sa == 1 && sb == 0) {
       const v = v128.load32_splat(b0);
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.div(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.div(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<f32>(po + (<usize>(i + j) << 2), <f32>(x / y)); }
     } else if (sa == 0 && sb == 1) {
       const u = v128.load32_splat(a0);
-      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.div(u, v)); }
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.div(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(x / y)); }
     } else {
@@ -839,16 +839,16 @@ export function binary_maximum_f32(pa: usize, pb: usize, po: usize, prm: usize, 
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.max(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.max(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(fmaxp<f32>(x, y))); }
     } else if (sa == 1 && sb == 0) {
       const v = v128.load32_splat(b0);
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.max(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.max(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<f32>(po + (<usize>(i + j) << 2), <f32>(fmaxp<f32>(x, y))); }
     } else if (sa == 0 && sb == 1) {
       const u = v128.load32_splat(a0);
-      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.max(u, v)); }
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.max(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(fmaxp<f32>(x, y))); }
     } else {
@@ -960,16 +960,16 @@ export function binary_minimum_f32(pa: usize, pb: usize, po: usize, prm: usize, 
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.min(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.min(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(fminp<f32>(x, y))); }
     } else if (sa == 1 && sb == 0) {
       const v = v128.load32_splat(b0);
-      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.min(u, v)); }
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.min(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<f32>(po + (<usize>(i + j) << 2), <f32>(fminp<f32>(x, y))); }
     } else if (sa == 0 && sb == 1) {
       const u = v128.load32_splat(a0);
-      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), f32x4.min(u, v)); }
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.min(u, v); v128.store(po + (<usize>(i + j) << 2), r); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<f32>(po + (<usize>(i + j) << 2), <f32>(fminp<f32>(x, y))); }
     } else {
@@ -1081,11 +1081,16 @@ export function binary_eq_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: i
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.eq(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x == y ? 1 : 0)); }
     } else if (sa == 1 && sb == 0) {
+      const v = v128.load32_splat(b0);
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.eq(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<u8>(po + (<usize>(i + j) << 0), <u8>(x == y ? 1 : 0)); }
     } else if (sa == 0 && sb == 1) {
+      const u = v128.load32_splat(a0);
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.eq(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x == y ? 1 : 0)); }
     } else {
@@ -1197,11 +1202,16 @@ export function binary_ne_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: i
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.ne(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x != y ? 1 : 0)); }
     } else if (sa == 1 && sb == 0) {
+      const v = v128.load32_splat(b0);
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.ne(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<u8>(po + (<usize>(i + j) << 0), <u8>(x != y ? 1 : 0)); }
     } else if (sa == 0 && sb == 1) {
+      const u = v128.load32_splat(a0);
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.ne(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x != y ? 1 : 0)); }
     } else {
@@ -1313,11 +1323,16 @@ export function binary_lt_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: i
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.lt(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x < y ? 1 : 0)); }
     } else if (sa == 1 && sb == 0) {
+      const v = v128.load32_splat(b0);
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.lt(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<u8>(po + (<usize>(i + j) << 0), <u8>(x < y ? 1 : 0)); }
     } else if (sa == 0 && sb == 1) {
+      const u = v128.load32_splat(a0);
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.lt(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x < y ? 1 : 0)); }
     } else {
@@ -1429,11 +1444,16 @@ export function binary_le_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: i
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.le(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x <= y ? 1 : 0)); }
     } else if (sa == 1 && sb == 0) {
+      const v = v128.load32_splat(b0);
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.le(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<u8>(po + (<usize>(i + j) << 0), <u8>(x <= y ? 1 : 0)); }
     } else if (sa == 0 && sb == 1) {
+      const u = v128.load32_splat(a0);
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.le(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x <= y ? 1 : 0)); }
     } else {
@@ -1545,11 +1565,16 @@ export function binary_gt_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: i
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.gt(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x > y ? 1 : 0)); }
     } else if (sa == 1 && sb == 0) {
+      const v = v128.load32_splat(b0);
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.gt(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<u8>(po + (<usize>(i + j) << 0), <u8>(x > y ? 1 : 0)); }
     } else if (sa == 0 && sb == 1) {
+      const u = v128.load32_splat(a0);
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.gt(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x > y ? 1 : 0)); }
     } else {
@@ -1661,11 +1686,16 @@ export function binary_ge_f32(pa: usize, pb: usize, po: usize, prm: usize, nd: i
     const a0 = pa + (<usize>ao << 2), b0 = pb + (<usize>bo << 2);
     let j = 0;
     if (sa == 1 && sb == 1) {
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.ge(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x >= y ? 1 : 0)); }
     } else if (sa == 1 && sb == 0) {
+      const v = v128.load32_splat(b0);
+      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = f32x4.ge(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const yy = load<f32>(b0);
       for (; j < len; j++) { const x = load<f32>(a0 + (<usize>j << 2)); const y = yy; store<u8>(po + (<usize>(i + j) << 0), <u8>(x >= y ? 1 : 0)); }
     } else if (sa == 0 && sb == 1) {
+      const u = v128.load32_splat(a0);
+      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = f32x4.ge(u, v); v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), i8x16.splat(1)), 0); }
       const xx = load<f32>(a0);
       for (; j < len; j++) { const x = xx; const y = load<f32>(b0 + (<usize>j << 2)); store<u8>(po + (<usize>(i + j) << 0), <u8>(x >= y ? 1 : 0)); }
     } else {

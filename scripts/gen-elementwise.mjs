@@ -43,8 +43,9 @@ const binary = {
   pow: { f: 'M.pow(x, y)', i: 'ipow(x, y)' },
   maximum: { f: 'fmaxp<T>(x, y)', i: 'x > y ? x : y', b: 'x | y', simd: 'f32x4.max(u, v)' },
   minimum: { f: 'fminp<T>(x, y)', i: 'x < y ? x : y', b: 'x & y', simd: 'f32x4.min(u, v)' },
-  eq: { cmp: 'x == y' }, ne: { cmp: 'x != y' }, lt: { cmp: 'x < y' }, le: { cmp: 'x <= y' },
-  gt: { cmp: 'x > y' }, ge: { cmp: 'x >= y' },
+  eq: { cmp: 'x == y', simd: 'f32x4.eq(u, v)' }, ne: { cmp: 'x != y', simd: 'f32x4.ne(u, v)' },
+  lt: { cmp: 'x < y', simd: 'f32x4.lt(u, v)' }, le: { cmp: 'x <= y', simd: 'f32x4.le(u, v)' },
+  gt: { cmp: 'x > y', simd: 'f32x4.gt(u, v)' }, ge: { cmp: 'x >= y', simd: 'f32x4.ge(u, v)' },
   and: { cmp: '(x != 0) && (y != 0)' }, or: { cmp: '(x != 0) || (y != 0)' },
 };
 
@@ -87,6 +88,10 @@ for (const [op, tbl] of Object.entries(binary)) {
     const ot = cmp ? 'u8' : t, os = cmp ? 0 : s;
     const val = cmp ? `<u8>(${e} ? 1 : 0)` : `<${t}>(${e})`;
     const simd = dt === 'f32' && tbl.simd;
+    // a comparison's lane masks (-1/0) narrow to one byte each: 1 or 0
+    const sstore = (e) => cmp
+      ? `v128.store32_lane(po + <usize>(i + j), v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(${e}, ${e}), i16x8.narrow_i32x4_s(${e}, ${e})), i8x16.splat(1)), 0)`
+      : `v128.store(po + (<usize>(i + j) << 2), ${e})`;
     const body = (xa, ya) => `{ const x = ${xa}; const y = ${ya}; store<${ot}>(po + (<usize>(i + j) << ${os}), ${val}); }`;
     src += `
 export function binary_${op}_${dt}(pa: usize, pb: usize, po: usize, prm: usize, nd: i32, start: i32, end: i32): void {
@@ -104,12 +109,12 @@ export function binary_${op}_${dt}(pa: usize, pb: usize, po: usize, prm: usize, 
     const a0 = pa + (<usize>ao << ${s}), b0 = pb + (<usize>bo << ${s});
     let j = 0;
     if (sa == 1 && sb == 1) {
-${simd ? `      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), ${tbl.simd}); }\n` : ''}      for (; j < len; j++) ${body(`load<${t}>(a0 + (<usize>j << ${s}))`, `load<${t}>(b0 + (<usize>j << ${s}))`)}
+${simd ? `      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const v = v128.load(b0 + (<usize>j << 2)); const r = ${tbl.simd}; ${sstore('r')}; }\n` : ''}      for (; j < len; j++) ${body(`load<${t}>(a0 + (<usize>j << ${s}))`, `load<${t}>(b0 + (<usize>j << ${s}))`)}
     } else if (sa == 1 && sb == 0) {
-${simd ? `      const v = v128.load32_splat(b0);\n      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), ${tbl.simd}); }\n` : ''}      const yy = load<${t}>(b0);
+${simd ? `      const v = v128.load32_splat(b0);\n      for (; j + 4 <= len; j += 4) { const u = v128.load(a0 + (<usize>j << 2)); const r = ${tbl.simd}; ${sstore('r')}; }\n` : ''}      const yy = load<${t}>(b0);
       for (; j < len; j++) ${body(`load<${t}>(a0 + (<usize>j << ${s}))`, 'yy')}
     } else if (sa == 0 && sb == 1) {
-${simd ? `      const u = v128.load32_splat(a0);\n      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); v128.store(po + (<usize>(i + j) << 2), ${tbl.simd}); }\n` : ''}      const xx = load<${t}>(a0);
+${simd ? `      const u = v128.load32_splat(a0);\n      for (; j + 4 <= len; j += 4) { const v = v128.load(b0 + (<usize>j << 2)); const r = ${tbl.simd}; ${sstore('r')}; }\n` : ''}      const xx = load<${t}>(a0);
       for (; j < len; j++) ${body('xx', `load<${t}>(b0 + (<usize>j << ${s}))`)}
     } else {
       for (; j < len; j++) ${body(`load<${t}>(a0 + (<usize>(j * sa) << ${s}))`, `load<${t}>(b0 + (<usize>(j * sb) << ${s}))`)}
