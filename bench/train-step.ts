@@ -1,4 +1,4 @@
-// Training-step throughput of the issue's MLP and CNN (synthetic batches, so it measures compute,
+// Training-step throughput of the issue's MLP, CNN and char-LSTM (synthetic batches, so it measures compute,
 // not data loading) and the CNN's inference latency: nabla on the wasm backend (N threads and 1)
 // and on js, against PyTorch via /usr/bin/python3 when torch imports.
 // Run: npm run build:kernels && node --import tsx bench/train-step.ts
@@ -51,6 +51,23 @@ function trainStep(kind: 'mlp' | 'cnn'): number {
   return (batch / ms) * 1000;
 }
 
+/** char-LSTM: vocab 65, embedding 64, 1 layer of 256, sequence 64, batch 32, Adam → tokens/s. */
+function lstmStep(): number {
+  nb.manualSeed(0);
+  const emb = new nb.nn.Embedding(65, 64), lstm = new nb.nn.LSTM(64, 256, { batchFirst: true }), head = new nb.nn.Linear(256, 65);
+  const opt = new nb.optim.Adam([...emb.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 1e-3 });
+  const x = nb.keep(nb.randint(0, 65, [32, 64])), y = nb.keep(nb.randint(0, 65, [32 * 64]));
+  const ms = timeMs(() => nb.scope(() => {
+    opt.zeroGrad();
+    const [out] = lstm.forward(emb.forward(x) as nb.Tensor) as unknown as [nb.Tensor];
+    const loss = nb.F.crossEntropy(head.forward(out!.reshape([32 * 64, 256])) as nb.Tensor, y);
+    loss.backward();
+    opt.step();
+  }), 1);
+  x.dispose(); y.dispose();
+  return (32 * 64 / ms) * 1000;
+}
+
 function inference(batch: number): number {
   nb.manualSeed(0);
   const model = cnn();
@@ -61,7 +78,7 @@ function inference(batch: number): number {
   return ms;
 }
 
-interface Row { who: string; threads: string; mlp: number; cnn: number; inf1: number; inf64: number }
+interface Row { who: string; threads: string; mlp: number; cnn: number; lstm: number; inf1: number; inf64: number }
 const rows: Row[] = [];
 for (const [backend, threads] of [['wasm', CORES], ['wasm', 1], ['js', 1]] as const) {
   nb.setBackend(backend);
@@ -69,7 +86,8 @@ for (const [backend, threads] of [['wasm', CORES], ['wasm', 1], ['js', 1]] as co
   const skipSlow = backend === 'js';
   rows.push({
     who: `nabla ${backend}`, threads: String(backend === 'wasm' ? W.numThreads() : 1),
-    mlp: trainStep('mlp'), cnn: skipSlow ? NaN : trainStep('cnn'), inf1: inference(1), inf64: skipSlow ? NaN : inference(64),
+    mlp: trainStep('mlp'), cnn: skipSlow ? NaN : trainStep('cnn'), lstm: skipSlow ? NaN : lstmStep(),
+    inf1: inference(1), inf64: skipSlow ? NaN : inference(64),
   });
 }
 await W.setNumThreads(CORES);
@@ -94,21 +112,28 @@ def train(kind):
     def step():
         opt.zero_grad(); loss = nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
     return b / med(step) * 1000
+def lstm():
+    emb = nn.Embedding(65, 64); rnn = nn.LSTM(64, 256, batch_first=True); head = nn.Linear(256, 65)
+    opt = torch.optim.Adam([*emb.parameters(), *rnn.parameters(), *head.parameters()], lr=1e-3)
+    x = torch.randint(0, 65, (32, 64)); y = torch.randint(0, 65, (32 * 64,))
+    def step():
+        opt.zero_grad(); out, _ = rnn(emb(x)); loss = nn.functional.cross_entropy(head(out.reshape(-1, 256)), y); loss.backward(); opt.step()
+    return 32 * 64 / med(step, 1) * 1000
 def inf(b):
     m = cnn().eval(); x = torch.randn(b, 1, 28, 28)
     with torch.no_grad(): return med(lambda: m(x))
-print(json.dumps({"v": torch.__version__, "mlp": train('mlp'), "cnn": train('cnn'), "inf1": inf(1), "inf64": inf(64)}))
+print(json.dumps({"v": torch.__version__, "mlp": train('mlp'), "cnn": train('cnn'), "lstm": lstm(), "inf1": inf(1), "inf64": inf(64)}))
 `;
 const r = spawnSync('/usr/bin/python3', ['-c', torchScript], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(CORES), OMP_NUM_THREADS: '1' } });
 if (r.status === 0) {
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  rows.push({ who: `PyTorch ${j.v} (OpenBLAS)`, threads: `1 + BLAS ${CORES}`, mlp: j.mlp, cnn: j.cnn, inf1: j.inf1, inf64: j.inf64 });
+  rows.push({ who: `PyTorch ${j.v} (OpenBLAS)`, threads: `1 + BLAS ${CORES}`, mlp: j.mlp, cnn: j.cnn, lstm: j.lstm, inf1: j.inf1, inf64: j.inf64 });
 } else console.error(`(PyTorch skipped: ${(r.stderr || '').trim().split('\n').pop()})`);
 
 const f = (v: number, d = 0) => (Number.isNaN(v) ? '—' : v.toFixed(d));
 console.log(`\nSynthetic batches, median step over ~${WINDOW_MS} ms after warm-up; machine: ${CORES} cores, Node ${process.versions.node}\n`);
-console.log('| who | threads | MLP train samples/s (b=128, SGD-m) | CNN train samples/s (b=64, Adam) | CNN infer b=1 ms | CNN infer b=64 ms |');
-console.log('|---|---|---:|---:|---:|---:|');
-for (const x of rows) console.log(`| ${x.who} | ${x.threads} | ${f(x.mlp)} | ${f(x.cnn)} | ${f(x.inf1, 2)} | ${f(x.inf64, 2)} |`);
+console.log('| who | threads | MLP train samples/s (b=128, SGD-m) | CNN train samples/s (b=64, Adam) | LSTM train tokens/s | CNN infer b=1 ms | CNN infer b=64 ms |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const x of rows) console.log(`| ${x.who} | ${x.threads} | ${f(x.mlp)} | ${f(x.cnn)} | ${f(x.lstm)} | ${f(x.inf1, 2)} | ${f(x.inf64, 2)} |`);
 W.close();
 process.exit(0);
