@@ -5,3 +5,4 @@ export * from './generic';
 export * from './indexing';
 export * from './conv';
 export * from './pool';
+export * from './transpose';

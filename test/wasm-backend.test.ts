@@ -117,11 +117,21 @@ test('memory: the allocator reuses freed blocks, grows, and reports live storage
   assert.throws(() => W.unary('neg', b), /used after it was freed/);
 });
 
+test('layout: blocked transposes (4×4 blocks, 64×64 tiles, ragged edges, batches, threads)', () => {
+  for (const [b, r, c] of [[1, 131, 70], [3, 67, 9], [1, 600, 700]]) {
+    const x = randArray('float32', b * r * c);
+    // out [b, c, r] reads x [b, r, c] at strides [r·c, 1, c]
+    same(`copyStrided transpose ${b}×${r}×${c}`, [[x, 'float32']], (k, [s]) => k.copyStrided(s!, [b, c, r], [r * c, 1, c], 0));
+    same(`copyStrided transpose int32 ${b}×${r}×${c}`, [[randArray('int32', b * r * c), 'int32']], (k, [s]) => k.copyStrided(s!, [b, c, r], [r * c, 1, c], 0));
+  }
+});
+
 test('layout: copyStrided (transpose, negative and zero strides, offset) and writeStrided', () => {
   const x = randArray('float32', 60);
   const cases: [number[], number[], number][] = [
     [[3, 4, 5], [20, 5, 1], 0], [[5, 4, 3], [1, 5, 20], 0], [[4, 5], [5, -1], 4],
     [[2, 3, 10], [0, 20, 1], 0], [[2, 2], [30, 1], 7], [[0, 3], [3, 1], 0], [[], [], 5],
+    [[6, 10], [1, 6], 0], [[5, 12], [1, 5], 0], [[2, 5, 6], [30, 1, 5], 0], [[9, 6], [1, 9], 3], // transposes
   ];
   for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
     for (const [shape, strides, off] of cases) {

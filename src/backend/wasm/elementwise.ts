@@ -78,9 +78,35 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const y = ctx.alloc(x.dtype, n);
     if (n === 0) return y;
     const c = collapse(shape, [strides]);
+    if (LOG2[x.dtype] === 2 && transposeCopy(x.ptr + offset * 4, y.ptr, c.shape, c.strides[0]!)) return y;
     const prm = ctx.params([...c.shape, ...c.strides[0]!]);
     ctx.parallel(`copy_strided_${SIZE_NAME[LOG2[x.dtype]]}`, [x.ptr, y.ptr, prm, c.shape.length, offset], n, n, 1, [0]);
     return y;
+  };
+
+  /**
+   * A (batched) matrix transpose — out [.., A, B] reading x at strides [.., 1, A] — runs the
+   * blocked transpose kernel instead of a strided gather. Returns false for any other view.
+   */
+  const transposeCopy = (src: number, dst: number, shape: number[], st: number[]): boolean => {
+    const nd = shape.length;
+    if (nd < 2 || nd > 3) return false;
+    const A = shape[nd - 2]!, B = shape[nd - 1]!;
+    if (st[nd - 2] !== 1 || st[nd - 1] !== A || A < 4 || B < 4) return false;
+    const batch = nd === 3 ? shape[0]! : 1;
+    if (nd === 3 && st[0] !== A * B) return false;
+    // x[b] is B×A (rows of length A); y[b] = x[b]ᵀ is A×B
+    const total = batch * A * B;
+    const t = ctx.threadsFor(total * 2, batch > 1 ? batch : Math.ceil(B / 64));
+    const f = ctx.fn('transpose_32');
+    if (t <= 1) { f(src, dst, B, A, 0, batch, 0, B); return true; }
+    const parts: number[][] = [];
+    for (let i = 0; i < t; i++) {
+      if (batch >= t) parts.push([src, dst, B, A, Math.round((batch * i) / t), Math.round((batch * (i + 1)) / t), 0, B]);
+      else parts.push([src, dst, B, A, 0, batch, Math.round((B * i) / t), Math.round((B * (i + 1)) / t)]);
+    }
+    ctx.pool.run('transpose_32', parts, f as (...a: number[]) => void);
+    return true;
   };
 
   const writeStrided = (dst: Storage, src: Storage, shape: readonly number[], strides: readonly number[], offset: number): void => {

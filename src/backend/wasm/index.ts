@@ -48,10 +48,11 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
   if (spin && spin.every((v) => v >= 0)) { pool.workerSpinMs = spin[0]!; pool.callerSpinMs = spin[1] ?? spin[0]!; }
   await pool.setThreads(threads);
 
+  const ew = elementwiseKernels(ctx);
   const backend: WasmBackend = {
     name: 'wasm',
-    ...elementwiseKernels(ctx),
-    ...linalgKernels(ctx),
+    ...ew,
+    ...linalgKernels(ctx, ew.copyStrided),
     stats() {
       return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
     },

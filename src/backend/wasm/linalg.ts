@@ -27,7 +27,7 @@ function ranges(total: number, t: number, grain: number): [number, number][] {
   return out;
 }
 
-export function linalgKernels(ctx: Ctx): LinalgKernels {
+export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels {
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
@@ -40,9 +40,7 @@ export function linalgKernels(ctx: Ctx): LinalgKernels {
     let aPtr = a.ptr, aBS = p.aBatchStride, transA = p.transA, tmpA: WasmStorage | null = null;
     if (transA && a.dtype === 'float32' && n >= 32 && k > 0) {
       const nb = aBS === 0 ? 1 : batch;
-      tmpA = ctx.alloc('float32', nb * m * k);
-      const prm = ctx.params([nb, m, k, aBS, 1, m]);
-      ctx.parallel('copy_strided_2', [a.ptr, tmpA.ptr, prm, 3, 0], nb * m * k, nb * m * k * 2, 1, [0]);
+      tmpA = copyStridedK(a, nb === 1 ? [m, k] : [nb, m, k], nb === 1 ? [1, m] : [aBS, 1, m], 0) as WasmStorage;
       aPtr = tmpA.ptr; aBS = aBS === 0 ? 0 : m * k; transA = false;
     }
     const [rsA, csA] = transA ? [1, m] : [k, 1];

@@ -1,0 +1,59 @@
+// Where a training step's time goes, primitive by primitive (the wasm backend's calls wrapped
+// with timers): node --import tsx bench/profile-step.ts mlp|cnn|lstm [threads]
+import * as nb from '../src/index.js';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
+
+const kind = process.argv[2] ?? 'cnn';
+const W = await createWasmBackend({ threads: Number(process.argv[3] ?? 1) });
+nb.registerBackend(W); nb.setBackend('wasm');
+nb.manualSeed(0);
+
+const tot: Record<string, number> = {}, cnt: Record<string, number> = {};
+for (const k of Object.keys(W) as (keyof typeof W)[]) {
+  const f = (W as unknown as Record<string, unknown>)[k];
+  if (typeof f !== 'function' || ['info', 'stats', 'numThreads', 'setNumThreads', 'close'].includes(k)) continue;
+  (W as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
+    const s = performance.now();
+    const r = (f as (...x: unknown[]) => unknown)(...a);
+    const key = k === 'binary' || k === 'unary' || k === 'reduce' ? `${k} ${a[0]}` : k === 'matmul' && process.env.SHAPES ? `matmul ${JSON.stringify(a[2]).replace(/"(aBatchStride|bBatchStride)":\d+,?/g, '')}` : k;
+    tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
+    return r;
+  };
+}
+
+let step: () => void;
+if (kind === 'mlp') {
+  const m = new nb.nn.Sequential(new nb.nn.Linear(784, 512), new nb.nn.ReLU(), new nb.nn.Linear(512, 256), new nb.nn.ReLU(), new nb.nn.Linear(256, 10));
+  const opt = new nb.optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 });
+  const x = nb.keep(nb.randn([128, 784])), y = nb.keep(nb.randint(0, 10, [128]));
+  step = () => nb.scope(() => { opt.zeroGrad(); nb.F.crossEntropy(m.forward(x) as nb.Tensor, y).backward(); opt.step(); });
+} else if (kind === 'cnn') {
+  const m = new nb.nn.Sequential(new nb.nn.Conv2d(1, 32, 3), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Conv2d(32, 64, 3),
+    new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Flatten(), new nb.nn.Linear(1600, 128), new nb.nn.ReLU(), new nb.nn.Linear(128, 10));
+  const opt = new nb.optim.Adam(m.parameters(), { lr: 1e-3 });
+  const x = nb.keep(nb.randn([64, 1, 28, 28])), y = nb.keep(nb.randint(0, 10, [64]));
+  step = () => nb.scope(() => { opt.zeroGrad(); nb.F.crossEntropy(m.forward(x) as nb.Tensor, y).backward(); opt.step(); });
+} else {
+  const emb = new nb.nn.Embedding(65, 64), lstm = new nb.nn.LSTM(64, 256, { batchFirst: true }), head = new nb.nn.Linear(256, 65);
+  const opt = new nb.optim.Adam([...emb.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 1e-3 });
+  const x = nb.keep(nb.randint(0, 65, [32, 64])), y = nb.keep(nb.randint(0, 65, [32 * 64]));
+  step = () => nb.scope(() => {
+    opt.zeroGrad();
+    const [out] = lstm.forward(emb.forward(x) as nb.Tensor) as unknown as [nb.Tensor];
+    nb.F.crossEntropy(head.forward(out!.reshape([32 * 64, 256])) as nb.Tensor, y).backward();
+    opt.step();
+  });
+}
+for (let i = 0; i < 3; i++) step();
+for (const k in tot) { delete tot[k]; delete cnt[k]; }
+const N = kind === 'lstm' ? 3 : 20;
+const s = performance.now();
+for (let i = 0; i < N; i++) step();
+const per = (performance.now() - s) / N;
+const inK = Object.values(tot).reduce((a, b) => a + b, 0) / N;
+console.log(`${kind}: ${per.toFixed(2)} ms/step on ${W.numThreads()} thread(s); in kernels ${inK.toFixed(2)} ms, outside (op layer, autograd, JS) ${(per - inK).toFixed(2)} ms; ${Object.values(cnt).reduce((a, b) => a + b, 0) / N} kernel calls/step`);
+for (const [k, v] of Object.entries(tot).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+  console.log(`  ${k.padEnd(24)} ${(v / N).toFixed(2).padStart(7)} ms  ${(100 * v / N / per).toFixed(0).padStart(3)}%  ×${cnt[k]! / N}`);
+}
+W.close();
+process.exit(0);
