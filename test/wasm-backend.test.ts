@@ -212,7 +212,7 @@ test('reductions and cumsum over [outer, r, inner], with NaN', () => {
 });
 
 test('matmul: every transpose variant, batch strides, edge sizes, every dtype', () => {
-  const sizes = [[1, 1, 1], [5, 7, 3], [17, 9, 33], [64, 64, 64], [3, 0, 4], [130, 600, 21]];
+  const sizes = [[1, 1, 1], [5, 7, 3], [17, 9, 33], [64, 64, 64], [3, 0, 4], [130, 600, 21], [6, 96, 260]]; // the last: x·Wᵀ as (W·xᵀ)ᵀ
   for (const dt of ['float32', 'float64', 'int32'] as DType[]) {
     for (const [m, k, n] of sizes) {
       for (const transA of [false, true]) for (const transB of [false, true]) {

@@ -31,6 +31,16 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
+    // x·Wᵀ with few rows (nn.Linear on a small batch, an RNN step): packing W costs about as much
+    // as the product. Compute Cᵀ = W·xᵀ instead — W is then read in place, only xᵀ (k×m) is
+    // packed — and transpose the m×n result.
+    if (p.transB && !p.transA && a.dtype === 'float32' && batch === 1 && m >= 1 && k > 0 &&
+      4 * (m * k + m * n) < k * n && m * n * k >= 32768) {
+      const ct = matmul(bs, as, { batch: 1, m: n, k, n: m, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+      const out = copyStridedK(ct, [m, n], [1, m], 0);
+      ctx.heap.release(ct.ptr, ct.bytes);
+      return out;
+    }
     const c = ctx.alloc(a.dtype, batch * m * n);
     if (batch * m * n === 0) return c;
     const name = `gemm_${SUFFIX[a.dtype]}`;
