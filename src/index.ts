@@ -78,3 +78,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
+export * as train from './train/index.js';

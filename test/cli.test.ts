@@ -77,7 +77,7 @@ test('bad usage prints one line and exits with status 2', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];
   for (const [argv, re] of cases) {
-    const r = spawnSync(process.execPath, ['bin/nabla.js', ...argv], { encoding: 'utf8', env: { ...process.env, NABLA_FROM_SOURCE: '1' } });
+    const r = spawnSync(process.execPath, ['bin/nabla.js', ...argv], { encoding: 'utf8'});
     assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
@@ -89,7 +89,7 @@ test('a broken checkpoint is refused with one line', () => {
   const dir = tmp();
   const bad = join(dir, 'broken.safetensors');
   writeFileSync(bad, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
-  const r = spawnSync(process.execPath, ['bin/nabla.js', 'eval', bad], { encoding: 'utf8', env: { ...process.env, NABLA_FROM_SOURCE: '1' } });
+  const r = spawnSync(process.execPath, ['bin/nabla.js', 'eval', bad], { encoding: 'utf8'});
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /broken\.safetensors/);

@@ -20,7 +20,7 @@ import { parseArgs, helpText, UsageError, type FlagSpec } from './args.js';
 import { loadData, augmentBatch, type LoadedData } from './data.js';
 import { buildModel, MODEL_NAMES, type ModelName } from './models.js';
 import { evaluate } from './evaluate.js';
-import { Progress } from './progress.js';
+import { Progress } from '../train/progress.js';
 import { renderReport, type EpochRow } from './report.js';
 import { pngDataUri } from './images.js';
 import { backendFacts, setThreads } from './runtime.js';
@@ -32,7 +32,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   lr: { type: 'number', help: 'peak learning rate (default: 0.003 for adam/adamw, 0.05 for sgd)', min: 0 },
   optimizer: { type: 'string', default: 'adamw', choices: ['adam', 'adamw', 'sgd'], help: 'optimizer' },
   'weight-decay': { type: 'number', default: 0.0005, min: 0, help: 'L2 weight decay' },
-  dropout: { type: 'number', default: 0.25, min: 0, help: 'dropout probability' },
+  dropout: { type: 'number', min: 0, help: 'dropout probability (default: 0 for mlp, 0.25 for cnn and resnet-small)' },
   schedule: { type: 'string', default: 'onecycle', choices: ['onecycle', 'cosine', 'constant'], help: 'learning-rate schedule' },
   'label-smoothing': { type: 'number', default: 0, min: 0, help: 'cross-entropy label smoothing' },
   augment: { type: 'boolean', default: false, help: 'random shifts of up to 2 pixels and horizontal flips' },
@@ -95,7 +95,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   const c: Config = {
     dataset: positionals[0] ?? 'fashion-mnist', model: f.model, epochs: f.epochs, batchSize: f['batch-size'],
     lr: f.lr ?? (f.optimizer === 'sgd' ? 0.05 : 0.003), optimizer: f.optimizer, weightDecay: f['weight-decay'],
-    dropout: f.dropout, schedule: f.schedule, labelSmoothing: f['label-smoothing'], augment: f.augment, seed: f.seed,
+    dropout: f.dropout ?? (f.model === 'mlp' ? 0 : 0.25), schedule: f.schedule, labelSmoothing: f['label-smoothing'], augment: f.augment, seed: f.seed,
     valSize: f['val-size'], limit: f.limit, sample: f.sample,
   };
   if (c.dataset !== 'fashion-mnist') throw new UsageError(`train: unknown dataset '${c.dataset}' (available: fashion-mnist)`);
@@ -168,7 +168,8 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
       }
       loader.setState(st.loader);
       setRngState(st.rng);
-      const bar = new Progress(`epoch ${st.epoch + 1}/${c.epochs}`, stepsPerEpoch, f.quiet);
+      const bar = new Progress(f.quiet ? { mode: 'lines', every: Number.MAX_SAFE_INTEGER } : {});
+      bar.startEpoch(st.epoch + 1, c.epochs, stepsPerEpoch);
       const t0 = performance.now() - st.epochSeconds * 1000;
       let i = 0;
       model.train();
@@ -195,11 +196,11 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
         st.epochLoss += l * n; st.epochCorrect += correct; st.epochSeen += n;
         st.epochSeconds = (performance.now() - t0) / 1000;
         st.rng = getRngState();
-        bar.update(st.step, { loss: st.epochLoss / st.epochSeen, acc: st.epochCorrect / st.epochSeen, samplesPerSec: st.epochSeen / st.epochSeconds });
+        bar.update(st.step, st.epochSeen, { loss: st.epochLoss / st.epochSeen, acc: st.epochCorrect / st.epochSeen });
         if (interrupted) break;
       }
       if (interrupted) {
-        bar.end(`interrupted at step ${st.step}`);
+        bar.log(`interrupted at step ${st.step} of epoch ${st.epoch + 1}`);
         await save(lastPath);
         log(`saved ${lastPath}; continue with: nabla train --out ${out} --resume (and the same options)`);
         return 130;
@@ -211,9 +212,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
         lr: (optimizer.paramGroups[0]!.lr as number),
       };
       st.history.push(row);
-      bar.end(`loss ${row.trainLoss.toFixed(4)} acc ${(100 * row.trainAcc).toFixed(2)}%` +
-        (val ? ` · val loss ${val.loss.toFixed(4)} acc ${(100 * val.accuracy).toFixed(2)}%` : '') +
-        ` · ${row.seconds.toFixed(1)} s, ${Math.round(row.samplesPerSec)} samples/s`);
+      bar.endEpoch(st.epochSeen, { loss: row.trainLoss, acc: row.trainAcc, ...(val ? { val_loss: val.loss, val_acc: val.accuracy } : {}) });
       appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(row) + '\n');
       st.epoch++; st.step = 0;
       const score = val ? val.accuracy : row.trainAcc;
