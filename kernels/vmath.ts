@@ -1,30 +1,58 @@
 // f32x4 exp and tanh for the element-wise kernels (Cephes-style: range reduction by ln 2 and a
 // degree-6 polynomial, about 2 ulp); NaN propagates, overflow gives +inf, deep underflow 0.
 
+// Constants as mutable globals: V8 rebuilds a v128 constant at each use inside a loop,
+// while a global is one load.
+let K0: v128 = f32x4.splat(-88.0);
+let K1: v128 = f32x4.splat(88.8);
+let K2: v128 = f32x4.splat(12582912.0);
+let K3: v128 = f32x4.splat(1.44269504088896341);
+let K4: v128 = f32x4.splat(0.693359375);
+let K5: v128 = f32x4.splat(-2.12194440e-4);
+let K6: v128 = f32x4.splat(1.9875691500e-4);
+let K7: v128 = f32x4.splat(1.3981999507e-3);
+let K8: v128 = f32x4.splat(8.3334519073e-3);
+let K9: v128 = f32x4.splat(4.1665795894e-2);
+let K10: v128 = f32x4.splat(1.6666665459e-1);
+let K11: v128 = f32x4.splat(5.0000001201e-1);
+let K12: v128 = f32x4.splat(1);
+let K13: v128 = f32x4.splat(2);
+let K14: v128 = f32x4.splat(-0.053968254);
+let K15: v128 = f32x4.splat(0.13333334);
+let K16: v128 = f32x4.splat(-0.33333334);
+let K17: v128 = f32x4.splat(0.125);
+let KI127: v128 = i32x4.splat(127);
+let KSIGN: v128 = i32x4.splat(0x80000000);
+
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-88.0)), f32x4.splat(88.8));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  // pmin/pmax are single instructions (min/max carry NaN rules that cost a sequence each);
+  // with x first, a NaN x passes through both.
+  x = f32x4.pmin(f32x4.pmax(x, K0), K1);
+  // n = round(x·log2 e) by the 1.5·2^23 trick: the integer lands in the low mantissa bits
+  const magic = K2;
+  const t = f32x4.add(f32x4.mul(x, K3), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, K4));
+  r = f32x4.sub(r, f32x4.mul(n, K5));
+  let p = K6;
+  p = f32x4.add(f32x4.mul(p, r), K7);
+  p = f32x4.add(f32x4.mul(p, r), K8);
+  p = f32x4.add(f32x4.mul(p, r), K9);
+  p = f32x4.add(f32x4.mul(p, r), K10);
+  p = f32x4.add(f32x4.mul(p, r), K11);
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), K12);
   // 2^n through the exponent bits. n = 128 (x near the top of the range) is 2^127·2, so that
   // e^88.5 stays finite; n = -127 gives 0 (the result would be subnormal).
-  const ni = i32x4.trunc_sat_f32x4_s(n);
-  const top = i32x4.gt_s(ni, i32x4.splat(127));
-  const e = i32x4.shl(i32x4.add(i32x4.add(ni, top), i32x4.splat(127)), 23);
-  return f32x4.mul(f32x4.mul(p, e), v128.bitselect(f32x4.splat(2), f32x4.splat(1), top));
+  const ni = i32x4.sub(t, magic);
+  const top = i32x4.gt_s(ni, KI127);
+  const e = i32x4.shl(i32x4.add(i32x4.add(ni, top), KI127), 23);
+  return f32x4.mul(f32x4.mul(p, e), v128.bitselect(K13, K12, top));
 }
 
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
-  const one = f32x4.splat(1);
+  const one = K12;
   return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(x))));
 }
 
@@ -32,14 +60,14 @@
 // @ts-ignore: decorator
 @inline export function vtanh(x: v128): v128 {
   const a = f32x4.abs(x);
-  const one = f32x4.splat(1);
-  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(vexp(f32x4.add(a, a)), one)));
-  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  const one = K12;
+  const big = f32x4.sub(one, f32x4.div(K13, f32x4.add(vexp(f32x4.add(a, a)), one)));
+  const signed = v128.or(big, v128.and(x, KSIGN));
   const x2 = f32x4.mul(x, x);
-  let q = f32x4.splat(-0.053968254); // -17/315
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(0.13333334)); // 2/15
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(-0.33333334)); // -1/3
+  let q = K14; // -17/315
+  q = f32x4.add(f32x4.mul(q, x2), K15); // 2/15
+  q = f32x4.add(f32x4.mul(q, x2), K16); // -1/3
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(q, x2), x));
   // lanes with |x| < 0.125 (and NaN, whose compare is false, keeps the big path's NaN)
-  return v128.bitselect(small, signed, f32x4.lt(a, f32x4.splat(0.125)));
+  return v128.bitselect(small, signed, f32x4.lt(a, K17));
 }
