@@ -158,7 +158,7 @@ export function unary_sigmoid_f64(px: usize, py: usize, start: i32, end: i32): v
 
 export function unary_relu_f32(px: usize, py: usize, start: i32, end: i32): void {
   let i = start;
-  for (; i + 4 <= end; i += 4) { const v = v128.load(px + (<usize>i << 2)); v128.store(py + (<usize>i << 2), f32x4.max(v, f32x4.splat(0))); }
+  for (; i + 4 <= end; i += 4) { const v = v128.load(px + (<usize>i << 2)); v128.store(py + (<usize>i << 2), f32x4.pmax(v, f32x4.splat(0))); }
   for (; i < end; i++) { const x = load<f32>(px + (<usize>i << 2)); store<f32>(py + (<usize>i << 2), <f32>(x > 0 ? x : (x != x ? x : <f32>0))); }
 }
 

@@ -24,7 +24,7 @@ const unary = {
   cos: { f: 'M.cos(x)' },
   tanh: { f: 'M.tanh(x)', simd: 'vtanh(v)' },
   sigmoid: { f: '<T>1 / (<T>1 + M.exp(-x))', simd: 'vsigmoid(v)' },
-  relu: { f: 'x > 0 ? x : (x != x ? x : <T>0)', i: 'x > 0 ? x : 0', b: 'x', simd: 'f32x4.max(v, f32x4.splat(0))' },
+  relu: { f: 'x > 0 ? x : (x != x ? x : <T>0)', i: 'x > 0 ? x : 0', b: 'x', simd: 'f32x4.pmax(v, f32x4.splat(0))' },
   sign: { f: 'x > 0 ? <T>1 : x < 0 ? <T>-1 : <T>0', i: 'x > 0 ? 1 : x < 0 ? -1 : 0', b: 'x' },
   floor: { f: 'M.floor(x)', i: 'x', b: 'x', simd: 'f32x4.floor(v)' },
   ceil: { f: 'M.ceil(x)', i: 'x', b: 'x', simd: 'f32x4.ceil(v)' },
