@@ -2176,7 +2176,11 @@ export function copy_strided_3(px: usize, po: usize, prm: usize, nd: i32, offset
 
 export function fill_f32(po: usize, value: f64, start: i32, end: i32): void {
   const v = <f32>value;
-  for (let i = start; i < end; i++) store<f32>(po + (<usize>i << 2), v);
+  if (value == 0 && 1 / value > 0) { memory.fill(po + (<usize>start << 2), <u8>v, <usize>(end - start) << 2); return; }
+  let i = start;
+  const vv = f32x4.splat(<f32>v);
+  for (; i + 4 <= end; i += 4) v128.store(po + (<usize>i << 2), vv);
+  for (; i < end; i++) store<f32>(po + (<usize>i << 2), v);
 }
 
 export function cast_f32_f64(px: usize, po: usize, start: i32, end: i32): void {
@@ -2193,7 +2197,9 @@ export function cast_f32_u8(px: usize, po: usize, start: i32, end: i32): void {
 
 export function fill_f64(po: usize, value: f64, start: i32, end: i32): void {
   const v = <f64>value;
-  for (let i = start; i < end; i++) store<f64>(po + (<usize>i << 3), v);
+  if (value == 0 && 1 / value > 0) { memory.fill(po + (<usize>start << 3), <u8>v, <usize>(end - start) << 3); return; }
+  let i = start;
+  for (; i < end; i++) store<f64>(po + (<usize>i << 3), v);
 }
 
 export function cast_f64_f32(px: usize, po: usize, start: i32, end: i32): void {
@@ -2210,7 +2216,11 @@ export function cast_f64_u8(px: usize, po: usize, start: i32, end: i32): void {
 
 export function fill_i32(po: usize, value: f64, start: i32, end: i32): void {
   const v = <i32>i32(value);
-  for (let i = start; i < end; i++) store<i32>(po + (<usize>i << 2), v);
+  if (value == 0 && 1 / value > 0) { memory.fill(po + (<usize>start << 2), <u8>v, <usize>(end - start) << 2); return; }
+  let i = start;
+  const vv = i32x4.splat(<i32>v);
+  for (; i + 4 <= end; i += 4) v128.store(po + (<usize>i << 2), vv);
+  for (; i < end; i++) store<i32>(po + (<usize>i << 2), v);
 }
 
 export function cast_i32_f32(px: usize, po: usize, start: i32, end: i32): void {
@@ -2227,7 +2237,11 @@ export function cast_i32_u8(px: usize, po: usize, start: i32, end: i32): void {
 
 export function fill_u8(po: usize, value: f64, start: i32, end: i32): void {
   const v = <u8>(value != 0 ? 1 : 0);
-  for (let i = start; i < end; i++) store<u8>(po + (<usize>i << 0), v);
+  if (true) { memory.fill(po + (<usize>start << 0), <u8>v, <usize>(end - start) << 0); return; }
+  let i = start;
+  const vv = i32x4.splat(<i32>v);
+  for (; i + 4 <= end; i += 4) v128.store(po + (<usize>i << 2), vv);
+  for (; i < end; i++) store<u8>(po + (<usize>i << 0), v);
 }
 
 export function cast_u8_f32(px: usize, po: usize, start: i32, end: i32): void {

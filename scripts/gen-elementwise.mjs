@@ -193,7 +193,11 @@ for (const dt of ['f32', 'f64', 'i32', 'u8']) {
   src += `
 export function fill_${dt}(po: usize, value: f64, start: i32, end: i32): void {
   const v = <${t}>${dt === 'u8' ? '(value != 0 ? 1 : 0)' : dt === 'i32' ? 'i32(value)' : 'value'};
-  for (let i = start; i < end; i++) store<${t}>(po + (<usize>i << ${s}), v);
+  if (${dt === 'u8' ? 'true' : 'value == 0 && 1 / value > 0'}) { memory.fill(po + (<usize>start << ${s}), <u8>v, <usize>(end - start) << ${s}); return; }
+  let i = start;
+${dt === 'f64' ? '' : `  const vv = ${dt === 'f32' ? 'f32x4.splat(<f32>v)' : 'i32x4.splat(<i32>v)'};
+  for (; i + 4 <= end; i += 4) v128.store(po + (<usize>i << 2), vv);
+`}  for (; i < end; i++) store<${t}>(po + (<usize>i << ${s}), v);
 }
 `;
   for (const to of ['f32', 'f64', 'i32', 'u8']) {
