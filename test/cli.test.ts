@@ -94,3 +94,26 @@ test('a broken checkpoint is refused with one line', () => {
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /broken\.safetensors/);
 });
+
+test('a real Ctrl-C (SIGINT) stops after the current step, exits 130 and leaves a loadable checkpoint', async () => {
+  const dir = tmp();
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['bin/nabla.js', 'train', '--model', 'mlp', '--sample', '--epochs', '50', '--val-size', '500', '--out', dir, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  // Interrupt once the first epoch has ended (its summary line is printed).
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (/Epoch +1\/50 +loss/.test(stdout)) { clearInterval(t); child.kill('SIGINT'); resolve(); }
+    }, 50);
+    child.on('exit', () => { clearInterval(t); reject(new Error(`exited before the interrupt:\n${stdout}\n${stderr}`)); });
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /stopping after this step/);
+  assert.match(stdout, /--resume/);
+  const ck = decodeSafetensors(readFileSync(join(dir, 'last.safetensors')));
+  assert.ok(Number(ck.metadata['nabla.epoch']) >= 1, JSON.stringify(ck.metadata['nabla.epoch']));
+  assert.ok('0.weight' in ck.tensors || '1.weight' in ck.tensors);
+});

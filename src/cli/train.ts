@@ -228,7 +228,10 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   } finally {
     process.off('SIGINT', onSigint);
   }
-  if (interrupted) return 130;
+  if (interrupted) {
+    log(`stopped after epoch ${st.epoch}; ${lastPath} holds it; continue with: nabla train --out ${out} --resume (and the same options)`);
+    return 130;
+  }
   await finish(out, bestPath, model, data, c, st.history, log);
   return 0;
 }
