@@ -9,7 +9,12 @@ export class AccumulateGrad {
 }
 
 export type Edge = Node | AccumulateGrad | null;
-export type BackwardFn = (g: Tensor, saved: Tensor[]) => (Tensor | null | undefined)[];
+/**
+ * A backward rule: the output's gradient and the saved tensors in, one gradient per input out.
+ * `needs[i]` says whether input i wants a gradient (like PyTorch's needs_input_grad): a rule may
+ * skip the work for the others and return null there.
+ */
+export type BackwardFn = (g: Tensor, saved: Tensor[], needs: readonly boolean[]) => (Tensor | null | undefined)[];
 
 let gradEnabled = true;
 
@@ -59,7 +64,7 @@ export class Node {
           'pass {retainGraph: true} to the first backward() to go through it again',
       );
     }
-    return this.fn(g, this.saved);
+    return this.fn(g, this.saved, this.edges.map((e) => e !== null));
   }
 
   /** Frees the saved tensors (after a backward without retainGraph); the structure stays. */

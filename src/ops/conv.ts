@@ -37,21 +37,21 @@ export function pair(op: string, name: string, v: Pair | undefined, dflt: number
 function conv2dPrim(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   const be = backendOf('conv2d', x, w);
   const out = wrap(be, be.conv2d(x._s('conv2d'), w._s('conv2d'), p), [p.n, p.cOut, p.oh, p.ow]);
-  return record(out, 'conv2d', [x, w], [x, w], (g, [sx, sw]) => [convGradInput(g, sw!, p), convGradWeight(sx!, g, p)]);
+  return record(out, 'conv2d', [x, w], [x, w], (g, [sx, sw], needs) => [needs[0] ? convGradInput(g, sw!, p) : null, needs[1] ? convGradWeight(sx!, g, p) : null]);
 }
 
 /** dL/dx of conv2d (= convTranspose2d's forward). */
 function convGradInput(g: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   const be = backendOf('conv2dBackwardInput', g, w);
   const out = wrap(be, be.conv2dBackwardInput(g._s('conv2d'), w._s('conv2d'), p), [p.n, p.cIn, p.h, p.w]);
-  return record(out, 'conv2dBackwardInput', [g, w], [g, w], (gg, [sg, sw]) => [conv2dPrim(gg, sw!, p), convGradWeight(gg, sg!, p)]);
+  return record(out, 'conv2dBackwardInput', [g, w], [g, w], (gg, [sg, sw], needs) => [needs[0] ? conv2dPrim(gg, sw!, p) : null, needs[1] ? convGradWeight(gg, sg!, p) : null]);
 }
 
 /** dL/dw of conv2d. */
 function convGradWeight(x: Tensor, g: Tensor, p: Conv2dParams): Tensor {
   const be = backendOf('conv2dBackwardWeight', x, g);
   const out = wrap(be, be.conv2dBackwardWeight(x._s('conv2d'), g._s('conv2d'), p), [p.cOut, p.cIn / p.groups, p.kh, p.kw]);
-  return record(out, 'conv2dBackwardWeight', [x, g], [x, g], (gw, [sx, sg]) => [convGradInput(sg!, gw, p), conv2dPrim(sx!, gw, p)]);
+  return record(out, 'conv2dBackwardWeight', [x, g], [x, g], (gw, [sx, sg], needs) => [needs[0] ? convGradInput(sg!, gw, p) : null, needs[1] ? conv2dPrim(sx!, gw, p) : null]);
 }
 
 function addBias(op: string, y: Tensor, bias: Tensor | null | undefined, channels: number): Tensor {

@@ -76,7 +76,7 @@ function operands(name: string, a: TensorLike, b: TensorLike, dtype: DType): [Te
   return [conv(a), conv(b), temps];
 }
 
-type BinaryBackward = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+type BinaryBackward = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null];
 
 function binaryOp(name: string, prim: BinaryOp, a: TensorLike, b: TensorLike, dtype: DType, backward?: BinaryBackward, saveOut = false): Tensor {
   const [ta, tb, temps] = operands(name, a, b, dtype);
@@ -84,8 +84,8 @@ function binaryOp(name: string, prim: BinaryOp, a: TensorLike, b: TensorLike, dt
   if (backward && isFloat(dtype)) {
     const aShape = ta.shape, bShape = tb.shape;
     const saved = saveOut ? [ta, tb, out] : [ta, tb];
-    record(out, name, [ta, tb], saved, (g, [sa, sb, so]) => {
-      const [ga, gb] = backward(g, sa!, sb!, so!);
+    record(out, name, [ta, tb], saved, (g, [sa, sb, so], needs) => {
+      const [ga, gb] = backward(g, sa!, sb!, so!, needs);
       return [ga && sumTo(ga, aShape), gb && sumTo(gb, bShape)];
     });
   }
@@ -101,27 +101,26 @@ export function add(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Te
 
 export function sub(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Tensor {
   if (opts?.alpha !== undefined && opts.alpha !== 1) b = mul(b, opts.alpha);
-  return binaryOp('sub', 'sub', a, b, resultType(a, b), (g) => [g, neg(g)]);
+  return binaryOp('sub', 'sub', a, b, resultType(a, b), (g, _x, _y, _o, needs) => [g, needs[1] ? neg(g) : null]);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp('mul', 'mul', a, b, resultType(a, b), (g, x, y) => [mul(g, y), mul(g, x)]);
+  return binaryOp('mul', 'mul', a, b, resultType(a, b), (g, x, y, _o, needs) => [needs[0] ? mul(g, y) : null, needs[1] ? mul(g, x) : null]);
 }
 
 /** True division: integer operands give float32, as torch.div does. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   let dt = resultType(a, b);
   if (!isFloat(dt)) dt = 'float32';
-  return binaryOp('div', 'div', a, b, dt, (g, x, y) => [div(g, y), neg(div(mul(g, x), mul(y, y)))]);
+  return binaryOp('div', 'div', a, b, dt, (g, x, y, _o, needs) => [needs[0] ? div(g, y) : null, needs[1] ? neg(div(mul(g, x), mul(y, y))) : null]);
 }
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const dt = resultType(a, b);
-  return binaryOp('pow', 'pow', a, b, dt, (g, x, y, out) => {
+  return binaryOp('pow', 'pow', a, b, dt, (g, x, y, out, needs) => {
     // d/dx x^y = y x^(y-1); d/dy x^y = x^y log x (taken as 0 where x = 0, as PyTorch does).
-    const gx = mul(g, mul(y, pow(x, sub(y, 1))));
-    const logx = where(eq(x, 0), 0, log(x));
-    const gy = mul(g, mul(out, logx));
+    const gx = needs[0] ? mul(g, mul(y, pow(x, sub(y, 1)))) : null;
+    const gy = needs[1] ? mul(g, mul(out, where(eq(x, 0), 0, log(x)))) : null;
     return [gx, gy];
   }, true);
 }

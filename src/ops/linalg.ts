@@ -40,10 +40,10 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   const s = be.matmul(ea._s(name), eb._s(name), { batch, m, k: ka, n, transA, transB, aBatchStride: sa, bBatchStride: sb });
   const out = wrap(be, s, [...batchShape, m, n]);
   const aShape = a.shape, bShape = b.shape;
-  record(out, name, [a, b], [a, b], (g, [A, B]) => {
-    const ga = transA ? matmulT(B!, g, transB, true) : matmulT(g, B!, false, !transB);
-    const gb = transB ? matmulT(g, A!, true, transA) : matmulT(A!, g, !transA, false);
-    return [sumTo(ga, aShape), sumTo(gb, bShape)];
+  record(out, name, [a, b], [a, b], (g, [A, B], needs) => {
+    const ga = !needs[0] ? null : transA ? matmulT(B!, g, transB, true) : matmulT(g, B!, false, !transB);
+    const gb = !needs[1] ? null : transB ? matmulT(g, A!, true, transA) : matmulT(A!, g, !transA, false);
+    return [ga && sumTo(ga, aShape), gb && sumTo(gb, bShape)];
   });
   if (ea !== a) ea.dispose();
   if (eb !== b) eb.dispose();
