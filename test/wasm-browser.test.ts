@@ -1,6 +1,7 @@
 // The wasm backend in a real page: headless Chromium loads dist/ from a cross-origin-isolated
 // localhost server, runs a 2-thread GEMM on Web Workers and posts back info() and the error
-// against a plain JS dot product. Skipped when Chromium or dist/ (npm run build) is missing.
+// against a plain JS dot product; then the whole library trains a network in the page.
+// Skipped when Chromium or dist/ (npm run build) is missing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,14 +34,15 @@ try {
 } catch (e) { report({ ok: false, error: String((e && e.stack) || e) }); }
 </script>`;
 
-test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads, right GEMM', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
+/** Serves the repo with cross-origin isolation, opens `html` in headless Chromium, returns what it posts. */
+async function runPage(html: string): Promise<Record<string, unknown>> {
   let resolveResult!: (v: string) => void;
   const result = new Promise<string>((r) => { resolveResult = r; });
   const server = http.createServer((req, res) => {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     const url = (req.url ?? '/').split('?')[0]!;
-    if (url === '/') { res.setHeader('Content-Type', 'text/html'); res.end(page); return; }
+    if (url === '/') { res.setHeader('Content-Type', 'text/html'); res.end(html); return; }
     if (url === '/result') {
       let body = '';
       req.on('data', (d) => { body += d; });
@@ -60,12 +62,7 @@ test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads
     `http://127.0.0.1:${port}/`], { stdio: 'ignore' });
   try {
     const timeout = new Promise<string>((_, rej) => setTimeout(() => rej(new Error('no result from the page within 45 s')), 45_000).unref());
-    const r = JSON.parse(await Promise.race([result, timeout])) as { ok: boolean; error?: string; isolated: boolean; info: Record<string, unknown>; maxErr: number };
-    assert.ok(r.ok, r.error);
-    assert.equal(r.isolated, true);
-    assert.equal(r.info.threads, 2, 'two threads: the page and one Web Worker');
-    assert.equal(r.info.simd, true);
-    assert.ok(r.maxErr < 1e-4, `GEMM error ${r.maxErr}`);
+    return JSON.parse(await Promise.race([result, timeout])) as Record<string, unknown>;
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
@@ -73,4 +70,47 @@ test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads
     server.close();
     rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
+}
+
+test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads, right GEMM', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
+  const r = await runPage(page) as { ok: boolean; error?: string; isolated: boolean; info: Record<string, unknown>; maxErr: number };
+  assert.ok(r.ok, r.error);
+  assert.equal(r.isolated, true);
+  assert.equal(r.info.threads, 2, 'two threads: the page and one Web Worker');
+  assert.equal(r.info.simd, true);
+  assert.ok(r.maxErr < 1e-4, `GEMM error ${r.maxErr}`);
+});
+
+// The whole library, unchanged, in a page: import nabla's main entry (dist/index.js), train a
+// small network with the PyTorch-style loop, and check it learned y = 2x + 1 without leaking.
+const trainPage = `<!doctype html><script type="module">
+const report = (o) => fetch('/result', { method: 'POST', body: JSON.stringify(o) });
+try {
+  const nb = await import('/dist/index.js');
+  nb.manualSeed(0);
+  const x = nb.keep(nb.linspace(-1, 1, 64).reshape(64, 1));
+  const y = nb.keep(x.mul(2).add(1));
+  const model = new nb.nn.Sequential(new nb.nn.Linear(1, 8), new nb.nn.Tanh(), new nb.nn.Linear(8, 1));
+  const opt = new nb.optim.Adam(model.parameters(), { lr: 0.05 });
+  const step = () => nb.scope(() => {
+    const loss = nb.F.mseLoss(model.forward(x), y);
+    opt.zeroGrad(); loss.backward(); opt.step();
+    return loss.item();
+  });
+  const first = step();
+  const tensors = nb.memory().tensors;
+  let last = first;
+  for (let i = 0; i < 300; i++) last = step();
+  report({ ok: true, backend: nb.getBackend().name, first, last, leaked: nb.memory().tensors - tensors });
+} catch (e) { report({ ok: false, error: String((e && e.stack) || e) }); }
+</script>`;
+
+test('the whole library in headless Chromium: import nabla, train a network, no leaks', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
+  const r = await runPage(trainPage) as { ok: boolean; error?: string; backend: string; first: number; last: number; leaked: number };
+  assert.ok(r.ok, r.error);
+  assert.equal(r.backend, 'wasm');
+  // A tanh network fits a line only approximately: require a 100× lower mean squared error than
+  // at the start and an absolute fit better than 1e-2.
+  assert.ok(r.last < r.first / 100 && r.last < 1e-2, `loss ${r.first} → ${r.last}`);
+  assert.equal(r.leaked, 0);
 });
