@@ -6,3 +6,4 @@ export * from './indexing';
 export * from './conv';
 export * from './pool';
 export * from './transpose';
+export * from './winograd';

@@ -238,6 +238,10 @@ const CONVS = [
   convParams(3, 2, 10, 10, 5, 3, 3, 1, 2, 2, 1), convParams(2, 6, 5, 5, 6, 1, 1, 1, 0, 1, 3),
   convParams(4, 1, 12, 12, 8, 5, 5, 1, 0, 1, 1), convParams(1, 1, 1, 9, 2, 1, 3, 1, 1, 1, 1),
   convParams(2, 64, 20, 20, 10, 3, 3, 1, 1, 1, 1), // K = 576 > one 512 block; 400 columns > one 256 block
+  // 3×3 stride 1 with ≥ 8 channels each side: Winograd F(2×2, 3×3) — rows of 6 and 9 tiles (leftover
+  // tiles past the groups of 4), odd outputs (half tiles), padding 0–2, several blocks per thread
+  convParams(3, 16, 13, 13, 12, 3, 3, 1, 0, 1, 1), convParams(2, 9, 30, 17, 10, 3, 3, 1, 2, 1, 1),
+  convParams(5, 12, 7, 9, 16, 3, 3, 1, 1, 1, 1), convParams(24, 8, 13, 13, 8, 3, 3, 1, 0, 1, 1),
 ];
 test('conv2d forward, backward-input and backward-weight (stride, padding, dilation, groups)', () => {
   for (const dt of ['float32', 'float64'] as DType[]) {

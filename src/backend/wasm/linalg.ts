@@ -3,6 +3,7 @@
 
 import type { AdaptivePool2dParams, Conv2dParams, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+import { winogradConv, winogradFits } from './winograd.js';
 
 type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' |
   'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' |
@@ -94,6 +95,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const prm = ctx.params(convSlots(p));
     const work = convWork(p);
     if (x.dtype === 'float32') {
+      if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false); return y; }
       const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
       if (p.n >= t) runConv('conv2d_f32', [x.ptr, w.ptr, y.ptr, prm], p.n, 1, work / 30, (s, e) => [s, e, 0, np]);
       else runConv('conv2d_f32', [x.ptr, w.ptr, y.ptr, prm], np, 8, work / 30, (s, e) => [0, p.n, s, e]);
@@ -110,6 +112,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     if (gx.size === 0) return gx;
     const prm = ctx.params(convSlots(p));
     if (gy.dtype === 'float32') {
+      if (winogradFits(p, true)) { winogradConv(ctx, gy, w, gx, p, true); return gx; }
       runConv('conv2d_bwd_input_f32', [gy.ptr, w.ptr, gx.ptr, prm], p.n, 1, convWork(p) / 20, (s, e) => [s, e]);
       return gx;
     }

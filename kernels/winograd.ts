@@ -1,0 +1,201 @@
+// float32 3×3 stride-1 convolution by Winograd F(2×2, 3×3): 16 products per 2×2 output tile
+// instead of 36. Per block of tiles: input transform into B panels, 16 GEMMs (cOut × cIn ·
+// cIn × tiles) with gemm.ts's micro-kernel, output transform. Each output depends on its tile
+// alone, so results do not depend on the block or the thread split.
+
+import { macro } from './gemm';
+
+// Scratch layout (per thread): [0, 1 KiB) the micro-kernel's tile buffer; [1 KiB, 33 KiB) four
+// padded rows (Wp ≤ 2048 floats); [33 KiB, 41 KiB) a zero row (w ≤ 2048); then V (16 × K × Tpad, panels of 8 tiles) and M (16 × M × T).
+const ROWS_OFF: usize = 1024;
+const ZERO_OFF: usize = 33 * 1024;
+const V_OFF: usize = 41 * 1024;
+
+// @ts-ignore: decorator
+@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
+
+/**
+ * U[m][ξ][k] = (G g Gᵀ)[ξ] for the 3×3 filter g(m, k): w[m][k] (flip 0, the forward conv with m =
+ * out channel) or w[k][m] rotated by 180° (flip 1, the input gradient as a forward conv).
+ */
+export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, flip: i32): void {
+  const plane = <usize>kDim << 2; // U is stored [m][ξ][k]: U[ξ] is the M × K matrix of row stride 16K
+  for (let m = 0; m < mDim; m++) {
+    for (let k = 0; k < kDim; k++) {
+      const g = w + (<usize>((flip ? k * mDim + m : m * kDim + k) * 9) << 2);
+      // rows of G·g (4×3): g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 — g_r the filter's rows
+      let t00: f32 = 0, t01: f32 = 0, t02: f32 = 0, t10: f32 = 0, t11: f32 = 0, t12: f32 = 0;
+      let t20: f32 = 0, t21: f32 = 0, t22: f32 = 0, t30: f32 = 0, t31: f32 = 0, t32: f32 = 0;
+      for (let c = 0; c < 3; c++) {
+        let a0: f32, a1: f32, a2: f32;
+        if (flip) {
+          a0 = load<f32>(g + (<usize>(8 - c) << 2)); a1 = load<f32>(g + (<usize>(5 - c) << 2)); a2 = load<f32>(g + (<usize>(2 - c) << 2));
+        } else {
+          a0 = load<f32>(g + (<usize>c << 2)); a1 = load<f32>(g + (<usize>(3 + c) << 2)); a2 = load<f32>(g + (<usize>(6 + c) << 2));
+        }
+        const r0 = a0, r1 = (a0 + a1 + a2) * 0.5, r2 = (a0 - a1 + a2) * 0.5, r3 = a2;
+        if (c == 0) { t00 = r0; t10 = r1; t20 = r2; t30 = r3; } else if (c == 1) { t01 = r0; t11 = r1; t21 = r2; t31 = r3; } else { t02 = r0; t12 = r1; t22 = r2; t32 = r3; }
+      }
+      const o = u + (<usize>(m * 16 * kDim + k) << 2);
+      // (G·g)·Gᵀ, row by row
+      rowT(o, plane, 0, t00, t01, t02); rowT(o, plane, 4, t10, t11, t12);
+      rowT(o, plane, 8, t20, t21, t22); rowT(o, plane, 12, t30, t31, t32);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rowT(o: usize, plane: usize, xi: i32, a: f32, b: f32, c: f32): void {
+  store<f32>(o + <usize>xi * plane, a);
+  store<f32>(o + <usize>(xi + 1) * plane, (a + b + c) * 0.5);
+  store<f32>(o + <usize>(xi + 2) * plane, (a - b + c) * 0.5);
+  store<f32>(o + <usize>(xi + 3) * plane, c);
+}
+
+// @ts-ignore: decorator
+@inline function putLanes(p: usize, t: i32, n: i32, v: v128, pstep: usize): void {
+  // tiles t..t+n-1 (n ≤ 4, t a multiple of 4 when n is 4): p is tile t's slot; a panel of 8
+  // tiles spans pstep bytes
+  // One vector store when the 4 slots share a panel: with n < 4 the extra lanes land on later
+  // tiles of the same panel (a later row's leftovers, written after this) or on its padding.
+  if ((t & 7) <= 4) { v128.store(p, v); return; }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p + laneOff(t, 1, pstep), f32x4.extract_lane(v, 1));
+  if (n > 2) store<f32>(p + laneOff(t, 2, pstep), f32x4.extract_lane(v, 2));
+  if (n > 3) store<f32>(p + laneOff(t, 3, pstep), f32x4.extract_lane(v, 3));
+}
+
+// Byte distance from tile t's slot to tile t+d's slot in the panel layout.
+// @ts-ignore: decorator
+@inline function laneOff(t: i32, d: i32, pstep: usize): usize {
+  return <usize>(((t + d) >> 3) - (t >> 3)) * pstep + (<usize>((t + d) & 7) << 2) - (<usize>(t & 7) << 2);
+}
+
+/**
+ * y = conv3×3(x) for the tile rows [r0, r1) of the (image, tile row) sequence, `rb` tile rows per
+ * block. u: the transformed filters (winograd_weights_f32), M = P4 (out channels) × K = P1.
+ * Slots as conv.ts (n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow); stride 1, no dilation.
+ */
+export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
+  const K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
+  const oh = P(prm, 14), ow = P(prm, 15);
+  const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
+  // Tile order in a block: every row's full groups of 4 tiles first (so the input transform
+  // stores each group as one vector), then the rows' leftover tiles (tW mod 4 per row).
+  const g4 = tW & ~3;
+  const wp = (((tW + 3) & ~3) << 1) + 4; // padded row length: room for the last 4-tile group's loads
+  const rows = scratch + ROWS_OFF, zero = scratch + ZERO_OFF;
+  const q0 = rows, q1 = rows + (<usize>wp << 2), q2 = rows + (<usize>(2 * wp) << 2), q3 = rows + (<usize>(3 * wp) << 2);
+  memory.fill(rows, 0, <usize>(4 * wp) << 2);
+  memory.fill(zero, 0, <usize>w << 2);
+  // the plane's columns in the padded row: X in [lo, hi)
+  const lo = pw < wp ? pw : wp, hi = pw + w < wp ? pw + w : wp;
+  const tmp = scratch;
+  const Tmax = rb * tW, TpMax = (Tmax + 7) & ~7;
+  const vb = scratch + V_OFF;
+  const mb = vb + (<usize>(16 * K * TpMax) << 2);
+  for (let b0 = r0; b0 < r1; b0 += rb) {
+    const b1 = b0 + rb < r1 ? b0 + rb : r1;
+    const T = (b1 - b0) * tW, Tp = (T + 7) & ~7;
+    const vPlane = <usize>(K * Tp) << 2;
+    const pstep = <usize>K << 5;
+    // input transform: V[ξ][panel][ci][lane] = (Bᵀ d B)[ξ] of each tile's 4×4 patch d
+    for (let rr = b0; rr < b1; rr++) {
+      const n = rr / tH, ty = rr - n * tH;
+      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
+      for (let ci = 0; ci < K; ci++) {
+        const xc = x + (<usize>((n * K + ci) * h) * <usize>w << 2);
+        // rows of Bᵀd over the plane's columns X = ix + pw: r0 - r2, r1 + r2, r2 - r1, r1 - r3
+        // (rows outside the plane read the zero row; columns outside it stay zero from the start)
+        const iy = 2 * ty - ph;
+        const p0 = <u32>iy < <u32>h ? xc + (<usize>(iy * w) << 2) : zero;
+        const p1 = <u32>(iy + 1) < <u32>h ? xc + (<usize>((iy + 1) * w) << 2) : zero;
+        const p2 = <u32>(iy + 2) < <u32>h ? xc + (<usize>((iy + 2) * w) << 2) : zero;
+        const p3 = <u32>(iy + 3) < <u32>h ? xc + (<usize>((iy + 3) * w) << 2) : zero;
+        let X = lo;
+        for (; X + 4 <= hi; X += 4) {
+          const o = <usize>X << 2, ix = <usize>(X - pw) << 2;
+          const a0 = v128.load(p0 + ix), a1 = v128.load(p1 + ix), a2 = v128.load(p2 + ix), a3 = v128.load(p3 + ix);
+          v128.store(q0 + o, f32x4.sub(a0, a2)); v128.store(q1 + o, f32x4.add(a1, a2));
+          v128.store(q2 + o, f32x4.sub(a2, a1)); v128.store(q3 + o, f32x4.sub(a1, a3));
+        }
+        for (; X < hi; X++) {
+          const o = <usize>X << 2, ix = <usize>(X - pw) << 2;
+          const a0 = load<f32>(p0 + ix), a1 = load<f32>(p1 + ix), a2 = load<f32>(p2 + ix), a3 = load<f32>(p3 + ix);
+          store<f32>(q0 + o, a0 - a2); store<f32>(q1 + o, a1 + a2); store<f32>(q2 + o, a2 - a1); store<f32>(q3 + o, a1 - a3);
+        }
+        // columns, four tiles at a time
+        for (let tx = 0; tx < tW; tx += 4) {
+          const nt = tW - tx < 4 ? tW - tx : 4;
+          const t = tx < g4 ? rb4 + tx : lb + (tx - g4);
+          const slot = vb + (<usize>(((t >> 3) * K + ci) << 3) << 2) + (<usize>(t & 7) << 2);
+          for (let i = 0; i < 4; i++) {
+            const s = rows + (<usize>(i * wp + 2 * tx) << 2);
+            const v0 = v128.load(s), v1 = v128.load(s, 16), w0 = v128.load(s, 8), w1 = v128.load(s, 24);
+            const c0 = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6), c1 = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
+            const c2 = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6), c3 = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
+            const p = slot + <usize>(i * 4) * vPlane;
+            putLanes(p, t, nt, f32x4.sub(c0, c2), pstep);
+            putLanes(p + vPlane, t, nt, f32x4.add(c1, c2), pstep);
+            putLanes(p + 2 * vPlane, t, nt, f32x4.sub(c2, c1), pstep);
+            putLanes(p + 3 * vPlane, t, nt, f32x4.sub(c1, c3), pstep);
+          }
+        }
+      }
+    }
+    // 16 products: M[ξ] (M × T) = U[ξ] (M × K) · V[ξ] (K × T)
+    const mPlane = <usize>(M * T) << 2;
+    for (let xi = 0; xi < 16; xi++) {
+      macro(u + (<usize>(xi * K) << 2), 16 * K, 1, 0, M, vb + <usize>xi * vPlane, K, T, mb + <usize>xi * mPlane, T, false, tmp);
+    }
+    // output transform: Y = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 -1 -1]
+    for (let rr = b0; rr < b1; rr++) {
+      const n = rr / tH, ty = rr - n * tH;
+      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
+      const oy = 2 * ty;
+      const two = oy + 1 < oh;
+      for (let co = 0; co < M; co++) {
+        const yr = y + (<usize>((n * M + co) * oh + oy) * <usize>ow << 2);
+        const mr = mb + (<usize>(co * T) << 2);
+        for (let tx = 0; tx < tW; tx += 4) {
+          const s = mr + (<usize>(tx < g4 ? rb4 + tx : lb + (tx - g4)) << 2);
+          const m0 = v128.load(s), m1 = v128.load(s + mPlane), m2 = v128.load(s + 2 * mPlane), m3 = v128.load(s + 3 * mPlane);
+          const m4 = v128.load(s + 4 * mPlane), m5 = v128.load(s + 5 * mPlane), m6 = v128.load(s + 6 * mPlane), m7 = v128.load(s + 7 * mPlane);
+          const m8 = v128.load(s + 8 * mPlane), m9 = v128.load(s + 9 * mPlane), m10 = v128.load(s + 10 * mPlane), m11 = v128.load(s + 11 * mPlane);
+          const m12 = v128.load(s + 12 * mPlane), m13 = v128.load(s + 13 * mPlane), m14 = v128.load(s + 14 * mPlane), m15 = v128.load(s + 15 * mPlane);
+          // rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (per column j: m_j = m[4i + j] over i)
+          const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
+          const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
+          const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
+          const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
+          const y00 = f32x4.add(f32x4.add(s00, s01), s02), y01 = f32x4.sub(f32x4.sub(s01, s02), s03);
+          const y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
+          const ox = 2 * tx;
+          const d = yr + (<usize>ox << 2);
+          const r0v0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0v1 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
+          const r1v0 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1v1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
+          if (ox + 8 <= ow) {
+            v128.store(d, r0v0); v128.store(d, r0v1, 16);
+            if (two) { v128.store(d + (<usize>ow << 2), r1v0); v128.store(d + (<usize>ow << 2), r1v1, 16); }
+          } else {
+            const cnt = ow - ox;
+            storeN(d, r0v0, r0v1, cnt);
+            if (two) storeN(d + (<usize>ow << 2), r1v0, r1v1, cnt);
+          }
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeN(d: usize, a: v128, b: v128, cnt: i32): void {
+  // the first cnt (< 8) of the 8 floats a ++ b
+  if (cnt > 0) store<f32>(d, f32x4.extract_lane(a, 0));
+  if (cnt > 1) store<f32>(d, f32x4.extract_lane(a, 1), 4);
+  if (cnt > 2) store<f32>(d, f32x4.extract_lane(a, 2), 8);
+  if (cnt > 3) store<f32>(d, f32x4.extract_lane(a, 3), 12);
+  if (cnt > 4) store<f32>(d, f32x4.extract_lane(b, 0), 16);
+  if (cnt > 5) store<f32>(d, f32x4.extract_lane(b, 1), 20);
+  if (cnt > 6) store<f32>(d, f32x4.extract_lane(b, 2), 24);
+}

@@ -1,0 +1,68 @@
+// Winograd F(2×2, 3×3) for float32 3×3 stride-1 convolutions (kernels/winograd.ts): the forward
+// pass, and the input gradient as a forward conv of gy with the 180°-rotated, channel-swapped filters.
+
+import type { Conv2dParams } from '../backend.js';
+import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
+
+/** Scratch bytes before V in kernels/winograd.ts (tile buffer, four padded rows, a zero row). */
+const V_OFF = 41 * 1024;
+/** Largest padded row the kernel's row buffer holds (floats). */
+const MAX_WP = 2048;
+/** Tiles per block: V and M (16 × (K + M) floats per tile) should stay in L2. */
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+const BLOCK_BYTES = Number(env.NABLA_WINO_BYTES ?? 640 * 1024);
+
+/** The forward conv the kernel computes: x [n, K, h, w] → y [n, M, oh, ow], 3×3, stride 1. */
+interface WinoShape { n: number; K: number; h: number; w: number; M: number; ph: number; pw: number; oh: number; ow: number }
+
+/** Tile rows per block, or 0 when the shape does not fit the kernel's scratch. */
+function rowsPerBlock(s: WinoShape): number {
+  const tW = (s.ow + 1) >> 1;
+  if (2 * (Math.ceil(tW / 4) * 4) + 4 > MAX_WP) return 0;
+  const perTile = 16 * (s.K + s.M) * 4;
+  const fits = (rb: number) => V_OFF + 16 * s.K * 4 * (Math.ceil((rb * tW) / 8) * 8) + 16 * s.M * 4 * rb * tW + 64 <= SCRATCH_BYTES;
+  let rb = Math.max(1, Math.floor(BLOCK_BYTES / (perTile * tW)));
+  while (rb > 1 && !fits(rb)) rb--;
+  return fits(rb) ? rb : 0;
+}
+
+/** Whether a conv (forward, or its input gradient with `grad`) runs as Winograd here. */
+export function winogradFits(p: Conv2dParams, grad: boolean): boolean {
+  if (p.kh !== 3 || p.kw !== 3 || p.sh !== 1 || p.sw !== 1 || p.dh !== 1 || p.dw !== 1 || p.groups !== 1) return false;
+  if (env.NABLA_WINOGRAD === '0') return false; // for comparisons: the im2col path
+  // The input gradient as a forward Winograd conv of gy (64 channels in, 13×13 tiles out for the
+  // benchmark CNN's conv2) measured no faster than im2col: its input transform grows with cOut.
+  if (grad && env.NABLA_WINOGRAD_GRAD !== '1') return false;
+  const s = shapeOf(p, grad);
+  if (s.ph < 0 || s.pw < 0) return false;
+  // the 16 products are GEMMs with inner dimension K: too small a K leaves the transforms dominant
+  if (s.K < 8 || s.M < 8) return false;
+  return rowsPerBlock(s) > 0;
+}
+
+function shapeOf(p: Conv2dParams, grad: boolean): WinoShape {
+  return grad
+    ? { n: p.n, K: p.cOut, h: p.oh, w: p.ow, M: p.cIn, ph: 2 - p.ph, pw: 2 - p.pw, oh: p.h, ow: p.w }
+    : { n: p.n, K: p.cIn, h: p.h, w: p.w, M: p.cOut, ph: p.ph, pw: p.pw, oh: p.oh, ow: p.ow };
+}
+
+/** Runs the Winograd conv (checked by winogradFits): x is the input, or gy with `grad`; writes y. */
+export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, grad: boolean): void {
+  const s = shapeOf(p, grad);
+  const u = ctx.alloc('float32', 16 * s.M * s.K);
+  ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 1 : 0);
+  const prm = ctx.params([s.n, s.K, s.h, s.w, s.M, 3, 3, 1, 1, s.ph, s.pw, 1, 1, 1, s.oh, s.ow]);
+  const rb = rowsPerBlock(s);
+  const rows = s.n * ((s.oh + 1) >> 1);
+  const work = (2 * s.n * s.M * s.oh * s.ow * s.K * 9) / 30;
+  const t = ctx.threadsFor(work, rows);
+  const scratch = ctx.scratchFor(t);
+  const f = ctx.fn('winograd_f32');
+  const parts: number[][] = [];
+  for (let i = 0; i < t; i++) {
+    parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((rows * i) / t), Math.round((rows * (i + 1)) / t), scratch[i]!]);
+  }
+  if (parts.length === 1) f(...parts[0]!);
+  else ctx.pool.run('winograd_f32', parts, f as (...a: number[]) => void);
+  ctx.heap.release(u.ptr, u.bytes);
+}
