@@ -21,6 +21,21 @@ for (const k of Object.keys(W) as (keyof typeof W)[]) {
   };
 }
 
+// Fused fast paths too (their inner GEMMs then count under the fused kernel's name).
+const fused = (W as unknown as { fused?: Record<string, unknown> }).fused;
+if (fused) {
+  for (const k of Object.keys(fused)) {
+    const f = fused[k] as (...x: unknown[]) => unknown;
+    fused[k] = (...a: unknown[]) => {
+      const s = performance.now();
+      const r = f(...a);
+      const key = `fused ${k}`;
+      tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
+      return r;
+    };
+  }
+}
+
 let step: () => void;
 if (kind === 'mlp') {
   const m = new nb.nn.Sequential(new nb.nn.Linear(784, 512), new nb.nn.ReLU(), new nb.nn.Linear(512, 256), new nb.nn.ReLU(), new nb.nn.Linear(256, 10));

@@ -2,6 +2,8 @@
 // not data loading) and the CNN's inference latency: nabla on the wasm backend (N threads and 1)
 // and on js, against PyTorch via /usr/bin/python3 when torch imports.
 // Run: npm run build:kernels && node --import tsx bench/train-step.ts
+// Quick: node --import tsx bench/train-step.ts --only mlp,lstm [--repeat 5] — the wasm N-thread row only,
+// one line per workload with the median (and range) of `repeat` windows.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as nb from '../src/index.js';
@@ -76,6 +78,29 @@ function inference(batch: number): number {
   const ms = timeMs(() => nb.noGrad(() => nb.scope(() => { (model.forward(x) as nb.Tensor).dataSync(); })));
   x.dispose();
   return ms;
+}
+
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+if (onlyAt >= 0) {
+  const which = (argv[onlyAt + 1] ?? 'mlp,lstm').split(',');
+  const rAt = argv.indexOf('--repeat');
+  const repeat = rAt >= 0 ? Number(argv[rAt + 1]) : 5;
+  nb.setBackend('wasm');
+  await W.setNumThreads(CORES);
+  const runs: Record<string, () => number> = {
+    mlp: () => trainStep('mlp'), cnn: () => trainStep('cnn'), lstm: lstmStep,
+    inf1: () => inference(1), inf64: () => inference(64),
+  };
+  for (const k of which) {
+    const f = runs[k];
+    if (!f) throw new Error(`train-step: unknown workload '${k}' (one of ${Object.keys(runs).join(', ')})`);
+    const v = Array.from({ length: repeat }, f).sort((a, b) => a - b);
+    const unit = k.startsWith('inf') ? 'ms' : k === 'lstm' ? 'tokens/s' : 'samples/s';
+    console.log(`${k.padEnd(6)} ${v[v.length >> 1]!.toFixed(k.startsWith('inf') ? 2 : 0)} ${unit} (median of ${repeat}; ${v[0]!.toFixed(k.startsWith('inf') ? 2 : 0)} … ${v[v.length - 1]!.toFixed(k.startsWith('inf') ? 2 : 0)}) on ${W.numThreads()} threads`);
+  }
+  W.close();
+  process.exit(0);
 }
 
 interface Row { who: string; threads: string; mlp: number; cnn: number; lstm: number; inf1: number; inf64: number }

@@ -7,3 +7,4 @@ export * from './conv';
 export * from './pool';
 export * from './transpose';
 export * from './winograd';
+export * from './fused';

@@ -143,8 +143,73 @@ export interface Kernels {
 
 export type Primitive = keyof Kernels;
 
+/** sgdStep's hyperparameters (src/optim/sgd.ts): first = no momentum buffer yet (it starts as d). */
+export interface SgdStepParams {
+  lr: number; momentum: number; dampening: number; weightDecay: number;
+  nesterov: boolean; maximize: boolean;
+}
+
+/**
+ * adamStep's hyperparameters (src/optim/adam.ts): step counts this update (bias corrections
+ * 1 − β^step); decoupled = AdamW's p·(1 − lr·wd) instead of Adam's g + wd·p.
+ */
+export interface AdamStepParams {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number;
+  decoupled: boolean; amsgrad: boolean; maximize: boolean;
+}
+
+/** An LSTM layer's recurrence over L steps of a batch of N, hidden size H (reverse: t = L−1 … 0). */
+export interface LstmParams { L: number; n: number; h: number; reverse: boolean }
+
+/** What lstmForward keeps for lstmBackward (storages the caller owns and frees). */
+export interface LstmSaved {
+  /** [L, N, 4H] the gates after their nonlinearities, i f g o */
+  acts: Storage;
+  /** [L, N, H] the state each step started from (h0 at the first step) */
+  hPrev: Storage;
+  /** [L, N, H] likewise for c */
+  cPrev: Storage;
+  /** [L, N, H] tanh of each step's new c */
+  tanhC: Storage;
+}
+
+/**
+ * Optional fused fast paths for composites (DESIGN.md decision 2). Each one must equal its
+ * composite within float32 tolerance; the composite stays the definition, and the op layer falls
+ * back to it when the backend lacks a kernel, for other dtypes, and wherever a graph must be
+ * recorded through the computation. Inputs are never modified; outputs are new storages.
+ */
+export interface FusedKernels {
+  /**
+   * One SGD update of one float32 parameter = sgdUpdate (src/optim/sgd.ts):
+   * d = ±g + wd·p; b = μ·b + (1 − τ)·d (b = d when buf is null); d = nesterov ? d + μ·b : b;
+   * p' = p − lr·d. Returns [p', b'] (b' null without momentum).
+   */
+  sgdStep(p: Storage, g: Storage, buf: Storage | null, h: SgdStepParams): [Storage, Storage | null];
+  /**
+   * One Adam/AdamW update of one float32 parameter = adamUpdate (src/optim/adam.ts). vmax is the
+   * amsgrad state (null without amsgrad). Returns [p', m', v', vmax' or null].
+   */
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, vmax: Storage | null, h: AdamStepParams): [Storage, Storage, Storage, Storage | null];
+  /**
+   * The float32 LSTM recurrence = the per-step composite of src/ops/recurrent.ts: xp [L, N, 4H] is
+   * the input projection with both biases, whh [4H, H]; z = xp_t + h·whhᵀ, i f o = σ, g = tanh,
+   * c' = f·c + i·g, h' = o·tanh c'. Returns the outputs [L, N, H] (h of every step, in time
+   * order), the final h and c [N, H], and what lstmBackward needs.
+   */
+  lstmForward(xp: Storage, h0: Storage, c0: Storage, whh: Storage, p: LstmParams): { output: Storage; h: Storage; c: Storage; saved: LstmSaved };
+  /**
+   * Its backward from the gradients of output, h and c (null = zero): the gradients of xp
+   * [L, N, 4H], h0, c0 and (when wantWhh) whh [4H, H] (null otherwise).
+   */
+  lstmBackward(gOut: Storage | null, gH: Storage | null, gC: Storage | null, whh: Storage, saved: LstmSaved, p: LstmParams,
+    wantWhh: boolean): { xp: Storage; h0: Storage; c0: Storage; whh: Storage | null };
+}
+
 export interface Backend extends Kernels {
   readonly name: string;
+  /** Fused fast paths this backend has (none: the composites run). */
+  readonly fused?: Partial<FusedKernels>;
   /** Live storages and their bytes, for memory(). */
   stats(): { storages: number; bytes: number };
   /** Free-form facts for `nabla info` (threads, SIMD…). */

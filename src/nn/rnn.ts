@@ -9,7 +9,8 @@ import { noGrad } from '../autograd/graph.js';
 import { Module, Parameter } from './module.js';
 import { add, mul, sub, sigmoid, tanh, relu } from '../ops/elementwise.js';
 import { linear, matmulT } from '../ops/linalg.js';
-import { cat, chunk, narrow, reshape, select, split, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
+import { cat, chunk, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
+import { lstm, splitSteps } from '../ops/recurrent.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
 import { fmt } from '../ops/util.js';
 
@@ -40,19 +41,6 @@ interface Cell { wih: Parameter; whh: Parameter; bih: Parameter | null; bhh: Par
 
 function checkCount(layer: string, name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${layer}: ${name} must be an integer ≥ ${min}, got ${v}`);
-}
-
-/**
- * xp [L, …] as L tensors [1, …]. Two levels (blocks of ~√L steps, then steps) because the backward
- * of each slice writes into a zero tensor the size of what it was cut from: L slices straight from
- * xp would cost L full-size buffers in backward, this costs about 2·√L.
- */
-function splitSteps(xp: Tensor): Tensor[] {
-  const L = xp.shape[0]!;
-  if (L === 0) return [];
-  const B = Math.ceil(Math.sqrt(L));
-  if (L <= 4) return split(xp, 1, 0);
-  return split(xp, B, 0).flatMap((blk) => split(blk, 1, 0));
 }
 
 /** The shared machinery of RNN, LSTM and GRU (like torch.nn.RNNBase). */
@@ -196,6 +184,8 @@ export abstract class RNNBase extends Module {
     // For RNN and LSTM b_hh joins b_ih in the projection of the whole sequence; GRU needs b_hn inside r·(…).
     const inBias = this.mode === 'GRU' ? bih : bih && bhh ? add(bih, bhh) : bih ?? bhh;
     const xp = linear(x, wih, inBias);
+    // LSTM: the whole recurrence is one op (a backend may run it fused).
+    if (this.mode === 'LSTM') return lstm(xp, h, c!, whh, reverse);
     const steps = splitSteps(xp);
     const outs: Tensor[] = new Array<Tensor>(L);
     for (let s = 0; s < L; s++) {
@@ -209,15 +199,8 @@ export abstract class RNNBase extends Module {
             return { h: tanh(add(xt, hw)), c: null };
           case 'RNN_RELU':
             return { h: relu(add(xt, hw)), c: null };
-          case 'LSTM': {
-            const gates = add(xt, hw);
-            const H = this.hiddenSize;
-            const sg = sigmoid(gates);
-            const i = narrow(sg, 1, 0, H), f = narrow(sg, 1, H, H), o = narrow(sg, 1, 3 * H, H);
-            const g = tanh(narrow(gates, 1, 2 * H, H));
-            const c2 = add(mul(f, c!), mul(i, g));
-            return { h: mul(o, tanh(c2)), c: c2 };
-          }
+          case 'LSTM':
+            throw new Error('internal: LSTM runs in ops/recurrent.ts');
           case 'GRU': {
             const hb = bhh ? add(hw, bhh) : hw;
             const [xr, xz, xn] = chunk(xt, 3, 1) as [Tensor, Tensor, Tensor];

@@ -8,6 +8,7 @@ import { Pool } from './pool.js';
 import { Ctx, type Kernel } from './context.js';
 import { elementwiseKernels } from './elementwise.js';
 import { linalgKernels } from './linalg.js';
+import { fusedKernels } from './fused.js';
 
 export interface WasmBackend extends Backend {
   /** Sets the number of threads (the calling thread included); resolves when the workers run. */
@@ -49,10 +50,12 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
   await pool.setThreads(threads);
 
   const ew = elementwiseKernels(ctx);
+  const la = linalgKernels(ctx, ew.copyStrided);
   const backend: WasmBackend = {
     name: 'wasm',
     ...ew,
-    ...linalgKernels(ctx, ew.copyStrided),
+    ...la,
+    fused: fusedKernels(ctx, la.matmul),
     stats() {
       return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
     },

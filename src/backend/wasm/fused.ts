@@ -1,0 +1,136 @@
+// The wasm backend's fused fast paths (Backend.fused): SGD and Adam updates in one pass, and the
+// LSTM recurrence with one kernel per step and direction plus the step's GEMM (kernels/fused.ts).
+
+import type { AdamStepParams, FusedKernels, Kernels, LstmParams, LstmSaved, SgdStepParams, Storage } from '../backend.js';
+import { Ctx, WasmStorage } from './context.js';
+
+/** Memory-bound passes: about a nanosecond per element and stream on one core. */
+const STREAM_NS = 1;
+
+export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul']): FusedKernels {
+  const f32 = (s: Storage, op: string): WasmStorage => {
+    const w = ctx.use(s, op);
+    if (w.dtype !== 'float32') throw new TypeError(`wasm backend: fused ${op} is float32 only, got ${w.dtype} (the op layer runs the composite)`);
+    return w;
+  };
+  const same = (op: string, n: number, ...ss: WasmStorage[]) => {
+    for (const s of ss) if (s.size !== n) throw new Error(`wasm backend: fused ${op}: storages of ${n} and ${s.size} elements`);
+  };
+  /** A window of a storage the caller owns (never freed itself). */
+  const view = (s: WasmStorage, offset: number, size: number): WasmStorage => new WasmStorage('float32', size, s.ptr + offset * 4, 0);
+  const release = (s: WasmStorage) => ctx.heap.release(s.ptr, s.bytes);
+  const copy = (s: WasmStorage, d: WasmStorage, dOffset: number) => {
+    ctx.heap.refresh();
+    ctx.heap.u8.copyWithin(d.ptr + dOffset * 4, s.ptr, s.ptr + s.size * 4);
+  };
+
+  const sgdStep = (ps: Storage, gs: Storage, bs: Storage | null, h: SgdStepParams): [Storage, Storage | null] => {
+    const p = f32(ps, 'sgdStep'), g = f32(gs, 'sgdStep'), b = bs ? f32(bs, 'sgdStep') : null;
+    same('sgdStep', p.size, g, ...(b ? [b] : []));
+    const n = p.size;
+    const momentum = h.momentum !== 0;
+    const op = ctx.alloc('float32', n), ob = momentum ? ctx.alloc('float32', n) : null;
+    const flags = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (momentum ? 4 : 0) | (momentum && !b ? 8 : 0) |
+      (h.nesterov ? 16 : 0) | (h.dampening !== 0 ? 32 : 0);
+    ctx.parallel('sgd_step_f32', [p.ptr, g.ptr, b ? b.ptr : 0, op.ptr, ob ? ob.ptr : 0], n, n * 2 * STREAM_NS, 16,
+      [h.lr, h.momentum, 1 - h.dampening, h.weightDecay, flags]);
+    return [op, ob];
+  };
+
+  const adamStep = (ps: Storage, gs: Storage, ms: Storage, vs: Storage, vms: Storage | null, h: AdamStepParams): [Storage, Storage, Storage, Storage | null] => {
+    const p = f32(ps, 'adamStep'), g = f32(gs, 'adamStep'), m = f32(ms, 'adamStep'), v = f32(vs, 'adamStep');
+    const vm = h.amsgrad ? f32(vms!, 'adamStep') : null;
+    same('adamStep', p.size, g, m, v, ...(vm ? [vm] : []));
+    const n = p.size;
+    const op = ctx.alloc('float32', n), om = ctx.alloc('float32', n), ov = ctx.alloc('float32', n);
+    const ovm = vm ? ctx.alloc('float32', n) : null;
+    const bc1 = 1 - h.beta1 ** h.step, bc2 = 1 - h.beta2 ** h.step;
+    const wd = h.weightDecay;
+    const flags = (h.maximize ? 1 : 0) | (wd !== 0 && !h.decoupled ? 2 : 0) | (wd !== 0 && h.decoupled ? 4 : 0) | (vm ? 8 : 0);
+    ctx.parallel('adam_step_f32', [p.ptr, g.ptr, m.ptr, v.ptr, vm ? vm.ptr : 0, op.ptr, om.ptr, ov.ptr, ovm ? ovm.ptr : 0],
+      n, n * 4 * STREAM_NS, 16,
+      [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lr / bc1, Math.sqrt(bc2), h.eps, wd, 1 - h.lr * wd, flags]);
+    return [op, om, ov, ovm];
+  };
+
+  const lstmShapes = (op: string, p: LstmParams, xp: WasmStorage, whh: WasmStorage, ...states: WasmStorage[]) => {
+    const { L, n: N, h: H } = p;
+    if (xp.size !== L * N * 4 * H || whh.size !== 4 * H * H || states.some((s) => s.size !== N * H)) {
+      throw new Error(`wasm backend: ${op}: storages do not fit L=${L}, N=${N}, H=${H}`);
+    }
+  };
+
+  const lstmForward = (xps: Storage, h0s: Storage, c0s: Storage, whhs: Storage, p: LstmParams) => {
+    const xp = f32(xps, 'lstmForward'), h0 = f32(h0s, 'lstmForward'), c0 = f32(c0s, 'lstmForward'), whh = f32(whhs, 'lstmForward');
+    lstmShapes('lstmForward', p, xp, whh, h0, c0);
+    const { L, n: N, h: H, reverse } = p;
+    const G = 4 * H, S = N * H;
+    const output = ctx.alloc('float32', L * S), hN = ctx.alloc('float32', S), cN = ctx.alloc('float32', S);
+    const saved: LstmSaved = {
+      acts: ctx.alloc('float32', L * N * G), hPrev: ctx.alloc('float32', L * S),
+      cPrev: ctx.alloc('float32', L * S), tanhC: ctx.alloc('float32', L * S),
+    };
+    const [acts, hPrev, cPrev, tanhC] = [saved.acts, saved.hPrev, saved.cPrev, saved.tanhC] as WasmStorage[];
+    if (L === 0) { copy(h0, hN, 0); copy(c0, cN, 0); return { output, h: hN, c: cN, saved }; }
+    copy(h0, hPrev!, (reverse ? L - 1 : 0) * S);
+    copy(c0, cPrev!, (reverse ? L - 1 : 0) * S);
+    const cellWork = N * G * 8;
+    for (let s = 0; s < L; s++) {
+      const t = reverse ? L - 1 - s : s;
+      const last = s === L - 1;
+      const tn = reverse ? t - 1 : t + 1;
+      const hw = matmul(view(hPrev!, t * S, S), whh, { batch: 1, m: N, k: H, n: G, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+      ctx.parallel('lstm_cell_fwd_f32', [
+        xp.ptr + t * N * G * 4, hw.ptr, cPrev!.ptr + t * S * 4, acts!.ptr + t * N * G * 4, tanhC!.ptr + t * S * 4,
+        last ? cN.ptr : cPrev!.ptr + tn * S * 4, output.ptr + t * S * 4, last ? hN.ptr : hPrev!.ptr + tn * S * 4, H,
+      ], N, cellWork);
+      release(hw);
+    }
+    return { output, h: hN, c: cN, saved };
+  };
+
+  const lstmBackward = (gOuts: Storage | null, gHs: Storage | null, gCs: Storage | null, whhs: Storage, sv: LstmSaved,
+    p: LstmParams, wantWhh: boolean) => {
+    const whh = f32(whhs, 'lstmBackward');
+    const acts = f32(sv.acts, 'lstmBackward'), hPrev = f32(sv.hPrev, 'lstmBackward');
+    const cPrev = f32(sv.cPrev, 'lstmBackward'), tanhC = f32(sv.tanhC, 'lstmBackward');
+    const gOut = gOuts ? f32(gOuts, 'lstmBackward') : null;
+    const { L, n: N, h: H, reverse } = p;
+    const G = 4 * H, S = N * H;
+    if (acts.size !== L * N * G || whh.size !== G * H || (gOut && gOut.size !== L * S)) {
+      throw new Error(`wasm backend: lstmBackward: storages do not fit L=${L}, N=${N}, H=${H}`);
+    }
+    const dz = ctx.alloc('float32', L * N * G);
+    // dh and dc flowing back through the recurrence (the inputs' gradients are read, never written)
+    let dh = gHs ? f32(gHs, 'lstmBackward') : (ctx.alloc('float32', S) as WasmStorage);
+    let dc = gCs ? f32(gCs, 'lstmBackward') : (ctx.alloc('float32', S) as WasmStorage);
+    let ownDh = !gHs, ownDc = !gCs;
+    if (ownDh) ctx.parallel('fill_f32', [dh.ptr, 0], S, S / 2, 16);
+    if (ownDc) ctx.parallel('fill_f32', [dc.ptr, 0], S, S / 2, 16);
+    const cellWork = N * G * 6;
+    for (let s = 0; s < L; s++) {
+      const t = reverse ? s : L - 1 - s;
+      const dcp = ctx.alloc('float32', S);
+      ctx.parallel('lstm_cell_bwd_f32', [
+        acts.ptr + t * N * G * 4, tanhC.ptr + t * S * 4, cPrev.ptr + t * S * 4, gOut ? gOut.ptr + t * S * 4 : 0,
+        dh.ptr, dc.ptr, dz.ptr + t * N * G * 4, dcp.ptr, H,
+      ], N, cellWork);
+      if (ownDc) release(dc);
+      dc = dcp; ownDc = true;
+      const dhp = matmul(view(dz, t * N * G, N * G), whh, { batch: 1, m: N, k: G, n: H, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+      if (ownDh) release(dh);
+      dh = dhp; ownDh = true;
+    }
+    const own = (s: WasmStorage, isOwn: boolean): WasmStorage => {
+      if (isOwn) return s;
+      const c = ctx.alloc('float32', s.size);
+      copy(s, c, 0);
+      return c;
+    };
+    // Σ_t dz_tᵀ·h_{t−1}: one GEMM over every step instead of one product and one add per step.
+    const gWhh = wantWhh ? matmul(dz, hPrev, { batch: 1, m: G, k: L * N, n: H, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 }) : null;
+    return { xp: dz, h0: own(dh, ownDh), c0: own(dc, ownDc), whh: gWhh };
+  };
+
+  return { sgdStep, adamStep, lstmForward, lstmBackward };
+}

@@ -1,0 +1,135 @@
+// The LSTM recurrence of one layer and direction over a whole sequence, as one op: the per-step
+// composite is the definition; a backend's fused lstmForward/lstmBackward runs it when it can.
+
+import type { Tensor } from '../tensor/tensor.js';
+import type { LstmParams, LstmSaved } from '../backend/backend.js';
+import { scope } from '../tensor/memory.js';
+import { isGradEnabled } from '../autograd/graph.js';
+import { runBackward } from '../autograd/backward.js';
+import { add, mul, sigmoid, tanh } from './elementwise.js';
+import { matmulT } from './linalg.js';
+import { narrow, reshape, split, stack } from './shape.js';
+import { sum } from './reduce.js';
+import { backendOf, fmt, record, wrap } from './util.js';
+
+/**
+ * xp [L, …] as L tensors [1, …]. Two levels (blocks of ~√L steps, then steps) because the backward
+ * of each slice writes into a zero tensor the size of what it was cut from: L slices straight from
+ * xp would cost L full-size buffers in backward, this costs about 2·√L.
+ */
+export function splitSteps(xp: Tensor): Tensor[] {
+  const L = xp.shape[0]!;
+  if (L === 0) return [];
+  const B = Math.ceil(Math.sqrt(L));
+  if (L <= 4) return split(xp, 1, 0);
+  return split(xp, B, 0).flatMap((blk) => split(blk, 1, 0));
+}
+
+export interface LstmResult { output: Tensor; h: Tensor; c: Tensor }
+
+/**
+ * The definition, step by step (PyTorch's gate order i, f, g, o): z = xp_t + h·whhᵀ;
+ * c' = σ(z_f)·c + σ(z_i)·tanh(z_g); h' = σ(z_o)·tanh(c'). xp [L, N, 4H] holds the input
+ * projection with both biases; h0, c0 [N, H]; whh [4H, H]. output [L, N, H] in time order.
+ */
+export function lstmComposite(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse: boolean): LstmResult {
+  const [L, N, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+  const H = G / 4;
+  const steps = splitSteps(xp);
+  const outs = new Array<Tensor>(L);
+  let h = h0, c = c0;
+  for (let s = 0; s < L; s++) {
+    const t = reverse ? L - 1 - s : s;
+    // Each step in its own scope: only the new state survives it.
+    const next = scope(() => {
+      const gates = add(reshape(steps[t]!, [N, G]), matmulT(h, whh, false, true, 'rnn'));
+      const sg = sigmoid(gates);
+      const i = narrow(sg, 1, 0, H), f = narrow(sg, 1, H, H), o = narrow(sg, 1, 3 * H, H);
+      const g = tanh(narrow(gates, 1, 2 * H, H));
+      const c2 = add(mul(f, c), mul(i, g));
+      return { h: mul(o, tanh(c2)), c: c2 };
+    });
+    h = next.h;
+    c = next.c;
+    outs[t] = h;
+  }
+  const output = L > 0 ? stack(outs, 0) : reshape(xp, [0, N, H]);
+  return { output, h: L > 0 ? h : mul(h0, 1), c: L > 0 ? c : mul(c0, 1) };
+}
+
+/**
+ * lstmComposite's result, through the backend's fused kernels where it has them (float32), else
+ * the composite. The fused op records one node for all three outputs: each output's node passes
+ * its gradient on to the shared node, which runs the fused backward once (or, when the backward
+ * itself is being recorded — createGraph — the composite's, so gradients of gradients work).
+ */
+export function lstm(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse = false): LstmResult {
+  const be = backendOf('lstm', xp, h0, c0, whh);
+  const [L, N, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+  const H = G / 4;
+  if (xp.ndim !== 3 || G % 4 !== 0 || whh.ndim !== 2 || whh.shape[0] !== G || whh.shape[1] !== H ||
+    h0.ndim !== 2 || h0.shape[0] !== N || h0.shape[1] !== H || c0.ndim !== 2 || c0.shape[0] !== N || c0.shape[1] !== H) {
+    throw new Error(`lstm: expected xp [L, N, 4H], h0 and c0 [N, H], whh [4H, H]; got ${fmt(xp.shape)}, ${fmt(h0.shape)}, ${fmt(c0.shape)}, ${fmt(whh.shape)}`);
+  }
+  const fused = be.fused;
+  const all = [xp, h0, c0, whh];
+  if (!fused?.lstmForward || !fused.lstmBackward || all.some((t) => t.dtype !== 'float32')) return lstmComposite(xp, h0, c0, whh, reverse);
+  const p: LstmParams = { L, n: N, h: H, reverse };
+  const r = fused.lstmForward(xp._s('lstm'), h0._s('lstm'), c0._s('lstm'), whh._s('lstm'), p);
+  const output = wrap(be, r.output, [L, N, H]), h = wrap(be, r.h, [N, H]), c = wrap(be, r.c, [N, H]);
+  const sv = r.saved;
+  const savedT = [wrap(be, sv.acts, [L, N, G]), wrap(be, sv.hPrev, [L, N, H]), wrap(be, sv.cPrev, [L, N, H]), wrap(be, sv.tanhC, [L, N, H])];
+  if (isGradEnabled() && all.some((t) => t.requiresGrad)) {
+    const box: (Tensor | null)[] = [null, null, null];
+    const bwdFused = fused.lstmBackward;
+    // The shared node: its own gradient (a zero scalar) only orders it after the outputs' nodes.
+    const tok = wrap(be, be.fill('float32', 1, 0), []);
+    record(tok, 'lstm', all, [...all, ...savedT], (_g, saved, needs) => {
+      const [gOut, gH, gC] = box;
+      box.fill(null);
+      try {
+        const [sxp, sh0, sc0, swhh, acts, hPrev, cPrev, tanhC] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+        if (!gOut && !gH && !gC) return [null, null, null, null];
+        if (isGradEnabled()) return replay(sxp, sh0, sc0, swhh, reverse, [gOut, gH, gC]);
+        const st: LstmSaved = { acts: acts._s('lstm backward'), hPrev: hPrev._s('lstm backward'), cPrev: cPrev._s('lstm backward'), tanhC: tanhC._s('lstm backward') };
+        const g = bwdFused(gOut?._s('lstm backward') ?? null, gH?._s('lstm backward') ?? null, gC?._s('lstm backward') ?? null,
+          swhh._s('lstm backward'), st, p, needs[3]!);
+        return [wrap(be, g.xp, [L, N, G]), wrap(be, g.h0, [N, H]), wrap(be, g.c0, [N, H]), g.whh ? wrap(be, g.whh, [G, H]) : null];
+      } finally {
+        for (const t of [gOut, gH, gC]) t?._releaseAlias();
+      }
+    });
+    [output, h, c].forEach((o, k) => record(o, 'lstm', [tok], [], (g) => {
+      box[k]?._releaseAlias();
+      box[k] = g._alias();
+      return [wrap(be, be.fill('float32', 1, 0), [])];
+    }));
+    tok.dispose();
+  }
+  for (const t of savedT) t.dispose();
+  return { output, h, c };
+}
+
+/**
+ * The vector-Jacobian product of the composite, recorded (createGraph through a fused lstm). Each
+ * output's gradient is the starting gradient of its own walk, so the walk never enters the graph
+ * that produced the gradients (which leads back to this op).
+ */
+function replay(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse: boolean, gs: (Tensor | null)[]): (Tensor | null)[] {
+  const r = lstmComposite(xp, h0, c0, whh, reverse);
+  const inputs = [xp, h0, c0, whh];
+  const want = inputs.map((t) => t.requiresGrad);
+  const acc: (Tensor | null)[] = inputs.map(() => null);
+  [r.output, r.h, r.c].forEach((o, k) => {
+    const g = gs[k];
+    if (!g || !o.requiresGrad) return;
+    const got = runBackward(o, g, { createGraph: true }, inputs.filter((_, i) => want[i])) as (Tensor | null)[];
+    let j = 0;
+    want.forEach((w, i) => {
+      if (!w) return;
+      const gi = got[j++] ?? null;
+      if (gi) acc[i] = acc[i] ? add(acc[i]!, gi) : gi;
+    });
+  });
+  return acc;
+}

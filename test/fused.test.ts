@@ -1,0 +1,155 @@
+// Fused fast paths (Backend.fused) against their composites, which stay the definition: optimizer
+// updates and the LSTM recurrence (outputs, gradients, gradients of gradients) on random inputs.
+
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nb from '../src/index.js';
+import { adamUpdate, type AdamHyper } from '../src/optim/adam.js';
+import { sgdUpdate, type SGDHyper } from '../src/optim/sgd.js';
+import { lstm, lstmComposite } from '../src/ops/recurrent.js';
+import { getBackend } from '../src/backend/backend.js';
+import { assertClose, TOL } from './helpers/allclose.js';
+import { testBackends, closeBackends } from './helpers/backends.js';
+
+const backends = await testBackends();
+after(closeBackends);
+const withFused = backends.filter((b) => getBackend(b).fused);
+
+function close(what: string, got: nb.Tensor | null, want: nb.Tensor | null, tol = TOL.float32): void {
+  assert.ok(got && want, `${what}: missing (got ${got ? 'a tensor' : 'null'}, want ${want ? 'a tensor' : 'null'})`);
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  assertClose(what, got.dataSync(), want.dataSync(), want.shape, tol);
+}
+
+test('the wasm backend has fused fast paths (so the comparisons below are not vacuous)', () => {
+  if (!backends.includes('wasm')) return;
+  const f = getBackend('wasm').fused!;
+  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
+});
+
+const sgdCases: [string, Partial<SGDHyper>][] = [
+  ['plain', {}],
+  ['momentum', { momentum: 0.9 }],
+  ['momentum + dampening', { momentum: 0.9, dampening: 0.3 }],
+  ['nesterov + weight decay', { momentum: 0.8, nesterov: true, weightDecay: 0.01 }],
+  ['maximize + weight decay', { momentum: 0.5, weightDecay: 0.1, maximize: true }],
+];
+const adamCases: [string, Partial<AdamHyper>, boolean][] = [
+  ['Adam', {}, false],
+  ['Adam + L2 weight decay', { weightDecay: 0.05 }, false],
+  ['AdamW', { weightDecay: 0.01 }, true],
+  ['Adam amsgrad + maximize', { amsgrad: true, maximize: true }, false],
+  ['AdamW amsgrad, other betas', { amsgrad: true, weightDecay: 0.1, betas: [0.8, 0.99], eps: 1e-6 }, true],
+];
+
+for (const backend of withFused) {
+  describe(`fused optimizer steps equal the composite on ${backend} (float32, 3 steps, 1027 elements)`, () => {
+    for (const [name, opts] of sgdCases) {
+      test(`SGD ${name}`, () => nb.scope(() => {
+        nb.setBackend(backend);
+        nb.manualSeed(1);
+        const h: SGDHyper = { lr: 0.05, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts };
+        const p0 = nb.randn([1027]);
+        // two trajectories from the same start: the optimizer (fused) and sgdUpdate (composite)
+        const p = new nb.nn.Parameter(p0.mul(1));
+        const opt = new nb.optim.SGD([p], h);
+        let q = p0, buf: nb.Tensor | null = null;
+        for (let k = 0; k < 3; k++) {
+          const g = nb.randn([1027]);
+          p.grad = nb.keep(g.mul(1));
+          opt.step();
+          const r = nb.noGrad(() => sgdUpdate(q, g, buf, h));
+          q = r.param; buf = r.buf;
+          close(`SGD ${name} step ${k + 1}: parameter`, p, q);
+          if (buf) close(`SGD ${name} step ${k + 1}: momentum buffer`, opt.stateDict().state[0]!.momentum_buffer as nb.Tensor, buf);
+        }
+        opt.dispose();
+      }));
+    }
+    for (const [name, opts, decoupled] of adamCases) {
+      test(name, () => nb.scope(() => {
+        nb.setBackend(backend);
+        nb.manualSeed(2);
+        const h: AdamHyper = { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts };
+        const p0 = nb.randn([1027]);
+        const p = new nb.nn.Parameter(p0.mul(1));
+        const opt = decoupled ? new nb.optim.AdamW([p], h) : new nb.optim.Adam([p], h);
+        let q = p0;
+        let s = { step: 0, expAvg: nb.zeros([1027]), expAvgSq: nb.zeros([1027]), maxExpAvgSq: h.amsgrad ? nb.zeros([1027]) : null };
+        for (let k = 0; k < 3; k++) {
+          const g = nb.randn([1027]);
+          p.grad = nb.keep(g.mul(1));
+          opt.step();
+          const r = nb.noGrad(() => adamUpdate(q, g, { ...s, step: k + 1 }, h, decoupled));
+          q = r.param; s = r.state;
+          close(`${name} step ${k + 1}: parameter`, p, q);
+          const st = opt.stateDict().state[0]!;
+          close(`${name} step ${k + 1}: exp_avg`, st.exp_avg as nb.Tensor, s.expAvg);
+          close(`${name} step ${k + 1}: exp_avg_sq`, st.exp_avg_sq as nb.Tensor, s.expAvgSq);
+          if (h.amsgrad) close(`${name} step ${k + 1}: max_exp_avg_sq`, st.max_exp_avg_sq as nb.Tensor, s.maxExpAvgSq);
+        }
+        opt.dispose();
+      }));
+    }
+  });
+
+  describe(`fused LSTM recurrence equals the composite on ${backend} (float32)`, () => {
+    const cases: [string, number, number, number, boolean][] = [
+      ['L=5, N=3, H=8', 5, 3, 8, false],
+      ['reverse, L=4, N=2, H=6 (H not a multiple of 4)', 4, 2, 6, true],
+      ['L=1, N=1, H=4', 1, 1, 4, false],
+      ['L=7, N=5, H=33', 7, 5, 33, true],
+    ];
+    for (const [name, L, N, H, reverse] of cases) {
+      test(`${name}: outputs, and gradients of xp, h0, c0, whh from every output`, () => nb.scope(() => {
+        nb.setBackend(backend);
+        nb.manualSeed(3);
+        const xp = nb.randn([L, N, 4 * H]).requiresGrad_(), h0 = nb.randn([N, H]).requiresGrad_();
+        const c0 = nb.randn([N, H]).requiresGrad_(), whh = nb.randn([4 * H, H]).mul(0.3).detach().requiresGrad_();
+        const cot = [nb.randn([L, N, H]), nb.randn([N, H]), nb.randn([N, H])];
+        const inputs = [xp, h0, c0, whh];
+        const fwd = (f: typeof lstm) => {
+          const r = f(xp, h0, c0, whh, reverse);
+          const outs = [r.output, r.h, r.c];
+          const loss = outs.map((o, k) => o.mul(cot[k]!).sum()).reduce((a, b) => a.add(b));
+          for (const t of inputs) t.grad = null;
+          loss.backward();
+          return { outs, grads: inputs.map((t) => t.grad!) };
+        };
+        const got = fwd(lstm), want = fwd(lstmComposite);
+        ['output', 'h', 'c'].forEach((k, i) => close(`${name}: ${k}`, got.outs[i]!, want.outs[i]!));
+        ['xp', 'h0', 'c0', 'whh'].forEach((k, i) => close(`${name}: grad of ${k}`, got.grads[i]!, want.grads[i]!));
+      }));
+    }
+
+    test('only some outputs used (c alone; output alone), and no gradient wanted for whh', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(4);
+      const xp = nb.randn([3, 2, 16]).requiresGrad_(), h0 = nb.randn([2, 4]), c0 = nb.randn([2, 4]);
+      const whh = nb.randn([16, 4]).mul(0.5);
+      for (const pick of [2, 0]) {
+        const g = (f: typeof lstm) => {
+          xp.grad = null;
+          const r = f(xp, h0, c0, whh, false);
+          [r.output, r.h, r.c][pick]!.square().sum().backward();
+          return xp.grad!;
+        };
+        close(`output ${pick} alone: grad of xp`, g(lstm), g(lstmComposite));
+      }
+    }));
+
+    test('gradients of gradients (createGraph) through the fused op equal the composite\'s', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(5);
+      const xp = nb.randn([3, 2, 12]).requiresGrad_(), h0 = nb.randn([2, 3]), c0 = nb.randn([2, 3]);
+      const whh = nb.randn([12, 3]).mul(0.5).detach().requiresGrad_();
+      const gg = (f: typeof lstm) => {
+        whh.grad = null;
+        const [gx] = nb.grad((x: nb.Tensor) => f(x, h0, c0, whh, false).output.tanh().sum(), { createGraph: true })(xp);
+        gx!.square().sum().backward();
+        return whh.grad!;
+      };
+      close('d/dwhh of |d loss/d xp|²', gg(lstm), gg(lstmComposite), { rtol: 1e-3, atol: 1e-5 });
+    }));
+  });
+}
