@@ -6,29 +6,32 @@
 import { macro } from './gemm';
 
 // Scratch layout (per thread): [0, 1 KiB) the micro-kernel's tile buffer; [1 KiB, 33 KiB) four
-// padded rows (Wp ≤ 2048 floats); [33 KiB, 41 KiB) a zero row (w ≤ 2048); then V (16 × K × Tpad, panels of 8 tiles) and M (16 × M × T).
+// padded rows (Wp ≤ 2048 floats); [33 KiB, 41 KiB) a zero row (w ≤ 2048); [41 KiB, 73 KiB) the
+// input gradient's four overlap-add rows; then V (16 × K × Tpad, panels of 8 tiles) and M (16 × M × T).
 const ROWS_OFF: usize = 1024;
 const ZERO_OFF: usize = 33 * 1024;
-const V_OFF: usize = 41 * 1024;
+const R_OFF: usize = 41 * 1024;
+const V_OFF: usize = 73 * 1024;
 
 // @ts-ignore: decorator
 @inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
 /**
  * U[m][ξ][k] = (G g Gᵀ)[ξ] for the 3×3 filter g(m, k): w[m][k] (flip 0, the forward conv with m =
- * out channel) or w[k][m] rotated by 180° (flip 1, the input gradient as a forward conv).
+ * out channel), w[k][m] rotated by 180° (flip 1, the input gradient as a forward conv), or w[k][m]
+ * (flip 2, the input gradient by winograd_bwd_input_f32).
  */
 export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, flip: i32): void {
   const plane = <usize>kDim << 2; // U is stored [m][ξ][k]: U[ξ] is the M × K matrix of row stride 16K
   for (let m = 0; m < mDim; m++) {
     for (let k = 0; k < kDim; k++) {
-      const g = w + (<usize>((flip ? k * mDim + m : m * kDim + k) * 9) << 2);
+      const g = w + (<usize>((flip != 0 ? k * mDim + m : m * kDim + k) * 9) << 2);
       // rows of G·g (4×3): g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 — g_r the filter's rows
       let t00: f32 = 0, t01: f32 = 0, t02: f32 = 0, t10: f32 = 0, t11: f32 = 0, t12: f32 = 0;
       let t20: f32 = 0, t21: f32 = 0, t22: f32 = 0, t30: f32 = 0, t31: f32 = 0, t32: f32 = 0;
       for (let c = 0; c < 3; c++) {
         let a0: f32, a1: f32, a2: f32;
-        if (flip) {
+        if (flip == 1) {
           a0 = load<f32>(g + (<usize>(8 - c) << 2)); a1 = load<f32>(g + (<usize>(5 - c) << 2)); a2 = load<f32>(g + (<usize>(2 - c) << 2));
         } else {
           a0 = load<f32>(g + (<usize>c << 2)); a1 = load<f32>(g + (<usize>(3 + c) << 2)); a2 = load<f32>(g + (<usize>(6 + c) << 2));
@@ -143,11 +146,8 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
         }
       }
     }
-    // 16 products: M[ξ] (M × T) = U[ξ] (M × K) · V[ξ] (K × T)
     const mPlane = <usize>(M * T) << 2;
-    for (let xi = 0; xi < 16; xi++) {
-      macro(u + (<usize>(xi * K) << 2), 16 * K, 1, 0, M, vb + <usize>xi * vPlane, K, T, mb + <usize>xi * mPlane, T, false, tmp);
-    }
+    products(u, M, K, vb, vPlane, mb, mPlane, T, tmp);
     // output transform: Y = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 -1 -1]
     for (let rr = b0; rr < b1; rr++) {
       const n = rr / tH, ty = rr - n * tH;
@@ -198,4 +198,167 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
   if (cnt > 4) store<f32>(d, f32x4.extract_lane(b, 0), 16);
   if (cnt > 5) store<f32>(d, f32x4.extract_lane(b, 1), 20);
   if (cnt > 6) store<f32>(d, f32x4.extract_lane(b, 2), 24);
+}
+
+/** The 16 products M[ξ] (M × T) = U[ξ] (M × K, row stride 16K) · V[ξ] (K × T, panels). */
+function products(u: usize, M: i32, K: i32, vb: usize, vPlane: usize, mb: usize, mPlane: usize, T: i32, tmp: usize): void {
+  for (let xi = 0; xi < 16; xi++) {
+    macro(u + (<usize>(xi * K) << 2), 16 * K, 1, 0, M, vb + <usize>xi * vPlane, K, T, mb + <usize>xi * mPlane, T, false, tmp);
+  }
+}
+
+// f32x4 lanes below n set (n = 1..4)
+// @ts-ignore: decorator
+@inline function laneMask(n: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n));
+}
+
+/**
+ * gx of the conv3×3 (stride 1, no dilation) with forward slots prm, for the images whose tile rows
+ * are [r0, r1) (whole images: the tiles' patches overlap), `rb` tile rows per block: the adjoint
+ * of winograd_f32. Per tile: Gt = A·gy·Aᵀ (4×4 from the 2×2 gy tile), M[ξ] (cIn × T) = U[ξ] ·
+ * Gt[ξ] with u from winograd_weights_f32(flip 2), then B·M·Bᵀ added over the overlapping 4×4 patches.
+ */
+export function winograd_bwd_input_f32(gy: usize, u: usize, gx: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
+  const M = P(prm, 1), h = P(prm, 2), w = P(prm, 3), K = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
+  const oh = P(prm, 14), ow = P(prm, 15);
+  const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
+  const g4 = tW & ~3;
+  const wp = (((tW + 3) & ~3) << 1) + 4;
+  const rows = scratch + ROWS_OFF, zero = scratch + ZERO_OFF, racc = scratch + R_OFF;
+  const q0 = rows, q1 = rows + (<usize>wp << 2), q2 = rows + (<usize>(2 * wp) << 2), q3 = rows + (<usize>(3 * wp) << 2);
+  memory.fill(rows, 0, <usize>(4 * wp) << 2);
+  memory.fill(zero, 0, <usize>ow << 2);
+  const tmp = scratch;
+  const Tmax = rb * tW, TpMax = (Tmax + 7) & ~7;
+  const vb = scratch + V_OFF;
+  const mb = vb + (<usize>(16 * K * TpMax) << 2);
+  const plane = <usize>(h * w) << 2;
+  const n0 = r0 / tH, n1 = r1 / tH;
+  memory.fill(gx + <usize>(n0 * M) * plane, 0, <usize>((n1 - n0) * M) * plane);
+  const tailMask = laneMask(tW - g4 > 0 ? tW - g4 : 4);
+  for (let b0 = r0; b0 < r1; b0 += rb) {
+    const b1 = b0 + rb < r1 ? b0 + rb : r1;
+    const T = (b1 - b0) * tW, Tp = (T + 7) & ~7;
+    const vPlane = <usize>(K * Tp) << 2;
+    const pstep = <usize>K << 5;
+    // gy transform: V[ξ][panel][co][lane] = (A g Aᵀ)[ξ] of each tile's 2×2 gy patch g
+    for (let rr = b0; rr < b1; rr++) {
+      const n = rr / tH, ty = rr - n * tH;
+      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
+      for (let co = 0; co < K; co++) {
+        const gc = gy + (<usize>((n * K + co) * oh) * <usize>ow << 2);
+        const oy = 2 * ty;
+        const p0 = gc + (<usize>(oy * ow) << 2);
+        const p1 = oy + 1 < oh ? p0 + (<usize>ow << 2) : zero;
+        // rows of A·g: g0, g0 + g1, g0 - g1, -g1 (columns past ow stay zero from the start)
+        let X = 0;
+        for (; X + 4 <= ow; X += 4) {
+          const o = <usize>X << 2;
+          const a0 = v128.load(p0 + o), a1 = v128.load(p1 + o);
+          v128.store(q0 + o, a0); v128.store(q1 + o, f32x4.add(a0, a1));
+          v128.store(q2 + o, f32x4.sub(a0, a1)); v128.store(q3 + o, f32x4.neg(a1));
+        }
+        for (; X < ow; X++) {
+          const o = <usize>X << 2;
+          const a0 = load<f32>(p0 + o), a1 = load<f32>(p1 + o);
+          store<f32>(q0 + o, a0); store<f32>(q1 + o, a0 + a1); store<f32>(q2 + o, a0 - a1); store<f32>(q3 + o, -a1);
+        }
+        for (let tx = 0; tx < tW; tx += 4) {
+          const nt = tW - tx < 4 ? tW - tx : 4;
+          const t = tx < g4 ? rb4 + tx : lb + (tx - g4);
+          const slot = vb + (<usize>(((t >> 3) * K + co) << 3) << 2) + (<usize>(t & 7) << 2);
+          for (let i = 0; i < 4; i++) {
+            const s = rows + (<usize>(i * wp + 2 * tx) << 2);
+            const v0 = v128.load(s), v1 = v128.load(s, 16);
+            const c0 = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6), c1 = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
+            const p = slot + <usize>(i * 4) * vPlane;
+            putLanes(p, t, nt, c0, pstep);
+            putLanes(p + vPlane, t, nt, f32x4.add(c0, c1), pstep);
+            putLanes(p + 2 * vPlane, t, nt, f32x4.sub(c0, c1), pstep);
+            putLanes(p + 3 * vPlane, t, nt, f32x4.neg(c1), pstep);
+          }
+        }
+      }
+    }
+    const mPlane = <usize>(M * T) << 2;
+    products(u, M, K, vb, vPlane, mb, mPlane, T, tmp);
+    // B·m·Bᵀ per tile, overlapping patches summed into four rows, then added to gx
+    for (let rr = b0; rr < b1; rr++) {
+      const n = rr / tH, ty = rr - n * tH;
+      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
+      for (let ci = 0; ci < M; ci++) {
+        const mr = mb + (<usize>(ci * T) << 2);
+        let e0 = f32x4.splat(0), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        let tx = 0;
+        for (; tx < tW; tx += 4) {
+          const s = mr + (<usize>(tx < g4 ? rb4 + tx : lb + (tx - g4)) << 2);
+          const m0 = v128.load(s), m1 = v128.load(s + mPlane), m2 = v128.load(s + 2 * mPlane), m3 = v128.load(s + 3 * mPlane);
+          const m4 = v128.load(s + 4 * mPlane), m5 = v128.load(s + 5 * mPlane), m6 = v128.load(s + 6 * mPlane), m7 = v128.load(s + 7 * mPlane);
+          const m8 = v128.load(s + 8 * mPlane), m9 = v128.load(s + 9 * mPlane), m10 = v128.load(s + 10 * mPlane), m11 = v128.load(s + 11 * mPlane);
+          const m12 = v128.load(s + 12 * mPlane), m13 = v128.load(s + 13 * mPlane), m14 = v128.load(s + 14 * mPlane), m15 = v128.load(s + 15 * mPlane);
+          // B·m, column j: m0j, m1j - m2j + m3j, -m0j + m1j + m2j, -m3j
+          const y10 = f32x4.add(f32x4.sub(m4, m8), m12), y11 = f32x4.add(f32x4.sub(m5, m9), m13);
+          const y12 = f32x4.add(f32x4.sub(m6, m10), m14), y13 = f32x4.add(f32x4.sub(m7, m11), m15);
+          const y20 = f32x4.add(f32x4.sub(m4, m0), m8), y21 = f32x4.add(f32x4.sub(m5, m1), m9);
+          const y22 = f32x4.add(f32x4.sub(m6, m2), m10), y23 = f32x4.add(f32x4.sub(m7, m3), m11);
+          const mask = tx < g4 ? i32x4.splat(-1) : tailMask; // every lane, or the leftover tiles' lanes
+          const r = racc + (<usize>(2 * tx) << 2);
+          const wb = <usize>wp << 2;
+          // row 0 of the patch from (m00..m03), row 3 from -(m30..m33)
+          let c = patchRow(m0, m1, m2, m3, mask, e0, o0, r);
+          e0 = v128.shuffle<f32>(c, c, 2, 2, 2, 2); o0 = v128.shuffle<f32>(c, c, 3, 3, 3, 3);
+          c = patchRow(y10, y11, y12, y13, mask, e1, o1, r + wb);
+          e1 = v128.shuffle<f32>(c, c, 2, 2, 2, 2); o1 = v128.shuffle<f32>(c, c, 3, 3, 3, 3);
+          c = patchRow(y20, y21, y22, y23, mask, e2, o2, r + 2 * wb);
+          e2 = v128.shuffle<f32>(c, c, 2, 2, 2, 2); o2 = v128.shuffle<f32>(c, c, 3, 3, 3, 3);
+          c = patchRow(f32x4.neg(m12), f32x4.neg(m13), f32x4.neg(m14), f32x4.neg(m15), mask, e3, o3, r + 3 * wb);
+          e3 = v128.shuffle<f32>(c, c, 2, 2, 2, 2); o3 = v128.shuffle<f32>(c, c, 3, 3, 3, 3);
+        }
+        // the last group's carried columns land at X = 2·tx, 2·tx + 1
+        const xe = <usize>(2 * tx) << 2;
+        const wb = <usize>wp << 2;
+        store<f32>(racc + xe, f32x4.extract_lane(e0, 0)); store<f32>(racc + xe + 4, f32x4.extract_lane(o0, 0));
+        store<f32>(racc + wb + xe, f32x4.extract_lane(e1, 0)); store<f32>(racc + wb + xe + 4, f32x4.extract_lane(o1, 0));
+        store<f32>(racc + 2 * wb + xe, f32x4.extract_lane(e2, 0)); store<f32>(racc + 2 * wb + xe + 4, f32x4.extract_lane(o2, 0));
+        store<f32>(racc + 3 * wb + xe, f32x4.extract_lane(e3, 0)); store<f32>(racc + 3 * wb + xe + 4, f32x4.extract_lane(o3, 0));
+        // add the four rows (X = ix + pw) into gx rows 2ty - ph + r
+        const gc = gx + <usize>(n * M + ci) * plane;
+        for (let rI = 0; rI < 4; rI++) {
+          const iy = 2 * ty - ph + rI;
+          if (<u32>iy >= <u32>h) continue;
+          const d = gc + (<usize>(iy * w) << 2), src = racc + <usize>rI * wb + (<usize>pw << 2);
+          let ix = 0;
+          for (; ix + 4 <= w; ix += 4) {
+            const o = <usize>ix << 2;
+            v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
+          }
+          for (; ix < w; ix++) {
+            const o = <usize>ix << 2;
+            store<f32>(d + o, load<f32>(d + o) + load<f32>(src + o));
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One row of four tiles' 4×4 patches (Y·Bᵀ of the row Y = (a, b, c, d), lanes = tiles) written
+ * as 8 overlapping columns at r: even X get col0 + the previous tile's col2, odd X col1 + col3.
+ * pe/po carry the previous group's last col2/col3 in lane 0. Returns (·, ·, col2, col3) of lane 3
+ * in lanes 2 and 3 for the next group's carry.
+ */
+// @ts-ignore: decorator
+@inline function patchRow(a: v128, b: v128, c: v128, d: v128, mask: v128, pe: v128, po: v128, r: usize): v128 {
+  const k0 = v128.and(a, mask);
+  const k1 = v128.and(f32x4.add(f32x4.sub(b, c), d), mask);
+  const k2 = v128.and(f32x4.add(f32x4.sub(b, a), c), mask);
+  const k3 = v128.and(f32x4.neg(d), mask);
+  // shift col2/col3 right one lane, the carry entering lane 0
+  const s2 = v128.shuffle<f32>(pe, k2, 0, 4, 5, 6), s3 = v128.shuffle<f32>(po, k3, 0, 4, 5, 6);
+  const E = f32x4.add(k0, s2), O = f32x4.add(k1, s3);
+  v128.store(r, v128.shuffle<f32>(E, O, 0, 4, 1, 5));
+  v128.store(r, v128.shuffle<f32>(E, O, 2, 6, 3, 7), 16);
+  return v128.shuffle<f32>(k2, k3, 0, 0, 3, 7);
 }

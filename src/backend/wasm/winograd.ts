@@ -4,8 +4,8 @@
 import type { Conv2dParams } from '../backend.js';
 import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
 
-/** Scratch bytes before V in kernels/winograd.ts (tile buffer, four padded rows, a zero row). */
-const V_OFF = 41 * 1024;
+/** Scratch bytes before V in kernels/winograd.ts (tile buffer, padded rows, a zero row, overlap-add rows). */
+const V_OFF = 73 * 1024;
 /** Largest padded row the kernel's row buffer holds (floats). */
 const MAX_WP = 2048;
 /** Tiles per block: V and M (16 × (K + M) floats per tile) should stay in L2. */
@@ -30,9 +30,7 @@ function rowsPerBlock(s: WinoShape): number {
 export function winogradFits(p: Conv2dParams, grad: boolean): boolean {
   if (p.kh !== 3 || p.kw !== 3 || p.sh !== 1 || p.sw !== 1 || p.dh !== 1 || p.dw !== 1 || p.groups !== 1) return false;
   if (env.NABLA_WINOGRAD === '0') return false; // for comparisons: the im2col path
-  // The input gradient as a forward Winograd conv of gy (64 channels in, 13×13 tiles out for the
-  // benchmark CNN's conv2) measured no faster than im2col: its input transform grows with cOut.
-  if (grad && env.NABLA_WINOGRAD_GRAD !== '1') return false;
+
   const s = shapeOf(p, grad);
   if (s.ph < 0 || s.pw < 0) return false;
   // the 16 products are GEMMs with inner dimension K: too small a K leaves the transforms dominant
@@ -40,9 +38,10 @@ export function winogradFits(p: Conv2dParams, grad: boolean): boolean {
   return rowsPerBlock(s) > 0;
 }
 
+/** GEMM shape and tile grid (the forward conv's output) of the forward pass or of its adjoint. */
 function shapeOf(p: Conv2dParams, grad: boolean): WinoShape {
   return grad
-    ? { n: p.n, K: p.cOut, h: p.oh, w: p.ow, M: p.cIn, ph: 2 - p.ph, pw: 2 - p.pw, oh: p.h, ow: p.w }
+    ? { n: p.n, K: p.cOut, h: p.h, w: p.w, M: p.cIn, ph: p.ph, pw: p.pw, oh: p.oh, ow: p.ow }
     : { n: p.n, K: p.cIn, h: p.h, w: p.w, M: p.cOut, ph: p.ph, pw: p.pw, oh: p.oh, ow: p.ow };
 }
 
@@ -50,19 +49,21 @@ function shapeOf(p: Conv2dParams, grad: boolean): WinoShape {
 export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, grad: boolean): void {
   const s = shapeOf(p, grad);
   const u = ctx.alloc('float32', 16 * s.M * s.K);
-  ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 1 : 0);
-  const prm = ctx.params([s.n, s.K, s.h, s.w, s.M, 3, 3, 1, 1, s.ph, s.pw, 1, 1, 1, s.oh, s.ow]);
+  ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 2 : 0);
+  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
   const rb = rowsPerBlock(s);
-  const rows = s.n * ((s.oh + 1) >> 1);
+  const tH = (s.oh + 1) >> 1, rows = s.n * tH;
   const work = (2 * s.n * s.M * s.oh * s.ow * s.K * 9) / 30;
-  const t = ctx.threadsFor(work, rows);
+  // the adjoint's patches overlap across tile rows: its threads take whole images
+  const t = ctx.threadsFor(work, grad ? s.n : rows), unit = grad ? tH : 1, units = rows / unit;
   const scratch = ctx.scratchFor(t);
-  const f = ctx.fn('winograd_f32');
+  const name = grad ? 'winograd_bwd_input_f32' : 'winograd_f32';
+  const f = ctx.fn(name);
   const parts: number[][] = [];
   for (let i = 0; i < t; i++) {
-    parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((rows * i) / t), Math.round((rows * (i + 1)) / t), scratch[i]!]);
+    parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / t) * unit, Math.round((units * (i + 1)) / t) * unit, scratch[i]!]);
   }
   if (parts.length === 1) f(...parts[0]!);
-  else ctx.pool.run('winograd_f32', parts, f as (...a: number[]) => void);
+  else ctx.pool.run(name, parts, f as (...a: number[]) => void);
   ctx.heap.release(u.ptr, u.bytes);
 }
