@@ -60,6 +60,7 @@ const args = parseArgs(process.argv.slice(2));
 const t0 = performance.now();
 const dataDir = mkdtempSync(join(tmpdir(), 'nabla-bench-'));
 process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+process.on('SIGINT', () => process.exit(130)); // Ctrl-C: the running peer stops too; the data directory is removed
 
 const train = (batch: number, lr: number, warmup: number, quickSteps: number): TrainSpec => ({
   batch, lr, warmup, capS: args.cap, steps: args.quick ? quickSteps : 1e9, testN: args.quick ? 2000 : 10000, evalCapS: args.quick ? 5 : 15,
