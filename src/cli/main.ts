@@ -64,8 +64,7 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
       case 'info':
         return info(log);
       case 'bench':
-        if (wantsHelp) return log('Usage: nabla bench [workload…]\n\nRuns bench/run.ts: nabla-wasm side by side with tfjs-cpu, tfjs-wasm and PyTorch.'), 0;
-        return await bench(rest);
+        return await bench(rest); // bench/run.ts has its own --help
       default:
         throw new UsageError(`unknown command '${cmd}' (commands: train, eval, predict, info, bench; see nabla --help)`);
     }
