@@ -6,8 +6,11 @@ import { Ctx, WasmStorage } from './context.js';
 
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
+/** ns per (row, hidden unit) of a cell step on one core: 5 exp-based functions forward (measured
+ * ~18 ns; counted high so that a 32×256 step splits over two threads), products backward. */
+const CELL_FWD_NS = 30, CELL_BWD_NS = 6;
 
-export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul']): FusedKernels {
+export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): FusedKernels {
   const f32 = (s: Storage, op: string): WasmStorage => {
     const w = ctx.use(s, op);
     if (w.dtype !== 'float32') throw new TypeError(`wasm backend: fused ${op} is float32 only, got ${w.dtype} (the op layer runs the composite)`);
@@ -74,7 +77,7 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul']): FusedKernels 
     if (L === 0) { copy(h0, hN, 0); copy(c0, cN, 0); return { output, h: hN, c: cN, saved }; }
     copy(h0, hPrev!, (reverse ? L - 1 : 0) * S);
     copy(c0, cPrev!, (reverse ? L - 1 : 0) * S);
-    const cellWork = N * G * 8;
+    const cellWork = N * H * CELL_FWD_NS;
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
       const last = s === L - 1;
@@ -107,7 +110,9 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul']): FusedKernels 
     let ownDh = !gHs, ownDc = !gCs;
     if (ownDh) ctx.parallel('fill_f32', [dh.ptr, 0], S, S / 2, 16);
     if (ownDc) ctx.parallel('fill_f32', [dc.ptr, 0], S, S / 2, 16);
-    const cellWork = N * G * 6;
+    const cellWork = N * H * CELL_BWD_NS;
+    // dz·whh as dz·(whhᵀ)ᵀ: matmul then reads the weight in place instead of packing it every step.
+    const whhT = copyStrided(whh, [H, G], [1, H], 0) as WasmStorage;
     for (let s = 0; s < L; s++) {
       const t = reverse ? s : L - 1 - s;
       const dcp = ctx.alloc('float32', S);
@@ -117,18 +122,26 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul']): FusedKernels 
       ], N, cellWork);
       if (ownDc) release(dc);
       dc = dcp; ownDc = true;
-      const dhp = matmul(view(dz, t * N * G, N * G), whh, { batch: 1, m: N, k: G, n: H, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+      const dhp = matmul(view(dz, t * N * G, N * G), whhT, { batch: 1, m: N, k: G, n: H, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
       if (ownDh) release(dh);
       dh = dhp; ownDh = true;
     }
+    release(whhT);
     const own = (s: WasmStorage, isOwn: boolean): WasmStorage => {
       if (isOwn) return s;
       const c = ctx.alloc('float32', s.size);
       copy(s, c, 0);
       return c;
     };
-    // Σ_t dz_tᵀ·h_{t−1}: one GEMM over every step instead of one product and one add per step.
-    const gWhh = wantWhh ? matmul(dz, hPrev, { batch: 1, m: G, k: L * N, n: H, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 }) : null;
+    // Σ_t dz_tᵀ·h_{t−1}: one GEMM over every step instead of one product and one add per step,
+    // computed as (h_prevᵀ·dz)ᵀ: matmul transposes its transposed operand first, and h_prev is
+    // a quarter of dz's size.
+    let gWhh: Storage | null = null;
+    if (wantWhh) {
+      const t = matmul(hPrev, dz, { batch: 1, m: H, k: L * N, n: G, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+      gWhh = copyStrided(t, [G, H], [1, G], 0);
+      release(t);
+    }
     return { xp: dz, h0: own(dh, ownDh), c0: own(dc, ownDc), whh: gWhh };
   };
 

@@ -55,7 +55,8 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
     name: 'wasm',
     ...ew,
     ...la,
-    fused: fusedKernels(ctx, la.matmul),
+    // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
+    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: fusedKernels(ctx, la.matmul, ew.copyStrided) }),
     stats() {
       return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
     },
