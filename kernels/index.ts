@@ -8,3 +8,4 @@ export * from './pool';
 export * from './transpose';
 export * from './winograd';
 export * from './fused';
+export * from './winograd-weight';

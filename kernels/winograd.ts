@@ -8,10 +8,10 @@ import { macro } from './gemm';
 // Scratch layout (per thread): [0, 1 KiB) the micro-kernel's tile buffer; [1 KiB, 33 KiB) four
 // padded rows (Wp ≤ 2048 floats); [33 KiB, 41 KiB) a zero row (w ≤ 2048); [41 KiB, 73 KiB) the
 // input gradient's four overlap-add rows; then V (16 × K × Tpad, panels of 8 tiles) and M (16 × M × T).
-const ROWS_OFF: usize = 1024;
-const ZERO_OFF: usize = 33 * 1024;
-const R_OFF: usize = 41 * 1024;
-const V_OFF: usize = 73 * 1024;
+export const ROWS_OFF: usize = 1024;
+export const ZERO_OFF: usize = 33 * 1024;
+export const R_OFF: usize = 41 * 1024;
+export const V_OFF: usize = 73 * 1024;
 
 // @ts-ignore: decorator
 @inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }

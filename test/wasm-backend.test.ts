@@ -6,6 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createJsBackend } from '../src/backend/js/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { winogradBlockBytes } from '../src/backend/wasm/winograd.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
 
@@ -255,6 +256,21 @@ test('conv2d forward, backward-input and backward-weight (stride, padding, dilat
       same(`conv2dBackwardWeight ${dt}`, [[x, dt], [gy, dt]], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
     }
   }
+});
+
+test('Winograd conv2d in many small blocks: rows per block, sums over tiles across blocks', () => {
+  const saved = { ...winogradBlockBytes };
+  winogradBlockBytes.conv = 1; winogradBlockBytes.weight = 1; // one row of tiles per block
+  try {
+    for (const p of [convParams(3, 16, 13, 13, 12, 3, 3, 1, 0, 1, 1), convParams(2, 8, 11, 9, 8, 3, 3, 1, 1, 1, 1)]) {
+      const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * p.cIn * 9);
+      const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow);
+      const tol = { atol: 1e-4 };
+      same(`conv2d float32 ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+      same('conv2dBackwardInput float32', [[gy, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2dBackwardInput(a!, c!, p), tol);
+      same('conv2dBackwardWeight float32', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+    }
+  } finally { Object.assign(winogradBlockBytes, saved); }
 });
 
 test('pooling: max (values, indices, backward), average (padding, countIncludePad, divisor), adaptive', () => {

@@ -3,7 +3,7 @@
 
 import type { AdaptivePool2dParams, Conv2dParams, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
-import { winogradConv, winogradFits } from './winograd.js';
+import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
 type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' |
   'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' |
@@ -128,6 +128,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     if (gw.size === 0) return gw;
     const prm = ctx.params(convSlots(p));
     if (x.dtype === 'float32') {
+      if (winogradWeightFits(p)) { winogradWeightGrad(ctx, x, gy, gw, p); return gw; }
       // the kernel writes gWᵀ per group ([groups, kg, cog]); transpose to [groups, cog, kg]
       const gwt = ctx.alloc('float32', gw.size);
       runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gwt.ptr, prm], kg, 4, convWork(p) / 20, (s, e) => [s, e]);
