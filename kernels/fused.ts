@@ -1,7 +1,7 @@
 // Fused fast paths of composites (src/backend/wasm/fused.ts calls them): the SGD and Adam updates
 // of one parameter, and the LSTM cell forward/backward of one time step — one pass each.
 
-import { vsigmoid, vtanh } from './vmath';
+import { vexp, vsigmoid, vtanh } from './vmath';
 import { fmaxp } from './scalar';
 
 // ---- optimizer updates (element-wise over [start, end)) ----
@@ -190,5 +190,57 @@ export function lstm_cell_bwd_f32(pact: usize, ptc: usize, pc: usize, pgo: usize
       store<f32>(dz + oq, dh * tc * (og * (<f32>1 - og)));
       store<f32>(pdcp + so + q, dc * fg);
     }
+  }
+}
+
+// ---- softmax cross-entropy (rows [start, end) of logits [M, C], int32 classes) ----
+
+
+/**
+ * loss_r = −((x_r,t − m) − log Σ_j exp(x_rj − m)) with m the row's max (0 when ±inf, as logSoftmax
+ * does); 0 where t = ignore. Also writes lse_r = m + log Σ for the backward.
+ */
+export function xent_fwd_f32(px: usize, pt: usize, ploss: usize, plse: usize, C: i32, ignore: i32, start: i32, end: i32): void {
+  for (let r = start; r < end; r++) {
+    const row = px + (<usize>(r * C) << 2);
+    let j = 0;
+    let vm = f32x4.splat(-Infinity);
+    for (; j + 4 <= C; j += 4) vm = f32x4.max(vm, v128.load(row + (<usize>j << 2)));
+    let m = fmaxp<f32>(fmaxp<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), fmaxp<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+    for (; j < C; j++) m = fmaxp<f32>(m, load<f32>(row + (<usize>j << 2)));
+    if (Mathf.abs(m) == Infinity) m = 0;
+    const vmm = f32x4.splat(m);
+    let vs = f32x4.splat(0);
+    j = 0;
+    for (; j + 4 <= C; j += 4) vs = f32x4.add(vs, vexp(f32x4.sub(v128.load(row + (<usize>j << 2)), vmm)));
+    let s = (f32x4.extract_lane(vs, 0) + f32x4.extract_lane(vs, 1)) + (f32x4.extract_lane(vs, 2) + f32x4.extract_lane(vs, 3));
+    for (; j < C; j++) s += Mathf.exp(load<f32>(row + (<usize>j << 2)) - m);
+    const lg = Mathf.log(s);
+    const t = load<i32>(pt + (<usize>r << 2));
+    store<f32>(ploss + (<usize>r << 2), t == ignore ? <f32>0 : -((load<f32>(row + (<usize>t << 2)) - m) - lg));
+    store<f32>(plse + (<usize>r << 2), m + lg);
+  }
+}
+
+/** dx_rj = g_r·scale·(exp(x_rj − lse_r) − [j = t_r]); 0 on ignored rows. g_r at pg + r·gStride. */
+export function xent_bwd_f32(px: usize, pt: usize, plse: usize, pg: usize, gStride: i32, scale64: f64, pdx: usize,
+  C: i32, ignore: i32, start: i32, end: i32): void {
+  const scale = <f32>scale64;
+  for (let r = start; r < end; r++) {
+    const row = px + (<usize>(r * C) << 2), out = pdx + (<usize>(r * C) << 2);
+    const t = load<i32>(pt + (<usize>r << 2));
+    let j = 0;
+    if (t == ignore) {
+      for (; j + 4 <= C; j += 4) v128.store(out + (<usize>j << 2), f32x4.splat(0));
+      for (; j < C; j++) store<f32>(out + (<usize>j << 2), 0);
+      continue;
+    }
+    const g = load<f32>(pg + (<usize>(r * gStride) << 2)) * scale;
+    const lse = load<f32>(plse + (<usize>r << 2));
+    const vg = f32x4.splat(g), vl = f32x4.splat(lse);
+    for (; j + 4 <= C; j += 4) v128.store(out + (<usize>j << 2), f32x4.mul(vg, vexp(f32x4.sub(v128.load(row + (<usize>j << 2)), vl))));
+    for (; j < C; j++) store<f32>(out + (<usize>j << 2), g * Mathf.exp(load<f32>(row + (<usize>j << 2)) - lse));
+    const q = out + (<usize>t << 2);
+    store<f32>(q, load<f32>(q) - g);
   }
 }

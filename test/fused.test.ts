@@ -24,7 +24,7 @@ function close(what: string, got: nb.Tensor | null, want: nb.Tensor | null, tol 
 test('the wasm backend has fused fast paths (so the comparisons below are not vacuous)', () => {
   if (!backends.includes('wasm')) return;
   const f = getBackend('wasm').fused!;
-  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
+  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropyBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
 });
 
 const sgdCases: [string, Partial<SGDHyper>][] = [
@@ -108,7 +108,7 @@ for (const backend of withFused) {
         const c0 = nb.randn([N, H]).requiresGrad_(), whh = nb.randn([4 * H, H]).mul(0.3).detach().requiresGrad_();
         const cot = [nb.randn([L, N, H]), nb.randn([N, H]), nb.randn([N, H])];
         const inputs = [xp, h0, c0, whh];
-        const fwd = (f: typeof lstm) => {
+        const fwd = (f: typeof lstmComposite) => {
           const r = f(xp, h0, c0, whh, reverse);
           const outs = [r.output, r.h, r.c];
           const loss = outs.map((o, k) => o.mul(cot[k]!).sum()).reduce((a, b) => a.add(b));
@@ -128,7 +128,7 @@ for (const backend of withFused) {
       const xp = nb.randn([3, 2, 16]).requiresGrad_(), h0 = nb.randn([2, 4]), c0 = nb.randn([2, 4]);
       const whh = nb.randn([16, 4]).mul(0.5);
       for (const pick of [2, 0]) {
-        const g = (f: typeof lstm) => {
+        const g = (f: typeof lstmComposite) => {
           xp.grad = null;
           const r = f(xp, h0, c0, whh, false);
           [r.output, r.h, r.c][pick]!.square().sum().backward();
@@ -143,13 +143,61 @@ for (const backend of withFused) {
       nb.manualSeed(5);
       const xp = nb.randn([3, 2, 12]).requiresGrad_(), h0 = nb.randn([2, 3]), c0 = nb.randn([2, 3]);
       const whh = nb.randn([12, 3]).mul(0.5).detach().requiresGrad_();
-      const gg = (f: typeof lstm) => {
+      const gg = (f: typeof lstmComposite) => {
         whh.grad = null;
         const [gx] = nb.grad((x: nb.Tensor) => f(x, h0, c0, whh, false).output.tanh().sum(), { createGraph: true })(xp);
         gx!.square().sum().backward();
         return whh.grad!;
       };
       close('d/dwhh of |d loss/d xp|²', gg(lstm), gg(lstmComposite), { rtol: 1e-3, atol: 1e-5 });
+    }));
+  });
+}
+
+for (const backend of withFused) {
+  describe(`fused softmax cross-entropy equals nllLoss(logSoftmax(x)) on ${backend} (float32)`, () => {
+    const cases: [string, number, number, nb.Reduction, number | undefined, number][] = [
+      ['mean, 10 classes', 7, 10, 'mean', undefined, 1],
+      ['sum, 65 classes, large logits', 5, 65, 'sum', undefined, 30],
+      ['none, 3 classes', 6, 3, 'none', undefined, 1],
+      ['mean with ignoreIndex 2', 9, 5, 'mean', 2, 1],
+      ['none with ignoreIndex -100 present', 4, 6, 'none', -100, 1],
+    ];
+    for (const [name, M, C, reduction, ignoreIndex, scale] of cases) {
+      test(`${name}: loss and gradient`, () => nb.scope(() => {
+        nb.setBackend(backend);
+        nb.manualSeed(6);
+        const x = nb.randn([M, C]).mul(scale).detach().requiresGrad_();
+        const tt = nb.randint(0, C, [M]).dataSync() as Int32Array;
+        if (ignoreIndex !== undefined) { tt[1] = ignoreIndex; tt[M - 1] = ignoreIndex; }
+        const t = nb.tensor(tt, { dtype: 'int32', shape: [M] });
+        const opts = { reduction, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) };
+        const cot = reduction === 'none' ? nb.randn([M]) : nb.tensor(1.7);
+        const run = (f: () => nb.Tensor) => {
+          x.grad = null;
+          const l = f();
+          l.mul(cot).sum().backward();
+          return [l.detach(), x.grad!];
+        };
+        const [gotL, gotG] = run(() => nb.F.crossEntropy(x, t, opts));
+        const [wantL, wantG] = run(() => nb.F.nllLoss(nb.F.logSoftmax(x, 1), t, opts));
+        close(`${name}: loss`, gotL!, wantL!);
+        close(`${name}: gradient`, gotG!, wantG!);
+      }));
+    }
+
+    test('gradients of gradients (createGraph) equal the composite\'s', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(7);
+      const x = nb.randn([4, 5]).detach().requiresGrad_();
+      const t = nb.tensor([1, 0, 4, 2], { dtype: 'int32' });
+      const gg = (f: (x: nb.Tensor) => nb.Tensor) => {
+        x.grad = null;
+        const [gx] = nb.grad(f, { createGraph: true })(x);
+        gx!.square().sum().backward();
+        return x.grad!;
+      };
+      close('d/dx |d loss/d x|²', gg((v) => nb.F.crossEntropy(v, t)), gg((v) => nb.F.nllLoss(nb.F.logSoftmax(v, 1), t)), { rtol: 1e-3, atol: 1e-6 });
     }));
   });
 }

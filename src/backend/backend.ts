@@ -204,7 +204,21 @@ export interface FusedKernels {
    */
   lstmBackward(gOut: Storage | null, gH: Storage | null, gC: Storage | null, whh: Storage, saved: LstmSaved, p: LstmParams,
     wantWhh: boolean): { xp: Storage; h0: Storage; c0: Storage; whh: Storage | null };
+  /**
+   * Cross-entropy of float32 logits x [m, c] at int32 classes t [m] (all in [0, c) or ignoreIndex)
+   * = −logSoftmax(x)[r, t_r] per row, 0 where t_r = ignoreIndex (src/nn/loss.ts crossEntropy).
+   * Returns [loss [m], lse [m]] (lse_r = log Σ_j exp x_rj, for the backward).
+   */
+  softmaxCrossEntropy(x: Storage, t: Storage, p: XentParams): [Storage, Storage];
+  /**
+   * Its backward: dx_rj = scale·g_r·(softmax(x)_rj − [j = t_r]), 0 on ignored rows; g_r is
+   * g[r·gStride] (gStride 0: one value for every row).
+   */
+  softmaxCrossEntropyBackward(x: Storage, t: Storage, lse: Storage, g: Storage, gStride: number, scale: number, p: XentParams): Storage;
 }
+
+/** softmaxCrossEntropy's shape: m rows of c classes. */
+export interface XentParams { m: number; c: number; ignoreIndex: number }
 
 export interface Backend extends Kernels {
   readonly name: string;

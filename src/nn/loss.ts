@@ -11,6 +11,7 @@ import { sum, mean } from '../ops/reduce.js';
 import { permute, reshape, unsqueeze } from '../ops/shape.js';
 import { gather } from '../ops/indexing.js';
 import { logSoftmax } from '../ops/activation.js';
+import { softmaxCrossEntropyRows } from '../ops/xent.js';
 import { fmt, record, sameShape } from '../ops/util.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -238,6 +239,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (isFloat(target.dtype) && input.ndim >= 2 && target.ndim >= 1 && target.shape[0] !== input.shape[0]) {
     throw new Error(`${name}: input ${fmt(input.shape)} and target ${fmt(target.shape)} disagree on the batch size`);
   }
+  if (eps === 0 && !opts.weight && input.ndim === 2) {
+    const fused = fusedCrossEntropy(name, input, target, opts.ignoreIndex ?? -100, reduction);
+    if (fused) return fused;
+  }
   return scope(() => {
     const logp = logSoftmax(input, classDim);
     const p = pick(name, logp, target, opts);
@@ -258,6 +263,27 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
       red = div(sum(smooth), denom);
     }
     return add(mul(nll, 1 - eps), mul(red, eps / c));
+  });
+}
+
+/** crossEntropy of [N, C] logits at class indices, unweighted and unsmoothed, through a backend's fused kernel (null: none). */
+function fusedCrossEntropy(name: string, input: Tensor, target: Tensor, ignore: number, reduction: string): Tensor | null {
+  checkIndexTarget(name, input, target);
+  const c = input.shape[1]!;
+  const t = target.dataSync() as Int32Array;
+  let count = 0;
+  for (let i = 0; i < t.length; i++) {
+    const k = t[i]!;
+    if (k === ignore) continue;
+    if (k < 0 || k >= c) throw new RangeError(`${name}: target ${k} is out of range for ${c} classes (valid: 0 … ${c - 1}, or ignoreIndex ${ignore})`);
+    count++;
+  }
+  return scope(() => {
+    const rows = softmaxCrossEntropyRows(input, target, ignore);
+    if (!rows) return null;
+    if (reduction === 'none') return rows;
+    const s = sum(rows);
+    return reduction === 'sum' ? s : div(s, count);
   });
 }
 

@@ -1,7 +1,7 @@
 // The wasm backend's fused fast paths (Backend.fused): SGD and Adam updates in one pass, and the
 // LSTM recurrence with one kernel per step and direction plus the step's GEMM (kernels/fused.ts).
 
-import type { AdamStepParams, FusedKernels, Kernels, LstmParams, LstmSaved, SgdStepParams, Storage } from '../backend.js';
+import type { AdamStepParams, FusedKernels, Kernels, LstmParams, LstmSaved, SgdStepParams, Storage, XentParams } from '../backend.js';
 import { Ctx, WasmStorage } from './context.js';
 
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
@@ -145,5 +145,29 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     return { xp: dz, h0: own(dh, ownDh), c0: own(dc, ownDc), whh: gWhh };
   };
 
-  return { sgdStep, adamStep, lstmForward, lstmBackward };
+  const xentCheck = (op: string, x: WasmStorage, t: Storage, p: XentParams): WasmStorage => {
+    const ti = ctx.use(t, op);
+    if (ti.dtype !== 'int32' || ti.size !== p.m || x.size !== p.m * p.c) {
+      throw new Error(`wasm backend: ${op}: expected logits of ${p.m}×${p.c} and ${p.m} int32 classes, got ${x.size} and ${ti.size} ${ti.dtype}`);
+    }
+    return ti;
+  };
+
+  const softmaxCrossEntropy = (xs: Storage, ts: Storage, p: XentParams): [Storage, Storage] => {
+    const x = f32(xs, 'softmaxCrossEntropy'), t = xentCheck('softmaxCrossEntropy', x, ts, p);
+    const loss = ctx.alloc('float32', p.m), lse = ctx.alloc('float32', p.m);
+    ctx.parallel('xent_fwd_f32', [x.ptr, t.ptr, loss.ptr, lse.ptr, p.c, p.ignoreIndex], p.m, p.m * p.c * 2);
+    return [loss, lse];
+  };
+
+  const softmaxCrossEntropyBackward = (xs: Storage, ts: Storage, lses: Storage, gs: Storage, gStride: number, scale: number, p: XentParams): Storage => {
+    const x = f32(xs, 'softmaxCrossEntropyBackward'), t = xentCheck('softmaxCrossEntropyBackward', x, ts, p);
+    const lse = f32(lses, 'softmaxCrossEntropyBackward'), g = f32(gs, 'softmaxCrossEntropyBackward');
+    if (lse.size !== p.m || g.size < (gStride ? p.m : 1)) throw new Error('wasm backend: softmaxCrossEntropyBackward: lse or g does not fit the rows');
+    const dx = ctx.alloc('float32', p.m * p.c);
+    ctx.parallel('xent_bwd_f32', [x.ptr, t.ptr, lse.ptr, g.ptr, gStride, scale, dx.ptr, p.c, p.ignoreIndex], p.m, p.m * p.c * 2);
+    return dx;
+  };
+
+  return { sgdStep, adamStep, lstmForward, lstmBackward, softmaxCrossEntropy, softmaxCrossEntropyBackward };
 }
