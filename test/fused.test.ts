@@ -156,7 +156,7 @@ for (const backend of withFused) {
 
 for (const backend of withFused) {
   describe(`fused softmax cross-entropy equals nllLoss(logSoftmax(x)) on ${backend} (float32)`, () => {
-    const cases: [string, number, number, nb.Reduction, number | undefined, number][] = [
+    const cases: [string, number, number, 'mean' | 'sum' | 'none', number | undefined, number][] = [
       ['mean, 10 classes', 7, 10, 'mean', undefined, 1],
       ['sum, 65 classes, large logits', 5, 65, 'sum', undefined, 30],
       ['none, 3 classes', 6, 3, 'none', undefined, 1],
