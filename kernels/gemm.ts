@@ -8,6 +8,8 @@ export const MR: i32 = 4; // rows of the micro-kernel (see tile4)
 export const NR: i32 = 8;
 export const KC: i32 = 512;
 export const NC: i32 = 256;
+/** Rows of A per block of the macro-kernel (A read in place: MC rows × KC floats stay in L2). */
+export const MC: i32 = 64;
 
 /**
  * Packs B(k, j) = B[k*rs + j*cs] for k in [k0, k0+kb), j in [j0, j0+nb) into panels of 8
@@ -122,12 +124,19 @@ export function macro(a: usize, rsA: i32, csA: i32, m0: i32, m1: i32, bp: usize,
   const ra = <usize>rsA << 2, ca = <usize>csA << 2, lc = <usize>ldc << 2;
   const panels = (nb + 7) >> 3;
   const full = m0 + (m1 - m0) / MR * MR;
-  // Panel outer, rows inner: the packed panel (kb×8 floats ≤ 16 KiB) stays in L1.
+  // Row blocks of MC outer (their rows of A, ≤ MC×kb floats, stay in L2), then panels (the packed
+  // panel, kb×8 floats ≤ 16 KiB, stays in L1), then the rows of the block.
+  for (let i0 = m0; i0 < full; i0 += MC) {
+    const i1 = imin(full, i0 + MC);
+    for (let q = 0; q < panels; q++) {
+      const bq = bp + (<usize>(q * kb) << 5), cq = c + (<usize>q << 5), w = imin(8, nb - (q << 3));
+      for (let i = i0; i < i1; i += MR) {
+        tile4(a + <usize>i * ra, ra, ca, bq, kb, cq + <usize>i * lc, lc, acc, w, tmp);
+      }
+    }
+  }
   for (let q = 0; q < panels; q++) {
     const bq = bp + (<usize>(q * kb) << 5), cq = c + (<usize>q << 5), w = imin(8, nb - (q << 3));
-    for (let i = m0; i < full; i += MR) {
-      tile4(a + <usize>i * ra, ra, ca, bq, kb, cq + <usize>i * lc, lc, acc, w, tmp);
-    }
     for (let i = full; i < m1; i++) {
       tile1(a + <usize>i * ra, ca, bq, kb, cq + <usize>i * lc, acc, w, tmp);
     }
