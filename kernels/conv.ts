@@ -210,10 +210,11 @@ function im2colRows(x: usize, prm: usize, k0: i32, kr: i32, p0: i32, np_: i32, d
 }
 
 /**
- * Backward to the weight, as gWᵀ: rows k in [r0, r1) of every group's gWᵀ (kg × cog) =
- * Σ over images and position blocks of im2col (kg × P) · gyᵀ (P × cog). The caller transposes.
+ * Backward to the weight, as gWᵀ: rows k in [r0, r1) × columns [j0, j1) of every group's gWᵀ
+ * (kg × cog) = Σ over images and position blocks of im2col (kg × P) · gyᵀ (P × cog). The caller
+ * transposes. (Threads split rows, or columns when kg is small, e.g. 9 for a first layer.)
  */
-export function conv2d_bwd_weight_f32(x: usize, gy: usize, gwt: usize, prm: usize, r0: i32, r1: i32, scratch: usize): void {
+export function conv2d_bwd_weight_f32(x: usize, gy: usize, gwt: usize, prm: usize, r0: i32, r1: i32, j0: i32, j1: i32, scratch: usize): void {
   const nImg = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow;
@@ -221,11 +222,11 @@ export function conv2d_bwd_weight_f32(x: usize, gy: usize, gwt: usize, prm: usiz
   for (let g = 0; g < groups; g++) {
     const gwg = gwt + (<usize>(g * kg * cog) << 2);
     if (np == 0 || nImg == 0) {
-      memory.fill(gwg + (<usize>(r0 * cog) << 2), 0, <usize>((r1 - r0) * cog) << 2);
+      for (let r = r0; r < r1; r++) memory.fill(gwg + (<usize>(r * cog + j0) << 2), 0, <usize>(j1 - j0) << 2);
       continue;
     }
-    for (let jc = 0; jc < cog; jc += NC) {
-      const nb = imin(NC, cog - jc);
+    for (let jc = j0; jc < j1; jc += NC) {
+      const nb = imin(NC, j1 - jc);
       for (let n = 0; n < nImg; n++) {
         const xg = x + (<usize>((n * cIn + g * cig) * h * w) << 2);
         const gyg = gy + (<usize>((n * cOut + g * cog) * np) << 2);

@@ -131,8 +131,14 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
       if (winogradWeightFits(p)) { winogradWeightGrad(ctx, x, gy, gw, p); return gw; }
       // the kernel writes gWᵀ per group ([groups, kg, cog]); transpose to [groups, cog, kg]
       const gwt = ctx.alloc('float32', gw.size);
-      runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gwt.ptr, prm], kg, 4, convWork(p) / 20, (s, e) => [s, e]);
       const cog = p.cOut / p.groups;
+      // rows of gWᵀ in 4s; with few rows (kg = 9 for a first layer: 3 units) columns in 8s instead
+      const t = ctx.threadsFor(convWork(p) / 20, Math.max(Math.ceil(kg / 4), Math.ceil(cog / 8)));
+      if (Math.ceil(kg / 4) >= 2 * t || cog < 8 * t) {
+        runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gwt.ptr, prm], kg, 4, convWork(p) / 20, (s, e) => [s, e, 0, cog]);
+      } else {
+        runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gwt.ptr, prm], cog, 8, convWork(p) / 20, (s, e) => [0, kg, s, e]);
+      }
       const prm2 = ctx.params([p.groups, cog, kg, kg * cog, 1, cog]);
       ctx.parallel('copy_strided_2', [gwt.ptr, gw.ptr, prm2, 3, 0], gw.size, gw.size, 1, [0]);
       ctx.heap.release(gwt.ptr, gwt.bytes);
