@@ -244,3 +244,18 @@ export function xent_bwd_f32(px: usize, pt: usize, plse: usize, pg: usize, gStri
     store<f32>(q, load<f32>(q) - g);
   }
 }
+
+// ---- ReLU's backward: g where x > 0, else 0 (NaN x gives 0), as where(gt(x, 0), g, 0) ----
+
+export function relu_bwd_f32(px: usize, pg: usize, po: usize, start: i32, end: i32): void {
+  const zero = f32x4.splat(0);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, v128.and(v128.load(pg + o), f32x4.gt(v128.load(px + o), zero)));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, load<f32>(px + o) > 0 ? load<f32>(pg + o) : <f32>0);
+  }
+}

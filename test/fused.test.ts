@@ -24,7 +24,7 @@ function close(what: string, got: nb.Tensor | null, want: nb.Tensor | null, tol 
 test('the wasm backend has fused fast paths (so the comparisons below are not vacuous)', () => {
   if (!backends.includes('wasm')) return;
   const f = getBackend('wasm').fused!;
-  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropyBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
+  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', 'reluBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
 });
 
 const sgdCases: [string, Partial<SGDHyper>][] = [
@@ -198,6 +198,23 @@ for (const backend of withFused) {
         return x.grad!;
       };
       close('d/dx |d loss/d x|²', gg((v) => nb.F.crossEntropy(v, t)), gg((v) => nb.F.nllLoss(nb.F.logSoftmax(v, 1), t)), { rtol: 1e-3, atol: 1e-6 });
+    }));
+  });
+}
+
+for (const backend of withFused) {
+  describe(`fused ReLU backward equals where(x > 0, g, 0) on ${backend} (float32)`, () => {
+    test('random values with zeros, -0, NaN and ±inf, 1 and 1031 elements', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(8);
+      for (const n of [1, 1031]) {
+        const d = nb.randn([n]).dataSync() as Float32Array;
+        if (n > 5) { d[0] = 0; d[1] = -0; d[2] = NaN; d[3] = Infinity; d[4] = -Infinity; }
+        const x = nb.tensor(d, { shape: [n] }).requiresGrad_();
+        const g = nb.randn([n]);
+        nb.relu(x).backward(g);
+        close(`relu grad (${n})`, x.grad!, nb.where(nb.gt(x.detach(), 0), g, 0));
+      }
     }));
   });
 }

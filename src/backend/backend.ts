@@ -215,6 +215,8 @@ export interface FusedKernels {
    * g[r·gStride] (gStride 0: one value for every row).
    */
   softmaxCrossEntropyBackward(x: Storage, t: Storage, lse: Storage, g: Storage, gStride: number, scale: number, p: XentParams): Storage;
+  /** ReLU's backward = where(x > 0, g, 0) for float32 x and g of one size. */
+  reluBackward(x: Storage, g: Storage): Storage;
 }
 
 /** softmaxCrossEntropy's shape: m rows of c classes. */

@@ -6,6 +6,7 @@ import { COMPARISON_OPS } from '../backend/backend.js';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { scalar } from '../tensor/create.js';
+import { isGradEnabled } from '../autograd/graph.js';
 import { backendOf, broadcastShapes, broadcastStrides, record, sameShape, wrap, fmt, type Shape } from './util.js';
 import { sumTo } from './reduce.js';
 
@@ -217,7 +218,17 @@ export const sin = (x: Tensor): Tensor => unaryOp('sin', x, (g, v) => mul(g, cos
 export const cos = (x: Tensor): Tensor => unaryOp('cos', x, (g, v) => neg(mul(g, sin(v))));
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, (g, _v, y) => mul(g, sub(1, mul(y, y))));
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, (g, _v, y) => mul(g, mul(y, sub(1, y))));
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, v) => where(gt(v, 0), g, 0), false);
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, reluGrad, false);
+
+/** where(x > 0, g, 0), in one pass where the backend has it fused and no graph is being recorded. */
+function reluGrad(g: Tensor, x: Tensor): Tensor {
+  const be = backendOf('relu backward', g, x);
+  const f = be.fused?.reluBackward;
+  if (f && !isGradEnabled() && g.dtype === 'float32' && x.dtype === 'float32' && sameShape(g.shape, x.shape)) {
+    return wrap(be, f(x._s('relu backward'), g._s('relu backward')), x.shape);
+  }
+  return where(gt(x, 0), g, 0);
+}
 export const erf = (x: Tensor): Tensor => unaryOp('erf', x, (g, v) => mul(g, mul(exp(neg(mul(v, v))), 2 / Math.sqrt(Math.PI))));
 export const square = (x: Tensor): Tensor => unaryOp('square', x, (g, v) => mul(g, mul(v, 2)), false);
 /** sign, floor, ceil, round have zero gradient almost everywhere. */

@@ -169,5 +169,13 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     return dx;
   };
 
-  return { sgdStep, adamStep, lstmForward, lstmBackward, softmaxCrossEntropy, softmaxCrossEntropyBackward };
+  const reluBackward = (xs: Storage, gs: Storage): Storage => {
+    const x = f32(xs, 'reluBackward'), g = f32(gs, 'reluBackward');
+    same('reluBackward', x.size, g);
+    const y = ctx.alloc('float32', x.size);
+    ctx.parallel('relu_bwd_f32', [x.ptr, g.ptr, y.ptr], x.size, x.size * STREAM_NS, 16);
+    return y;
+  };
+
+  return { sgdStep, adamStep, lstmForward, lstmBackward, softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward };
 }
