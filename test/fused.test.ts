@@ -218,3 +218,38 @@ for (const backend of withFused) {
     }));
   });
 }
+
+describe('fused kernels give identical bits on 1 and 2 threads (work split over rows and elements, never a sum)', () => {
+  test('LSTM forward and backward, Adam, softmax cross-entropy, ReLU backward', async () => {
+    if (!backends.includes('wasm')) return;
+    const W = getBackend('wasm') as unknown as { setNumThreads(n: number): Promise<void>; numThreads(): number };
+    const before = W.numThreads();
+    const run = (): Float32Array[] => nb.scope(() => {
+      nb.setBackend('wasm');
+      nb.manualSeed(9);
+      const xp = nb.randn([3, 64, 512]).requiresGrad_(), h0 = nb.randn([64, 128]), c0 = nb.randn([64, 128]);
+      const whh = nb.randn([512, 128]).mul(0.1).detach().requiresGrad_();
+      const r = lstm(xp, h0, c0, whh, false);
+      r.output.square().sum().add(r.c.sum()).backward();
+      const p = new nb.nn.Parameter(nb.randn([70000]));
+      const opt = new nb.optim.Adam([p], { lr: 0.01, amsgrad: true });
+      p.grad = nb.keep(nb.randn([70000]));
+      opt.step();
+      const x = nb.randn([4096, 65]).requiresGrad_();
+      nb.F.crossEntropy(nb.relu(x), nb.randint(0, 65, [4096])).backward();
+      const out = [r.output, r.h, r.c, xp.grad!, whh.grad!, p, x.grad!].map((t) => t.dataSync() as Float32Array);
+      opt.dispose();
+      return out;
+    });
+    try {
+      await W.setNumThreads(1);
+      const one = run();
+      await W.setNumThreads(2);
+      assert.equal(W.numThreads(), 2);
+      const two = run();
+      one.forEach((a, i) => assert.deepEqual(two[i], a, `result ${i} differs between 1 and 2 threads`));
+    } finally {
+      await W.setNumThreads(before);
+    }
+  });
+});
