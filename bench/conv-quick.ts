@@ -1,6 +1,7 @@
 // Quick timing of the wasm conv kernels on the benchmark CNN's shapes (development aid):
-// node --import tsx bench/conv-quick.ts [threads] — each shape with the chosen kernels and with
-// the im2col GEMM path (NABLA_WINOGRAD=0, NABLA_DIRECT_CONV=0), interleaved, medians of 15.
+// node --import tsx bench/conv-quick.ts [threads] — each shape with the chosen kernels (Winograd
+// for 3×3 stride 1 with ≥ 8 channels) and with the im2col GEMM path (NABLA_WINOGRAD=0), interleaved:
+// the best of 3 medians of 15.
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import type { Conv2dParams } from '../src/backend/backend.js';
 const b = await createWasmBackend({ threads: Number(process.argv[2] ?? 2) });
@@ -13,7 +14,7 @@ const shapes: [string, Conv2dParams][] = [
   ['conv2 b=1', cp(1, 32, 13, 64)],
 ];
 const time = (f: () => void) => { const t: number[] = []; for (let i = 0; i < 15; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); } return t.sort((a, b) => a - b)[7]!; };
-const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['im2col', { NABLA_WINOGRAD: '0', NABLA_DIRECT_CONV: '0' }]];
+const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['im2col', { NABLA_WINOGRAD: '0' }]];
 for (const [name, p] of shapes) {
   const x = b.fill('float32', p.n * p.cIn * p.h * p.w, 0.5), w = b.fill('float32', p.cOut * p.cIn * 9, 0.1);
   const gy = b.fill('float32', p.n * p.cOut * p.oh * p.ow, 0.2);
