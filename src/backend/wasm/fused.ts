@@ -6,9 +6,12 @@ import { Ctx, WasmStorage } from './context.js';
 
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
-/** ns per (row, hidden unit) of a cell step on one core: 5 exp-based functions forward (measured
- * ~18 ns; counted high so that a 32×256 step splits over two threads), products backward. */
-const CELL_FWD_NS = 30, CELL_BWD_NS = 6;
+/** ns per (row, hidden unit) of a cell step, counted high on purpose: a 32×256 step (~170 µs forward
+ * on one core) must split over two threads — 64 forward steps 22.0 → 16.8 ms, backward 13.5 →
+ * 12.9 ms (best of 40, 2 threads); ctx.parallel gives a second thread only from 400 µs of work. */
+const CELL_FWD_NS = 60, CELL_BWD_NS = 60;
+/** ns per logit of softmax cross-entropy, forward or backward (an exp each: 2048×65 took ~460 µs). */
+const XENT_NS = 3.5;
 
 export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): FusedKernels {
   const f32 = (s: Storage, op: string): WasmStorage => {
@@ -156,7 +159,7 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
   const softmaxCrossEntropy = (xs: Storage, ts: Storage, p: XentParams): [Storage, Storage] => {
     const x = f32(xs, 'softmaxCrossEntropy'), t = xentCheck('softmaxCrossEntropy', x, ts, p);
     const loss = ctx.alloc('float32', p.m), lse = ctx.alloc('float32', p.m);
-    ctx.parallel('xent_fwd_f32', [x.ptr, t.ptr, loss.ptr, lse.ptr, p.c, p.ignoreIndex], p.m, p.m * p.c * 2);
+    ctx.parallel('xent_fwd_f32', [x.ptr, t.ptr, loss.ptr, lse.ptr, p.c, p.ignoreIndex], p.m, p.m * p.c * XENT_NS);
     return [loss, lse];
   };
 
@@ -165,7 +168,7 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     const lse = f32(lses, 'softmaxCrossEntropyBackward'), g = f32(gs, 'softmaxCrossEntropyBackward');
     if (lse.size !== p.m || g.size < (gStride ? p.m : 1)) throw new Error('wasm backend: softmaxCrossEntropyBackward: lse or g does not fit the rows');
     const dx = ctx.alloc('float32', p.m * p.c);
-    ctx.parallel('xent_bwd_f32', [x.ptr, t.ptr, lse.ptr, g.ptr, gStride, scale, dx.ptr, p.c, p.ignoreIndex], p.m, p.m * p.c * 2);
+    ctx.parallel('xent_bwd_f32', [x.ptr, t.ptr, lse.ptr, g.ptr, gStride, scale, dx.ptr, p.c, p.ignoreIndex], p.m, p.m * p.c * XENT_NS);
     return dx;
   };
 
