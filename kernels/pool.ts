@@ -1,21 +1,11 @@
 // The common 2×2, stride-2, unpadded max pooling in f32x4: four windows at a time, with the
 // same first-maximum / NaN-wins rule as the generic kernel (windows scanned row by row).
 
-// Running argmax of pick(); a global is per instance, so per thread.
-let bix: v128 = i32x4.splat(0);
-
-// @ts-ignore: decorator
-@inline function pick(c: v128, ci: v128, best: v128): v128 {
-  // take c where (c > best or c is NaN) and best is not NaN
-  const m = v128.and(v128.or(f32x4.gt(c, best), f32x4.ne(c, c)), f32x4.eq(best, best));
-  bix = v128.bitselect(ci, bix, m);
-  return v128.bitselect(c, best, m);
-}
-
 // @ts-ignore: decorator
 @inline function ld(xb: usize, i: i32): f32 { return load<f32>(xb + (<usize>i << 2)); }
 
 export function maxpool2x2_f32(x: usize, y: usize, idx: usize, h: i32, w: i32, oh: i32, ow: i32, p0: i32, p1: i32): void {
+  const one = i32x4.splat(1), wv = i32x4.splat(w), w1v = i32x4.splat(w + 1);
   for (let p = p0; p < p1; p++) {
     const xb = x + (<usize>(p * h * w) << 2);
     for (let oy = 0; oy < oh; oy++) {
@@ -27,13 +17,19 @@ export function maxpool2x2_f32(x: usize, y: usize, idx: usize, h: i32, w: i32, o
         const a0 = v128.load(r0 + (<usize>(2 * ox) << 2)), a1 = v128.load(r0 + (<usize>(2 * ox) << 2), 16);
         const b0 = v128.load(r1 + (<usize>(2 * ox) << 2)), b1 = v128.load(r1 + (<usize>(2 * ox) << 2), 16);
         const i00 = i32x4.add(i32x4.splat(rowIdx + 2 * ox), i32x4(0, 2, 4, 6));
-        let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
-        bix = i00;
-        best = pick(v128.shuffle<f32>(a0, a1, 1, 3, 5, 7), i32x4.add(i00, i32x4.splat(1)), best);
-        best = pick(v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), i32x4.add(i00, i32x4.splat(w)), best);
-        best = pick(v128.shuffle<f32>(b0, b1, 1, 3, 5, 7), i32x4.add(i00, i32x4.splat(w + 1)), best);
+        // windows row by row; take c where (c > best or c is NaN) and best is not NaN
+        let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), bi = i00;
+        let c = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        let m = v128.and(v128.or(f32x4.gt(c, best), f32x4.ne(c, c)), f32x4.eq(best, best));
+        bi = v128.bitselect(i32x4.add(i00, one), bi, m); best = v128.bitselect(c, best, m);
+        c = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        m = v128.and(v128.or(f32x4.gt(c, best), f32x4.ne(c, c)), f32x4.eq(best, best));
+        bi = v128.bitselect(i32x4.add(i00, wv), bi, m); best = v128.bitselect(c, best, m);
+        c = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        m = v128.and(v128.or(f32x4.gt(c, best), f32x4.ne(c, c)), f32x4.eq(best, best));
+        bi = v128.bitselect(i32x4.add(i00, w1v), bi, m); best = v128.bitselect(c, best, m);
         v128.store(y + (<usize>(ob + ox) << 2), best);
-        v128.store(idx + (<usize>(ob + ox) << 2), bix);
+        v128.store(idx + (<usize>(ob + ox) << 2), bi);
       }
       for (; ox < ow; ox++) {
         const i0 = rowIdx + 2 * ox;

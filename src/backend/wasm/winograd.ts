@@ -71,9 +71,12 @@ export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmSt
   ctx.heap.release(u.ptr, u.bytes);
 }
 
-/** Whether conv2d's weight gradient runs as Winograd (cOut even, cIn a multiple of 4). */
+/**
+ * Whether conv2d's weight gradient runs as Winograd (cOut even, cIn a multiple of 4; from 2 images:
+ * on one, conv2's 36 tiles measured 0.14 ms against im2col's 0.13).
+ */
 export function winogradWeightFits(p: Conv2dParams): boolean {
-  return winogradFits(p, false) && p.cOut % 2 === 0 && p.cIn % 4 === 0 && weightRows(p) > 0;
+  return winogradFits(p, false) && p.n >= 2 && p.cOut % 2 === 0 && p.cIn % 4 === 0 && weightRows(p) > 0;
 }
 
 /**
