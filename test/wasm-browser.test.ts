@@ -59,16 +59,18 @@ async function runPage(html: string): Promise<Record<string, unknown>> {
   const profile = mkdtempSync(join(tmpdir(), 'nabla-chromium-'));
   const child = spawn(chromium!, ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
-    `http://127.0.0.1:${port}/`], { stdio: 'ignore' });
+    `http://127.0.0.1:${port}/`], { stdio: 'ignore', detached: true });
   try {
     const timeout = new Promise<string>((_, rej) => setTimeout(() => rej(new Error('no result from the page within 45 s')), 45_000).unref());
     return JSON.parse(await Promise.race([result, timeout])) as Record<string, unknown>;
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
+    // Chromium's renderer and GPU processes are its children: kill the whole process group.
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
     await exited;
     server.close();
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    // Best effort: a straggling child may still be writing to the profile for a moment.
+    try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); } catch { /* left in tmp */ }
   }
 }
 
