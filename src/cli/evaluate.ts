@@ -9,6 +9,7 @@ import { noGrad } from '../autograd/graph.js';
 import { crossEntropy } from '../nn/loss.js';
 import { softmax } from '../ops/activation.js';
 import type { Split } from './data.js';
+import { classReport } from '../train/metrics.js';
 
 export interface Evaluation {
   loss: number;
@@ -49,13 +50,7 @@ export function evaluate(model: Module, split: Split, classes: number, opts: { b
     model.train(wasTraining);
   }
   mistakes.sort((a, b) => b.probability - a.probability);
-  const perClass = confusion.map((_, c) => {
-    const tp = confusion[c]![c]!;
-    const predicted = confusion.reduce((a, row) => a + row[c]!, 0);
-    const actual = confusion[c]!.reduce((a, b) => a + b, 0);
-    const precision = predicted ? tp / predicted : 0;
-    const recall = actual ? tp / actual : 0;
-    return { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 };
-  });
+  const report = classReport(confusion);
+  const perClass = report.precision.map((precision, c) => ({ precision, recall: report.recall[c]!, f1: report.f1[c]! }));
   return { loss: lossSum / split.n, accuracy: correct / split.n, confusion, perClass, mistakes: mistakes.slice(0, opts.keepMistakes ?? 0) };
 }

@@ -82,4 +82,3 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   return out;
 }
 
-export { sigmoid, tanh };

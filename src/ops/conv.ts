@@ -7,7 +7,6 @@ import { promoteTypes } from '../tensor/dtype.js';
 import { backendOf, fmt, record, wrap } from './util.js';
 import { add, cast } from './elementwise.js';
 import { reshape, unsqueeze, squeeze } from './shape.js';
-import { sum } from './reduce.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -64,10 +63,22 @@ function addBias(op: string, y: Tensor, bias: Tensor | null | undefined, channel
   return out;
 }
 
-function floatPair(op: string, x: Tensor, w: Tensor): [Tensor, Tensor] {
-  const dt = promoteTypes(x.dtype, w.dtype);
-  if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`${op}: needs floating-point input and weight, got ${x.dtype} and ${w.dtype}`);
-  return [cast(x, dt), cast(w, dt)];
+/**
+ * The shared tail of conv2d and convTranspose2d: casts input and weight to one float dtype, runs the
+ * convolution on the 4-D input xi, adds the bias, and drops the batch dim again for unbatched x.
+ */
+function runConv(op: string, x: Tensor, xi: Tensor, weight: Tensor, bias: Tensor | null | undefined, channels: number, conv: (x: Tensor, w: Tensor) => Tensor): Tensor {
+  const dt = promoteTypes(xi.dtype, weight.dtype);
+  if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`${op}: needs floating-point input and weight, got ${xi.dtype} and ${weight.dtype}`);
+  const cx = cast(xi, dt), cw = cast(weight, dt);
+  const y = addBias(op, conv(cx, cw), bias, channels);
+  if (cx !== xi) cx.dispose();
+  if (cw !== weight) cw.dispose();
+  if (xi === x) return y;
+  xi.dispose();
+  const r = squeeze(y, 0);
+  y.dispose();
+  return r;
 }
 
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
@@ -99,19 +110,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   if (oh < 1 || ow < 1) {
     throw new Error(`${op}: input ${fmt(x.shape)} is too small for kernel ${kh}×${kw} (dilation ${dh}×${dw}, padding ${ph}×${pw}): output would be ${oh}×${ow}`);
   }
-  const [cx, cw] = floatPair(op, xi, weight);
   const p: Conv2dParams = { n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
-  let y = conv2dPrim(cx, cw, p);
-  y = addBias(op, y, bias, cOut);
-  if (cx !== xi) cx.dispose();
-  if (cw !== weight) cw.dispose();
-  if (unbatched) {
-    xi.dispose();
-    const r = squeeze(y, 0);
-    y.dispose();
-    return r;
-  }
-  return y;
+  return runConv(op, x, xi, weight, bias, cOut, (cx, cw) => conv2dPrim(cx, cw, p));
 }
 
 /** conv1d on [N, C, L] (or [C, L]) with weight [cOut, cIn/groups, k]: conv2d with a height of 1. */
@@ -122,9 +122,6 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const x4 = unsqueeze(x, -2);
   const w4 = unsqueeze(weight, -2);
   const padding = opts.padding === 'same' || opts.padding === 'valid' ? opts.padding : one(opts.padding, 0);
-  if (padding === 'same' || padding === 'valid') {
-    // 'same'/'valid' apply per dim; height 1 with kernel height 1 is unaffected.
-  }
   const y = conv2d(x4, w4, bias, {
     stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups,
     padding: padding === 'same' || padding === 'valid' ? padding : [0, padding[1]],
@@ -161,18 +158,6 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const cOut = cOutPerG * groups;
   // The transposed conv is the input-gradient of the conv that maps [cOut, oh, ow] → [cIn, h, w].
   const p: Conv2dParams = { n, cIn: cOut, h: oh, w: ow, cOut: cIn, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh: h, ow: w };
-  const [cx, cw] = floatPair(op, xi, weight);
-  let y = convGradInput(cx, cw, p);
-  y = addBias(op, y, bias, cOut);
-  if (cx !== xi) cx.dispose();
-  if (cw !== weight) cw.dispose();
-  if (unbatched) {
-    xi.dispose();
-    const r = squeeze(y, 0);
-    y.dispose();
-    return r;
-  }
-  return y;
+  return runConv(op, x, xi, weight, bias, cOut, (cx, cw) => convGradInput(cx, cw, p));
 }
 
-export { sum };

@@ -2,7 +2,6 @@
 // dtype rule, forward (a backend primitive) and backward (written with ops).
 
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
-import { COMPARISON_OPS } from '../backend/backend.js';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { scalar } from '../tensor/create.js';
@@ -280,4 +279,3 @@ function contiguous(shape: Shape): number[] {
   return s;
 }
 
-export { COMPARISON_OPS };

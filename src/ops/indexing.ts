@@ -3,10 +3,9 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { backendOf, fmt, normDim, prod, record, wrap } from './util.js';
-import { add, cast, eq } from './elementwise.js';
+import { add, cast, eq, where } from './elementwise.js';
 import { reshape, narrow, pad } from './shape.js';
 import { arange } from '../tensor/create.js';
-import { isFloat } from '../tensor/dtype.js';
 
 function checkIndex(op: string, idx: Tensor, n: number, what: string): Tensor {
   if (idx.dtype !== 'int32') throw new TypeError(`${op}: indices must be an int32 tensor, got ${idx.dtype}`);
@@ -132,22 +131,17 @@ export function embedding(idx: Tensor, weight: Tensor, opts: { paddingIdx?: numb
   const n = weight.shape[0]!;
   const data = flat.dataSync();
   for (const v of data) if (v < 0 || v >= n) throw new RangeError(`embedding: index ${v} is out of range for an embedding of ${n} rows`);
-  let rows: Tensor;
-  const pad = opts.paddingIdx;
-  if (pad === undefined || pad === null) {
-    rows = indexSelect(weight, 0, flat);
-  } else {
+  // The indices are checked above, so the primitive runs directly (indexSelect would read them again).
+  const pad = opts.paddingIdx ?? null;
+  const p = pad !== null && pad < 0 ? pad + n : pad;
+  const be = backendOf('embedding', weight, flat);
+  const sel = wrap(be, be.indexSelect(weight._s('embedding'), flat._s('embedding'), 1, n, weight.shape[1]!), [flat.numel(), weight.shape[1]!]);
+  const wShape = weight.shape;
+  const rows = record(sel, 'embedding', [weight], [flat], (g, [ii]) => {
     // The padding row gets no gradient (PyTorch's paddingIdx).
-    const p = pad < 0 ? pad + n : pad;
-    const be = backendOf('embedding', weight, flat);
-    const out = wrap(be, be.indexSelect(weight._s('embedding'), flat._s('embedding'), 1, n, weight.shape[1]!), [flat.numel(), weight.shape[1]!]);
-    const wShape = weight.shape;
-    rows = record(out, 'embedding', [weight], [flat], (g, [ii]) => {
-      const mask = reshape(cast(eq(ii!, p), g.dtype), [ii!.numel(), 1]);
-      const gm = g.sub(g.mul(mask));
-      return [indexAdd(wrap(be, be.fill(g.dtype, prod(wShape), 0), wShape), 0, ii!, gm)];
-    });
-  }
+    const gm = p === null ? g : where(reshape(eq(ii!, p), [ii!.numel(), 1]), 0, g);
+    return [indexAdd(wrap(be, be.fill(g.dtype, prod(wShape), 0), wShape), 0, ii!, gm)];
+  });
   const out = reshape(rows, [...idx.shape, weight.shape[1]!]);
   rows.dispose();
   flat.dispose();
@@ -169,4 +163,3 @@ export function oneHot(idx: Tensor, numClasses = -1): Tensor {
   return out;
 }
 
-export { isFloat };

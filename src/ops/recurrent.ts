@@ -9,7 +9,6 @@ import { runBackward } from '../autograd/backward.js';
 import { add, mul, sigmoid, tanh } from './elementwise.js';
 import { matmulT } from './linalg.js';
 import { narrow, reshape, split, stack } from './shape.js';
-import { sum } from './reduce.js';
 import { backendOf, fmt, record, wrap } from './util.js';
 
 /**

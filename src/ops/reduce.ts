@@ -4,8 +4,8 @@
 import type { ReduceOp } from '../backend/backend.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, cast, div, eq, mul, sub, where, sqrt, abs, pow, exp, log, neg, sign, gt } from './elementwise.js';
-import { expand, permute, reshape, unsqueeze } from './shape.js';
+import { add, cast, div, eq, mul, sub, where, sqrt, abs, pow, exp, log, gt } from './elementwise.js';
+import { expand, permute, reshape } from './shape.js';
 import { scatterAdd } from './indexing.js';
 import { backendOf, fmt, normDim, normDims, prod, record, wrap, type Shape } from './util.js';
 import { noGrad } from '../autograd/graph.js';
@@ -258,4 +258,3 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   });
 }
 
-export { neg, sign, unsqueeze };
