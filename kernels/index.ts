@@ -9,3 +9,4 @@ export * from './transpose';
 export * from './winograd';
 export * from './fused';
 export * from './winograd-weight';
+export * from './epilogue';

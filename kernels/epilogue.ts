@@ -1,0 +1,42 @@
+// The convolution epilogue: y = act(acc + bias[channel]) on float32 output rows, fused into the conv
+// kernels' output writes (or run as its own pass, conv_epilogue_f32). act is ReLU or nothing; ReLU is
+// x < 0 ? 0 : x, as the unary relu kernel (NaN and -0 pass through).
+
+/**
+ * Applies the epilogue in place to `len` floats at p, all of one channel: adds b when hasBias, then
+ * ReLU when relu. The same float operations as a separate bias add and relu pass.
+ */
+// @ts-ignore: decorator
+@inline export function epilogueRow(p: usize, len: i32, b: f32, hasBias: bool, relu: bool): void {
+  if (!hasBias && !relu) return;
+  const bv = f32x4.splat(b), zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const q = p + (<usize>i << 2);
+    let v = v128.load(q);
+    if (hasBias) v = f32x4.add(v, bv);
+    if (relu) v = f32x4.pmax(v, zero);
+    v128.store(q, v);
+  }
+  for (; i < len; i++) {
+    const q = p + (<usize>i << 2);
+    let v = load<f32>(q);
+    if (hasBias) v += b;
+    if (relu) v = v < 0 ? 0 : v;
+    store<f32>(q, v);
+  }
+}
+
+/** Bias value of channel c (0 when bias is the null pointer). */
+// @ts-ignore: decorator
+@inline export function biasOf(bias: usize, c: i32): f32 { return bias != 0 ? load<f32>(bias + (<usize>c << 2)) : 0; }
+
+/**
+ * The epilogue as its own pass over planes [p0, p1) of y [N, C, hw] (plane p has channel p mod C):
+ * for the conv paths that cannot fuse it into their writes. bias: 0 for none.
+ */
+export function conv_epilogue_f32(y: usize, bias: usize, relu: i32, c: i32, hw: i32, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
+    epilogueRow(y + (<usize>p * <usize>hw << 2), hw, biasOf(bias, p % c), bias != 0, relu != 0);
+  }
+}
