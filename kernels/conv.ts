@@ -4,6 +4,7 @@
 
 import { KC, NC, macro, packB } from './gemm';
 import { imin, imax } from './common';
+import { biasOf, epilogueRow } from './epilogue';
 
 // Scratch layout (per thread): [0, KC*NC*4) packed panels; then a tile buffer; then index
 // arrays; then the column-gradient block of the backward-input pass.
@@ -73,7 +74,8 @@ export function packIm2col(x: usize, prm: usize, k0: i32, kb: i32, p0: i32, nb: 
 }
 
 /** Forward: y[n, g*cog:(g+1)*cog, p0:p1] for images [n0, n1). */
-export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n1: i32, p0: i32, p1: i32, scratch: usize): void {
+export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n1: i32, p0: i32, p1: i32, scratch: usize,
+  bias: usize, relu: i32): void {
   const cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow;
@@ -89,6 +91,12 @@ export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n
           const kb = imin(KC, kg - kc);
           packIm2col(xg, prm, kc, kb, pc, nb, scratch);
           macro(wg + (<usize>kc << 2), kg, 1, 0, cog, scratch, kb, nb, yg + (<usize>pc << 2), np, kc > 0, tmp);
+        }
+        // the epilogue on the block while it is in cache
+        if (bias != 0 || relu != 0) {
+          for (let co = 0; co < cog; co++) {
+            epilogueRow(yg + (<usize>(co * np + pc) << 2), nb, biasOf(bias, g * cog + co), bias != 0, relu != 0);
+          }
         }
       }
     }

@@ -258,6 +258,27 @@ test('conv2d forward, backward-input and backward-weight (stride, padding, dilat
   }
 });
 
+// The conv epilogue: fused.conv2dBiasAct = conv2d, then + bias[c], then ReLU (the composite on js:
+// conv2d, a broadcast add of bias as [cOut, 1, 1], relu) — every conv path (direct, im2col, Winograd).
+test('fused conv2dBiasAct equals conv2d + bias + ReLU on every float32 conv path', () => {
+  const fused = W.fused!.conv2dBiasAct!;
+  const composite = (B: Backend, x: Storage, w: Storage, b: Storage | null, p: Conv2dParams, relu: boolean): Storage => {
+    let y = B.conv2d(x, w, p);
+    const shape = [p.n, p.cOut, p.oh, p.ow];
+    if (b) y = B.binary('add', y, b, shape, contiguous(shape), [0, 1, 0, 0]);
+    return relu ? B.unary('relu', y) : y;
+  };
+  for (const p of CONVS) {
+    const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+    const bias = randArray('float32', p.cOut);
+    for (const [withBias, relu] of [[true, true], [true, false], [false, true]] as const) {
+      same(`conv2dBiasAct bias=${withBias} relu=${relu} ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32'], [bias, 'float32']],
+        (B, [a, c, b]) => B === W ? fused(a!, c!, withBias ? b! : null, p, relu) : composite(B, a!, c!, withBias ? b! : null, p, relu), { atol: 1e-4 });
+    }
+  }
+  assert.ok(compared.has('conv2dBiasAct'), 'the js composite ran (the comparison is not vacuous)');
+});
+
 test('Winograd conv2d in many small blocks: rows per block, sums over tiles across blocks', () => {
   const saved = { ...winogradBlockBytes };
   winogradBlockBytes.conv = 1; winogradBlockBytes.weight = 1; // one row of tiles per block

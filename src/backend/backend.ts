@@ -217,6 +217,12 @@ export interface FusedKernels {
   softmaxCrossEntropyBackward(x: Storage, t: Storage, lse: Storage, g: Storage, gStride: number, scale: number, p: XentParams): Storage;
   /** ReLU's backward = where(x > 0, g, 0) for float32 x and g of one size. */
   reluBackward(x: Storage, g: Storage): Storage;
+  /**
+   * float32 conv2d(x, w) followed by y = relu?(y + bias[c]) (bias [cOut], or null for none): the
+   * composite conv2d + bias add (+ ReLU) of src/ops/conv.ts with the bias and ReLU applied in the
+   * kernel's output writes instead of two more passes over y. Same values as the composite.
+   */
+  conv2dBiasAct(x: Storage, w: Storage, bias: Storage | null, p: Conv2dParams, relu: boolean): Storage;
 }
 
 /** softmaxCrossEntropy's shape: m rows of c classes. */

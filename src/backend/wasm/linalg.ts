@@ -1,7 +1,7 @@
 // Matrix product, convolution, pooling and indexing primitives of the wasm backend: choosing the
 // kernel and the thread split (batch, rows in 6s or columns in 8s; never the K reduction).
 
-import type { AdaptivePool2dParams, Conv2dParams, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
+import type { AdaptivePool2dParams, Conv2dParams, FusedKernels, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
 import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
@@ -28,7 +28,7 @@ function ranges(total: number, t: number, grain: number): [number, number][] {
   return out;
 }
 
-export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels {
+export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct'] } {
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
@@ -78,32 +78,45 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   const convWork = (p: Conv2dParams) => 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
 
   /** Runs a float32 conv kernel split over `total` units (images, or columns in 8s). */
-  const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[]) => {
+  const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[], tail: number[] = []) => {
     const t = ctx.threadsFor(work, Math.ceil(total / grain));
     const scratch = ctx.scratchFor(t);
-    const parts = ranges(total, t, grain).map(([s, e], i) => [...pre, ...post(s, e), scratch[i]!]);
+    const parts = ranges(total, t, grain).map(([s, e], i) => [...pre, ...post(s, e), scratch[i]!, ...tail]);
     const f = ctx.fn(name);
     if (parts.length === 1) f(...parts[0]!);
     else ctx.pool.run(name, parts, f as (...a: number[]) => void);
   };
 
-  const conv2d = (xs: Storage, ws: Storage, p: Conv2dParams): Storage => {
-    const x = ctx.use(xs, 'conv2d'), w = ctx.use(ws, 'conv2d');
+  /** The conv epilogue y = relu?(y + bias[c]) as its own pass, for the paths that do not fuse it. */
+  const epiloguePass = (y: WasmStorage, p: Conv2dParams, bias: WasmStorage | null, relu: boolean) => {
+    if (bias || relu) ctx.parallel('conv_epilogue_f32', [y.ptr, bias ? bias.ptr : 0, relu ? 1 : 0, p.cOut, p.oh * p.ow], p.n * p.cOut, y.size * 2);
+  };
+
+  /**
+   * conv2d, then (float32 only) the epilogue y = relu?(y + bias[c]) fused into the kernel's output
+   * writes: Backend.fused.conv2dBiasAct, and plain conv2d with neither.
+   */
+  const conv2dAct = (xs: Storage, ws: Storage, bs: Storage | null, p: Conv2dParams, relu: boolean): Storage => {
+    const x = ctx.use(xs, 'conv2d'), w = ctx.use(ws, 'conv2d'), bias = bs ? ctx.use(bs, 'conv2d') : null;
     floatOnly(x, 'conv2d');
+    if ((bias || relu) && x.dtype !== 'float32') throw new TypeError(`wasm backend: fused conv2dBiasAct is float32 only, got ${x.dtype} (the op layer runs the composite)`);
+    if (bias && (bias.dtype !== 'float32' || bias.size !== p.cOut)) throw new Error(`wasm backend: conv2dBiasAct: bias must be float32 [${p.cOut}], got ${bias.dtype} [${bias.size}]`);
     const y = ctx.alloc(x.dtype, p.n * p.cOut * p.oh * p.ow);
     if (y.size === 0) return y;
     const prm = ctx.params(convSlots(p));
     const work = convWork(p);
     if (x.dtype === 'float32') {
-      if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false); return y; }
+      if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false); epiloguePass(y, p, bias, relu); return y; }
       const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
-      if (p.n >= t) runConv('conv2d_f32', [x.ptr, w.ptr, y.ptr, prm], p.n, 1, work / 30, (s, e) => [s, e, 0, np]);
-      else runConv('conv2d_f32', [x.ptr, w.ptr, y.ptr, prm], np, 8, work / 30, (s, e) => [0, p.n, s, e]);
+      const pre = [x.ptr, w.ptr, y.ptr, prm], post = [bias ? bias.ptr : 0, relu ? 1 : 0];
+      if (p.n >= t) runConv('conv2d_f32', pre, p.n, 1, work / 30, (s, e) => [s, e, 0, np], post);
+      else runConv('conv2d_f32', pre, np, 8, work / 30, (s, e) => [0, p.n, s, e], post);
       return y;
     }
     ctx.parallel('conv2d_direct_f64', [x.ptr, w.ptr, y.ptr, prm], p.n * p.cOut, work);
     return y;
   };
+  const conv2d = (xs: Storage, ws: Storage, p: Conv2dParams): Storage => conv2dAct(xs, ws, null, p, false);
 
   const conv2dBackwardInput = (gys: Storage, ws: Storage, p: Conv2dParams): Storage => {
     const gy = ctx.use(gys, 'conv2dBackwardInput'), w = ctx.use(ws, 'conv2dBackwardInput');
@@ -215,7 +228,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   };
 
   return {
-    matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
+    matmul, conv2d, conv2dAct, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
     avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
     gather(xs, is, outer, r, inner, k) {
       const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');
