@@ -4,6 +4,7 @@
 // alone, so results do not depend on the block or the thread split.
 
 import { macro } from './gemm';
+import { biasOf } from './epilogue';
 
 // Scratch layout (per thread): [0, 1 KiB) the micro-kernel's tile buffer; [1 KiB, 33 KiB) four
 // padded rows (Wp ≤ 2048 floats); [33 KiB, 41 KiB) a zero row (w ≤ 2048); [41 KiB, 73 KiB) the
@@ -78,8 +79,10 @@ export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, f
  * y = conv3×3(x) for the tile rows [r0, r1) of the (image, tile row) sequence, `rb` tile rows per
  * block. u: the transformed filters (winograd_weights_f32), M = P4 (out channels) × K = P1.
  * Slots as conv.ts (n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow); stride 1, no dilation.
+ * The conv epilogue is fused into the output transform's writes: y = relu?(y + bias[co]) (bias 0:
+ * none), the same float operations as kernels/epilogue.ts.
  */
-export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
+export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize, bias: usize, relu: i32): void {
   const K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
   const oh = P(prm, 14), ow = P(prm, 15);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
@@ -148,7 +151,8 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
     }
     const mPlane = <usize>(M * T) << 2;
     products(u, M, K, vb, vPlane, mb, mPlane, T, tmp);
-    // output transform: Y = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 -1 -1]
+    // output transform: Y = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 -1 -1], then the epilogue
+    const zv = f32x4.splat(0);
     for (let rr = b0; rr < b1; rr++) {
       const n = rr / tH, ty = rr - n * tH;
       const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
@@ -157,6 +161,7 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
       for (let co = 0; co < M; co++) {
         const yr = y + (<usize>((n * M + co) * oh + oy) * <usize>ow << 2);
         const mr = mb + (<usize>(co * T) << 2);
+        const bv = f32x4.splat(biasOf(bias, co));
         for (let tx = 0; tx < tW; tx += 4) {
           const s = mr + (<usize>(tx < g4 ? rb4 + tx : lb + (tx - g4)) << 2);
           const m0 = v128.load(s), m1 = v128.load(s + mPlane), m2 = v128.load(s + 2 * mPlane), m3 = v128.load(s + 3 * mPlane);
@@ -172,8 +177,10 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
           const y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
           const ox = 2 * tx;
           const d = yr + (<usize>ox << 2);
-          const r0v0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0v1 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
-          const r1v0 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1v1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
+          let r0v0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0v1 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
+          let r1v0 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1v1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
+          if (bias != 0) { r0v0 = f32x4.add(r0v0, bv); r0v1 = f32x4.add(r0v1, bv); r1v0 = f32x4.add(r1v0, bv); r1v1 = f32x4.add(r1v1, bv); }
+          if (relu != 0) { r0v0 = f32x4.pmax(r0v0, zv); r0v1 = f32x4.pmax(r0v1, zv); r1v0 = f32x4.pmax(r1v0, zv); r1v1 = f32x4.pmax(r1v1, zv); }
           if (ox + 8 <= ow) {
             v128.store(d, r0v0); v128.store(d, r0v1, 16);
             if (two) { v128.store(d + (<usize>ow << 2), r1v0); v128.store(d + (<usize>ow << 2), r1v1, 16); }

@@ -48,8 +48,13 @@ function shapeOf(p: Conv2dParams, grad: boolean): WinoShape {
     : { n: p.n, K: p.cIn, h: p.h, w: p.w, M: p.cOut, ph: p.ph, pw: p.pw, oh: p.oh, ow: p.ow };
 }
 
-/** Runs the Winograd conv (checked by winogradFits): x is the input, or gy with `grad`; writes y. */
-export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, grad: boolean): void {
+/**
+ * Runs the Winograd conv (checked by winogradFits): x is the input, or gy with `grad`; writes y.
+ * The forward fuses the conv epilogue y = relu?(y + bias[c]) into its output transform.
+ */
+export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, grad: boolean,
+  bias: WasmStorage | null = null, relu = false): void {
+  if (grad && (bias || relu)) throw new Error('winogradConv: the input gradient has no epilogue (bias/relu)');
   const s = shapeOf(p, grad);
   const u = ctx.alloc('float32', 16 * s.M * s.K);
   ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 2 : 0);
@@ -64,7 +69,8 @@ export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmSt
   const f = ctx.fn(name);
   const parts: number[][] = [];
   for (let i = 0; i < t; i++) {
-    parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / t) * unit, Math.round((units * (i + 1)) / t) * unit, scratch[i]!]);
+    const part = [x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / t) * unit, Math.round((units * (i + 1)) / t) * unit, scratch[i]!];
+    parts.push(grad ? part : [...part, bias ? bias.ptr : 0, relu ? 1 : 0]);
   }
   if (parts.length === 1) f(...parts[0]!);
   else ctx.pool.run(name, parts, f as (...a: number[]) => void);
