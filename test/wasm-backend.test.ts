@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createJsBackend } from '../src/backend/js/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
-import { winogradBlockBytes } from '../src/backend/wasm/winograd.js';
+import { winogradBlockBytes, winogradF4 } from '../src/backend/wasm/winograd.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
 
@@ -292,6 +292,46 @@ test('Winograd conv2d in many small blocks: rows per block, sums over tiles acro
       same('conv2dBackwardWeight float32', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
     }
   } finally { Object.assign(winogradBlockBytes, saved); }
+});
+
+// The opt-in forward by Winograd F(4×4, 3×3) (kernels/winograd4.ts): its float32 error is ~20× that
+// of F(2×2) (measured 3.4e-4 on 16 channels of values in ±3), so it gets atol 2e-3 and ≤ 16 channels.
+// Outputs 5–30 wide and high (edge tiles of 1, 2, 3 and 4 columns/rows; rows of ≥ 4 tiles, so full
+// groups and leftovers), padding 0–2, one tile row per block, the fused epilogue, and 1 vs N threads.
+test('Winograd F(4×4) forward (opt-in): edge tiles, padding, blocks, epilogue, threads', async () => {
+  const saved = { ...winogradBlockBytes }, savedF4 = winogradF4.forward;
+  winogradF4.forward = true;
+  const fused = W.fused!.conv2dBiasAct!;
+  const tol = { atol: 2e-3 };
+  try {
+    const shapes = [convParams(2, 16, 13, 13, 12, 3, 3, 1, 0, 1, 1), convParams(1, 9, 30, 17, 10, 3, 3, 1, 2, 1, 1),
+      convParams(3, 12, 7, 9, 16, 3, 3, 1, 1, 1, 1), convParams(2, 8, 18, 20, 8, 3, 3, 1, 0, 1, 1),
+      convParams(1, 8, 34, 11, 9, 3, 3, 1, 1, 1, 1)];
+    for (const blocks of [saved.conv, 1]) {
+      winogradBlockBytes.conv = blocks;
+      for (const p of shapes) {
+        const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * p.cIn * 9);
+        const bias = randArray('float32', p.cOut);
+        same(`F(4×4) conv2d blocks=${blocks} ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+        same(`F(4×4) conv2dBiasAct ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32'], [bias, 'float32']], (B, [a, c, b]) => {
+          if (B === W) return fused(a!, c!, b!, p, true);
+          const shape = [p.n, p.cOut, p.oh, p.ow];
+          return B.unary('relu', B.binary('add', B.conv2d(a!, c!, p), b!, shape, contiguous(shape), [0, 1, 0, 0]));
+        }, tol);
+      }
+    }
+    winogradBlockBytes.conv = saved.conv;
+    const p = convParams(6, 16, 22, 22, 16, 3, 3, 1, 1, 1, 1);
+    const x = W.fromArray(randArray('float32', p.n * p.cIn * p.h * p.w), 'float32'), w = W.fromArray(randArray('float32', p.cOut * p.cIn * 9), 'float32');
+    const threads = W.numThreads();
+    const run = () => { const y = W.conv2d(x, w, p); const r = W.readSync(y); W.free(y); return r; };
+    await W.setNumThreads(1);
+    const one = run();
+    await W.setNumThreads(Math.max(2, threads));
+    assert.deepEqual(run(), one, 'F(4×4) forward differs between 1 and N threads');
+    await W.setNumThreads(threads);
+    W.free(x); W.free(w);
+  } finally { Object.assign(winogradBlockBytes, saved); winogradF4.forward = savedF4; }
 });
 
 test('pooling: max (values, indices, backward), average (padding, countIncludePad, divisor), adaptive', () => {
