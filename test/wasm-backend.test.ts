@@ -383,13 +383,16 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const cg = W.fromArray(randArray('float32', 8 * 16 * 256), 'float32');
   const p1 = convParams(16, 1, 28, 28, 32, 3, 3, 1, 0, 1, 1); // kg = 9: the weight gradient splits columns
   const c1x = W.fromArray(randArray('float32', 16 * 784), 'float32'), c1g = W.fromArray(randArray('float32', 16 * 32 * 676), 'float32');
+  // the CNN's conv2 on 24 images: 144 tile rows, more than one block of the Winograd weight gradient
+  const p2 = convParams(24, 32, 13, 13, 64, 3, 3, 1, 0, 1, 1);
+  const c2x = W.fromArray(randArray('float32', 24 * 32 * 169), 'float32'), c2g = W.fromArray(randArray('float32', 24 * 64 * 121), 'float32');
   const run = () => [
     W.matmul(a, b, { batch: 1, m: n, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }),
     W.matmul(a, b, { batch: 1, m: n, k, n: 64, transA: true, transB: true, aBatchStride: 0, bBatchStride: 0 }),
     W.reduce('sum', x, { outer: 1024, r: 1024, inner: 1 }), W.reduce('sum', x, { outer: 4, r: 256, inner: 1024 }),
     W.unary('tanh', x), W.conv2d(cx, cw, p), W.conv2dBackwardInput(cg, cw, p), W.conv2dBackwardWeight(cx, cg, p),
     W.conv2d(cx, cw, { ...p, n: 1 }), // one image: split over output columns
-    W.conv2dBackwardWeight(c1x, c1g, p1),
+    W.conv2dBackwardWeight(c1x, c1g, p1), W.conv2dBackwardWeight(c2x, c2g, p2),
   ].map((s) => { const r = W.readSync(s); W.free(s); return r; });
   const threads = W.numThreads();
   await W.setNumThreads(1);
@@ -399,7 +402,7 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const many = run();
   one.forEach((r, i) => assert.deepEqual(many[i], r, `result ${i} differs between 1 and ${W.numThreads()} threads`));
   await W.setNumThreads(threads);
-  for (const s of [a, b, x, cx, cw, cg, c1x, c1g]) W.free(s);
+  for (const s of [a, b, x, cx, cw, cg, c1x, c1g, c2x, c2g]) W.free(s);
 });
 
 test('info reports threads and SIMD features; bad thread counts are refused', async () => {

@@ -128,13 +128,17 @@ function weightRows(p: Conv2dParams, nx = 16): number {
   return fits(rb) ? rb : 0;
 }
 
-/** gw [cOut, cIn, 3, 3] of conv2d by Winograd: threads split the 16 products (rows i of ξ = 4i + j). */
+/**
+ * gw [cOut, cIn, 3, 3] of conv2d by Winograd: threads split the 16 products (rows i of ξ = 4i + j).
+ * The blocks of tile rows set the order of the sums over tiles, so they are one thread's whatever
+ * the thread count (sized for 2 threads' 8 products each, conv2's results differed).
+ */
 export function winogradWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
   const du = ctx.alloc('float32', 16 * p.cOut * p.cIn);
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
   const work = (2 * p.n * p.cOut * p.oh * p.ow * p.cIn * 9) / 30;
   const t = ctx.threadsFor(work, 4);
-  const rb = weightRows(p, 4 * Math.ceil(4 / t));
+  const rb = weightRows(p);
   const scratch = ctx.scratchFor(t);
   const f = ctx.fn('winograd_bwd_weight_f32');
   const parts: number[][] = [];
