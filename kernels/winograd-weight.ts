@@ -2,8 +2,12 @@
 // dU[ξ] = Σ over tiles of (A·gy·Aᵀ)[ξ] ⊗ (Bᵀ·d·B)[ξ], then gw = Gᵀ·dU·G. Threads split the 16
 // products, never the sum over tiles, so results do not depend on the thread count.
 
-import { madd } from './common';
+import { macro } from './gemm';
 import { ROWS_OFF, ZERO_OFF, R_OFF, V_OFF } from './winograd';
+
+// Scratch: [0, 256) the micro-kernel's tile buffer, [256, 512) the x transform's 16 vectors, then
+// winograd.ts's areas (x rows at ROWS_OFF, gy rows at R_OFF, the transforms at V_OFF).
+const TQ_OFF: usize = 256;
 
 // @ts-ignore: decorator
 @inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
@@ -11,64 +15,87 @@ import { ROWS_OFF, ZERO_OFF, R_OFF, V_OFF } from './winograd';
 /**
  * Weight gradient, part 1: dU[ξ][co][ci] = Σ over every tile of (A·gy·Aᵀ)[ξ][co] · (Bᵀ·d·B)[ξ][ci]
  * for ξ = 4i + j with i in [i0, i1) (threads split the 16 products, never the sum over tiles).
- * Per block of `rb` tile rows both transforms are written row-major over the tiles, then summed by
- * a 2 × 4 dot-product tile over 4 tiles at a time. du is zeroed here; cOut even, cIn a multiple of 4.
+ * Per block of `rb` tile rows: the gy transform row-major over the tiles (the GEMM's A, read in
+ * place), the x transform straight into the micro-kernel's B panels (8 channels per panel row, one
+ * row per tile), then dU[ξ] (+)= G[ξ] · V[ξ]ᵀ by gemm.ts's macro: every output sums its tiles in
+ * order, block after block, so results depend on rb alone (the host keeps it independent of the
+ * thread count). cIn a multiple of 4 (the x transform takes 4 channels at a time).
  */
 export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usize, rb: i32, i0: i32, i1: i32, scratch: usize): void {
   const nImg = P(prm, 0), K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
   const oh = P(prm, 14), ow = P(prm, 15);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
   const wp = (((tW + 3) & ~3) << 1) + 4;
-  const xr = scratch + ROWS_OFF, zero = scratch + ZERO_OFF, gr = scratch + R_OFF;
+  // x rows: 4 channels × 4 rows of Bᵀd (16·wp ≤ 8192 floats); gy rows: 4 rows of A·g
+  const xr = scratch + ROWS_OFF, zero = scratch + ZERO_OFF, gr = scratch + R_OFF, tq = scratch + TQ_OFF;
   const wb = <usize>wp << 2;
-  memory.fill(xr, 0, 4 * wb);
+  memory.fill(xr, 0, 16 * wb);
   memory.fill(gr, 0, 4 * wb);
   memory.fill(zero, 0, <usize>(w > ow ? w : ow) << 2);
   const lo = pw < wp ? pw : wp, hi = pw + w < wp ? pw + w : wp;
-  const ts = ((rb * tW + 3) & ~3) + 4; // row stride of the transforms (room for a group's spare lanes)
+  const ts = ((rb * tW + 3) & ~3) + 4; // row stride of the gy transform (room for a group's spare lanes)
   const nx = (i1 - i0) * 4;
   const vb = scratch + V_OFF;
-  const gb = vb + (<usize>(nx * K * ts) << 2);
-  const rowV = <usize>ts << 2, planeV = <usize>(K * ts) << 2, planeG = <usize>(M * ts) << 2;
-  for (let xi = i0 * 4; xi < i1 * 4; xi++) memory.fill(du + (<usize>(xi * M * K) << 2), 0, <usize>(M * K) << 2);
+  const rowG = <usize>ts << 2, planeG = <usize>(M * ts) << 2;
   const rows = nImg * tH;
   for (let b0 = 0; b0 < rows; b0 += rb) {
     const b1 = b0 + rb < rows ? b0 + rb : rows;
-    const T = (b1 - b0) * tW, T4 = (T + 3) & ~3;
-    // x: rows of Bᵀd as in winograd_f32, then columns for the rows i this thread owns (channels
-    // outer, tile rows inner: each row of V is written front to back)
-    for (let ci = 0; ci < K; ci++) {
+    const T = (b1 - b0) * tW;
+    // V[ξ]: panels of 8 channels, T rows each (a panel row = one tile's 8 channels), then 64 floats
+    // of slack: a row's spare lanes land on the next tile rows (written later) or past the panel
+    const panelV = <usize>T << 5, planeV = <usize>(((K + 7) >> 3) * T + 8) << 5;
+    const gb = vb + <usize>nx * planeV;
+    // x: rows of Bᵀd as in winograd_f32 for 4 channels, then columns for the rows i this thread
+    // owns, transposed to (tile, 4 channels) vectors
+    for (let cq = 0; cq < K; cq += 4) {
       for (let rr = b0; rr < b1; rr++) {
         const n = rr / tH, ty = rr - n * tH, tb = (rr - b0) * tW;
-        const xc = x + (<usize>((n * K + ci) * h) * <usize>w << 2);
         const iy = 2 * ty - ph;
-        const p0 = <u32>iy < <u32>h ? xc + (<usize>(iy * w) << 2) : zero;
-        const p1 = <u32>(iy + 1) < <u32>h ? xc + (<usize>((iy + 1) * w) << 2) : zero;
-        const p2 = <u32>(iy + 2) < <u32>h ? xc + (<usize>((iy + 2) * w) << 2) : zero;
-        const p3 = <u32>(iy + 3) < <u32>h ? xc + (<usize>((iy + 3) * w) << 2) : zero;
-        let X = lo;
-        for (; X + 4 <= hi; X += 4) {
-          const o = <usize>X << 2, ix = <usize>(X - pw) << 2;
-          const a0 = v128.load(p0 + ix), a1 = v128.load(p1 + ix), a2 = v128.load(p2 + ix), a3 = v128.load(p3 + ix);
-          v128.store(xr + o, f32x4.sub(a0, a2)); v128.store(xr + wb + o, f32x4.add(a1, a2));
-          v128.store(xr + 2 * wb + o, f32x4.sub(a2, a1)); v128.store(xr + 3 * wb + o, f32x4.sub(a1, a3));
+        for (let c = 0; c < 4; c++) {
+          const xc = x + (<usize>((n * K + cq + c) * h) * <usize>w << 2);
+          const q = xr + <usize>(c * 4) * wb;
+          const p0 = <u32>iy < <u32>h ? xc + (<usize>(iy * w) << 2) : zero;
+          const p1 = <u32>(iy + 1) < <u32>h ? xc + (<usize>((iy + 1) * w) << 2) : zero;
+          const p2 = <u32>(iy + 2) < <u32>h ? xc + (<usize>((iy + 2) * w) << 2) : zero;
+          const p3 = <u32>(iy + 3) < <u32>h ? xc + (<usize>((iy + 3) * w) << 2) : zero;
+          let X = lo;
+          for (; X + 4 <= hi; X += 4) {
+            const o = <usize>X << 2, ix = <usize>(X - pw) << 2;
+            const a0 = v128.load(p0 + ix), a1 = v128.load(p1 + ix), a2 = v128.load(p2 + ix), a3 = v128.load(p3 + ix);
+            v128.store(q + o, f32x4.sub(a0, a2)); v128.store(q + wb + o, f32x4.add(a1, a2));
+            v128.store(q + 2 * wb + o, f32x4.sub(a2, a1)); v128.store(q + 3 * wb + o, f32x4.sub(a1, a3));
+          }
+          for (; X < hi; X++) {
+            const o = <usize>X << 2, ix = <usize>(X - pw) << 2;
+            const a0 = load<f32>(p0 + ix), a1 = load<f32>(p1 + ix), a2 = load<f32>(p2 + ix), a3 = load<f32>(p3 + ix);
+            store<f32>(q + o, a0 - a2); store<f32>(q + wb + o, a1 + a2); store<f32>(q + 2 * wb + o, a2 - a1); store<f32>(q + 3 * wb + o, a1 - a3);
+          }
         }
-        for (; X < hi; X++) {
-          const o = <usize>X << 2, ix = <usize>(X - pw) << 2;
-          const a0 = load<f32>(p0 + ix), a1 = load<f32>(p1 + ix), a2 = load<f32>(p2 + ix), a3 = load<f32>(p3 + ix);
-          store<f32>(xr + o, a0 - a2); store<f32>(xr + wb + o, a1 + a2); store<f32>(xr + 2 * wb + o, a2 - a1); store<f32>(xr + 3 * wb + o, a1 - a3);
-        }
-        const dst = vb + <usize>ci * rowV + (<usize>tb << 2);
+        const dst = vb + <usize>(cq >> 3) * panelV + (<usize>(cq & 4) << 2) + (<usize>tb << 5);
         for (let i = i0; i < i1; i++) {
           const d = dst + <usize>((i - i0) * 4) * planeV;
           for (let tx = 0; tx < tW; tx += 4) {
-            const s = xr + <usize>i * wb + (<usize>(2 * tx) << 2);
-            const v0 = v128.load(s), v1 = v128.load(s, 16), w0 = v128.load(s, 8), w1 = v128.load(s, 24);
-            const c0 = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6), c1 = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
-            const c2 = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6), c3 = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
-            const o = d + (<usize>tx << 2);
-            v128.store(o, f32x4.sub(c0, c2)); v128.store(o + planeV, f32x4.add(c1, c2));
-            v128.store(o + 2 * planeV, f32x4.sub(c2, c1)); v128.store(o + 3 * planeV, f32x4.sub(c1, c3));
+            // the four columns of 4 tiles for each channel c into tq[j][c]
+            for (let c = 0; c < 4; c++) {
+              const s = xr + <usize>(c * 4 + i) * wb + (<usize>(2 * tx) << 2);
+              const v0 = v128.load(s), v1 = v128.load(s, 16), w0 = v128.load(s, 8), w1 = v128.load(s, 24);
+              const c0 = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6), c1 = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
+              const c2 = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6), c3 = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
+              const o = tq + (<usize>c << 4);
+              v128.store(o, f32x4.sub(c0, c2)); v128.store(o, f32x4.add(c1, c2), 64);
+              v128.store(o, f32x4.sub(c2, c1), 128); v128.store(o, f32x4.sub(c1, c3), 192);
+            }
+            // transposed: tile l's 4 channels, at panel row tb + tx + l
+            const o = d + (<usize>tx << 5);
+            for (let j = 0; j < 4; j++) {
+              const e = tq + (<usize>j << 6);
+              const a = v128.load(e), b = v128.load(e, 16), c = v128.load(e, 32), f = v128.load(e, 48);
+              const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+              const t2 = v128.shuffle<f32>(c, f, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, f, 2, 6, 3, 7);
+              const oj = o + <usize>j * planeV;
+              v128.store(oj, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5)); v128.store(oj, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+              v128.store(oj, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64); v128.store(oj, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+            }
           }
         }
       }
@@ -91,7 +118,7 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
           const a0 = load<f32>(p0 + o), a1 = load<f32>(p1 + o);
           store<f32>(gr + o, a0); store<f32>(gr + wb + o, a0 + a1); store<f32>(gr + 2 * wb + o, a0 - a1); store<f32>(gr + 3 * wb + o, -a1);
         }
-        const dst = gb + <usize>co * rowV + (<usize>tb << 2);
+        const dst = gb + <usize>co * rowG + (<usize>tb << 2);
         for (let i = i0; i < i1; i++) {
           const d = dst + <usize>((i - i0) * 4) * planeG;
           for (let tx = 0; tx < tW; tx += 4) {
@@ -105,43 +132,12 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
         }
       }
     }
-    // the spare lanes past the last tile (a group's extra lanes landed there) must add nothing
-    if (T4 > T) {
-      for (let r = 0; r < nx * K; r++) memory.fill(vb + <usize>r * rowV + (<usize>T << 2), 0, <usize>(T4 - T) << 2);
-      for (let r = 0; r < nx * M; r++) memory.fill(gb + <usize>r * rowV + (<usize>T << 2), 0, <usize>(T4 - T) << 2);
-    }
+    // dU[ξ] (M × K) (+)= G[ξ] (M × T, rows ts apart) · V[ξ]ᵀ (T × K, panels): tiles past T are not read
     for (let l = 0; l < nx; l++) {
-      const vx = vb + <usize>l * planeV, gx = gb + <usize>l * planeG;
-      const dx = du + (<usize>((i0 * 4 + l) * M * K) << 2);
-      for (let co = 0; co < M; co += 2) {
-        for (let ci = 0; ci < K; ci += 4) {
-          dot2x4(gx + <usize>co * rowV, rowV, vx + <usize>ci * rowV, T4, dx + (<usize>(co * K + ci) << 2), <usize>K << 2);
-        }
-      }
+      macro(gb + <usize>l * planeG, ts, 1, 0, M, vb + <usize>l * planeV, T, K,
+        du + (<usize>((i0 * 4 + l) * M * K) << 2), K, b0 > 0, scratch);
     }
   }
-}
-
-/** d[a][b] += Σ_t g[a][t] · v[b][t] for a < 2, b < 4 (rows `rs` bytes apart), t < T4 in fours. */
-function dot2x4(g: usize, rs: usize, v: usize, T4: i32, d: usize, ld: usize): void {
-  let s00 = f32x4.splat(0), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-  const end = <usize>T4 << 2;
-  for (let o: usize = 0; o < end; o += 16) {
-    const a = v128.load(g + o), b = v128.load(g + rs + o);
-    let c = v128.load(v + o); s00 = madd(a, c, s00); s10 = madd(b, c, s10);
-    c = v128.load(v + rs + o); s01 = madd(a, c, s01); s11 = madd(b, c, s11);
-    c = v128.load(v + 2 * rs + o); s02 = madd(a, c, s02); s12 = madd(b, c, s12);
-    c = v128.load(v + 3 * rs + o); s03 = madd(a, c, s03); s13 = madd(b, c, s13);
-  }
-  store<f32>(d, load<f32>(d) + hsum(s00)); store<f32>(d, load<f32>(d, 4) + hsum(s01), 4);
-  store<f32>(d, load<f32>(d, 8) + hsum(s02), 8); store<f32>(d, load<f32>(d, 12) + hsum(s03), 12);
-  store<f32>(d + ld, load<f32>(d + ld) + hsum(s10)); store<f32>(d + ld, load<f32>(d + ld, 4) + hsum(s11), 4);
-  store<f32>(d + ld, load<f32>(d + ld, 8) + hsum(s12), 8); store<f32>(d + ld, load<f32>(d + ld, 12) + hsum(s13), 12);
-}
-
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /** Weight gradient, part 2: gw[co][ci] (3×3) = Gᵀ · dU[·][co][ci] · G, for co in [c0, c1). */

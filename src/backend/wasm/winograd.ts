@@ -108,22 +108,31 @@ export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmSt
 }
 
 /**
- * Whether conv2d's weight gradient runs as Winograd (cOut even, cIn a multiple of 4; from 2 images:
- * on one, conv2's 36 tiles measured 0.14 ms against im2col's 0.13).
+ * Whether conv2d's weight gradient runs as Winograd (cIn a multiple of 4; from 2 images: on one,
+ * conv2's 36 tiles measured 0.14 ms against im2col's 0.13).
  */
 export function winogradWeightFits(p: Conv2dParams): boolean {
-  return winogradFits(p, false) && p.n >= 2 && p.cOut % 2 === 0 && p.cIn % 4 === 0 && weightRows(p) > 0;
+  return winogradFits(p, false) && p.n >= 2 && p.cIn % 4 === 0 && weightRows(p) > 0;
 }
 
 /**
- * Tile rows per block of the weight gradient (both transforms of the block, row-major over its
- * tiles, for nx of the 16 products): as many as the scratch holds — each block ends in a horizontal
- * sum per output, so long blocks pay (1.5 MB of transforms: 6.5 → 5.4 ms against 640 KB, conv2).
+ * Tiles per block of the weight gradient, at most: each output sums a block's tiles in one float32
+ * lane, then the blocks' sums, so long blocks lose accuracy (one block of 864 tiles: 1.7× the error
+ * of the 4-lane dot products before; 64 tiles: the same as those). 48 to 192 measured alike on conv2.
  */
-function weightRows(p: Conv2dParams, nx = 16): number {
+const WEIGHT_TILES = 64;
+
+/**
+ * Tile rows per block of the weight gradient (the x transform in B panels, the gy transform
+ * row-major over the tiles, for all 16 products), or 0 when the shape does not fit the kernel's
+ * scratch (x rows: 16 padded rows of ≤ 8192 floats).
+ */
+function weightRows(p: Conv2dParams): number {
   const tW = (p.ow + 1) >> 1;
-  const fits = (rb: number) => V_OFF + nx * (p.cIn + p.cOut) * 4 * (Math.ceil((rb * tW) / 4) * 4 + 4) <= SCRATCH_BYTES;
-  let rb = Math.max(1, Math.floor(winogradBlockBytes.weight / (nx * (p.cIn + p.cOut) * 4 * tW)));
+  if (16 * (2 * Math.ceil(tW / 4) * 4 + 4) > 8192) return 0;
+  const bytes = (rb: number) => 16 * ((Math.ceil(p.cIn / 8) * rb * tW + 8) * 32 + p.cOut * 4 * (Math.ceil((rb * tW) / 4) * 4 + 4));
+  const fits = (rb: number) => V_OFF + bytes(rb) <= SCRATCH_BYTES;
+  let rb = Math.max(1, Math.min(Math.floor(WEIGHT_TILES / tW), Math.floor(winogradBlockBytes.weight / bytes(1))));
   while (rb > 1 && !fits(rb)) rb--;
   return fits(rb) ? rb : 0;
 }
