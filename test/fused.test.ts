@@ -323,3 +323,16 @@ for (const backend of withFused) {
     }));
   });
 }
+
+// Max pooling without a graph and without indices asked for takes the values-only path.
+for (const backend of withFused) {
+  test(`maxPool2d under noGrad (values only) equals the recorded op's values on ${backend}`, () => nb.scope(() => {
+    nb.setBackend(backend);
+    nb.manualSeed(7);
+    for (const [shape, k, o] of [[[2, 3, 9, 13], 2, {}], [[1, 2, 8, 8], 3, { stride: 2, padding: 1 }]] as const) {
+      const x = nb.randn([...shape]);
+      const want = nb.F.maxPool2d(x.detach().requiresGrad_(), k, o);
+      close(`maxPool2d ${shape} k=${k}`, nb.noGrad(() => nb.F.maxPool2d(x, k, o)), want);
+    }
+  }));
+}

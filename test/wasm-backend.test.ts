@@ -304,7 +304,15 @@ test('pooling: max (values, indices, backward), average (padding, countIncludePa
   // the 2×2/2 f32x4 path: odd sizes leave scalar tails; NaN and ties exercise the index rule
   pools.push({ n: 2, c: 3, h: 11, w: 19, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 5, ow: 9, countIncludePad: true, divisorOverride: 0 });
   const tie = new Float32Array(2 * 3 * 11 * 19).map((_, i) => (i % 7 === 0 ? NaN : i % 3));
-  same('maxPool2d 2×2 ties and NaN', [[tie, 'float32']], (b, [a]) => b.maxPool2d(a!, pools[pools.length - 1]!));
+  const p22 = pools[pools.length - 1]!;
+  same('maxPool2d 2×2 ties and NaN', [[tie, 'float32']], (b, [a]) => b.maxPool2d(a!, p22));
+  // the one-pass 2×2 backward puts each gradient at the window's chosen index (ties, NaN) and zeroes the rest
+  const gy22 = randArray('float32', p22.n * p22.c * p22.oh * p22.ow);
+  same('maxPool2dBackward 2×2 ties and NaN', [[tie, 'float32'], [gy22, 'float32']], (b, [a, g]) => { const [y, i] = b.maxPool2d(a!, p22); b.free(y); return b.maxPool2dBackward(g!, i, p22); });
+  // values without indices (inference) = maxPool2d's values, on the 2×2 path and the generic one
+  for (const p of [p22, pools[1]!]) {
+    same('maxPool2dValues', [[tie, 'float32']], (b, [a]) => b === W ? W.fused!.maxPool2dValues!(a!, p) : b.maxPool2d(a!, p)[0]);
+  }
   for (const dt of ['float32', 'float64'] as DType[]) {
     for (const p of pools) {
       const x = randArray(dt, p.n * p.c * p.h * p.w), gy = randArray(dt, p.n * p.c * p.oh * p.ow);

@@ -223,6 +223,8 @@ export interface FusedKernels {
    * kernel's output writes instead of two more passes over y. Same values as the composite.
    */
   conv2dBiasAct(x: Storage, w: Storage, bias: Storage | null, p: Conv2dParams, relu: boolean): Storage;
+  /** maxPool2d's values alone, for float32 when no graph is recorded and the indices are not asked for. */
+  maxPool2dValues(x: Storage, p: Pool2dParams): Storage;
 }
 
 /** softmaxCrossEntropy's shape: m rows of c classes. */

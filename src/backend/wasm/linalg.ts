@@ -28,7 +28,7 @@ function ranges(total: number, t: number, grain: number): [number, number][] {
   return out;
 }
 
-export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct'] } {
+export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
@@ -161,13 +161,29 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     return gw;
   };
 
+  /** The 2×2, stride-2, unpadded pooling of kernels/pool.ts (ceilMode windows past the input excluded). */
+  const is2x2 = (p: Pool2dParams) => p.kh === 2 && p.kw === 2 && p.sh === 2 && p.sw === 2 && p.ph === 0 && p.pw === 0 &&
+    p.dh === 1 && p.dw === 1 && 2 * p.oh <= p.h && 2 * p.ow <= p.w;
+
+  /** Max pooling's values without the indices (fused.maxPool2dValues: inference). */
+  const maxPool2dValues = (xs: Storage, p: Pool2dParams): Storage => {
+    const x = ctx.use(xs, 'maxPool2d');
+    if (x.dtype !== 'float32' || !is2x2(p)) {
+      const [y, idx] = maxPool2d(xs, p);
+      ctx.heap.release((idx as WasmStorage).ptr, (idx as WasmStorage).bytes);
+      return y;
+    }
+    const y = ctx.alloc(x.dtype, p.n * p.c * p.oh * p.ow);
+    ctx.parallel('maxpool2x2_f32', [x.ptr, y.ptr, 0, p.h, p.w, p.oh, p.ow], p.n * p.c, y.size * 2);
+    return y;
+  };
+
   const maxPool2d = (xs: Storage, p: Pool2dParams): [Storage, Storage] => {
     const x = ctx.use(xs, 'maxPool2d');
     floatOnly(x, 'maxPool2d');
     const outN = p.n * p.c * p.oh * p.ow;
     const y = ctx.alloc(x.dtype, outN), idx = ctx.alloc('int32', outN);
-    if (x.dtype === 'float32' && p.kh === 2 && p.kw === 2 && p.sh === 2 && p.sw === 2 && p.ph === 0 && p.pw === 0 &&
-      p.dh === 1 && p.dw === 1 && 2 * p.oh <= p.h && 2 * p.ow <= p.w) {
+    if (x.dtype === 'float32' && is2x2(p)) {
       ctx.parallel('maxpool2x2_f32', [x.ptr, y.ptr, idx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, outN * 2);
       return [y, idx];
     }
@@ -179,6 +195,10 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const gy = ctx.use(gys, 'maxPool2dBackward'), idx = ctx.use(is, 'maxPool2dBackward');
     floatOnly(gy, 'maxPool2dBackward');
     const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
+    if (gy.dtype === 'float32' && is2x2(p)) {
+      ctx.parallel('maxpool2x2_bwd_f32', [gy.ptr, idx.ptr, gx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, gx.size);
+      return gx;
+    }
     ctx.parallel(`maxpool_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, idx.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gx.size * 2);
     return gx;
   };
@@ -228,7 +248,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   };
 
   return {
-    matmul, conv2d, conv2dAct, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
+    matmul, conv2d, conv2dAct, maxPool2dValues, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
     avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
     gather(xs, is, outer, r, inner, k) {
       const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');
