@@ -370,6 +370,31 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   for (const s of [a, b, x, cx, cw, cg, c1x, c1g]) W.free(s);
 });
 
+// Dispatches alternate between parts claimed from the shared table (elementwise, column-split GEMM,
+// convolutions by images) and parts fixed to threads (row-split GEMM), many times on 3 threads
+// (more than this machine may have cores, so workers start late): every repeat gives the same bits.
+test('threads: shared-table and fixed dispatches interleaved 300 times give identical results', async () => {
+  const threads = W.numThreads();
+  await W.setNumThreads(3);
+  const x = W.fromArray(randArray('float32', 300_000), 'float32');
+  const a = W.fromArray(randArray('float32', 1024 * 512), 'float32'), b = W.fromArray(randArray('float32', 512 * 256), 'float32');
+  const p = convParams(12, 16, 16, 16, 16, 5, 5, 1, 2, 1, 2); // 5×5: the im2col path, split by images
+  const cx = W.fromArray(randArray('float32', 12 * 16 * 256), 'float32'), cw = W.fromArray(randArray('float32', 16 * 8 * 25), 'float32');
+  const once = () => [
+    W.unary('exp', x),
+    W.matmul(a, b, { batch: 1, m: 256, k: 512, n: 256, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }), // columns: shared
+    W.matmul(a, b, { batch: 1, m: 1024, k: 512, n: 24, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }), // rows: fixed
+    W.conv2d(cx, cw, p),
+  ].map((st) => { const r = W.readSync(st); W.free(st); return r; });
+  const first = once();
+  for (let i = 0; i < 300; i++) {
+    const r = once();
+    r.forEach((v, j) => assert.deepEqual(v, first[j], `repeat ${i}: result ${j} changed`));
+  }
+  await W.setNumThreads(threads);
+  for (const st of [x, a, b, cx, cw]) W.free(st);
+});
+
 test('info reports threads and SIMD features; bad thread counts are refused', async () => {
   const info = W.info();
   assert.equal(info.simd, true);

@@ -61,16 +61,19 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const work = a.dtype === 'float32' ? flops / 40 : flops;
     const t = ctx.threadsFor(work, Math.max(batch, Math.ceil(m / 6), Math.ceil(n / 8)));
     const scratch = ctx.scratchFor(t);
-    let parts: number[][];
-    if (t === 1) parts = [[...pre, 0, batch, 0, m, 0, n, scratch[0]!]];
-    else if (batch >= 2 * t || (batch >= t && batch % t === 0)) parts = ranges(batch, t, 1).map(([s, e], i) => [...pre, s, e, 0, m, 0, n, scratch[i]!]);
-    // Columns first: each thread then packs only its part of B (a row split packs all of B on
-    // every thread, which dominates when m is small).
-    else if (n >= 32 * t || m < 16 * t) parts = ranges(n, t, 8).map(([s, e], i) => [...pre, 0, batch, 0, m, s, e, scratch[i]!]);
-    else parts = ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]);
     const f = ctx.fn(name);
-    if (parts.length === 1) f(...parts[0]!);
-    else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+    if (t === 1) f(...pre, 0, batch, 0, m, 0, n, scratch[0]!);
+    else if (batch >= 2 * t || (batch >= t && batch % t === 0)) {
+      const np = ctx.partsFor(work, batch, t);
+      ctx.pool.runShared(name, ranges(batch, np, 1).map(([s, e]) => [...pre, s, e, 0, m, 0, n, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
+    } else if (n >= 32 * t || m < 16 * t) {
+      // Columns first: each part then packs only its columns of B (a row split packs all of B in
+      // every part, which dominates when m is small) — so columns may go finer than the threads.
+      const np = Math.min(ctx.partsFor(work, Math.ceil(n / 8), t), Math.max(t, Math.floor(n / 64)));
+      ctx.pool.runShared(name, ranges(n, np, 8).map(([s, e]) => [...pre, 0, batch, 0, m, s, e, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
+    } else {
+      ctx.pool.run(name, ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]), f as (...a: number[]) => void);
+    }
     if (tmpA) ctx.heap.release(tmpA.ptr, tmpA.bytes);
     return c;
   };
@@ -80,11 +83,11 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   /** Runs a float32 conv kernel split over `total` units (images, or columns in 8s). */
   const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[], tail: number[] = []) => {
     const t = ctx.threadsFor(work, Math.ceil(total / grain));
-    const scratch = ctx.scratchFor(t);
-    const parts = ranges(total, t, grain).map(([s, e], i) => [...pre, ...post(s, e), scratch[i]!, ...tail]);
     const f = ctx.fn(name);
-    if (parts.length === 1) f(...parts[0]!);
-    else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+    if (t === 1) { f(...pre, ...post(0, total), ctx.scratchFor(1)[0]!, ...tail); return; }
+    const np = ctx.partsFor(work, Math.ceil(total / grain), t);
+    const parts = ranges(total, np, grain).map(([s, e]) => [...pre, ...post(s, e), 0, ...tail]);
+    ctx.pool.runShared(name, parts, f as (...a: number[]) => void, parts[0]!.length - 1 - tail.length, ctx.scratchAll());
   };
 
   /** The conv epilogue y = relu?(y + bias[c]) as its own pass, for the paths that do not fuse it. */
