@@ -336,3 +336,56 @@ for (const backend of withFused) {
     }
   }));
 }
+
+// nn.Linear's bias and ReLU in one pass after the product (fused.linearBiasAct), reached through
+// F.linear(x, w, b, 'relu'), a biased F.linear and nn.Sequential's Linear + ReLU, against the
+// composite relu(x·wᵀ + b) from the unfused ops on the same backend.
+for (const backend of withFused) {
+  describe(`fused linear + bias + ReLU equals the composite on ${backend} (float32)`, () => {
+    const composite = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor | null, act: boolean) => {
+      let y = nb.matmul(x, w.t());
+      if (b) y = y.add(b);
+      return act ? y.relu() : y;
+    };
+    const cases: [string, number[], number[]][] = [
+      ['[6, 9] → 5 (columns not a multiple of 4)', [6, 9], [5, 9]],
+      ['[2, 3, 16] → 12 (batch dims)', [2, 3, 16], [12, 16]],
+      ['[130, 64] → 40 (rows over threads)', [130, 64], [40, 64]],
+      ['[7] → 4 (unbatched)', [7], [4, 7]],
+    ];
+    for (const [name, xs, ws] of cases) {
+      for (const [withBias, act] of [[true, true], [true, false], [false, true]] as const) {
+        test(`${name}, bias=${withBias}, relu=${act}: output and the gradients of x, w, b`, () => nb.scope(() => {
+          nb.setBackend(backend);
+          nb.manualSeed(8);
+          const x = nb.randn(xs), w = nb.randn(ws).mul(0.5), b = nb.randn([ws[0]!]);
+          const f = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => nb.F.linear(x, w, withBias ? b : null, act ? 'relu' : null);
+          const c = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => composite(x.ndim === 1 ? x.unsqueeze(0) : x, w, withBias ? b : null, act).reshape([...xs.slice(0, -1), ws[0]!]);
+          const yF = f(x, w, b), yC = c(x, w, b);
+          close('output', yF, yC);
+          if (act) assert.ok(yC.dataSync().some((v) => v === 0), 'the ReLU clips something (the mask is exercised)');
+          const cot = nb.randnLike(yC);
+          const gF = nb.grad((x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => f(x, w, b).mul(cot).sum())(x, w, b);
+          const gC = nb.grad((x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => c(x, w, b).mul(cot).sum())(x, w, b);
+          close('grad x', gF[0]!, gC[0]!); close('grad w', gF[1]!, gC[1]!);
+          if (withBias) close('grad b', gF[2]!, gC[2]!, { rtol: 1e-4, atol: 1e-4 });
+        }));
+      }
+    }
+    test('nn.Sequential runs Linear + ReLU fused, with the same outputs and gradients as the layers one by one', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(9);
+      const lin = new nb.nn.Linear(10, 6), relu = new nb.nn.ReLU(), head = new nb.nn.Linear(6, 3);
+      assert.ok(lin.fuseWith(relu), 'Linear offers to fuse a plain ReLU');
+      assert.equal(lin.fuseWith(head), null);
+      const x = nb.randn([8, 10]);
+      new nb.nn.Sequential(lin, relu, head).forward(x).square().sum().backward();
+      const g1 = [lin.weight.grad!, lin.bias!.grad!, head.weight.grad!].map((g) => g.mul(1));
+      for (const p of [lin.weight, lin.bias!, head.weight, head.bias!]) p.grad = null;
+      head.forward(composite(x, lin.weight, lin.bias, true)).square().sum().backward();
+      close('Linear weight grad', g1[0]!, lin.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
+      close('Linear bias grad', g1[1]!, lin.bias!.grad!, { rtol: 1e-4, atol: 1e-4 });
+      close('head weight grad', g1[2]!, head.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
+    }));
+  });
+}

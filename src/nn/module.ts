@@ -275,8 +275,8 @@ export class Module {
 
   /**
    * Sequential's fusion hook: a function computing next.forward(this.forward(x)) in one step, or null
-   * (the default). Conv2d fuses a following plain ReLU into its kernel's writes; the result is the
-   * same as running the two modules one after the other.
+   * (the default). Conv2d and Linear fuse a following plain ReLU with their bias (one pass, or the
+   * kernel's own writes); the result is the same as running the two modules one after the other.
    */
   fuseWith(_next: Module): ((x: Tensor) => Tensor) | null {
     return null;

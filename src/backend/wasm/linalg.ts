@@ -28,7 +28,7 @@ function ranges(total: number, t: number, grain: number): [number, number][] {
   return out;
 }
 
-export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
+export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; linearAct: FusedKernels['linearBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
@@ -76,6 +76,16 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     }
     if (tmpA) ctx.heap.release(tmpA.ptr, tmpA.bytes);
     return c;
+  };
+
+  /** fused.linearBiasAct: x·wᵀ, then bias and ReLU in one pass over the product. */
+  const linearAct = (xs: Storage, ws: Storage, bs: Storage | null, p: { m: number; k: number; n: number }, relu: boolean): Storage => {
+    const x = ctx.use(xs, 'linear'), w = ctx.use(ws, 'linear'), bias = bs ? ctx.use(bs, 'linear') : null;
+    if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) throw new TypeError('wasm backend: fused linearBiasAct is float32 only (the op layer runs the composite)');
+    if (bias && bias.size !== p.n) throw new Error(`wasm backend: linearBiasAct: bias must be [${p.n}], got [${bias.size}]`);
+    const y = matmul(x, w, { batch: 1, m: p.m, k: p.k, n: p.n, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+    if ((bias || relu) && y.size > 0) ctx.parallel('bias_act_rows_f32', [y.ptr, bias ? bias.ptr : 0, relu ? 1 : 0, p.n], p.m, y.size, 1);
+    return y;
   };
 
   const convWork = (p: Conv2dParams) => 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
@@ -251,7 +261,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   };
 
   return {
-    matmul, conv2d, conv2dAct, maxPool2dValues, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
+    matmul, conv2d, conv2dAct, linearAct, maxPool2dValues, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
     avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
     gather(xs, is, outer, r, inner, k) {
       const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');

@@ -5,7 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type Parameter } from '../module.js';
 import { conv1d, conv2d, convTranspose2d, type Pair } from '../../ops/conv.js';
 import * as init from '../init.js';
-import { ReLU } from './activation.js';
+import { isPlainReLU } from './activation.js';
 import { fmt } from '../../ops/util.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, pairText, type DTypeOption } from './util.js';
 
@@ -96,8 +96,7 @@ export class Conv2d extends ConvNd {
 
   /** A following plain nn.ReLU runs inside the convolution (bias and ReLU in its output writes). */
   override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
-    const plainRelu = next instanceof ReLU && Object.getPrototypeOf(next) === ReLU.prototype && next.forward === ReLU.prototype.forward;
-    if (!plainRelu || this.forward !== Conv2d.prototype.forward) return null;
+    if (!isPlainReLU(next) || this.forward !== Conv2d.prototype.forward) return null;
     return (x) => this.run(x, 'relu');
   }
 
