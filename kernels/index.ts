@@ -7,6 +7,7 @@ export * from './conv';
 export * from './pool';
 export * from './transpose';
 export * from './winograd';
+export * from './winograd4';
 export * from './fused';
 export * from './winograd-weight';
 export * from './epilogue';

@@ -35,10 +35,11 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
   for (let b0 = 0; b0 < rows; b0 += rb) {
     const b1 = b0 + rb < rows ? b0 + rb : rows;
     const T = (b1 - b0) * tW, T4 = (T + 3) & ~3;
-    for (let rr = b0; rr < b1; rr++) {
-      const n = rr / tH, ty = rr - n * tH, tb = (rr - b0) * tW;
-      // x: rows of Bᵀd as in winograd_f32, then columns for the rows i this thread owns
-      for (let ci = 0; ci < K; ci++) {
+    // x: rows of Bᵀd as in winograd_f32, then columns for the rows i this thread owns (channels
+    // outer, tile rows inner: each row of V is written front to back)
+    for (let ci = 0; ci < K; ci++) {
+      for (let rr = b0; rr < b1; rr++) {
+        const n = rr / tH, ty = rr - n * tH, tb = (rr - b0) * tW;
         const xc = x + (<usize>((n * K + ci) * h) * <usize>w << 2);
         const iy = 2 * ty - ph;
         const p0 = <u32>iy < <u32>h ? xc + (<usize>(iy * w) << 2) : zero;
@@ -71,8 +72,11 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
           }
         }
       }
-      // gy: rows of A·g as in winograd_bwd_input_f32, then columns for the rows i owned
-      for (let co = 0; co < M; co++) {
+    }
+    // gy: rows of A·g as in winograd_bwd_input_f32, then columns for the rows i owned
+    for (let co = 0; co < M; co++) {
+      for (let rr = b0; rr < b1; rr++) {
+        const n = rr / tH, ty = rr - n * tH, tb = (rr - b0) * tW;
         const p0 = gy + (<usize>(((n * M + co) * oh + 2 * ty) * ow) << 2);
         const p1 = 2 * ty + 1 < oh ? p0 + (<usize>ow << 2) : zero;
         let X = 0;

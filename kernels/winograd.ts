@@ -4,6 +4,7 @@
 // alone, so results do not depend on the block or the thread split.
 
 import { macro } from './gemm';
+import { biasOf } from './epilogue';
 
 // Scratch layout (per thread): [0, 1 KiB) the micro-kernel's tile buffer; [1 KiB, 33 KiB) four
 // padded rows (Wp ≤ 2048 floats); [33 KiB, 41 KiB) a zero row (w ≤ 2048); [41 KiB, 73 KiB) the
@@ -17,12 +18,14 @@ export const V_OFF: usize = 73 * 1024;
 @inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
 /**
- * U[m][ξ][k] = (G g Gᵀ)[ξ] for the 3×3 filter g(m, k): w[m][k] (flip 0, the forward conv with m =
+ * U[ξ][m][k] = (G g Gᵀ)[ξ] for the 3×3 filter g(m, k): w[m][k] (flip 0, the forward conv with m =
  * out channel), w[k][m] rotated by 180° (flip 1, the input gradient as a forward conv), or w[k][m]
  * (flip 2, the input gradient by winograd_bwd_input_f32).
  */
 export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, flip: i32): void {
-  const plane = <usize>kDim << 2; // U is stored [m][ξ][k]: U[ξ] is the M × K matrix of row stride 16K
+  // U is stored [ξ][m][k]: U[ξ] is a contiguous M × K matrix, so the GEMM's rows of A share no
+  // cache sets (a row stride of 16K floats mapped all 64 rows of conv2's A onto 4 sets of L1)
+  const plane = <usize>(mDim * kDim) << 2;
   for (let m = 0; m < mDim; m++) {
     for (let k = 0; k < kDim; k++) {
       const g = w + (<usize>((flip != 0 ? k * mDim + m : m * kDim + k) * 9) << 2);
@@ -39,7 +42,7 @@ export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, f
         const r0 = a0, r1 = (a0 + a1 + a2) * 0.5, r2 = (a0 - a1 + a2) * 0.5, r3 = a2;
         if (c == 0) { t00 = r0; t10 = r1; t20 = r2; t30 = r3; } else if (c == 1) { t01 = r0; t11 = r1; t21 = r2; t31 = r3; } else { t02 = r0; t12 = r1; t22 = r2; t32 = r3; }
       }
-      const o = u + (<usize>(m * 16 * kDim + k) << 2);
+      const o = u + (<usize>(m * kDim + k) << 2);
       // (G·g)·Gᵀ, row by row
       rowT(o, plane, 0, t00, t01, t02); rowT(o, plane, 4, t10, t11, t12);
       rowT(o, plane, 8, t20, t21, t22); rowT(o, plane, 12, t30, t31, t32);
@@ -78,8 +81,10 @@ export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, f
  * y = conv3×3(x) for the tile rows [r0, r1) of the (image, tile row) sequence, `rb` tile rows per
  * block. u: the transformed filters (winograd_weights_f32), M = P4 (out channels) × K = P1.
  * Slots as conv.ts (n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow); stride 1, no dilation.
+ * The conv epilogue is fused into the output transform's writes: y = relu?(y + bias[co]) (bias 0:
+ * none), the same float operations as kernels/epilogue.ts.
  */
-export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
+export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize, bias: usize, relu: i32): void {
   const K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
   const oh = P(prm, 14), ow = P(prm, 15);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
@@ -102,11 +107,13 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
     const T = (b1 - b0) * tW, Tp = (T + 7) & ~7;
     const vPlane = <usize>(K * Tp) << 2;
     const pstep = <usize>K << 5;
-    // input transform: V[ξ][panel][ci][lane] = (Bᵀ d B)[ξ] of each tile's 4×4 patch d
-    for (let rr = b0; rr < b1; rr++) {
-      const n = rr / tH, ty = rr - n * tH;
-      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
-      for (let ci = 0; ci < K; ci++) {
+    // input transform: V[ξ][panel][ci][lane] = (Bᵀ d B)[ξ] of each tile's 4×4 patch d. Channels
+    // outer, tile rows inner: a cache line of V (two channels' rows of a panel) is filled within
+    // a few rows' time, and x is read plane by plane.
+    for (let ci = 0; ci < K; ci++) {
+      for (let rr = b0; rr < b1; rr++) {
+        const n = rr / tH, ty = rr - n * tH;
+        const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
         const xc = x + (<usize>((n * K + ci) * h) * <usize>w << 2);
         // rows of Bᵀd over the plane's columns X = ix + pw: r0 - r2, r1 + r2, r2 - r1, r1 - r3
         // (rows outside the plane read the zero row; columns outside it stay zero from the start)
@@ -148,15 +155,18 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
     }
     const mPlane = <usize>(M * T) << 2;
     products(u, M, K, vb, vPlane, mb, mPlane, T, tmp);
-    // output transform: Y = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 -1 -1]
-    for (let rr = b0; rr < b1; rr++) {
-      const n = rr / tH, ty = rr - n * tH;
-      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
-      const oy = 2 * ty;
-      const two = oy + 1 < oh;
-      for (let co = 0; co < M; co++) {
+    // output transform: Y = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 -1 -1], then the epilogue. Channels outer:
+    // each row of M is read front to back, and y plane by plane.
+    const zv = f32x4.splat(0);
+    for (let co = 0; co < M; co++) {
+      for (let rr = b0; rr < b1; rr++) {
+        const n = rr / tH, ty = rr - n * tH;
+        const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
+        const oy = 2 * ty;
+        const two = oy + 1 < oh;
         const yr = y + (<usize>((n * M + co) * oh + oy) * <usize>ow << 2);
         const mr = mb + (<usize>(co * T) << 2);
+        const bv = f32x4.splat(biasOf(bias, co));
         for (let tx = 0; tx < tW; tx += 4) {
           const s = mr + (<usize>(tx < g4 ? rb4 + tx : lb + (tx - g4)) << 2);
           const m0 = v128.load(s), m1 = v128.load(s + mPlane), m2 = v128.load(s + 2 * mPlane), m3 = v128.load(s + 3 * mPlane);
@@ -172,8 +182,10 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
           const y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
           const ox = 2 * tx;
           const d = yr + (<usize>ox << 2);
-          const r0v0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0v1 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
-          const r1v0 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1v1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
+          let r0v0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0v1 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
+          let r1v0 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1v1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
+          if (bias != 0) { r0v0 = f32x4.add(r0v0, bv); r0v1 = f32x4.add(r0v1, bv); r1v0 = f32x4.add(r1v0, bv); r1v1 = f32x4.add(r1v1, bv); }
+          if (relu != 0) { r0v0 = f32x4.pmax(r0v0, zv); r0v1 = f32x4.pmax(r0v1, zv); r1v0 = f32x4.pmax(r1v0, zv); r1v1 = f32x4.pmax(r1v1, zv); }
           if (ox + 8 <= ow) {
             v128.store(d, r0v0); v128.store(d, r0v1, 16);
             if (two) { v128.store(d + (<usize>ow << 2), r1v0); v128.store(d + (<usize>ow << 2), r1v1, 16); }
@@ -200,10 +212,10 @@ export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, 
   if (cnt > 6) store<f32>(d, f32x4.extract_lane(b, 2), 24);
 }
 
-/** The 16 products M[ξ] (M × T) = U[ξ] (M × K, row stride 16K) · V[ξ] (K × T, panels). */
+/** The 16 products M[ξ] (M × T) = U[ξ] (M × K) · V[ξ] (K × T, panels). */
 function products(u: usize, M: i32, K: i32, vb: usize, vPlane: usize, mb: usize, mPlane: usize, T: i32, tmp: usize): void {
   for (let xi = 0; xi < 16; xi++) {
-    macro(u + (<usize>(xi * K) << 2), 16 * K, 1, 0, M, vb + <usize>xi * vPlane, K, T, mb + <usize>xi * mPlane, T, false, tmp);
+    macro(u + (<usize>(xi * M * K) << 2), K, 1, 0, M, vb + <usize>xi * vPlane, K, T, mb + <usize>xi * mPlane, T, false, tmp);
   }
 }
 
@@ -243,10 +255,11 @@ export function winograd_bwd_input_f32(gy: usize, u: usize, gx: usize, prm: usiz
     const vPlane = <usize>(K * Tp) << 2;
     const pstep = <usize>K << 5;
     // gy transform: V[ξ][panel][co][lane] = (A g Aᵀ)[ξ] of each tile's 2×2 gy patch g
-    for (let rr = b0; rr < b1; rr++) {
-      const n = rr / tH, ty = rr - n * tH;
-      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
-      for (let co = 0; co < K; co++) {
+    // (channels outer, tile rows inner, as winograd_f32)
+    for (let co = 0; co < K; co++) {
+      for (let rr = b0; rr < b1; rr++) {
+        const n = rr / tH, ty = rr - n * tH;
+        const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
         const gc = gy + (<usize>((n * K + co) * oh) * <usize>ow << 2);
         const oy = 2 * ty;
         const p0 = gc + (<usize>(oy * ow) << 2);
@@ -284,10 +297,12 @@ export function winograd_bwd_input_f32(gy: usize, u: usize, gx: usize, prm: usiz
     const mPlane = <usize>(M * T) << 2;
     products(u, M, K, vb, vPlane, mb, mPlane, T, tmp);
     // B·m·Bᵀ per tile, overlapping patches summed into four rows, then added to gx
-    for (let rr = b0; rr < b1; rr++) {
-      const n = rr / tH, ty = rr - n * tH;
-      const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
-      for (let ci = 0; ci < M; ci++) {
+    // (channels outer, tile rows inner; tile rows of an image in order, so the sums into gx keep
+    // their order whatever the blocks)
+    for (let ci = 0; ci < M; ci++) {
+      for (let rr = b0; rr < b1; rr++) {
+        const n = rr / tH, ty = rr - n * tH;
+        const rb4 = (rr - b0) * g4, lb = (b1 - b0) * g4 + (rr - b0) * (tW - g4);
         const mr = mb + (<usize>(ci * T) << 2);
         let e0 = f32x4.splat(0), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
         let tx = 0;

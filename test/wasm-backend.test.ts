@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createJsBackend } from '../src/backend/js/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
-import { winogradBlockBytes } from '../src/backend/wasm/winograd.js';
+import { winogradBlockBytes, winogradF4 } from '../src/backend/wasm/winograd.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
 
@@ -294,6 +294,46 @@ test('Winograd conv2d in many small blocks: rows per block, sums over tiles acro
   } finally { Object.assign(winogradBlockBytes, saved); }
 });
 
+// The opt-in forward by Winograd F(4×4, 3×3) (kernels/winograd4.ts): its float32 error is ~20× that
+// of F(2×2) (measured 3.4e-4 on 16 channels of values in ±3), so it gets atol 2e-3 and ≤ 16 channels.
+// Outputs 5–30 wide and high (edge tiles of 1, 2, 3 and 4 columns/rows; rows of ≥ 4 tiles, so full
+// groups and leftovers), padding 0–2, one tile row per block, the fused epilogue, and 1 vs N threads.
+test('Winograd F(4×4) forward (opt-in): edge tiles, padding, blocks, epilogue, threads', async () => {
+  const saved = { ...winogradBlockBytes }, savedF4 = winogradF4.forward;
+  winogradF4.forward = true;
+  const fused = W.fused!.conv2dBiasAct!;
+  const tol = { atol: 2e-3 };
+  try {
+    const shapes = [convParams(2, 16, 13, 13, 12, 3, 3, 1, 0, 1, 1), convParams(1, 9, 30, 17, 10, 3, 3, 1, 2, 1, 1),
+      convParams(3, 12, 7, 9, 16, 3, 3, 1, 1, 1, 1), convParams(2, 8, 18, 20, 8, 3, 3, 1, 0, 1, 1),
+      convParams(1, 8, 34, 11, 9, 3, 3, 1, 1, 1, 1)];
+    for (const blocks of [saved.conv, 1]) {
+      winogradBlockBytes.conv = blocks;
+      for (const p of shapes) {
+        const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * p.cIn * 9);
+        const bias = randArray('float32', p.cOut);
+        same(`F(4×4) conv2d blocks=${blocks} ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+        same(`F(4×4) conv2dBiasAct ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32'], [bias, 'float32']], (B, [a, c, b]) => {
+          if (B === W) return fused(a!, c!, b!, p, true);
+          const shape = [p.n, p.cOut, p.oh, p.ow];
+          return B.unary('relu', B.binary('add', B.conv2d(a!, c!, p), b!, shape, contiguous(shape), [0, 1, 0, 0]));
+        }, tol);
+      }
+    }
+    winogradBlockBytes.conv = saved.conv;
+    const p = convParams(6, 16, 22, 22, 16, 3, 3, 1, 1, 1, 1);
+    const x = W.fromArray(randArray('float32', p.n * p.cIn * p.h * p.w), 'float32'), w = W.fromArray(randArray('float32', p.cOut * p.cIn * 9), 'float32');
+    const threads = W.numThreads();
+    const run = () => { const y = W.conv2d(x, w, p); const r = W.readSync(y); W.free(y); return r; };
+    await W.setNumThreads(1);
+    const one = run();
+    await W.setNumThreads(Math.max(2, threads));
+    assert.deepEqual(run(), one, 'F(4×4) forward differs between 1 and N threads');
+    await W.setNumThreads(threads);
+    W.free(x); W.free(w);
+  } finally { Object.assign(winogradBlockBytes, saved); winogradF4.forward = savedF4; }
+});
+
 test('pooling: max (values, indices, backward), average (padding, countIncludePad, divisor), adaptive', () => {
   const pools: Pool2dParams[] = [
     { n: 2, c: 3, h: 8, w: 8, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 4, ow: 4, countIncludePad: true, divisorOverride: 0 },
@@ -351,13 +391,16 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const cg = W.fromArray(randArray('float32', 8 * 16 * 256), 'float32');
   const p1 = convParams(16, 1, 28, 28, 32, 3, 3, 1, 0, 1, 1); // kg = 9: the weight gradient splits columns
   const c1x = W.fromArray(randArray('float32', 16 * 784), 'float32'), c1g = W.fromArray(randArray('float32', 16 * 32 * 676), 'float32');
+  // the CNN's conv2 on 24 images: 144 tile rows, more than one block of the Winograd weight gradient
+  const p2 = convParams(24, 32, 13, 13, 64, 3, 3, 1, 0, 1, 1);
+  const c2x = W.fromArray(randArray('float32', 24 * 32 * 169), 'float32'), c2g = W.fromArray(randArray('float32', 24 * 64 * 121), 'float32');
   const run = () => [
     W.matmul(a, b, { batch: 1, m: n, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }),
     W.matmul(a, b, { batch: 1, m: n, k, n: 64, transA: true, transB: true, aBatchStride: 0, bBatchStride: 0 }),
     W.reduce('sum', x, { outer: 1024, r: 1024, inner: 1 }), W.reduce('sum', x, { outer: 4, r: 256, inner: 1024 }),
     W.unary('tanh', x), W.conv2d(cx, cw, p), W.conv2dBackwardInput(cg, cw, p), W.conv2dBackwardWeight(cx, cg, p),
     W.conv2d(cx, cw, { ...p, n: 1 }), // one image: split over output columns
-    W.conv2dBackwardWeight(c1x, c1g, p1),
+    W.conv2dBackwardWeight(c1x, c1g, p1), W.conv2dBackwardWeight(c2x, c2g, p2),
   ].map((s) => { const r = W.readSync(s); W.free(s); return r; });
   const threads = W.numThreads();
   await W.setNumThreads(1);
@@ -367,7 +410,7 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const many = run();
   one.forEach((r, i) => assert.deepEqual(many[i], r, `result ${i} differs between 1 and ${W.numThreads()} threads`));
   await W.setNumThreads(threads);
-  for (const s of [a, b, x, cx, cw, cg, c1x, c1g]) W.free(s);
+  for (const s of [a, b, x, cx, cw, cg, c1x, c1g, c2x, c2g]) W.free(s);
 });
 
 // Dispatches alternate between parts claimed from the shared table (elementwise, column-split GEMM,

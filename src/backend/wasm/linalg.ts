@@ -119,7 +119,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const prm = ctx.params(convSlots(p));
     const work = convWork(p);
     if (x.dtype === 'float32') {
-      if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false); epiloguePass(y, p, bias, relu); return y; }
+      if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false, bias, relu); return y; }
       const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
       const pre = [x.ptr, w.ptr, y.ptr, prm], post = [bias ? bias.ptr : 0, relu ? 1 : 0];
       if (p.n >= t) runConv('conv2d_f32', pre, p.n, 1, work / 30, (s, e) => [s, e, 0, np], post);

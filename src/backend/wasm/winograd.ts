@@ -15,6 +15,33 @@ const BLOCK_BYTES = 640 * 1024;
 /** Bytes of transforms per block (forward and input gradient; weight gradient). Tests lower them to get many blocks. */
 export const winogradBlockBytes = { conv: BLOCK_BYTES, weight: SCRATCH_BYTES };
 
+/**
+ * Tile rows per block of the forward by F(4×4, 3×3) (kernels/winograd4.ts: 36 transforms per tile
+ * of 4×4 outputs), or 0 when the shape does not fit its scratch (six padded rows of ≤ 8192 floats).
+ */
+function rowsPerBlock4(s: WinoShape): number {
+  const tW = (s.ow + 3) >> 2;
+  if (6 * (4 * Math.ceil(tW / 4) + 4) > 8192 || s.w > 2048) return 0;
+  const perTile = 36 * (s.K + s.M) * 4;
+  const fits = (rb: number) => V_OFF + 36 * s.K * 4 * (Math.ceil((rb * tW) / 8) * 8) + 36 * s.M * 4 * rb * tW + 64 <= SCRATCH_BYTES;
+  let rb = Math.max(1, Math.floor(winogradBlockBytes.conv / (perTile * tW)));
+  while (rb > 1 && !fits(rb)) rb--;
+  return fits(rb) ? rb : 0;
+}
+
+/**
+ * Whether the forward runs as F(4×4, 3×3): only on request (NABLA_WINOGRAD=4 or winogradF4.forward),
+ * and where it needs fewer products than F(2×2) (36 per 4×4 tile against 16 per 2×2 tile). Its
+ * float32 error is ~20× F(2×2)'s (1.7e-3 against 8e-5 on 64 channels of values in ±3, outputs up
+ * to 260), past the tests' atol of 1e-4 against the js reference, so it is not the default.
+ */
+export const winogradF4 = { forward: env.NABLA_WINOGRAD === '4' };
+function useF4(s: WinoShape): boolean {
+  if (!winogradF4.forward) return false;
+  const f2 = 16 * Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2), f4 = 36 * Math.ceil(s.oh / 4) * Math.ceil(s.ow / 4);
+  return f4 < f2 && rowsPerBlock4(s) > 0;
+}
+
 /** The forward conv the kernel computes: x [n, K, h, w] → y [n, M, oh, ow], 3×3, stride 1. */
 interface WinoShape { n: number; K: number; h: number; w: number; M: number; ph: number; pw: number; oh: number; ow: number }
 
@@ -48,23 +75,32 @@ function shapeOf(p: Conv2dParams, grad: boolean): WinoShape {
     : { n: p.n, K: p.cIn, h: p.h, w: p.w, M: p.cOut, ph: p.ph, pw: p.pw, oh: p.oh, ow: p.ow };
 }
 
-/** Runs the Winograd conv (checked by winogradFits): x is the input, or gy with `grad`; writes y. */
-export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, grad: boolean): void {
+/**
+ * Runs the Winograd conv (checked by winogradFits): x is the input, or gy with `grad`; writes y.
+ * The forward fuses the conv epilogue y = relu?(y + bias[c]) into its output transform.
+ */
+export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, grad: boolean,
+  bias: WasmStorage | null = null, relu = false): void {
+  if (grad && (bias || relu)) throw new Error('winogradConv: the input gradient has no epilogue (bias/relu)');
   const s = shapeOf(p, grad);
-  const u = ctx.alloc('float32', 16 * s.M * s.K);
-  ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 2 : 0);
+  const f4 = !grad && useF4(s);
+  const scratch0 = ctx.scratchFor(1)[0]!;
+  const u = ctx.alloc('float32', (f4 ? 36 : 16) * s.M * s.K);
+  if (f4) ctx.fn('winograd4_weights_f32')(w.ptr, u.ptr, s.M, s.K, scratch0);
+  else ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 2 : 0);
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
-  const rb = rowsPerBlock(s);
-  const tH = (s.oh + 1) >> 1, rows = s.n * tH;
+  const rb = f4 ? rowsPerBlock4(s) : rowsPerBlock(s);
+  const tH = f4 ? (s.oh + 3) >> 2 : (s.oh + 1) >> 1, rows = s.n * tH;
   const work = (2 * s.n * s.M * s.oh * s.ow * s.K * 9) / 30;
   // the adjoint's patches overlap across tile rows: its threads take whole images
   const t = ctx.threadsFor(work, grad ? s.n : rows), unit = grad ? tH : 1, units = rows / unit;
   const scratch = ctx.scratchFor(t);
-  const name = grad ? 'winograd_bwd_input_f32' : 'winograd_f32';
+  const name = grad ? 'winograd_bwd_input_f32' : f4 ? 'winograd4_f32' : 'winograd_f32';
   const f = ctx.fn(name);
   const parts: number[][] = [];
   for (let i = 0; i < t; i++) {
-    parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / t) * unit, Math.round((units * (i + 1)) / t) * unit, scratch[i]!]);
+    const part = [x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / t) * unit, Math.round((units * (i + 1)) / t) * unit, scratch[i]!];
+    parts.push(grad ? part : [...part, bias ? bias.ptr : 0, relu ? 1 : 0]);
   }
   if (parts.length === 1) f(...parts[0]!);
   else ctx.pool.run(name, parts, f as (...a: number[]) => void);
@@ -92,13 +128,17 @@ function weightRows(p: Conv2dParams, nx = 16): number {
   return fits(rb) ? rb : 0;
 }
 
-/** gw [cOut, cIn, 3, 3] of conv2d by Winograd: threads split the 16 products (rows i of ξ = 4i + j). */
+/**
+ * gw [cOut, cIn, 3, 3] of conv2d by Winograd: threads split the 16 products (rows i of ξ = 4i + j).
+ * The blocks of tile rows set the order of the sums over tiles, so they are one thread's whatever
+ * the thread count (sized for 2 threads' 8 products each, conv2's results differed).
+ */
 export function winogradWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
   const du = ctx.alloc('float32', 16 * p.cOut * p.cIn);
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
   const work = (2 * p.n * p.cOut * p.oh * p.ow * p.cIn * 9) / 30;
   const t = ctx.threadsFor(work, 4);
-  const rb = weightRows(p, 4 * Math.ceil(4 / t));
+  const rb = weightRows(p);
   const scratch = ctx.scratchFor(t);
   const f = ctx.fn('winograd_bwd_weight_f32');
   const parts: number[][] = [];
