@@ -22,15 +22,15 @@ function shapeFits(p: Conv2dParams): boolean {
 export function directFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw;
   if (!shapeFits(p) || K > directLimits.forwardK) return false;
-  return round16(4 * K) + 64 * K + padBytes(p, cig) + 256 <= SCRATCH_BYTES;
+  return round16(4 * K) + 64 * K + 64 + padBytes(p, cig) + 256 <= SCRATCH_BYTES;
 }
 
 /** Whether conv2d's weight gradient runs direct. */
 export function directWeightFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw, KT = Math.ceil(K / 3) * 3;
   if (!shapeFits(p) || K > directLimits.weightK) return false;
-  const units = p.groups * Math.ceil(p.cOut / p.groups / 2);
-  return round16(4 * KT) + padBytes(p, cig) + units * KT * 32 + 256 <= SCRATCH_BYTES;
+  const units = p.groups * Math.ceil(p.cOut / p.groups / 3);
+  return round16(4 * KT) + padBytes(p, cig) + units * KT * 48 + 256 <= SCRATCH_BYTES;
 }
 
 /** Splits [0, total) into t contiguous parts and runs the kernel on each (threads take whole units). */
@@ -46,16 +46,16 @@ function run(ctx: Ctx, name: string, pre: number[], total: number, work: number,
 
 const work = (p: Conv2dParams) => (2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw) / 30;
 
-/** y = relu?(conv2d(x, w) + bias) (checked by directFits); threads split (image, 4 output channels) units. */
+/** y = relu?(conv2d(x, w) + bias) (checked by directFits); threads split (image, block of ≤ 4 output channels) units. */
 export function directConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, biasPtr: number, relu: boolean): void {
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, 1, 1, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow]);
   const units = p.n * p.groups * Math.ceil(p.cOut / p.groups / 4);
   run(ctx, 'conv_direct_f32', [x.ptr, w.ptr, y.ptr, prm], units, work(p), [biasPtr, relu ? 1 : 0]);
 }
 
-/** gw [cOut, cIn/groups, kh, kw] (checked by directWeightFits); threads split pairs of output channels, each summing all images. */
+/** gw [cOut, cIn/groups, kh, kw] (checked by directWeightFits); threads split triples of output channels, each summing all images. */
 export function directWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, 1, 1, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow]);
-  const units = p.groups * Math.ceil(p.cOut / p.groups / 2);
+  const units = p.groups * Math.ceil(p.cOut / p.groups / 3);
   run(ctx, 'conv_direct_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], units, work(p), []);
 }
