@@ -9,7 +9,8 @@ const env = (globalThis as { process?: { env: Record<string, string | undefined>
 /** Largest cIn/groups · kh · kw that runs direct (measured: see bench/conv-quick.ts). */
 export const directLimits = { forwardK: 32, weightK: 32 };
 
-const padBytes = (p: Conv2dParams, cig: number) => cig * (p.oh + (p.kh - 1) * p.dh) * ((((p.ow + 3) & ~3) + (p.kw - 1) * p.dw + 3) & ~3) * 4;
+/** Bytes of the kernels' shifted copies of one image-group's input (kernels/conv-direct.ts). */
+const shiftBytes = (p: Conv2dParams, cig: number) => ((cig * p.kw * (p.oh + (p.kh - 1) * p.dh) * p.ow * 4 + 15) & ~15) + 64;
 const round16 = (b: number) => (b + 15) & ~15;
 
 /** Whether the kernels take this conv: stride 1, and the scratch holds their buffers (checked per pass). */
@@ -22,7 +23,7 @@ function shapeFits(p: Conv2dParams): boolean {
 export function directFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw;
   if (!shapeFits(p) || K > directLimits.forwardK) return false;
-  return round16(4 * K) + 64 * K + 64 + padBytes(p, cig) + 256 <= SCRATCH_BYTES;
+  return round16(4 * K) + 64 * K + 64 + shiftBytes(p, cig) + 256 <= SCRATCH_BYTES;
 }
 
 /** Whether conv2d's weight gradient runs direct. */
@@ -30,7 +31,7 @@ export function directWeightFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw, KT = Math.ceil(K / 3) * 3;
   if (!shapeFits(p) || K > directLimits.weightK) return false;
   const units = p.groups * Math.ceil(p.cOut / p.groups / 3);
-  return round16(4 * KT) + padBytes(p, cig) + units * KT * 48 + 256 <= SCRATCH_BYTES;
+  return round16(4 * KT) + shiftBytes(p, cig) + units * KT * 48 + 256 <= SCRATCH_BYTES;
 }
 
 /** Splits [0, total) into t contiguous parts and runs the kernel on each (threads take whole units). */
