@@ -269,45 +269,44 @@ function wpass(xs: usize, g0p: usize, g1p: usize, g2p: usize, np: i32, oa: usize
 }
 
 /**
- * Weight gradient over units [u0, u1), unit u = g · nb + b with nb = ⌈cog/3⌉: gw of output channels
- * g·cog + 3b … (3 at once, fewer at a group's end) for all taps: gw[co][t] = Σ over images n, then
- * outputs q (4 lane sums, added at the end) of gy[n, co, q] · x at tap t — the same order whatever
- * the thread split. Scratch: tap offsets (K rounded up to TB), xs, then the accumulators
- * ([unit][tap][3 channels] v128).
+ * Weight gradient over units [u0, u1), unit u = (g · nb + b) · nt + i with nb = ⌈cog/3⌉, nt = ⌈K/3⌉:
+ * gw of output channels g·cog + 3b … (3 at once, fewer at a group's end) for taps 3i … 3i+2:
+ * gw[co][t] = Σ over images n, then outputs q (4 lane sums, added at the end) of gy[n, co, q] · x
+ * at tap t — the same order whatever the thread split. Scratch: tap offsets (K rounded up to 3),
+ * xs, then the accumulators ([unit][tap][channel] v128).
  */
 export function conv_direct_bwd_weight_f32(x: usize, gy: usize, gw: usize, prm: usize, u0: i32, u1: i32, scratch: usize): void {
   const nImg = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
   const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
   const cig = cIn / groups, cog = cOut / groups, K = cig * kh * kw, nb = (cog + CW - 1) / CW;
-  const KT = (K + TB - 1) / TB * TB, Hp = oh + (kh - 1) * dh;
+  const nt = (K + TB - 1) / TB, KT = nt * TB, Hp = oh + (kh - 1) * dh;
   const offs = scratch, xs = scratch + ((<usize>KT * 4 + 15) & ~15);
   const acc = xs + <usize>conv_direct_shift_bytes(cig, oh, ow, kh, kw, dh);
-  const np = oh * ow, plane = <usize>np << 2, unitBytes = <usize>(KT * CW) << 4;
+  const np = oh * ow, plane = <usize>np << 2, unitBytes: usize = TB * CW * 16;
   const rem = np & 3, mask = i32x4(rem > 0 ? -1 : 0, rem > 1 ? -1 : 0, rem > 2 ? -1 : 0, 0);
   tapOffsets(offs, KT, cig, kh, kw, dh, Hp, ow);
   memory.fill(acc, 0, <usize>(u1 - u0) * unitBytes);
   for (let n = 0; n < nImg; n++) {
     let shifted = -1;
     for (let u = u0; u < u1; u++) {
-      const g = u / nb, b = u - g * nb;
+      const cu = u / nt, i = u - cu * nt, g = cu / nb, b = cu - g * nb;
       if (g != shifted) { shiftImage(x, n, g * cig, cig, cIn, h, w, ph, pw, kw, dw, Hp, ow, xs); shifted = g; }
       const c0 = g * cog + CW * b, cb = imin(CW, cog - CW * b);
       // gy planes of the unit's channels (a missing third channel repeats one; its sums are dropped)
       const gy0 = gy + <usize>(n * cOut + c0) * plane, gy1 = gy0 + (cb > 1 ? plane : 0), gy2 = gy0 + (cb > 2 ? 2 * plane : 0);
-      const au = acc + <usize>(u - u0) * unitBytes;
-      for (let tt = 0; tt < KT; tt += TB) {
-        const ot = offs + (<usize>tt << 2);
-        wpass(xs, gy0, gy1, gy2, np, <usize>load<i32>(ot), <usize>load<i32>(ot, 4), <usize>load<i32>(ot, 8), au + <usize>(tt * CW) * 16, mask);
-      }
+      const ot = offs + (<usize>(TB * i) << 2);
+      wpass(xs, gy0, gy1, gy2, np, <usize>load<i32>(ot), <usize>load<i32>(ot, 4), <usize>load<i32>(ot, 8), acc + <usize>(u - u0) * unitBytes, mask);
     }
   }
   for (let u = u0; u < u1; u++) {
-    const g = u / nb, b = u - g * nb, c0 = g * cog + CW * b, cb = imin(CW, cog - CW * b);
+    const cu = u / nt, i = u - cu * nt, g = cu / nb, b = cu - g * nb, c0 = g * cog + CW * b, cb = imin(CW, cog - CW * b);
     const au = acc + <usize>(u - u0) * unitBytes;
     for (let j = 0; j < cb; j++) {
-      for (let t = 0; t < K; t++) {
-        const v = v128.load(au + (<usize>(CW * t + j) << 4));
+      for (let k = 0; k < TB; k++) {
+        const t = TB * i + k;
+        if (t >= K) break;
+        const v = v128.load(au + (<usize>(CW * k + j) << 4));
         const s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
         store<f32>(gw + (<usize>((c0 + j) * K + t) << 2), s);
       }

@@ -7,7 +7,7 @@ import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 
 /** Largest cIn/groups · kh · kw that runs direct (measured: see bench/conv-quick.ts). */
-export const directLimits = { forwardK: 32, weightK: 32 };
+export const directLimits = { forwardK: Number(env.NABLA_DIRECT_K ?? 32), weightK: Number(env.NABLA_DIRECT_K ?? 32) };
 
 /** Bytes of the kernels' shifted copies of one image-group's input (kernels/conv-direct.ts). */
 const shiftBytes = (p: Conv2dParams, cig: number) => ((cig * p.kw * (p.oh + (p.kh - 1) * p.dh) * p.ow * 4 + 15) & ~15) + 64;
@@ -26,12 +26,14 @@ export function directFits(p: Conv2dParams): boolean {
   return round16(4 * K) + 64 * K + 64 + shiftBytes(p, cig) + 256 <= SCRATCH_BYTES;
 }
 
+/** Units of the weight gradient: (3 output channels, 3 taps) — many, so that threads get even shares. */
+const weightUnits = (p: Conv2dParams) => p.groups * Math.ceil(p.cOut / p.groups / 3) * Math.ceil((p.cIn / p.groups) * p.kh * p.kw / 3);
+
 /** Whether conv2d's weight gradient runs direct. */
 export function directWeightFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw, KT = Math.ceil(K / 3) * 3;
   if (!shapeFits(p) || K > directLimits.weightK) return false;
-  const units = p.groups * Math.ceil(p.cOut / p.groups / 3);
-  return round16(4 * KT) + shiftBytes(p, cig) + units * KT * 48 + 256 <= SCRATCH_BYTES;
+  return round16(4 * KT) + shiftBytes(p, cig) + weightUnits(p) * 144 + 256 <= SCRATCH_BYTES;
 }
 
 /** Splits [0, total) into t contiguous parts and runs the kernel on each (threads take whole units). */
@@ -54,9 +56,9 @@ export function directConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStor
   run(ctx, 'conv_direct_f32', [x.ptr, w.ptr, y.ptr, prm], units, work(p), [biasPtr, relu ? 1 : 0]);
 }
 
-/** gw [cOut, cIn/groups, kh, kw] (checked by directWeightFits); threads split triples of output channels, each summing all images. */
+/** gw [cOut, cIn/groups, kh, kw] (checked by directWeightFits); threads split (3 output channels, 3 taps) units, each summing all images. */
 export function directWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, 1, 1, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow]);
-  const units = p.groups * Math.ceil(p.cOut / p.groups / 3);
+  const units = weightUnits(p);
   run(ctx, 'conv_direct_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], units, work(p), []);
 }
