@@ -3,6 +3,7 @@
 
 import type { AdaptivePool2dParams, Conv2dParams, FusedKernels, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+import { directConv, directFits, directWeightFits, directWeightGrad } from './direct.js';
 import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
 type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' |
@@ -119,6 +120,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const prm = ctx.params(convSlots(p));
     const work = convWork(p);
     if (x.dtype === 'float32') {
+      if (directFits(p)) { directConv(ctx, x, w, y, p, bias ? bias.ptr : 0, relu); return y; }
       if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false, bias, relu); return y; }
       const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
       const pre = [x.ptr, w.ptr, y.ptr, prm], post = [bias ? bias.ptr : 0, relu ? 1 : 0];
@@ -154,6 +156,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     if (gw.size === 0) return gw;
     const prm = ctx.params(convSlots(p));
     if (x.dtype === 'float32') {
+      if (directWeightFits(p)) { directWeightGrad(ctx, x, gy, gw, p); return gw; }
       if (winogradWeightFits(p)) { winogradWeightGrad(ctx, x, gy, gw, p); return gw; }
       // the kernel writes gWᵀ per group ([groups, kg, cog]); transpose to [groups, cog, kg]
       const gwt = ctx.alloc('float32', gw.size);
