@@ -1,24 +1,36 @@
 // Quick timing of the wasm conv kernels on the benchmark CNN's shapes (development aid):
-// node --import tsx bench/conv-quick.ts [threads] — each shape with the chosen kernels (Winograd
-// for 3×3 stride 1 with ≥ 8 channels) and with the im2col GEMM path (NABLA_WINOGRAD=0), interleaved:
-// the best of 3 medians of 15.
+// node --import tsx bench/conv-quick.ts [threads] [filter] — each shape with the chosen kernels (direct
+// for few input channels, Winograd for 3×3 stride 1 with ≥ 8 channels), without the direct kernels
+// (NABLA_DIRECT=0), and with the im2col GEMM path alone, interleaved: the best of 3 medians of 15.
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import type { Conv2dParams } from '../src/backend/backend.js';
 const b = await createWasmBackend({ threads: Number(process.argv[2] ?? 2) });
-const cp = (n: number, cIn: number, h: number, cOut: number, pad = 0): Conv2dParams =>
-  ({ n, cIn, h, w: h, cOut, kh: 3, kw: 3, sh: 1, sw: 1, ph: pad, pw: pad, dh: 1, dw: 1, groups: 1, oh: h + 2 * pad - 2, ow: h + 2 * pad - 2 });
+const filter = process.argv[3] ?? '';
+const cp = (n: number, cIn: number, h: number, cOut: number, pad = 0, k = 3): Conv2dParams =>
+  ({ n, cIn, h, w: h, cOut, kh: k, kw: k, sh: 1, sw: 1, ph: pad, pw: pad, dh: 1, dw: 1, groups: 1, oh: h + 2 * pad - k + 1, ow: h + 2 * pad - k + 1 });
 const shapes: [string, Conv2dParams][] = [
   ['conv1 64×1×28×28→32', cp(64, 1, 28, 32)],
   ['conv2 64×32×13×13→64', cp(64, 32, 13, 64)],
   ['conv1 b=1', cp(1, 1, 28, 32)],
   ['conv2 b=1', cp(1, 32, 13, 64)],
-];
+  ['5×5 64×1×28×28→32 p2', cp(64, 1, 28, 32, 2, 5)],
+  ['rgb 32×3×32×32→32 p1', cp(32, 3, 32, 32, 1)],
+  ['rgb5 32×3×32×32→32 p2', cp(32, 3, 32, 32, 2, 5)],
+  ['K36 32×4×32×32→32 p1', cp(32, 4, 32, 32, 1)],
+  ['K50 32×2×32×32→32 p2', cp(32, 2, 32, 32, 2, 5)],
+  ['K54 32×6×32×32→32 p1', cp(32, 6, 32, 32, 1)],
+  ['K72 32×8×32×32→32 p1', cp(32, 8, 32, 32, 1)],
+  ['K144 16×16×32×32→32 p1', cp(16, 16, 32, 32, 1)],
+  ['K27 16×3×32×32→128 p1', cp(16, 3, 32, 128, 1)],
+  ['K75 16×3×32×32→128 p2', cp(16, 3, 32, 128, 2, 5)],
+].filter(([name]) => name.includes(filter)) as [string, Conv2dParams][];
 const time = (f: () => void) => { const t: number[] = []; for (let i = 0; i < 15; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); } return t.sort((a, b) => a - b)[7]!; };
-const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['im2col', { NABLA_WINOGRAD: '0' }]];
+const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['no-direct', { NABLA_DIRECT: '0' }], ['im2col', { NABLA_DIRECT: '0', NABLA_WINOGRAD: '0' }]];
 for (const [name, p] of shapes) {
-  const x = b.fill('float32', p.n * p.cIn * p.h * p.w, 0.5), w = b.fill('float32', p.cOut * p.cIn * 9, 0.1);
+  const ks = p.kh * p.kw;
+  const x = b.fill('float32', p.n * p.cIn * p.h * p.w, 0.5), w = b.fill('float32', p.cOut * p.cIn * ks, 0.1);
   const gy = b.fill('float32', p.n * p.cOut * p.oh * p.ow, 0.2);
-  const flops = 2 * p.n * p.cOut * p.oh * p.ow * p.cIn * 9;
+  const flops = 2 * p.n * p.cOut * p.oh * p.ow * p.cIn * ks;
   const res: Record<string, number[]> = {};
   for (let rep = 0; rep < 3; rep++) {
     for (const [mode, env] of modes) {
@@ -31,7 +43,7 @@ for (const [name, p] of shapes) {
   }
   for (const [mode] of modes) {
     const [fw, bi, bw] = res[mode]!;
-    console.log(`${name.padEnd(22)} ${mode.padEnd(7)} threads=${b.numThreads()}: forward ${fw!.toFixed(3)} ms (${(flops / fw! / 1e6).toFixed(1)} GFLOP/s), bwd-input ${bi!.toFixed(3)} ms, bwd-weight ${bw!.toFixed(3)} ms`);
+    console.log(`${name.padEnd(22)} ${mode.padEnd(9)} threads=${b.numThreads()}: forward ${fw!.toFixed(3)} ms (${(flops / fw! / 1e6).toFixed(1)} GFLOP/s), bwd-input ${bi!.toFixed(3)} ms, bwd-weight ${bw!.toFixed(3)} ms (${(flops / bw! / 1e6).toFixed(1)} GFLOP/s)`);
   }
 }
 b.close();

@@ -1,5 +1,5 @@
 // Where a training step's time goes, primitive by primitive (the wasm backend's calls wrapped
-// with timers): node --import tsx bench/profile-step.ts mlp|cnn|lstm [threads]
+// with timers): node --import tsx bench/profile-step.ts mlp|cnn|lstm|infer [threads]
 import * as nb from '../src/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 
@@ -42,6 +42,13 @@ if (kind === 'mlp') {
   const opt = new nb.optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 });
   const x = nb.keep(nb.randn([128, 784])), y = nb.keep(nb.randint(0, 10, [128]));
   step = () => nb.scope(() => { opt.zeroGrad(); nb.F.crossEntropy(m.forward(x) as nb.Tensor, y).backward(); opt.step(); });
+} else if (kind === 'infer') {
+  // the CNN's inference at batch 64 (eval, no grad, result read back)
+  const m = new nb.nn.Sequential(new nb.nn.Conv2d(1, 32, 3), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Conv2d(32, 64, 3),
+    new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Flatten(), new nb.nn.Linear(1600, 128), new nb.nn.ReLU(), new nb.nn.Linear(128, 10));
+  m.eval();
+  const x = nb.keep(nb.randn([64, 1, 28, 28]));
+  step = () => nb.noGrad(() => nb.scope(() => { (m.forward(x) as nb.Tensor).dataSync(); }));
 } else if (kind === 'cnn') {
   const m = new nb.nn.Sequential(new nb.nn.Conv2d(1, 32, 3), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Conv2d(32, 64, 3),
     new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Flatten(), new nb.nn.Linear(1600, 128), new nb.nn.ReLU(), new nb.nn.Linear(128, 10));
@@ -61,7 +68,7 @@ if (kind === 'mlp') {
 }
 for (let i = 0; i < 3; i++) step();
 for (const k in tot) { delete tot[k]; delete cnt[k]; }
-const N = kind === 'lstm' ? 3 : 20;
+const N = kind === 'lstm' ? 3 : kind === 'infer' ? 100 : 20;
 const s = performance.now();
 for (let i = 0; i < N; i++) step();
 const per = (performance.now() - s) / N;

@@ -12,13 +12,15 @@ import { gemmTorch } from './gemm.js';
 import type { Job, Result, TrainSpec, Workload } from './peers/common.js';
 import { prepareData } from './peers/data.js';
 
-const HELP = `Usage: nabla bench [gemm] [mlp] [cnn] [lstm] [infer] [--quick] [--libs LIST] [--cap SECONDS]
+const HELP = `Usage: nabla bench [gemm] [mlp] [cnn] [lstm] [infer] [--quick] [--runs N] [--libs LIST] [--cap SECONDS]
 
 Runs each workload (default: all five) with nabla-wasm, tfjs-cpu, tfjs-wasm and PyTorch
 (/usr/bin/python3 with torch, when installed), one library at a time, and prints one table per
 workload: each library's number, its threads, and how many times faster nabla-wasm is.
 
   --quick         a fixed, small number of steps per workload (about 2 minutes in all)
+  --runs N        run every library N times per workload (each in a fresh process) and report the
+                  median run, with the range (default 1)
   --libs LIST     comma-separated subset of: nabla, nabla-1t, tfjs-cpu, tfjs-wasm, torch
                   (nabla-1t: nabla-wasm on one thread; default: nabla,tfjs-wasm,tfjs-cpu,torch)
   --cap SECONDS   longest timed training per library and workload (default 60; --quick 8): a
@@ -32,12 +34,16 @@ const BENCH = fileURLToPath(new URL('.', import.meta.url));
 
 function parseArgs(argv: string[]) {
   const workloads: Workload[] = [];
-  let quick = false, cap: number | null = null;
+  let quick = false, cap: number | null = null, runs = 1;
   let libs: Lib[] = ['nabla', 'tfjs-wasm', 'tfjs-cpu', 'torch'];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') { console.log(HELP); process.exit(0); }
     else if (a === '--quick') quick = true;
+    else if (a === '--runs') {
+      runs = Number(argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1) usage(`--runs needs a positive integer, got ${argv[i]}`);
+    }
     else if (a === '--libs') {
       libs = (argv[++i] ?? '').split(',').filter(Boolean) as Lib[];
       const bad = libs.filter((l) => !LIBS.includes(l));
@@ -48,7 +54,7 @@ function parseArgs(argv: string[]) {
     } else if ((WORKLOADS as string[]).includes(a)) workloads.push(a as Workload);
     else usage(`unknown argument '${a}'`);
   }
-  return { workloads: workloads.length ? workloads : WORKLOADS, quick, cap: cap ?? (quick ? 8 : 60), libs };
+  return { workloads: workloads.length ? workloads : WORKLOADS, quick, cap: cap ?? (quick ? 8 : 60), libs, runs };
 }
 
 function usage(msg: string): never {
@@ -87,6 +93,7 @@ else console.log(`PyTorch ${torchCheck.stdout.trim()} via /usr/bin/python3, BLAS
 const load = loadavg()[0]!;
 if (load > 0.5) console.log(`Note: load average ${load.toFixed(2)} at the start — other processes are using the CPU, and every number below is lower for it.`);
 console.log('Every library runs alone in its own process, on the same data in the same order; "×" = how many times faster nabla-wasm is (above 1: nabla is faster).');
+if (args.runs > 1) console.log(`Each library ran ${args.runs} times per workload, each time in a fresh process: every number is the median of its runs.`);
 
 /** Which BLAS Debian's libblas.so.3 alternative points at (reference BLAS makes PyTorch look slow for the wrong reason). */
 function blasName(): string {
@@ -142,6 +149,9 @@ function table(head: string[], rows: string[][]): void {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
 
+/** ' (runs 3: 3,812–4,105)' after a median of several runs. */
+const spread = (r: Result) => (r.runs && r.range ? ` (median of ${r.runs}: ${num(r.range[0])}–${num(r.range[1])})` : '');
+
 function cannotRow(r: Result, cols: number): string[] {
   return [r.lib, r.threads, `cannot: ${r.cannot}`, ...Array.from({ length: cols - 3 }, () => '')];
 }
@@ -161,13 +171,13 @@ function print(w: Workload, rs: Result[]): void {
       : `CNN conv3×3·32-ReLU-pool2-conv3×3·64-ReLU-pool2-dense128-ReLU-dense10, Adam ${s.lr}, batch ${s.batch} → training samples/s`);
     console.log(`${args.quick ? `${s.steps} steps` : 'one epoch'} (the first ${s.warmup} untimed), at most ${s.capS} s timed per library; then test accuracy on up to ${num(Math.min(s.testN, data.nTest))} test images (at most ${s.evalCapS} s)`);
     table(['library', 'threads', 'samples/s', '×', 'test accuracy', 'steps trained', 'loss (last 50)'], rs.map((r) => r.cannot ? cannotRow(r, 7) : [
-      r.lib, r.threads, `${num(r.perS!)}${r.cold ? ' (cold†)' : ''}`, ratio(ours?.perS, r.perS), `${(r.testAcc! * 100).toFixed(2)}%${r.testN! < Math.min(s.testN, data.nTest) ? ` (${r.testN} images, time cap)` : ''}`,
+      r.lib, r.threads, `${num(r.perS!)}${spread(r)}${r.cold ? ' (cold†)' : ''}`, ratio(ours?.perS, r.perS), `${(r.testAcc! * 100).toFixed(2)}%${r.testN! < Math.min(s.testN, data.nTest) ? ` (${r.testN} images, time cap)` : ''}`,
       `${r.steps}${r.steps! < r.stepsPlanned! ? ` of ${r.stepsPlanned} (time cap)` : ''}`, r.loss!.toFixed(3)]));
   } else if (w === 'lstm') {
     const s = base.lstm;
     console.log(`char-LSTM: vocab 65, embedding 64, LSTM 1×256, sequence ${s.seq}, batch ${s.batch}, Adam ${s.lr} → training tokens/s, median of up to ${s.windows} windows of ${s.windowSteps} steps (${s.warmup} warm-up steps; at most ${s.capS} s)`);
     table(['library', 'threads', 'tokens/s', '×', 'steps trained', 'loss (last window)'], rs.map((r) => r.cannot ? cannotRow(r, 6)
-      : [r.lib, r.threads, `${num(r.perS!)}${r.cold ? ' (cold†)' : ''}`, ratio(ours?.perS, r.perS), String(r.steps), r.loss!.toFixed(3)]));
+      : [r.lib, r.threads, `${num(r.perS!)}${spread(r)}${r.cold ? ' (cold†)' : ''}`, ratio(ours?.perS, r.perS), String(r.steps), r.loss!.toFixed(3)]));
   } else {
     const b = base.infer.batches;
     console.log(`CNN inference (the model above, eval, no grad, result read back) → median ms per forward over ~${base.infer.windowS} s after warm-up`);
@@ -177,11 +187,33 @@ function print(w: Workload, rs: Result[]): void {
   if (rs.some((r) => r.cold)) console.log('† one step took longer than the time cap: the number comes from the first steps, warm-up included.');
 }
 
+/** The median of several runs of one library: each number its own median (the other columns from
+ * the run with the median training speed); `range` says how far the runs spread. */
+function medianRun(runs: Result[]): Result {
+  const ok = runs.filter((r) => !r.cannot);
+  if (ok.length === 0) return runs[0]!;
+  const med = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+  const byPerS = [...ok].sort((a, b) => (a.perS ?? 0) - (b.perS ?? 0));
+  const r: Result = { ...byPerS[(byPerS.length - 1) >> 1]! };
+  if (ok.length === 1) return r;
+  if (r.perS !== undefined) { r.perS = med(ok.map((x) => x.perS!)); r.range = [Math.min(...ok.map((x) => x.perS!)), Math.max(...ok.map((x) => x.perS!))]; }
+  if (r.gflops) r.gflops = r.gflops.map((_, i) => med(ok.map((x) => x.gflops![i]!)));
+  if (r.ms) r.ms = r.ms.map((_, i) => med(ok.map((x) => x.ms![i]!)));
+  r.runs = ok.length;
+  return r;
+}
+
 for (const w of args.workloads) {
   const rs: Result[] = [];
   for (const lib of args.libs) {
-    const r = runLib(lib, w);
-    if (r) rs.push(r);
+    const runs: Result[] = [];
+    for (let k = 0; k < args.runs; k++) {
+      const r = runLib(lib, w);
+      if (!r) break;
+      runs.push(r);
+      if (r.cannot && !r.cannot.startsWith('failed')) break; // a library that cannot run the workload: once is enough
+    }
+    if (runs.length) rs.push(medianRun(runs));
   }
   print(w, rs);
 }

@@ -1,6 +1,7 @@
-// The convolution epilogue: y = act(acc + bias[channel]) on float32 output rows, fused into the conv
-// kernels' output writes (or run as its own pass, conv_epilogue_f32). act is ReLU or nothing; ReLU is
-// x < 0 ? 0 : x, as the unary relu kernel (NaN and -0 pass through).
+// The epilogue of convolutions and linear layers: y = act(acc + bias) on float32 outputs, with the
+// bias per channel (conv: fused into the kernels' output writes, or conv_epilogue_f32) or per column
+// (linear: bias_act_rows_f32 after the GEMM). act is ReLU or nothing; ReLU is x < 0 ? 0 : x, as the
+// unary relu kernel (NaN and -0 pass through).
 
 /**
  * Applies the epilogue in place to `len` floats at p, all of one channel: adds b when hasBias, then
@@ -38,5 +39,28 @@
 export function conv_epilogue_f32(y: usize, bias: usize, relu: i32, c: i32, hw: i32, p0: i32, p1: i32): void {
   for (let p = p0; p < p1; p++) {
     epilogueRow(y + (<usize>p * <usize>hw << 2), hw, biasOf(bias, p % c), bias != 0, relu != 0);
+  }
+}
+
+/** y[r, j] = relu?(y[r, j] + bias[j]) in place for rows [r0, r1) of y [rows, n] (bias: 0 for none). */
+export function bias_act_rows_f32(y: usize, bias: usize, relu: i32, n: i32, r0: i32, r1: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    const p = y + (<usize>r * <usize>n << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const q = p + (<usize>j << 2);
+      let v = v128.load(q);
+      if (bias != 0) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
+      if (relu != 0) v = f32x4.pmax(v, zero);
+      v128.store(q, v);
+    }
+    for (; j < n; j++) {
+      const q = p + (<usize>j << 2);
+      let v = load<f32>(q);
+      if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
+      if (relu != 0) v = v < 0 ? 0 : v;
+      store<f32>(q, v);
+    }
   }
 }

@@ -11,3 +11,4 @@ export * from './winograd4';
 export * from './fused';
 export * from './winograd-weight';
 export * from './epilogue';
+export * from './conv-direct';

@@ -243,6 +243,15 @@ const CONVS = [
   // tiles past the groups of 4), odd outputs (half tiles), padding 0–2, several blocks per thread
   convParams(3, 16, 13, 13, 12, 3, 3, 1, 0, 1, 1), convParams(2, 9, 30, 17, 10, 3, 3, 1, 2, 1, 1),
   convParams(5, 12, 7, 9, 16, 3, 3, 1, 1, 1, 1), convParams(24, 8, 13, 13, 8, 3, 3, 1, 0, 1, 1),
+  // few input channels per group, stride 1: the direct kernels (kernels/conv-direct.ts) — blocks of 4
+  // output channels (and 1–3 left over), 8 columns with a tail of 1–7, widths under 4, padding,
+  // dilation, groups (depthwise too), batch 1
+  convParams(1, 1, 28, 28, 32, 3, 3, 1, 0, 1, 1), convParams(3, 3, 11, 13, 7, 3, 3, 1, 1, 1, 1),
+  convParams(2, 3, 9, 17, 6, 5, 5, 1, 2, 1, 1), convParams(2, 1, 5, 3, 5, 3, 3, 1, 1, 1, 1),
+  convParams(1, 3, 6, 6, 9, 5, 5, 1, 0, 1, 1), convParams(2, 4, 9, 10, 4, 3, 3, 1, 1, 1, 4),
+  convParams(2, 6, 8, 8, 10, 3, 3, 1, 1, 1, 2), convParams(2, 1, 30, 31, 3, 3, 3, 1, 0, 1, 1),
+  convParams(2, 2, 12, 11, 4, 3, 3, 1, 2, 2, 1), convParams(2, 3, 7, 9, 4, 3, 1, 1, 1, 1, 1),
+  convParams(1, 1, 3, 3, 1, 3, 3, 1, 0, 1, 1), convParams(2, 1, 6, 21, 8, 5, 5, 1, 2, 1, 1),
 ];
 test('conv2d forward, backward-input and backward-weight (stride, padding, dilation, groups)', () => {
   for (const dt of ['float32', 'float64'] as DType[]) {
@@ -344,7 +353,15 @@ test('pooling: max (values, indices, backward), average (padding, countIncludePa
   // the 2×2/2 f32x4 path: odd sizes leave scalar tails; NaN and ties exercise the index rule
   pools.push({ n: 2, c: 3, h: 11, w: 19, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 5, ow: 9, countIncludePad: true, divisorOverride: 0 });
   const tie = new Float32Array(2 * 3 * 11 * 19).map((_, i) => (i % 7 === 0 ? NaN : i % 3));
-  same('maxPool2d 2×2 ties and NaN', [[tie, 'float32']], (b, [a]) => b.maxPool2d(a!, pools[pools.length - 1]!));
+  const p22 = pools[pools.length - 1]!;
+  same('maxPool2d 2×2 ties and NaN', [[tie, 'float32']], (b, [a]) => b.maxPool2d(a!, p22));
+  // the one-pass 2×2 backward puts each gradient at the window's chosen index (ties, NaN) and zeroes the rest
+  const gy22 = randArray('float32', p22.n * p22.c * p22.oh * p22.ow);
+  same('maxPool2dBackward 2×2 ties and NaN', [[tie, 'float32'], [gy22, 'float32']], (b, [a, g]) => { const [y, i] = b.maxPool2d(a!, p22); b.free(y); return b.maxPool2dBackward(g!, i, p22); });
+  // values without indices (inference) = maxPool2d's values, on the 2×2 path and the generic one
+  for (const p of [p22, pools[1]!]) {
+    same('maxPool2dValues', [[tie, 'float32']], (b, [a]) => b === W ? W.fused!.maxPool2dValues!(a!, p) : b.maxPool2d(a!, p)[0]);
+  }
   for (const dt of ['float32', 'float64'] as DType[]) {
     for (const p of pools) {
       const x = randArray(dt, p.n * p.c * p.h * p.w), gy = randArray(dt, p.n * p.c * p.oh * p.ow);
@@ -381,11 +398,15 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const p = convParams(8, 8, 16, 16, 16, 3, 3, 1, 1, 1, 1);
   const cx = W.fromArray(randArray('float32', 8 * 8 * 256), 'float32'), cw = W.fromArray(randArray('float32', 16 * 8 * 9), 'float32');
   const cg = W.fromArray(randArray('float32', 8 * 16 * 256), 'float32');
-  const p1 = convParams(16, 1, 28, 28, 32, 3, 3, 1, 0, 1, 1); // kg = 9: the weight gradient splits columns
+  const p1 = convParams(16, 1, 28, 28, 32, 3, 3, 1, 0, 1, 1); // kg = 9: the direct kernels
   const c1x = W.fromArray(randArray('float32', 16 * 784), 'float32'), c1g = W.fromArray(randArray('float32', 16 * 32 * 676), 'float32');
   // the CNN's conv2 on 24 images: 144 tile rows, more than one block of the Winograd weight gradient
   const p2 = convParams(24, 32, 13, 13, 64, 3, 3, 1, 0, 1, 1);
   const c2x = W.fromArray(randArray('float32', 24 * 32 * 169), 'float32'), c2g = W.fromArray(randArray('float32', 24 * 64 * 121), 'float32');
+  const c1w = W.fromArray(randArray('float32', 32 * 9), 'float32'), c1b = W.fromArray(randArray('float32', 32), 'float32');
+  const p3 = convParams(5, 6, 13, 11, 14, 5, 5, 1, 2, 1, 2); // groups of 3 channels, 5×5 padded: direct, ragged blocks
+  const c3x = W.fromArray(randArray('float32', 5 * 6 * 143), 'float32'), c3g = W.fromArray(randArray('float32', 5 * 14 * 143), 'float32');
+  const c3w = W.fromArray(randArray('float32', 14 * 3 * 25), 'float32');
   const run = () => [
     W.matmul(a, b, { batch: 1, m: n, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }),
     W.matmul(a, b, { batch: 1, m: n, k, n: 64, transA: true, transB: true, aBatchStride: 0, bBatchStride: 0 }),
@@ -393,6 +414,8 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
     W.unary('tanh', x), W.conv2d(cx, cw, p), W.conv2dBackwardInput(cg, cw, p), W.conv2dBackwardWeight(cx, cg, p),
     W.conv2d(cx, cw, { ...p, n: 1 }), // one image: split over output columns
     W.conv2dBackwardWeight(c1x, c1g, p1), W.conv2dBackwardWeight(c2x, c2g, p2),
+    W.conv2d(c1x, c1w, p1), W.fused!.conv2dBiasAct!(c1x, c1w, c1b, p1, true),
+    W.conv2d(c3x, c3w, p3), W.conv2dBackwardWeight(c3x, c3g, p3),
   ].map((s) => { const r = W.readSync(s); W.free(s); return r; });
   const threads = W.numThreads();
   await W.setNumThreads(1);
@@ -402,7 +425,32 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const many = run();
   one.forEach((r, i) => assert.deepEqual(many[i], r, `result ${i} differs between 1 and ${W.numThreads()} threads`));
   await W.setNumThreads(threads);
-  for (const s of [a, b, x, cx, cw, cg, c1x, c1g, c2x, c2g]) W.free(s);
+  for (const s of [a, b, x, cx, cw, cg, c1x, c1g, c2x, c2g, c1w, c1b, c3x, c3g, c3w]) W.free(s);
+});
+
+// Dispatches alternate between parts claimed from the shared table (elementwise, column-split GEMM,
+// convolutions by images) and parts fixed to threads (row-split GEMM), many times on 3 threads
+// (more than this machine may have cores, so workers start late): every repeat gives the same bits.
+test('threads: shared-table and fixed dispatches interleaved 300 times give identical results', async () => {
+  const threads = W.numThreads();
+  await W.setNumThreads(3);
+  const x = W.fromArray(randArray('float32', 300_000), 'float32');
+  const a = W.fromArray(randArray('float32', 1024 * 512), 'float32'), b = W.fromArray(randArray('float32', 512 * 256), 'float32');
+  const p = convParams(12, 16, 16, 16, 16, 5, 5, 1, 2, 1, 2); // 5×5, split by images
+  const cx = W.fromArray(randArray('float32', 12 * 16 * 256), 'float32'), cw = W.fromArray(randArray('float32', 16 * 8 * 25), 'float32');
+  const once = () => [
+    W.unary('exp', x),
+    W.matmul(a, b, { batch: 1, m: 256, k: 512, n: 256, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }), // columns: shared
+    W.matmul(a, b, { batch: 1, m: 1024, k: 512, n: 24, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }), // rows: fixed
+    W.conv2d(cx, cw, p),
+  ].map((st) => { const r = W.readSync(st); W.free(st); return r; });
+  const first = once();
+  for (let i = 0; i < 300; i++) {
+    const r = once();
+    r.forEach((v, j) => assert.deepEqual(v, first[j], `repeat ${i}: result ${j} changed`));
+  }
+  await W.setNumThreads(threads);
+  for (const st of [x, a, b, cx, cw]) W.free(st);
 });
 
 test('info reports threads and SIMD features; bad thread counts are refused', async () => {

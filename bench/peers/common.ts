@@ -51,6 +51,9 @@ export interface Result {
   cold?: boolean;
   /** Inference: median ms per batch size. */
   ms?: number[];
+  /** Set by bench/run.ts --runs: how many runs the numbers are the median of, and perS's range. */
+  runs?: number;
+  range?: [number, number];
 }
 
 export interface FashionData {

@@ -223,6 +223,13 @@ export interface FusedKernels {
    * kernel's output writes instead of two more passes over y. Same values as the composite.
    */
   conv2dBiasAct(x: Storage, w: Storage, bias: Storage | null, p: Conv2dParams, relu: boolean): Storage;
+  /**
+   * float32 x [m, k] · wᵀ (w [n, k]), then y = relu?(y + bias[j]) (bias [n], or null): nn.Linear's
+   * composite matmul + bias add (+ ReLU) of src/ops/linalg.ts with one pass for bias and ReLU.
+   */
+  linearBiasAct(x: Storage, w: Storage, bias: Storage | null, p: { m: number; k: number; n: number }, relu: boolean): Storage;
+  /** maxPool2d's values alone, for float32 when no graph is recorded and the indices are not asked for. */
+  maxPool2dValues(x: Storage, p: Pool2dParams): Storage;
 }
 
 /** softmaxCrossEntropy's shape: m rows of c classes. */

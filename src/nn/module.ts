@@ -273,6 +273,15 @@ export class Module {
     ].join('\n');
   }
 
+  /**
+   * Sequential's fusion hook: a function computing next.forward(this.forward(x)) in one step, or null
+   * (the default). Conv2d and Linear fuse a following plain ReLU with their bias (one pass, or the
+   * kernel's own writes); the result is the same as running the two modules one after the other.
+   */
+  fuseWith(_next: Module): ((x: Tensor) => Tensor) | null {
+    return null;
+  }
+
   // The forward pass; subclasses override it.
   forward(..._args: unknown[]): unknown {
     throw new Error(`${this.constructor.name}: forward() is not implemented`);
@@ -294,7 +303,12 @@ export class Sequential extends Module {
   }
   override forward(x: Tensor): Tensor {
     let cur = x;
-    for (const m of this.layers) cur = m.forward(cur) as Tensor;
+    const L = this.layers;
+    for (let i = 0; i < L.length; i++) {
+      const next = L[i + 1];
+      const fused = next ? L[i]!.fuseWith(next) : null; // e.g. Conv2d + ReLU in one kernel
+      if (fused) { cur = fused(cur); i++; } else cur = L[i]!.forward(cur) as Tensor;
+    }
     return cur;
   }
   get length(): number {

@@ -5,7 +5,8 @@ import type { Conv2dParams } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { backendOf, fmt, record, wrap } from './util.js';
-import { add, cast } from './elementwise.js';
+import { add, cast, relu, reluGrad } from './elementwise.js';
+import { sum } from './reduce.js';
 import { reshape, unsqueeze, squeeze } from './shape.js';
 
 export type Pair = number | readonly [number, number];
@@ -15,6 +16,11 @@ export interface ConvOptions {
   padding?: Pair | 'valid' | 'same';
   dilation?: Pair;
   groups?: number;
+  /**
+   * Nabla's extension (Keras' `activation`): 'relu' returns relu(conv2d(x, w, b)) — one op, with the
+   * bias and ReLU applied in the convolution's own output writes where the backend fuses them.
+   */
+  activation?: 'relu' | null;
 }
 
 export interface ConvTransposeOptions {
@@ -37,6 +43,21 @@ function conv2dPrim(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   const be = backendOf('conv2d', x, w);
   const out = wrap(be, be.conv2d(x._s('conv2d'), w._s('conv2d'), p), [p.n, p.cOut, p.oh, p.ow]);
   return record(out, 'conv2d', [x, w], [x, w], (g, [sx, sw], needs) => [needs[0] ? convGradInput(g, sw!, p) : null, needs[1] ? convGradWeight(sx!, g, p) : null]);
+}
+
+/**
+ * conv2d + bias (+ ReLU) as one node, on a backend with fused.conv2dBiasAct (float32): the same values
+ * as conv2dPrim, then add, then relu; the gradient masks g where y > 0 (⟺ the pre-activation > 0).
+ */
+function conv2dBiasActPrim(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, act: boolean): Tensor {
+  const be = backendOf('conv2d', x, w);
+  const out = wrap(be, be.fused!.conv2dBiasAct!(x._s('conv2d'), w._s('conv2d'), b ? b._s('conv2d') : null, p, act), [p.n, p.cOut, p.oh, p.ow]);
+  return record(out, act ? 'conv2dRelu' : 'conv2d', [x, w, b], act ? [x, w, out] : [x, w], (g, [sx, sw, y], needs) => {
+    const gz = act ? reluGrad(g, y!) : g;
+    const r = [needs[0] ? convGradInput(gz, sw!, p) : null, needs[1] ? convGradWeight(sx!, gz, p) : null, needs[2] ? sum(gz, [0, 2, 3]) : null];
+    if (gz !== g) gz.dispose();
+    return r;
+  });
 }
 
 /** dL/dx of conv2d (= convTranspose2d's forward). */
@@ -67,11 +88,13 @@ function addBias(op: string, y: Tensor, bias: Tensor | null | undefined, channel
  * The shared tail of conv2d and convTranspose2d: casts input and weight to one float dtype, runs the
  * convolution on the 4-D input xi, adds the bias, and drops the batch dim again for unbatched x.
  */
-function runConv(op: string, x: Tensor, xi: Tensor, weight: Tensor, bias: Tensor | null | undefined, channels: number, conv: (x: Tensor, w: Tensor) => Tensor): Tensor {
+function runConv(op: string, x: Tensor, xi: Tensor, weight: Tensor, bias: Tensor | null | undefined, channels: number, conv: (x: Tensor, w: Tensor) => Tensor,
+  fused?: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor | null): Tensor {
   const dt = promoteTypes(xi.dtype, weight.dtype);
   if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`${op}: needs floating-point input and weight, got ${xi.dtype} and ${weight.dtype}`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== channels)) throw new Error(`${op}: bias must have shape [${channels}], got ${fmt(bias.shape)}`);
   const cx = cast(xi, dt), cw = cast(weight, dt);
-  const y = addBias(op, conv(cx, cw), bias, channels);
+  const y = fused?.(cx, cw, bias ?? null) ?? addBias(op, conv(cx, cw), bias, channels);
   if (cx !== xi) cx.dispose();
   if (cw !== weight) cw.dispose();
   if (xi === x) return y;
@@ -111,7 +134,20 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     throw new Error(`${op}: input ${fmt(x.shape)} is too small for kernel ${kh}×${kw} (dilation ${dh}×${dw}, padding ${ph}×${pw}): output would be ${oh}×${ow}`);
   }
   const p: Conv2dParams = { n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
-  return runConv(op, x, xi, weight, bias, cOut, (cx, cw) => conv2dPrim(cx, cw, p));
+  const act = opts.activation ?? null;
+  if (act !== null && act !== 'relu') throw new Error(`${op}: activation must be 'relu' or null, got ${JSON.stringify(act)}`);
+  // bias and ReLU in the kernel's writes where the backend fuses them (float32, a float32 bias)
+  let fusedRan = false;
+  const fused = (cx: Tensor, cw: Tensor, b: Tensor | null): Tensor | null => {
+    if (!(b || act) || cx.dtype !== 'float32' || (b && b.dtype !== 'float32') || !backendOf(op, cx, cw).fused?.conv2dBiasAct) return null;
+    fusedRan = true;
+    return conv2dBiasActPrim(cx, cw, b, p, act === 'relu');
+  };
+  const y = runConv(op, x, xi, weight, bias, cOut, (cx, cw) => conv2dPrim(cx, cw, p), fused);
+  if (!act || fusedRan) return y;
+  const r = relu(y);
+  y.dispose();
+  return r;
 }
 
 /** conv1d on [N, C, L] (or [C, L]) with weight [cOut, cIn/groups, k]: conv2d with a height of 1. */
@@ -123,7 +159,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const w4 = unsqueeze(weight, -2);
   const padding = opts.padding === 'same' || opts.padding === 'valid' ? opts.padding : one(opts.padding, 0);
   const y = conv2d(x4, w4, bias, {
-    stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups,
+    stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups, activation: opts.activation,
     padding: padding === 'same' || padding === 'valid' ? padding : [0, padding[1]],
   });
   x4.dispose();

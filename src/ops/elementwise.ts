@@ -220,7 +220,7 @@ export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, (g, _v, y) =
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x, reluGrad, false);
 
 /** where(x > 0, g, 0), in one pass where the backend has it fused and no graph is being recorded. */
-function reluGrad(g: Tensor, x: Tensor): Tensor {
+export function reluGrad(g: Tensor, x: Tensor): Tensor {
   const be = backendOf('relu backward', g, x);
   const f = be.fused?.reluBackward;
   if (f && !isGradEnabled() && g.dtype === 'float32' && x.dtype === 'float32' && sameShape(g.shape, x.shape)) {

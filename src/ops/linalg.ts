@@ -4,9 +4,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { backendOf, fmt, prod, record, sameShape, wrap } from './util.js';
-import { add, cast } from './elementwise.js';
+import { add, cast, relu, reluGrad } from './elementwise.js';
 import { expand, reshape, squeeze, unsqueeze } from './shape.js';
-import { sumTo } from './reduce.js';
+import { sum, sumTo } from './reduce.js';
 
 /**
  * C = op(A) · op(B) over broadcast batch dims, A [..., m, k] (or [..., k, m] when transA),
@@ -91,18 +91,35 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
-/** y = x Wᵀ + b with W [out, in] (PyTorch's layout), x [..., in]. */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+/**
+ * y = x Wᵀ + b with W [out, in] (PyTorch's layout), x [..., in]. activation 'relu' (Nabla's extension,
+ * as Keras' Dense) returns relu(y), in one pass with the bias where the backend fuses them.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activation: 'relu' | null = null): Tensor {
   if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
   }
+  if (activation !== null && activation !== 'relu') throw new Error(`linear: activation must be 'relu' or null, got ${JSON.stringify(activation)}`);
   const x2 = x.ndim === 2 ? x : reshape(x, [-1, weight.shape[1]!]);
-  const y = matmulT(x2, weight, false, true, 'linear');
-  let out = y;
-  if (bias) {
-    out = add(y, bias);
-    y.dispose();
+  const n = weight.shape[0]!;
+  const be = backendOf('linear', x2, weight);
+  let out: Tensor;
+  if ((bias || activation) && be.fused?.linearBiasAct && x2.dtype === 'float32' && weight.dtype === 'float32' &&
+    (!bias || (bias.dtype === 'float32' && bias.ndim === 1 && bias.shape[0] === n))) {
+    out = linearBiasActPrim(x2, weight, bias ?? null, activation === 'relu');
+  } else {
+    const y = matmulT(x2, weight, false, true, 'linear');
+    out = y;
+    if (bias) {
+      out = add(y, bias);
+      y.dispose();
+    }
+    if (activation) {
+      const r = relu(out);
+      out.dispose();
+      out = r;
+    }
   }
   if (x2 !== x) {
     x2.dispose();
@@ -111,4 +128,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     out = r;
   }
   return out;
+}
+
+/** linear's fused node: x [m, k] · wᵀ + b (+ ReLU) by Backend.fused.linearBiasAct; the gradient masks g where y > 0. */
+function linearBiasActPrim(x: Tensor, w: Tensor, b: Tensor | null, act: boolean): Tensor {
+  const be = b ? backendOf('linear', x, w, b) : backendOf('linear', x, w);
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[0]!;
+  const out = wrap(be, be.fused!.linearBiasAct!(x._s('linear'), w._s('linear'), b ? b._s('linear') : null, { m, k, n }, act), [m, n]);
+  return record(out, act ? 'linearRelu' : 'linear', [x, w, b], act ? [x, w, out] : [x, w], (g, [sx, sw, y], needs) => {
+    const gz = act ? reluGrad(g, y!) : g;
+    // the products of matmulT's backward for x·wᵀ: g·w and gᵀ·x
+    const r = [needs[0] ? matmulT(gz, sw!, false, false) : null, needs[1] ? matmulT(gz, sx!, true, false) : null, needs[2] ? sum(gz, 0) : null];
+    if (gz !== g) gz.dispose();
+    return r;
+  });
 }

@@ -5,6 +5,7 @@ import type { AdaptivePool2dParams, Pool2dParams } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { backendOf, fmt, record, wrap } from './util.js';
 import { gather } from './indexing.js';
+import { isGradEnabled } from '../autograd/graph.js';
 import { reshape, unsqueeze, squeeze } from './shape.js';
 import { pair, type Pair } from './conv.js';
 
@@ -86,6 +87,13 @@ function maxPool(op: string, oneD: boolean, x: Tensor, kernelSize: Pair, opts: M
   const [x4, undo] = to4d(op, x, oneD);
   const o1 = oneD ? one(opts) : opts;
   const p = poolParams(op, x4, oneD ? [1, kernelSize as number] : kernelSize, o1);
+  // no graph and no indices asked for: the values alone where the backend has that (inference)
+  const be = backendOf(op, x4);
+  if (!opts.returnIndices && x4.dtype === 'float32' && be.fused?.maxPool2dValues && !(isGradEnabled() && x4.requiresGrad)) {
+    const v = wrap(be, be.fused.maxPool2dValues(x4._s(op), p), [p.n, p.c, p.oh, p.ow]);
+    if (x4 !== x) x4.dispose();
+    return undo(v);
+  }
   const [v, i] = maxPoolCore(op, x4, p);
   if (x4 !== x) x4.dispose();
   const values = undo(v);

@@ -5,6 +5,7 @@ import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Storage } from '../backend.js';
 import { Heap, PARAM_BASE, PARAM_BYTES } from './heap.js';
 import type { Pool } from './pool.js';
+import { MAX_PARTS } from './worker-source.js';
 
 export type Kernel = (...args: number[]) => number | void;
 
@@ -19,6 +20,8 @@ export const LOG2: Record<DType, number> = { float32: 2, float64: 3, int32: 2, b
 
 /** Work (≈ nanoseconds on one core) below which a kernel runs on the calling thread alone. */
 const PARALLEL_MIN_WORK = 200_000;
+/** runShared's parts per thread, and the least work (ns) worth a part of its own. */
+const PARTS_PER_THREAD = 4, PART_MIN_WORK = 50_000;
 /** Bytes of scratch per thread: packed B (KC×NC f32) + a tile buffer, and conv's column block. */
 export const SCRATCH_BYTES = 512 * 256 * 4 + 1024 + 1024 * 1024;
 
@@ -65,6 +68,11 @@ export class Ctx {
   }
 
   /** Per-thread scratch blocks (allocated once, grown with the thread count). */
+  /** Per-thread scratch for every thread of the pool (runShared with a scratch argument). */
+  scratchAll(): number[] {
+    return this.scratchFor(this.pool.usable);
+  }
+
   scratchFor(threads: number): number[] {
     while (this.scratch.length < threads) this.scratch.push(this.heap.alloc(SCRATCH_BYTES));
     return this.scratch;
@@ -79,13 +87,23 @@ export class Ctx {
     const units = Math.ceil(total / grain);
     let t = work < PARALLEL_MIN_WORK ? 1 : Math.min(this.pool.usable, units, Math.max(1, Math.floor(work / PARALLEL_MIN_WORK)));
     if (t <= 1) { if (total > 0) f(...pre, 0, total, ...post); return; }
+    const np = this.partsFor(work, units, t);
     const parts: number[][] = [];
-    for (let i = 0; i < t; i++) {
-      const s = Math.min(total, Math.round((units * i) / t) * grain);
-      const e = Math.min(total, Math.round((units * (i + 1)) / t) * grain);
+    for (let i = 0; i < np; i++) {
+      const s = Math.min(total, Math.round((units * i) / np) * grain);
+      const e = Math.min(total, Math.round((units * (i + 1)) / np) * grain);
       parts.push([...pre, s, e, ...post]);
     }
-    this.pool.run(name, parts, f as (...a: number[]) => void);
+    this.pool.runShared(name, parts, f as (...a: number[]) => void);
+  }
+
+  /**
+   * How many parts t threads split a job into when they claim them from a shared table: a few per
+   * thread (a thread that starts late then costs its share, not a wait), each at least PART_MIN_WORK.
+   */
+  partsFor(work: number, units: number, t: number): number {
+    if (t <= 1) return 1;
+    return Math.max(t, Math.min(units, t * PARTS_PER_THREAD, Math.floor(work / PART_MIN_WORK), MAX_PARTS));
   }
 
   /** Threads a job of `work` ns may use. */

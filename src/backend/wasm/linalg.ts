@@ -3,6 +3,7 @@
 
 import type { AdaptivePool2dParams, Conv2dParams, FusedKernels, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+import { directConv, directFits, directWeightFits, directWeightGrad } from './direct.js';
 import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
 type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' |
@@ -28,7 +29,7 @@ function ranges(total: number, t: number, grain: number): [number, number][] {
   return out;
 }
 
-export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct'] } {
+export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; linearAct: FusedKernels['linearBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
@@ -61,18 +62,31 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const work = a.dtype === 'float32' ? flops / 40 : flops;
     const t = ctx.threadsFor(work, Math.max(batch, Math.ceil(m / 6), Math.ceil(n / 8)));
     const scratch = ctx.scratchFor(t);
-    let parts: number[][];
-    if (t === 1) parts = [[...pre, 0, batch, 0, m, 0, n, scratch[0]!]];
-    else if (batch >= 2 * t || (batch >= t && batch % t === 0)) parts = ranges(batch, t, 1).map(([s, e], i) => [...pre, s, e, 0, m, 0, n, scratch[i]!]);
-    // Columns first: each thread then packs only its part of B (a row split packs all of B on
-    // every thread, which dominates when m is small).
-    else if (n >= 32 * t || m < 16 * t) parts = ranges(n, t, 8).map(([s, e], i) => [...pre, 0, batch, 0, m, s, e, scratch[i]!]);
-    else parts = ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]);
     const f = ctx.fn(name);
-    if (parts.length === 1) f(...parts[0]!);
-    else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+    if (t === 1) f(...pre, 0, batch, 0, m, 0, n, scratch[0]!);
+    else if (batch >= 2 * t || (batch >= t && batch % t === 0)) {
+      const np = ctx.partsFor(work, batch, t);
+      ctx.pool.runShared(name, ranges(batch, np, 1).map(([s, e]) => [...pre, s, e, 0, m, 0, n, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
+    } else if (n >= 32 * t || m < 16 * t) {
+      // Columns first: each part then packs only its columns of B (a row split packs all of B in
+      // every part, which dominates when m is small) — so columns may go finer than the threads.
+      const np = Math.min(ctx.partsFor(work, Math.ceil(n / 8), t), Math.max(t, Math.floor(n / 64)));
+      ctx.pool.runShared(name, ranges(n, np, 8).map(([s, e]) => [...pre, 0, batch, 0, m, s, e, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
+    } else {
+      ctx.pool.run(name, ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]), f as (...a: number[]) => void);
+    }
     if (tmpA) ctx.heap.release(tmpA.ptr, tmpA.bytes);
     return c;
+  };
+
+  /** fused.linearBiasAct: x·wᵀ, then bias and ReLU in one pass over the product. */
+  const linearAct = (xs: Storage, ws: Storage, bs: Storage | null, p: { m: number; k: number; n: number }, relu: boolean): Storage => {
+    const x = ctx.use(xs, 'linear'), w = ctx.use(ws, 'linear'), bias = bs ? ctx.use(bs, 'linear') : null;
+    if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) throw new TypeError('wasm backend: fused linearBiasAct is float32 only (the op layer runs the composite)');
+    if (bias && bias.size !== p.n) throw new Error(`wasm backend: linearBiasAct: bias must be [${p.n}], got [${bias.size}]`);
+    const y = matmul(x, w, { batch: 1, m: p.m, k: p.k, n: p.n, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
+    if ((bias || relu) && y.size > 0) ctx.parallel('bias_act_rows_f32', [y.ptr, bias ? bias.ptr : 0, relu ? 1 : 0, p.n], p.m, y.size, 1);
+    return y;
   };
 
   const convWork = (p: Conv2dParams) => 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
@@ -80,11 +94,11 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   /** Runs a float32 conv kernel split over `total` units (images, or columns in 8s). */
   const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[], tail: number[] = []) => {
     const t = ctx.threadsFor(work, Math.ceil(total / grain));
-    const scratch = ctx.scratchFor(t);
-    const parts = ranges(total, t, grain).map(([s, e], i) => [...pre, ...post(s, e), scratch[i]!, ...tail]);
     const f = ctx.fn(name);
-    if (parts.length === 1) f(...parts[0]!);
-    else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+    if (t === 1) { f(...pre, ...post(0, total), ctx.scratchFor(1)[0]!, ...tail); return; }
+    const np = ctx.partsFor(work, Math.ceil(total / grain), t);
+    const parts = ranges(total, np, grain).map(([s, e]) => [...pre, ...post(s, e), 0, ...tail]);
+    ctx.pool.runShared(name, parts, f as (...a: number[]) => void, parts[0]!.length - 1 - tail.length, ctx.scratchAll());
   };
 
   /** The conv epilogue y = relu?(y + bias[c]) as its own pass, for the paths that do not fuse it. */
@@ -106,6 +120,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const prm = ctx.params(convSlots(p));
     const work = convWork(p);
     if (x.dtype === 'float32') {
+      if (directFits(p)) { directConv(ctx, x, w, y, p, bias ? bias.ptr : 0, relu); return y; }
       if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false, bias, relu); return y; }
       const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
       const pre = [x.ptr, w.ptr, y.ptr, prm], post = [bias ? bias.ptr : 0, relu ? 1 : 0];
@@ -141,6 +156,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     if (gw.size === 0) return gw;
     const prm = ctx.params(convSlots(p));
     if (x.dtype === 'float32') {
+      if (directWeightFits(p)) { directWeightGrad(ctx, x, gy, gw, p); return gw; }
       if (winogradWeightFits(p)) { winogradWeightGrad(ctx, x, gy, gw, p); return gw; }
       // the kernel writes gWᵀ per group ([groups, kg, cog]); transpose to [groups, cog, kg]
       const gwt = ctx.alloc('float32', gw.size);
@@ -161,13 +177,29 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     return gw;
   };
 
+  /** The 2×2, stride-2, unpadded pooling of kernels/pool.ts (ceilMode windows past the input excluded). */
+  const is2x2 = (p: Pool2dParams) => p.kh === 2 && p.kw === 2 && p.sh === 2 && p.sw === 2 && p.ph === 0 && p.pw === 0 &&
+    p.dh === 1 && p.dw === 1 && 2 * p.oh <= p.h && 2 * p.ow <= p.w;
+
+  /** Max pooling's values without the indices (fused.maxPool2dValues: inference). */
+  const maxPool2dValues = (xs: Storage, p: Pool2dParams): Storage => {
+    const x = ctx.use(xs, 'maxPool2d');
+    if (x.dtype !== 'float32' || !is2x2(p)) {
+      const [y, idx] = maxPool2d(xs, p);
+      ctx.heap.release((idx as WasmStorage).ptr, (idx as WasmStorage).bytes);
+      return y;
+    }
+    const y = ctx.alloc(x.dtype, p.n * p.c * p.oh * p.ow);
+    ctx.parallel('maxpool2x2_f32', [x.ptr, y.ptr, 0, p.h, p.w, p.oh, p.ow], p.n * p.c, y.size * 2);
+    return y;
+  };
+
   const maxPool2d = (xs: Storage, p: Pool2dParams): [Storage, Storage] => {
     const x = ctx.use(xs, 'maxPool2d');
     floatOnly(x, 'maxPool2d');
     const outN = p.n * p.c * p.oh * p.ow;
     const y = ctx.alloc(x.dtype, outN), idx = ctx.alloc('int32', outN);
-    if (x.dtype === 'float32' && p.kh === 2 && p.kw === 2 && p.sh === 2 && p.sw === 2 && p.ph === 0 && p.pw === 0 &&
-      p.dh === 1 && p.dw === 1 && 2 * p.oh <= p.h && 2 * p.ow <= p.w) {
+    if (x.dtype === 'float32' && is2x2(p)) {
       ctx.parallel('maxpool2x2_f32', [x.ptr, y.ptr, idx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, outN * 2);
       return [y, idx];
     }
@@ -179,6 +211,10 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const gy = ctx.use(gys, 'maxPool2dBackward'), idx = ctx.use(is, 'maxPool2dBackward');
     floatOnly(gy, 'maxPool2dBackward');
     const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
+    if (gy.dtype === 'float32' && is2x2(p)) {
+      ctx.parallel('maxpool2x2_bwd_f32', [gy.ptr, idx.ptr, gx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, gx.size);
+      return gx;
+    }
     ctx.parallel(`maxpool_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, idx.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gx.size * 2);
     return gx;
   };
@@ -228,7 +264,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   };
 
   return {
-    matmul, conv2d, conv2dAct, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
+    matmul, conv2d, conv2dAct, linearAct, maxPool2dValues, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
     avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
     gather(xs, is, outer, r, inner, k) {
       const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');

@@ -1,8 +1,11 @@
 // The thread pool: workers that share the kernels' WebAssembly.Memory, woken through a shared
-// control block (a short spin, then Atomics.wait). The calling thread always takes part 0.
+// control block (a short spin, then Atomics.wait). `run` gives part i to thread i (the caller takes
+// part 0); `runShared` lets every thread claim parts from a shared table until none is left, so a
+// thread that starts late (a slow wake-up, a core taken by another process) costs its share, not a wait.
 
 import type { NodeWorkerThreads } from './loader.js';
-import { SLOT, ARGS, C_SEQ, C_DONE, C_FN, C_NARGS, C_ERR, C_READY, nodeWorkerSource, webWorkerSource } from './worker-source.js';
+import { SLOT, ARGS, C_SEQ, C_DONE, C_FN, C_NARGS, C_ERR, C_READY, G_COMPLETED, G_ERR, G_FN, G_NARGS, G_NEXT, G_NPARTS, G_SARG, G_WORDS,
+  MAX_PARTS, nodeWorkerSource, webWorkerSource } from './worker-source.js';
 
 const MAX_WORKERS = 64;
 /** How long an idle worker spins before it sleeps. Short: when another process holds a core, a
@@ -24,6 +27,10 @@ export interface PoolInit {
 export class Pool {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * MAX_WORKERS));
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * ARGS * MAX_WORKERS));
+  private readonly shared = new Int32Array(new SharedArrayBuffer(4 * G_WORDS));
+  /** runShared's parts (MAX_PARTS × ARGS), then the scratch pointer of each thread. */
+  private readonly table = new Float64Array(new SharedArrayBuffer(8 * (MAX_PARTS * ARGS + MAX_WORKERS + 1)));
+  private epoch = 0;
   private readonly workers: WorkerHandle[] = [];
   private readonly seq: number[] = [];
   private readonly fnIndex = new Map<string, number>();
@@ -62,7 +69,8 @@ export class Pool {
 
   private spawn(slot: number): Promise<void> {
     const data = { module: this.init.module, memory: this.init.memory, names: this.init.names,
-      ctl: this.ctl.buffer, args: this.args.buffer, slot, spinMs: this.workerSpinMs };
+      ctl: this.ctl.buffer, args: this.args.buffer, shared: this.shared.buffer, table: this.table.buffer, maxParts: MAX_PARTS,
+      slot, spinMs: this.workerSpinMs };
     this.seq[slot] = 0;
     return new Promise<void>((resolve, reject) => {
       const wt = this.init.nodeWorkers;
@@ -98,7 +106,7 @@ export class Pool {
       this.ctl[base + C_FN] = idx;
       this.ctl[base + C_NARGS] = p.length;
       this.ctl[base + C_ERR] = 0;
-      const s = (this.seq[w] = (this.seq[w]! + 1) & 0x3fffffff);
+      const s = (this.seq[w] = this.next(w, false));
       Atomics.store(this.ctl, base + C_SEQ, s);
       Atomics.notify(this.ctl, base + C_SEQ);
     }
@@ -118,6 +126,69 @@ export class Pool {
     }
     if (err) throw err;
     if (failed) throw new Error(`wasm backend: kernel ${fn} failed on a worker (out-of-bounds memory access?)`);
+  }
+
+  /**
+   * Runs `fn` once per part, each part claimed by whichever thread is free first (the caller too).
+   * With `scratchArg` ≥ 0, that argument of a part is replaced by the running thread's entry of
+   * `scratch` (one block per thread). Parts must not depend on each other or on who runs them.
+   */
+  runShared(fn: string, parts: number[][], local: (...args: number[]) => void, scratchArg = -1, scratch: readonly number[] = []): void {
+    const idx = this.fnIndex.get(fn);
+    if (idx === undefined) throw new Error(`wasm backend: no kernel named ${fn}`);
+    const np = parts.length, nargs = parts[0]?.length ?? 0;
+    if (np > MAX_PARTS) throw new Error(`wasm backend: ${fn}: ${np} parts (at most ${MAX_PARTS})`);
+    if (nargs > ARGS) throw new Error(`wasm backend: ${fn}: too many arguments`);
+    const nw = Math.min(this.usable - 1, np - 1);
+    // every thread's block: a worker still idle from an earlier dispatch may join this one
+    if (scratchArg >= 0 && scratch.length < this.usable) throw new Error(`wasm backend: ${fn}: ${scratch.length} scratch blocks for ${this.usable} threads`);
+    const g = this.shared, t = this.table;
+    // A new epoch, with no part claimable while the table is rewritten (a late worker of the last
+    // dispatch reads an exhausted index, or fails its compare-exchange).
+    const ep = this.epoch = (this.epoch % 0x7fff) + 1;
+    Atomics.store(g, G_NEXT, (ep << 16) | 0xffff);
+    for (let i = 0; i < np; i++) {
+      const p = parts[i]!;
+      if (p.length !== nargs) throw new Error(`wasm backend: ${fn}: parts with different argument counts`);
+      t.set(p, i * ARGS);
+    }
+    for (let w = 0; w < scratch.length && w <= MAX_WORKERS; w++) t[MAX_PARTS * ARGS + w] = scratch[w]!;
+    g[G_FN] = idx; g[G_NARGS] = nargs; g[G_SARG] = scratchArg; g[G_NPARTS] = np;
+    Atomics.store(g, G_COMPLETED, 0);
+    Atomics.store(g, G_ERR, 0);
+    Atomics.store(g, G_NEXT, ep << 16);
+    for (let w = 0; w < nw; w++) {
+      const base = w * SLOT;
+      const s = (this.seq[w] = this.next(w, true));
+      Atomics.store(this.ctl, base + C_SEQ, s);
+      Atomics.notify(this.ctl, base + C_SEQ);
+    }
+    let err: unknown = null;
+    const args = new Array<number>(nargs);
+    for (;;) {
+      const v = Atomics.load(g, G_NEXT), i = v & 0xffff;
+      if (i >= np) break;
+      if (Atomics.compareExchange(g, G_NEXT, v, v + 1) !== v) continue;
+      const p = parts[i]!;
+      for (let j = 0; j < nargs; j++) args[j] = p[j]!;
+      if (scratchArg >= 0) args[scratchArg] = scratch[0]!;
+      if (!err) { try { local(...args); } catch (e) { err = e; } }
+      Atomics.add(g, G_COMPLETED, 1);
+    }
+    let n = 0, until = 0;
+    for (let c = Atomics.load(g, G_COMPLETED); c !== np; c = Atomics.load(g, G_COMPLETED)) {
+      if ((++n & 255) !== 0 || !this.canBlock) continue;
+      const now = performance.now();
+      if (until === 0) until = now + this.callerSpinMs;
+      else if (now > until) Atomics.wait(g, G_COMPLETED, c, 1000);
+    }
+    if (err) throw err;
+    if (g[G_ERR]) throw new Error(`wasm backend: kernel ${fn} failed on a worker (out-of-bounds memory access?)`);
+  }
+
+  /** A worker's next wake-up word: a counter, times two, plus 1 for a shared-table dispatch. */
+  private next(w: number, shared: boolean): number {
+    return ((((this.seq[w]! >> 1) + 1) & 0x3fffffff) << 1) | (shared ? 1 : 0);
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type Parameter } from '../module.js';
 import { conv1d, conv2d, convTranspose2d, type Pair } from '../../ops/conv.js';
 import * as init from '../init.js';
+import { isPlainReLU } from './activation.js';
 import { fmt } from '../../ops/util.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, pairText, type DTypeOption } from './util.js';
 
@@ -90,10 +91,20 @@ export class Conv2d extends ConvNd {
   }
 
   override forward(x: Tensor): Tensor {
+    return this.run(x, null);
+  }
+
+  /** A following plain nn.ReLU runs inside the convolution (bias and ReLU in its output writes). */
+  override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
+    if (!isPlainReLU(next) || this.forward !== Conv2d.prototype.forward) return null;
+    return (x) => this.run(x, 'relu');
+  }
+
+  private run(x: Tensor, activation: 'relu' | null): Tensor {
     const c = this.inChannels;
     expectInput(this.label, x, (x.ndim === 4 && x.shape[1] === c) || (x.ndim === 3 && x.shape[0] === c), `[N, ${c}, H, W]`);
     expectFloat(this.label, x);
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, activation });
   }
 
   override extraRepr(): string {
