@@ -93,17 +93,21 @@ export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmSt
   const tH = f4 ? (s.oh + 3) >> 2 : (s.oh + 1) >> 1, rows = s.n * tH;
   const work = (2 * s.n * s.M * s.oh * s.ow * s.K * 9) / 30;
   // the adjoint's patches overlap across tile rows: its threads take whole images
-  const t = ctx.threadsFor(work, grad ? s.n : rows), unit = grad ? tH : 1, units = rows / unit;
-  const scratch = ctx.scratchFor(t);
+  const unit = grad ? tH : 1, units = rows / unit;
+  const t = ctx.threadsFor(work, units);
   const name = grad ? 'winograd_bwd_input_f32' : f4 ? 'winograd4_f32' : 'winograd_f32';
   const f = ctx.fn(name);
-  const parts: number[][] = [];
-  for (let i = 0; i < t; i++) {
-    const part = [x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / t) * unit, Math.round((units * (i + 1)) / t) * unit, scratch[i]!];
-    parts.push(grad ? part : [...part, bias ? bias.ptr : 0, relu ? 1 : 0]);
+  const tail = grad ? [] : [bias ? bias.ptr : 0, relu ? 1 : 0];
+  if (t === 1) f(x.ptr, u.ptr, y.ptr, prm, rb, 0, rows, ctx.scratchFor(1)[0]!, ...tail);
+  else {
+    // a few parts per thread, claimed by whichever thread is free (tile rows, or whole images for
+    // the adjoint): each output's sums are within one part, in the same order however it is split
+    const np = ctx.partsFor(work, units, t), parts: number[][] = [];
+    for (let i = 0; i < np; i++) {
+      parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / np) * unit, Math.round((units * (i + 1)) / np) * unit, 0, ...tail]);
+    }
+    ctx.pool.runShared(name, parts, f as (...a: number[]) => void, 7, ctx.scratchAll());
   }
-  if (parts.length === 1) f(...parts[0]!);
-  else ctx.pool.run(name, parts, f as (...a: number[]) => void);
   ctx.heap.release(u.ptr, u.bytes);
 }
 
