@@ -243,6 +243,7 @@ const CONVS = [
   // tiles past the groups of 4), odd outputs (half tiles), padding 0–2, several blocks per thread
   convParams(3, 16, 13, 13, 12, 3, 3, 1, 0, 1, 1), convParams(2, 9, 30, 17, 10, 3, 3, 1, 2, 1, 1),
   convParams(5, 12, 7, 9, 16, 3, 3, 1, 1, 1, 1), convParams(24, 8, 13, 13, 8, 3, 3, 1, 0, 1, 1),
+  convParams(2, 8, 9, 11, 9, 3, 3, 1, 1, 1, 1), // odd cOut: the weight gradient's product rows past a multiple of 4
   // few input channels per group, stride 1: the direct kernels (kernels/conv-direct.ts) — blocks of 4
   // output channels (and 1–3 left over), 8 columns with a tail of 1–7, widths under 4, padding,
   // dilation, groups (depthwise too), batch 1
