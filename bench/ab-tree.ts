@@ -1,0 +1,63 @@
+// A/B in one process (development aid): another source tree's wasm backend (A, e.g. `git archive
+// <commit> | tar -x -C /tmp/a`, node_modules linked, kernels built there) against this tree's (B),
+// interleaved round by round — the benchmark CNN's conv2 kernels and its training step / inference.
+// node --import tsx bench/ab-tree.ts /tmp/a [threads] — env ROUNDS (default 7), CPU=1 for process CPU
+// time instead of wall time (steadier on a shared machine with 1 thread).
+import * as nbB from '../src/index.js';
+import { createWasmBackend as createB } from '../src/backend/wasm/index.js';
+import type { Backend, Conv2dParams } from '../src/backend/backend.js';
+
+const root = process.argv[2];
+if (!root) throw new Error('ab-tree: give the other tree\'s directory (A) as the first argument');
+const threads = Number(process.argv[3] ?? 2), rounds = Number(process.env.ROUNDS ?? 7), cpu = process.env.CPU === '1';
+const nbA = await import(`${root}/src/index.ts`) as typeof nbB;
+const { createWasmBackend: createA } = await import(`${root}/src/backend/wasm/index.ts`) as { createWasmBackend: typeof createB };
+const WA = await createA({ threads }), WB = await createB({ threads });
+
+/** Median ms of n calls (CPU: process CPU time of 3 calls, per call). */
+function med(f: () => void, n: number): number {
+  const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (cpu) { const c0 = process.cpuUsage(); f(); f(); f(); const c = process.cpuUsage(c0); t.push((c.user + c.system) / 3000); } else { const s = performance.now(); f(); t.push(performance.now() - s); }
+  }
+  return t.sort((a, b) => a - b)[n >> 1]!;
+}
+
+const p: Conv2dParams = { n: 64, cIn: 32, h: 13, w: 13, cOut: 64, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1, oh: 11, ow: 11 };
+function convs(b: Backend): [string, () => void][] {
+  const x = b.fill('float32', p.n * p.cIn * p.h * p.w, 0.5), w = b.fill('float32', p.cOut * p.cIn * 9, 0.1);
+  const gy = b.fill('float32', p.n * p.cOut * p.oh * p.ow, 0.2), bias = b.fill('float32', p.cOut, 0.1);
+  return [
+    ['conv2 forward+bias+ReLU', () => b.free(b.fused!.conv2dBiasAct!(x, w, bias, p, true))],
+    ['conv2 input gradient', () => b.free(b.conv2dBackwardInput(gy, w, p))],
+    ['conv2 weight gradient', () => b.free(b.conv2dBackwardWeight(x, gy, p))],
+  ];
+}
+function cnn(nb: typeof nbB, W: Backend): [string, () => void][] {
+  nb.registerBackend(W); nb.setBackend('wasm');
+  nb.manualSeed(0);
+  const model = new nb.nn.Sequential(
+    new nb.nn.Conv2d(1, 32, 3), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2),
+    new nb.nn.Conv2d(32, 64, 3), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2),
+    new nb.nn.Flatten(), new nb.nn.Linear(1600, 128), new nb.nn.ReLU(), new nb.nn.Linear(128, 10));
+  const opt = new nb.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = nb.keep(nb.randn([64, 1, 28, 28])), y = nb.keep(nb.randint(0, 10, [64]));
+  return [
+    ['CNN training step (batch 64)', () => nb.scope(() => { opt.zeroGrad(); nb.F.crossEntropy(model.forward(x) as nbB.Tensor, y).backward(); opt.step(); })],
+    ['CNN inference (batch 64)', () => { model.eval(); nb.noGrad(() => nb.scope(() => { (model.forward(x) as nbB.Tensor).dataSync(); })); model.train(); }],
+  ];
+}
+const A = [...convs(WA), ...cnn(nbA, WA)], B = [...convs(WB), ...cnn(nbB, WB)];
+for (let i = 0; i < 3; i++) for (const [, f] of [...A, ...B]) f(); // past V8's baseline tier
+const ta = A.map(() => [] as number[]), tb = B.map(() => [] as number[]);
+for (let r = 0; r < rounds; r++) {
+  A.forEach(([, f], i) => { ta[i]!.push(med(f, 7)); tb[i]!.push(med(B[i]![1], 7)); });
+}
+const mid = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+console.log(`A = ${root}, B = this tree, ${WB.numThreads()} threads, ${rounds} rounds${cpu ? ', CPU time' : ''}: ms (median of rounds; best)`);
+A.forEach(([name], i) => {
+  const ratio = mid(tb[i]!.map((v, r) => v / ta[i]![r]!));
+  console.log(`${name.padEnd(30)} A ${mid(ta[i]!).toFixed(3)} (${Math.min(...ta[i]!).toFixed(3)})  B ${mid(tb[i]!).toFixed(3)} (${Math.min(...tb[i]!).toFixed(3)})  B/A ${ratio.toFixed(3)}`);
+});
+WA.close(); WB.close();
+process.exit(0);
