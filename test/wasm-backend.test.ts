@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createJsBackend } from '../src/backend/js/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { winogradBlockBytes } from '../src/backend/wasm/winograd.js';
+import { directFits, directWeightFits } from '../src/backend/wasm/direct.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
 
@@ -286,6 +287,38 @@ test('fused conv2dBiasAct equals conv2d + bias + ReLU on every float32 conv path
     }
   }
   assert.ok(compared.has('conv2dBiasAct'), 'the js composite ran (the comparison is not vacuous)');
+});
+
+test('conv2d on the im2col path for the shapes the direct kernels take (NABLA_DIRECT=0)', () => {
+  const direct = CONVS.filter((c) => directFits(c) || directWeightFits(c));
+  assert.ok(direct.length >= 10, 'the table has shapes for the direct kernels');
+  const saved = process.env.NABLA_DIRECT;
+  process.env.NABLA_DIRECT = '0';
+  try {
+    for (const p of direct) {
+      const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+      const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow), bias = randArray('float32', p.cOut);
+      const tol = { atol: 1e-4 };
+      same(`conv2d float32 ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+      same('conv2dBackwardWeight float32', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+      same('conv2dBiasAct float32', [[x, 'float32'], [w, 'float32'], [bias, 'float32']],
+        (B, [a, c, b]) => B === W ? W.fused!.conv2dBiasAct!(a!, c!, b!, p, true) : B.unary('relu', B.binary('add', B.conv2d(a!, c!, p), b!,
+          [p.n, p.cOut, p.oh, p.ow], contiguous([p.n, p.cOut, p.oh, p.ow]), [0, 1, 0, 0])), tol);
+    }
+  } finally { if (saved === undefined) delete process.env.NABLA_DIRECT; else process.env.NABLA_DIRECT = saved; }
+});
+
+// The direct kernels multiply whole vectors, past the plane's end too: an infinity in x must reach
+// only the outputs and weight taps whose windows hold it (0 · inf would put NaN elsewhere).
+test('direct conv2d: an infinite input reaches only the windows that hold it', () => {
+  for (const p of [convParams(2, 1, 7, 7, 5, 3, 3, 1, 0, 1, 1), convParams(1, 2, 5, 6, 4, 3, 3, 1, 1, 1, 1)]) {
+    assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
+    const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * p.cIn * 9);
+    const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow);
+    x[x.length - 1] = Infinity; x[p.w - 1] = -Infinity; x[p.h * p.w] = Infinity;
+    same(`conv2d inf ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), { atol: 1e-4 });
+    same('conv2dBackwardWeight inf', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), { atol: 1e-4 });
+  }
 });
 
 test('Winograd conv2d in many small blocks: rows per block, sums over tiles across blocks', () => {

@@ -1,19 +1,26 @@
 // Direct float32 convolution (kernels/conv-direct.ts) for few input channels per group — a first
-// layer's cIn·kh·kw = 9…27, where im2col + GEMM has too short a K — forward and weight gradient.
+// layer's cIn·kh·kw = 9…75, where im2col + GEMM has too short a K — forward and weight gradient.
 
 import type { Conv2dParams } from '../backend.js';
 import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
 
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 
-/** Largest cIn/groups · kh · kw that runs direct (measured: see bench/conv-quick.ts). */
-export const directLimits = { forwardK: Number(env.NABLA_DIRECT_K ?? 32), weightK: Number(env.NABLA_DIRECT_K ?? 32) };
+/**
+ * Largest cIn/groups · kh · kw that runs direct, and the most input channels per group. Measured
+ * (bench/conv-quick.ts, one thread; direct vs the path taken otherwise): K = 9…75 with 32 output
+ * channels, direct forward 1.2–1.35× faster than im2col, weight gradient 1.3–2×; with 128 output
+ * channels the forward ties (the GEMM's M is large enough) and the weight gradient still wins. From
+ * 8 channels, 3×3 goes to Winograd, which beats direct there (K = 72: forward even, weight gradient
+ * 2.8 against 3.5 ms; K = 144: 2.2 against 3.5 ms).
+ */
+export const directLimits = { maxK: Number(env.NABLA_DIRECT_K ?? 75), maxChannels: 7 };
 
 /** Bytes of the kernels' shifted copies of one image-group's input (kernels/conv-direct.ts). */
 const shiftBytes = (p: Conv2dParams, cig: number) => ((cig * p.kw * (p.oh + (p.kh - 1) * p.dh) * p.ow * 4 + 15) & ~15) + 64;
 const round16 = (b: number) => (b + 15) & ~15;
 
-/** Whether the kernels take this conv: stride 1, and the scratch holds their buffers (checked per pass). */
+/** Stride 1 and non-negative padding (the rest is checked per pass: K, channels, scratch). */
 function shapeFits(p: Conv2dParams): boolean {
   if (env.NABLA_DIRECT === '0') return false; // for comparisons: the other paths
   return p.sh === 1 && p.sw === 1 && p.ph >= 0 && p.pw >= 0 && p.oh > 0 && p.ow > 0;
@@ -22,7 +29,7 @@ function shapeFits(p: Conv2dParams): boolean {
 /** Whether conv2d's forward runs direct. */
 export function directFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw;
-  if (!shapeFits(p) || K > directLimits.forwardK) return false;
+  if (!shapeFits(p) || K > directLimits.maxK || cig > directLimits.maxChannels) return false;
   return round16(4 * K) + 64 * K + 64 + shiftBytes(p, cig) + 256 <= SCRATCH_BYTES;
 }
 
@@ -32,7 +39,7 @@ const weightUnits = (p: Conv2dParams) => p.groups * Math.ceil(p.cOut / p.groups 
 /** Whether conv2d's weight gradient runs direct. */
 export function directWeightFits(p: Conv2dParams): boolean {
   const cig = p.cIn / p.groups, K = cig * p.kh * p.kw, KT = Math.ceil(K / 3) * 3;
-  if (!shapeFits(p) || K > directLimits.weightK) return false;
+  if (!shapeFits(p) || K > directLimits.maxK || cig > directLimits.maxChannels) return false;
   return round16(4 * KT) + shiftBytes(p, cig) + weightUnits(p) * 144 + 256 <= SCRATCH_BYTES;
 }
 
