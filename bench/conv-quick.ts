@@ -23,6 +23,7 @@ const shapes: [string, Conv2dParams][] = [
   ['K144 16×16×32×32→32 p1', cp(16, 16, 32, 32, 1)],
   ['K27 16×3×32×32→128 p1', cp(16, 3, 32, 128, 1)],
   ['K75 16×3×32×32→128 p2', cp(16, 3, 32, 128, 2, 5)],
+  ['rgb224 4×3×224×224→32 p1', cp(4, 3, 224, 32, 1)],
 ].filter(([name]) => name.includes(filter)) as [string, Conv2dParams][];
 const time = (f: () => void) => { const t: number[] = []; for (let i = 0; i < 15; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); } return t.sort((a, b) => a - b)[7]!; };
 const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['no-direct', { NABLA_DIRECT: '0' }], ['im2col', { NABLA_DIRECT: '0', NABLA_WINOGRAD: '0' }]];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createJsBackend } from '../src/backend/js/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { winogradBlockBytes } from '../src/backend/wasm/winograd.js';
-import { directFits, directWeightFits } from '../src/backend/wasm/direct.js';
+import { directBandBytes, directFits, directWeightFits } from '../src/backend/wasm/direct.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
 
@@ -319,6 +319,39 @@ test('direct conv2d: an infinite input reaches only the windows that hold it', (
     same(`conv2d inf ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), { atol: 1e-4 });
     same('conv2dBackwardWeight inf', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), { atol: 1e-4 });
   }
+});
+
+test('direct conv2d in bands of rows (the shifted input copies of a big plane kept small)', async () => {
+  const saved = { ...directBandBytes };
+  directBandBytes.max = 4096; // a few rows per band, a shorter last band
+  try {
+    for (const p of [convParams(2, 3, 20, 19, 5, 3, 3, 1, 1, 1, 1), convParams(3, 1, 23, 13, 8, 5, 5, 1, 2, 1, 1), convParams(2, 2, 17, 11, 6, 3, 3, 1, 2, 2, 1)]) {
+      assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
+      const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+      const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow), bias = randArray('float32', p.cOut);
+      const tol = { atol: 1e-4 };
+      same(`conv2d float32 bands ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+      same('conv2dBackwardWeight float32 bands', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+      same('conv2dBiasAct float32 bands', [[x, 'float32'], [w, 'float32'], [bias, 'float32']],
+        (B, [a, c, b]) => B === W ? W.fused!.conv2dBiasAct!(a!, c!, b!, p, true) : B.unary('relu', B.binary('add', B.conv2d(a!, c!, p), b!,
+          [p.n, p.cOut, p.oh, p.ow], contiguous([p.n, p.cOut, p.oh, p.ow]), [0, 1, 0, 0])), tol);
+    }
+    // and the same bits with 1 and 2 threads (enough work for 2; 5 bands of 9 rows)
+    directBandBytes.max = 16384;
+    const p = convParams(16, 3, 40, 39, 8, 3, 3, 1, 1, 1, 1);
+    assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
+    const x = W.fromArray(randArray('float32', 16 * 3 * 1560), 'float32'), w = W.fromArray(randArray('float32', 8 * 27), 'float32');
+    const gy = W.fromArray(randArray('float32', 16 * 8 * 1560), 'float32');
+    const run = () => [W.conv2d(x, w, p), W.conv2dBackwardWeight(x, gy, p)].map((s) => { const r = W.readSync(s); W.free(s); return r; });
+    const threads = W.numThreads();
+    await W.setNumThreads(1);
+    const one = run();
+    await W.setNumThreads(Math.max(2, threads));
+    const many = run();
+    await W.setNumThreads(threads);
+    one.forEach((r, i) => assert.deepEqual(many[i], r, `banded result ${i} differs between 1 and 2 threads`));
+    for (const s of [x, w, gy]) W.free(s);
+  } finally { Object.assign(directBandBytes, saved); }
 });
 
 test('Winograd conv2d in many small blocks: rows per block, sums over tiles across blocks', () => {
