@@ -39,7 +39,7 @@ function shapeFits(p: Conv2dParams): boolean {
     cig * p.kh * p.kw <= directLimits.maxK && cig <= directLimits.maxChannels;
 }
 
-const forwardFixed = (K: number) => round16(4 * K) + 64 * K + 64 + 256;
+const forwardFixed = (K: number) => round16(4 * K) + 80 * K + 64 + 256;
 
 /** Whether conv2d's forward runs direct. */
 export function directFits(p: Conv2dParams): boolean {
