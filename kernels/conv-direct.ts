@@ -1,5 +1,5 @@
-// Direct float32 convolution for few input channels per group (first layers: cIn·kh·kw small), stride 1:
-// the forward pass with its bias/ReLU epilogue applied in registers, and the weight gradient.
+// Direct float32 convolution for few input channels per group (first layers: cIn·kh·kw small): the
+// forward pass with its bias/ReLU epilogue applied in registers, and the weight gradient.
 // Parameter slots as conv.ts: n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow.
 
 import { madd, imin, imax } from './common';
@@ -8,16 +8,21 @@ import { biasOf } from './epilogue';
 // @ts-ignore: decorator
 @inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
-// The input of one image-group is copied once per kernel column kx, shifted by kx·dw - pw and
-// zero-padded, with the output's row length, for a band of output rows [oy0, oy0 + BR) (slot 16 of
-// the parameters; the whole plane when the scratch holds it): xs[ci][kx][r][ox] =
-// x[ci][oy0 + r - ph][ox + kx·dw - pw] (r < Hb = BR + (kh-1)·dh). Tap (ci, ky, kx) of the band's output
-// q = (oy - oy0)·ow + ox is then xs[ci][kx][ky·dh·ow + q]: one run over the band, no row ends.
+// The input of one image-group is copied once per kernel column kx and row phase f < sh, shifted,
+// strided and zero-padded, with the output's row length, for a band of output rows [oy0, oy0 + BR)
+// (slot 16 of the parameters; the whole plane when the scratch holds it):
+//   xs[ci][kx][f][r][ox] = x[ci][(oy0 + r)·sh + f - ph][ox·sw + kx·dw - pw],  r < Hb = BR + ⌊(kh-1)·dh / sh⌋.
+// Tap (ci, ky, kx) of the band's output q = (oy - oy0)·ow + ox is then xs[ci][kx][f][a·ow + q] with
+// ky·dh = a·sh + f: one run over the band, no row ends (short rows otherwise cost a third of the time).
 
-/** Scratch bytes of the shifted copies of a band of br rows (with 64 bytes of slack for the last vector). */
+/** Rows per band copy: BR output rows and the kernel's reach below them. */
 // @ts-ignore: decorator
-@inline function shiftBytes(cig: i32, br: i32, ow: i32, kh: i32, kw: i32, dh: i32): i32 {
-  return ((cig * kw * (br + (kh - 1) * dh) * ow * 4 + 15) & ~15) + 64;
+@inline function bandHeight(br: i32, kh: i32, dh: i32, sh: i32): i32 { return br + (kh - 1) * dh / sh; }
+
+/** Scratch bytes of the copies of a band of br rows (with 64 bytes of slack for the last vector). */
+// @ts-ignore: decorator
+@inline function shiftBytes(cig: i32, br: i32, ow: i32, kh: i32, kw: i32, dh: i32, sh: i32): i32 {
+  return ((cig * kw * sh * bandHeight(br, kh, dh, sh) * ow * 4 + 15) & ~15) + 64;
 }
 
 /** Zeros n floats at p. */
@@ -36,38 +41,44 @@ import { biasOf } from './epilogue';
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
-/** Writes xs (see above) for channels [c0, c0+cig) of image n, rows r ↔ input rows r + r0 (r0 = oy0 - ph). */
-function shiftImage(x: usize, n: i32, c0: i32, cig: i32, cIn: i32, h: i32, w: i32, r0: i32, pw: i32, kw: i32, dw: i32,
-  Hp: i32, ow: i32, xs: usize): void {
+/** Writes xs (see above) for channels [c0, c0+cig) of image n and the band from output row oy0. */
+function shiftImage(x: usize, n: i32, c0: i32, cig: i32, cIn: i32, h: i32, w: i32, oy0: i32, ph: i32, pw: i32,
+  kw: i32, dw: i32, sh: i32, sw: i32, Hb: i32, ow: i32, xs: usize): void {
   const rowBytes = <usize>ow << 2;
   let d = xs;
   for (let ci = 0; ci < cig; ci++) {
     const src = x + (<usize>((n * cIn + c0 + ci) * h * w) << 2);
     for (let kx = 0; kx < kw; kx++) {
-      const sx = kx * dw - pw; // input column of output column 0
-      const lo = imin(ow, imax(0, -sx)), hi = imax(lo, imin(ow, w - sx));
-      for (let r = 0; r < Hp; r++) {
-        const iy = r + r0;
-        if (<u32>iy >= <u32>h) zeroRow(d, ow);
-        else {
-          for (let c = 0; c < lo; c++) store<f32>(d + (<usize>c << 2), 0);
-          copyRow(d + (<usize>lo << 2), src + (<usize>(iy * w + lo + sx) << 2), hi - lo);
-          for (let c = hi; c < ow; c++) store<f32>(d + (<usize>c << 2), 0);
+      // output columns [lo, hi) read input columns ox·sw + sx inside the row
+      const sx = kx * dw - pw;
+      const lo = imin(ow, sx >= 0 ? 0 : (sw - 1 - sx) / sw), hi = imax(lo, imin(ow, w - 1 - sx < 0 ? 0 : (w - 1 - sx) / sw + 1));
+      for (let f = 0; f < sh; f++) {
+        for (let r = 0; r < Hb; r++) {
+          const iy = (oy0 + r) * sh + f - ph;
+          if (<u32>iy >= <u32>h) zeroRow(d, ow);
+          else {
+            for (let c = 0; c < lo; c++) store<f32>(d + (<usize>c << 2), 0);
+            const row = src + (<usize>(iy * w + sx) << 2);
+            if (sw == 1) copyRow(d + (<usize>lo << 2), row + (<usize>lo << 2), hi - lo);
+            else for (let c = lo; c < hi; c++) store<f32>(d + (<usize>c << 2), load<f32>(row + (<usize>(c * sw) << 2)));
+            for (let c = hi; c < ow; c++) store<f32>(d + (<usize>c << 2), 0);
+          }
+          d += rowBytes;
         }
-        d += rowBytes;
       }
     }
   }
 }
 
 /** Byte offsets in xs of the taps t = (ci, ky, kx), in that order; `count` entries from t = 0, zeros past K. */
-function tapOffsets(dst: usize, count: i32, cig: i32, kh: i32, kw: i32, dh: i32, Hp: i32, ow: i32): void {
+function tapOffsets(dst: usize, count: i32, cig: i32, kh: i32, kw: i32, dh: i32, sh: i32, Hb: i32, ow: i32): void {
   const K = cig * kh * kw;
   for (let t = 0; t < count; t++) {
     let o = 0;
     if (t < K) {
       const ci = t / (kh * kw), r = t - ci * kh * kw, ky = r / kw, kx = r - ky * kw;
-      o = (((ci * kw + kx) * Hp + ky * dh) * ow) << 2;
+      const a = ky * dh / sh, f = ky * dh - a * sh;
+      o = (((((ci * kw + kx) * sh + f) * Hb) + a) * ow) << 2;
     }
     store<i32>(dst + (<usize>t << 2), o);
   }
@@ -192,19 +203,19 @@ function plane1(xs: usize, y0: usize, np: i32, K: i32, offs: usize, wj: usize, b
  */
 export function conv_direct_f32(x: usize, wt: usize, y: usize, prm: usize, u0: i32, u1: i32, scratch: usize, bias: usize, relu: i32): void {
   const cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
+  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15), BR = P(prm, 16);
   const cig = cIn / groups, cog = cOut / groups, K = cig * kh * kw;
   const n4 = cog / CB, nb = n4 + (cog - n4 * CB > 0 ? 1 : 0), nbands = (oh + BR - 1) / BR;
-  const Hb = BR + (kh - 1) * dh;
+  const Hb = bandHeight(BR, kh, dh, sh);
   const offs = scratch, wpk = scratch + ((<usize>K * 4 + 15) & ~15), w4 = wpk + <usize>K * 16 * CB, bv = w4 + <usize>K * 16, xs = bv + 16 * CB;
   const floor = f32x4.splat(relu != 0 ? 0 : -Infinity), plane = <usize>(oh * ow) << 2;
-  tapOffsets(offs, K, cig, kh, kw, dh, Hb, ow);
+  tapOffsets(offs, K, cig, kh, kw, dh, sh, Hb, ow);
   let shifted = -1;
   for (let u = u0; u < u1; u++) {
     const ngb = u / nb, b = u - ngb * nb, ng = ngb / nbands, band = ngb - ng * nbands, n = ng / groups, g = ng - n * groups;
     const oy0 = band * BR, np = imin(BR, oh - oy0) * ow, n8 = np & ~7, rem = np - n8;
-    if (ngb != shifted) { shiftImage(x, n, g * cig, cig, cIn, h, w, oy0 - ph, pw, kw, dw, Hb, ow, xs); shifted = ngb; }
+    if (ngb != shifted) { shiftImage(x, n, g * cig, cig, cIn, h, w, oy0, ph, pw, kw, dw, sh, sw, Hb, ow, xs); shifted = ngb; }
     const c0 = g * cog + CB * b, cb = imin(CB, cog - CB * b);
     // weights of the block: wpk[t][j] = splat(w[c0 + j][t]), w4[t][j] = w[c0 + j][t] (0 for j ≥ cb); bias vectors (-0 for none: see fin)
     for (let t = 0; t < K; t++) {
@@ -283,14 +294,14 @@ function wpass(xs: usize, g0p: usize, g1p: usize, g2p: usize, np: i32, oa: usize
  */
 export function conv_direct_bwd_weight_f32(x: usize, gy: usize, gw: usize, prm: usize, u0: i32, u1: i32, scratch: usize): void {
   const nImg = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
+  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
   const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15), BR = P(prm, 16);
   const cig = cIn / groups, cog = cOut / groups, K = cig * kh * kw, nb = (cog + CW - 1) / CW;
-  const nt = (K + TB - 1) / TB, KT = nt * TB, Hb = BR + (kh - 1) * dh;
+  const nt = (K + TB - 1) / TB, KT = nt * TB, Hb = bandHeight(BR, kh, dh, sh);
   const offs = scratch, xs = scratch + ((<usize>KT * 4 + 15) & ~15);
-  const acc = xs + <usize>shiftBytes(cig, BR, ow, kh, kw, dh);
+  const acc = xs + <usize>shiftBytes(cig, BR, ow, kh, kw, dh, sh);
   const plane = <usize>(oh * ow) << 2, unitBytes: usize = TB * CW * 16;
-  tapOffsets(offs, KT, cig, kh, kw, dh, Hb, ow);
+  tapOffsets(offs, KT, cig, kh, kw, dh, sh, Hb, ow);
   memory.fill(acc, 0, <usize>(u1 - u0) * unitBytes);
   for (let n = 0; n < nImg; n++) {
     for (let oy0 = 0; oy0 < oh; oy0 += BR) {
@@ -298,7 +309,7 @@ export function conv_direct_bwd_weight_f32(x: usize, gy: usize, gw: usize, prm: 
       let shifted = -1;
       for (let u = u0; u < u1; u++) {
         const cu = u / nt, i = u - cu * nt, g = cu / nb, b = cu - g * nb;
-        if (g != shifted) { shiftImage(x, n, g * cig, cig, cIn, h, w, oy0 - ph, pw, kw, dw, Hb, ow, xs); shifted = g; }
+        if (g != shifted) { shiftImage(x, n, g * cig, cig, cIn, h, w, oy0, ph, pw, kw, dw, sh, sw, Hb, ow, xs); shifted = g; }
         const c0 = g * cog + CW * b, cb = imin(CW, cog - CW * b);
         // gy of the unit's channels in the band (a missing third channel repeats one; its sums are dropped)
         const gy0 = gy + <usize>(n * cOut + c0) * plane + bandOff, gy1 = gy0 + (cb > 1 ? plane : 0), gy2 = gy0 + (cb > 2 ? 2 * plane : 0);

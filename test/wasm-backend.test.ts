@@ -253,6 +253,10 @@ const CONVS = [
   convParams(2, 6, 8, 8, 10, 3, 3, 1, 1, 1, 2), convParams(2, 1, 30, 31, 3, 3, 3, 1, 0, 1, 1),
   convParams(2, 2, 12, 11, 4, 3, 3, 1, 2, 2, 1), convParams(2, 3, 7, 9, 4, 3, 1, 1, 1, 1, 1),
   convParams(1, 1, 3, 3, 1, 3, 3, 1, 0, 1, 1), convParams(2, 1, 6, 21, 8, 5, 5, 1, 2, 1, 1),
+  // strides (row phases of the copies, strided columns), with padding and dilation
+  convParams(2, 3, 15, 16, 8, 3, 3, 2, 1, 1, 1), convParams(1, 1, 11, 9, 5, 5, 5, 2, 2, 1, 1),
+  convParams(2, 2, 13, 14, 4, 3, 3, 3, 1, 1, 1), convParams(2, 1, 12, 12, 3, 3, 3, 2, 2, 2, 1),
+  convParams(1, 1, 20, 19, 6, 7, 7, 2, 3, 1, 1),
 ];
 test('conv2d forward, backward-input and backward-weight (stride, padding, dilation, groups)', () => {
   for (const dt of ['float32', 'float64'] as DType[]) {
@@ -325,7 +329,8 @@ test('direct conv2d in bands of rows (the shifted input copies of a big plane ke
   const saved = { ...directBandBytes };
   directBandBytes.max = 4096; // a few rows per band, a shorter last band
   try {
-    for (const p of [convParams(2, 3, 20, 19, 5, 3, 3, 1, 1, 1, 1), convParams(3, 1, 23, 13, 8, 5, 5, 1, 2, 1, 1), convParams(2, 2, 17, 11, 6, 3, 3, 1, 2, 2, 1)]) {
+    for (const p of [convParams(2, 3, 20, 19, 5, 3, 3, 1, 1, 1, 1), convParams(3, 1, 23, 13, 8, 5, 5, 1, 2, 1, 1), convParams(2, 2, 17, 11, 6, 3, 3, 1, 2, 2, 1),
+      convParams(2, 1, 31, 17, 5, 5, 5, 2, 2, 1, 1)]) {
       assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
       const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
       const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow), bias = randArray('float32', p.cOut);

@@ -17,7 +17,8 @@ const env = (globalThis as { process?: { env: Record<string, string | undefined>
 export const directLimits = { maxK: Number(env.NABLA_DIRECT_K ?? 75), maxChannels: 7 };
 
 /** Bytes of the kernels' shifted copies of a band of br output rows of one image-group (kernels/conv-direct.ts). */
-const shiftBytes = (p: Conv2dParams, br: number) => (((p.cIn / p.groups) * p.kw * (br + (p.kh - 1) * p.dh) * p.ow * 4 + 15) & ~15) + 64;
+const shiftBytes = (p: Conv2dParams, br: number) =>
+  (((p.cIn / p.groups) * p.kw * p.sh * (br + Math.floor(((p.kh - 1) * p.dh) / p.sh)) * p.ow * 4 + 15) & ~15) + 64;
 const round16 = (b: number) => (b + 15) & ~15;
 /** The most bytes of shifted copies per band: bigger planes go in bands of rows that stay in L2. */
 export const directBandBytes = { max: 512 * 1024 };
@@ -26,16 +27,16 @@ export const directBandBytes = { max: 512 * 1024 };
 function bandRows(p: Conv2dParams, fixed: number): number {
   const room = Math.min(SCRATCH_BYTES - fixed, directBandBytes.max);
   if (shiftBytes(p, p.oh) <= room) return p.oh;
-  let br = Math.floor((room - 80) / ((p.cIn / p.groups) * p.kw * p.ow * 4)) - (p.kh - 1) * p.dh;
+  let br = Math.floor((room - 80) / ((p.cIn / p.groups) * p.kw * p.sh * p.ow * 4)) - Math.floor(((p.kh - 1) * p.dh) / p.sh);
   while (br > 0 && shiftBytes(p, br) > room) br--;
   return Math.max(0, Math.min(br, p.oh));
 }
 
-/** Stride 1 and non-negative padding (the rest is checked per pass: K, channels, scratch). */
+/** Few channels per group, a small kernel, non-negative padding (the scratch is checked per pass). */
 function shapeFits(p: Conv2dParams): boolean {
   if (env.NABLA_DIRECT === '0') return false; // for comparisons: the other paths
   const cig = p.cIn / p.groups;
-  return p.sh === 1 && p.sw === 1 && p.ph >= 0 && p.pw >= 0 && p.oh > 0 && p.ow > 0 &&
+  return p.sh >= 1 && p.sw >= 1 && p.ph >= 0 && p.pw >= 0 && p.oh > 0 && p.ow > 0 &&
     cig * p.kh * p.kw <= directLimits.maxK && cig <= directLimits.maxChannels;
 }
 
@@ -71,14 +72,14 @@ const work = (p: Conv2dParams) => (2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.g
 /** y = relu?(conv2d(x, w) + bias) (checked by directFits); threads split (image, band of rows, block of ≤ 4 output channels) units. */
 export function directConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, biasPtr: number, relu: boolean): void {
   const br = bandRows(p, forwardFixed((p.cIn / p.groups) * p.kh * p.kw));
-  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, 1, 1, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, br]);
+  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, br]);
   const units = p.n * p.groups * Math.ceil(p.oh / br) * Math.ceil(p.cOut / p.groups / 4);
   run(ctx, 'conv_direct_f32', [x.ptr, w.ptr, y.ptr, prm], units, work(p), [biasPtr, relu ? 1 : 0]);
 }
 
 /** gw [cOut, cIn/groups, kh, kw] (checked by directWeightFits); threads split (3 output channels, 3 taps) units, each summing all images. */
 export function directWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
-  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, 1, 1, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, bandRows(p, weightFixed(p))]);
+  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, bandRows(p, weightFixed(p))]);
   const units = weightUnits(p);
   run(ctx, 'conv_direct_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], units, work(p), []);
 }
