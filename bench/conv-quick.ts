@@ -28,6 +28,8 @@ const shapes: [string, Conv2dParams][] = [
   ['rgb224 4×3×224×224→32 p1', cp(4, 3, 224, 32, 1)],
   ['s2 32×3×64×64→32 p1', cp(32, 3, 64, 32, 1, 3, 2)],
   ['s2 32×1×64×64→32 5×5 p2', cp(32, 1, 64, 32, 2, 5, 2)],
+  ['stem 4×3×224×224→64 7×7/2 p3', cp(4, 3, 224, 64, 3, 7, 2)],
+  ['K150 8×6×64×64→128 5×5 p2', cp(8, 6, 64, 128, 2, 5)],
 ].filter(([name]) => name.includes(filter)) as [string, Conv2dParams][];
 const time = (f: () => void) => { const t: number[] = []; for (let i = 0; i < 15; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); } return t.sort((a, b) => a - b)[7]!; };
 const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['no-direct', { NABLA_DIRECT: '0' }], ['im2col', { NABLA_DIRECT: '0', NABLA_WINOGRAD: '0' }]];

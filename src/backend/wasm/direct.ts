@@ -1,5 +1,5 @@
 // Direct float32 convolution (kernels/conv-direct.ts) for few input channels per group — a first
-// layer's cIn·kh·kw = 9…75, where im2col + GEMM has too short a K — forward and weight gradient.
+// layer's cIn·kh·kw = 9…150, where im2col + GEMM has too short a K — forward and weight gradient.
 
 import type { Conv2dParams } from '../backend.js';
 import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
@@ -10,11 +10,12 @@ const env = (globalThis as { process?: { env: Record<string, string | undefined>
  * Largest cIn/groups · kh · kw that runs direct, and the most input channels per group. Measured
  * (bench/conv-quick.ts, one thread; direct vs the path taken otherwise): K = 9…75 with 32 output
  * channels, direct forward 1.2–1.35× faster than im2col, weight gradient 1.3–2×; with 128 output
- * channels the forward ties (the GEMM's M is large enough) and the weight gradient still wins. From
- * 8 channels, 3×3 goes to Winograd, which beats direct there (K = 72: forward even, weight gradient
- * 2.8 against 3.5 ms; K = 144: 2.2 against 3.5 ms).
+ * channels the forward ties (the GEMM's M is large enough) and the weight gradient still wins; the
+ * 7×7/2 RGB stem (K = 147, 64 channels) 1.17× forward, 1.23× weight gradient; K = 150 with 128
+ * channels ties. From 8 channels, 3×3 goes to Winograd, which beats direct there (K = 72: forward
+ * even, weight gradient 2.8 against 3.5 ms; K = 144: 2.2 against 3.5 ms).
  */
-export const directLimits = { maxK: Number(env.NABLA_DIRECT_K ?? 75), maxChannels: 7 };
+export const directLimits = { maxK: Number(env.NABLA_DIRECT_K ?? 150), maxChannels: 7 };
 
 /** Bytes of the kernels' shifted copies of a band of br output rows of one image-group (kernels/conv-direct.ts). */
 const shiftBytes = (p: Conv2dParams, br: number) =>
