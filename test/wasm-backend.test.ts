@@ -256,7 +256,7 @@ const CONVS = [
   // strides (row phases of the copies, strided columns), with padding and dilation
   convParams(2, 3, 15, 16, 8, 3, 3, 2, 1, 1, 1), convParams(1, 1, 11, 9, 5, 5, 5, 2, 2, 1, 1),
   convParams(2, 2, 13, 14, 4, 3, 3, 3, 1, 1, 1), convParams(2, 1, 12, 12, 3, 3, 3, 2, 2, 2, 1),
-  convParams(1, 1, 20, 19, 6, 7, 7, 2, 3, 1, 1),
+  convParams(1, 1, 20, 19, 6, 7, 7, 2, 3, 1, 1), convParams(2, 3, 17, 15, 5, 7, 7, 2, 3, 1, 1), // K = 147: an RGB stem
 ];
 test('conv2d forward, backward-input and backward-weight (stride, padding, dilation, groups)', () => {
   for (const dt of ['float32', 'float64'] as DType[]) {
