@@ -10,3 +10,4 @@ export * from './winograd';
 export * from './fused';
 export * from './winograd-weight';
 export * from './epilogue';
+export * from './gru';

@@ -1,8 +1,10 @@
 // The wasm backend's fused fast paths (Backend.fused): SGD and Adam updates in one pass, and the
-// LSTM recurrence with one kernel per step and direction plus the step's GEMM (kernels/fused.ts).
+// LSTM recurrence with one kernel per step and direction plus the step's GEMM (kernels/fused.ts);
+// the GRU's likewise in ./gru.ts.
 
 import type { AdamStepParams, FusedKernels, Kernels, LstmParams, LstmSaved, SgdStepParams, Storage, XentParams } from '../backend.js';
 import { Ctx, WasmStorage } from './context.js';
+import { gruKernels } from './gru.js';
 
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
@@ -180,5 +182,5 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     return y;
   };
 
-  return { sgdStep, adamStep, lstmForward, lstmBackward, softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward };
+  return { sgdStep, adamStep, lstmForward, lstmBackward, ...gruKernels(ctx, matmul, copyStrided), softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward };
 }
