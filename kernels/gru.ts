@@ -1,27 +1,61 @@
-// The GRU cell's forward and backward of one time step (src/backend/wasm/gru.ts calls them), one
-// pass each over rows [start, end) of a batch, SIMD over the hidden units; and b_hh's gradient.
+// The GRU recurrence's kernels (src/backend/wasm/gru.ts calls them): one time step forward or
+// backward as one call per thread — the step's product with W_hh (gemm's micro-kernel over W_hh
+// packed once per sequence) and the cell, both for the thread's range of hidden units — and b_hh's gradient.
 
 import { vsigmoid, vtanh } from './vmath';
+import { KC, macro, packB } from './gemm';
 
-// Gates in PyTorch's order r, z, n: a row of xp, hw, act or dx holds [r | z | n], H each.
+// Gates in PyTorch's order r, z, n: a row of xp, hw, act, dx or dhb holds [r | z | n], H each.
+// A thread owns hidden units [j0, j1) (j0 a multiple of 8, the packed panels' width): the columns
+// j0…j1 of each gate in the products and the cell. Each element is computed the same way whatever
+// the split, so results do not depend on the thread count.
 
 // @ts-ignore: decorator
 @inline function gsig(x: f32): f32 { return <f32>1 / (<f32>1 + Mathf.exp(-x)); }
 
 /**
- * One step, as the composite of src/ops/recurrent.ts computes it: hb = hw + b (b = b_hh [3H],
- * skipped when pb = 0; hw = h·W_hhᵀ [N, 3H]); r = σ(x_r + hb_r), z = σ(x_z + hb_z),
+ * Packs B(k, j) = w[k·rs + j·cs] (k < K) for `groups` groups of H columns (group g: columns g·H…)
+ * into gemm's panels of 8 columns, per group and K block of KC: group g, block k0 at
+ * dst + 4·(g·P·8·K + P·8·k0) with P = ⌈H/8⌉ panels, each kb × 8 floats, zero-padded past H.
+ */
+export function gru_pack_f32(w: usize, rs: i32, cs: i32, K: i32, H: i32, groups: i32, dst: usize): void {
+  const P = (H + 7) >> 3;
+  for (let g = 0; g < groups; g++) {
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kb = min(KC, K - k0);
+      packB(w, rs, cs, k0, kb, g * H, H, dst + (<usize>(g * P * 8 * K + P * 8 * k0) << 2));
+    }
+  }
+}
+
+/** C[0:M, j0:j1] = A[M, K] (rows rsA apart) · group g of the packed B (gru_pack_f32); C rows ldc apart. */
+// @ts-ignore: decorator
+@inline function product(a: usize, rsA: i32, M: i32, K: i32, pw: usize, g: i32, H: i32, j0: i32, j1: i32,
+  c: usize, ldc: i32, tmp: usize): void {
+  const P = (H + 7) >> 3;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kb = min(KC, K - k0);
+    const bp = pw + (<usize>(g * P * 8 * K + P * 8 * k0 + (j0 >> 3) * kb * 8) << 2);
+    macro(a + (<usize>k0 << 2), rsA, 1, 0, M, bp, kb, j1 - j0, c + (<usize>j0 << 2), ldc, k0 > 0, tmp);
+  }
+}
+
+/**
+ * One forward step for units [j0, j1) of N rows, as the composite of src/ops/recurrent.ts computes
+ * it: hw = h·W_hhᵀ (pw: W_hh packed as B(k, j) = W_hh[j, k], 3 groups) into phw ([N, 3H]);
+ * hb = hw + b (b = b_hh [3H], skipped when pb = 0); r = σ(x_r + hb_r), z = σ(x_z + hb_z),
  * n = tanh(x_n + r·hb_n), h' = n + z·(h − n). Writes act = [r z n] ([N, 3H]), hb_n to phn
  * ([N, H]), h' to pho and, when phx ≠ 0, to phx too (the next step's input).
  */
-export function gru_cell_fwd_f32(pxp: usize, phw: usize, pb: usize, ph: usize, pact: usize, phn: usize,
-  pho: usize, phx: usize, H: i32, start: i32, end: i32): void {
+export function gru_step_fwd_f32(ph: usize, pw: usize, pxp: usize, pb: usize, phw: usize, pact: usize, phn: usize,
+  pho: usize, phx: usize, N: i32, H: i32, tmp: usize, j0: i32, j1: i32): void {
   const G = 3 * H;
-  for (let row = start; row < end; row++) {
+  for (let g = 0; g < 3; g++) product(ph, H, N, H, pw, g, H, j0, j1, phw + (<usize>(g * H) << 2), G, tmp);
+  for (let row = 0; row < N; row++) {
     const zo = <usize>(row * G) << 2, so = <usize>(row * H) << 2;
     const x = pxp + zo, w = phw + zo, a = pact + zo;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const q = <usize>j << 2, zq = <usize>(j + H) << 2, nq = <usize>(j + 2 * H) << 2;
       let wr = v128.load(w + q), wz = v128.load(w + zq), wn = v128.load(w + nq);
       if (pb) {
@@ -38,7 +72,7 @@ export function gru_cell_fwd_f32(pxp: usize, phw: usize, pb: usize, ph: usize, p
       v128.store(pho + so + q, h2);
       if (phx) v128.store(phx + so + q, h2);
     }
-    for (; j < H; j++) {
+    for (; j < j1; j++) {
       const q = <usize>j << 2, zq = <usize>(j + H) << 2, nq = <usize>(j + 2 * H) << 2;
       let wr = load<f32>(w + q), wz = load<f32>(w + zq), wn = load<f32>(w + nq);
       if (pb) {
@@ -59,26 +93,31 @@ export function gru_cell_fwd_f32(pxp: usize, phw: usize, pb: usize, ph: usize, p
 }
 
 /**
- * The step's backward. dh = gout + dhr + dhz (each skipped when its pointer is 0: the output's
- * gradient at this step, and the two parts of the next step's state gradient); with a = dh·(1−z)·(1−n²):
+ * One backward step for units [j0, j1) of N rows. The state's gradient dh = gout + dhr + dhz
+ * (gout skipped when pgo = 0): dhr = dhbn·W_hh (pw: W_hh packed as B(k, j) = W_hh[k, j], one
+ * group; dhbn the next step's dhb [N, 3H], written to pdhr [N, H]) or, when pdhbn = 0, read from
+ * pdhr (gH; 0: none); dhz (pdhz, 0: none) = the next step's dh·z. With a = dh·(1−z)·(1−n²):
  * dx = [a·hb_n·r(1−r), dh·(h−n)·z(1−z), a] to pdx and dhb = [same, same, a·r] (the gradient of
- * hw + b_hh) to pdhb, both [N, 3H]; dh·z (the state gradient that skips W_hh) to pdho ([N, H]).
+ * hw + b_hh) to pdhb, both [N, 3H]; dh·z to pdho ([N, H]; may be pdhz: each element is read
+ * before it is written). pact = 0: no cell, dh itself to pdho (h0's gradient).
  * pact holds the step's [r z n], phn its hb_n, ph the state h the step started from.
  */
-export function gru_cell_bwd_f32(pact: usize, phn: usize, ph: usize, pgo: usize, pdhr: usize, pdhz: usize,
-  pdx: usize, pdhb: usize, pdho: usize, H: i32, start: i32, end: i32): void {
+export function gru_step_bwd_f32(pdhbn: usize, pw: usize, pact: usize, phn: usize, ph: usize, pgo: usize, pdhr: usize,
+  pdhz: usize, pdx: usize, pdhb: usize, pdho: usize, N: i32, H: i32, tmp: usize, j0: i32, j1: i32): void {
   const G = 3 * H;
+  if (pdhbn) product(pdhbn, G, N, G, pw, 0, H, j0, j1, pdhr, H, tmp);
   const one = f32x4.splat(1), zero = f32x4.splat(0);
-  for (let row = start; row < end; row++) {
+  for (let row = 0; row < N; row++) {
     const zo = <usize>(row * G) << 2, so = <usize>(row * H) << 2;
     const a = pact + zo, dx = pdx + zo, db = pdhb + zo;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const q = <usize>j << 2, zq = <usize>(j + H) << 2, nq = <usize>(j + 2 * H) << 2;
-      const r = v128.load(a + q), z = v128.load(a + zq), n = v128.load(a + nq);
       let dh = pdhr ? v128.load(pdhr + so + q) : zero;
       if (pdhz) dh = f32x4.add(dh, v128.load(pdhz + so + q));
       if (pgo) dh = f32x4.add(v128.load(pgo + so + q), dh);
+      if (!pact) { v128.store(pdho + so + q, dh); continue; }
+      const r = v128.load(a + q), z = v128.load(a + zq), n = v128.load(a + nq);
       const dn = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
       const dr = f32x4.mul(f32x4.mul(dn, v128.load(phn + so + q)), f32x4.mul(r, f32x4.sub(one, r)));
       const dz = f32x4.mul(f32x4.mul(dh, f32x4.sub(v128.load(ph + so + q), n)), f32x4.mul(z, f32x4.sub(one, z)));
@@ -86,12 +125,13 @@ export function gru_cell_bwd_f32(pact: usize, phn: usize, ph: usize, pgo: usize,
       v128.store(db + q, dr); v128.store(db + zq, dz); v128.store(db + nq, f32x4.mul(dn, r));
       v128.store(pdho + so + q, f32x4.mul(dh, z));
     }
-    for (; j < H; j++) {
+    for (; j < j1; j++) {
       const q = <usize>j << 2, zq = <usize>(j + H) << 2, nq = <usize>(j + 2 * H) << 2;
-      const r = load<f32>(a + q), z = load<f32>(a + zq), n = load<f32>(a + nq);
       let dh: f32 = pdhr ? load<f32>(pdhr + so + q) : 0;
       if (pdhz) dh = dh + load<f32>(pdhz + so + q);
       if (pgo) dh = load<f32>(pgo + so + q) + dh;
+      if (!pact) { store<f32>(pdho + so + q, dh); continue; }
+      const r = load<f32>(a + q), z = load<f32>(a + zq), n = load<f32>(a + nq);
       const dn = dh * (<f32>1 - z) * (<f32>1 - n * n);
       const dr = dn * load<f32>(phn + so + q) * (r * (<f32>1 - r));
       const dz = dh * (load<f32>(ph + so + q) - n) * (z * (<f32>1 - z));
@@ -124,18 +164,5 @@ export function gru_colsum_f32(p: usize, rows: i32, cols: i32, po: usize, start:
       store<f32>(o + k, load<f32>(o + k) + load<f32>(q + k));
     }
     q += stride;
-  }
-}
-
-/** pd[i] += ps[i] over [start, end) (the two parts of h0's gradient). */
-export function gru_acc_f32(pd: usize, ps: usize, start: i32, end: i32): void {
-  let i = start;
-  for (; i + 4 <= end; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(pd + o, f32x4.add(v128.load(pd + o), v128.load(ps + o)));
-  }
-  for (; i < end; i++) {
-    const o = <usize>i << 2;
-    store<f32>(pd + o, load<f32>(pd + o) + load<f32>(ps + o));
   }
 }

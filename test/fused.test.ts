@@ -335,7 +335,7 @@ describe('fused kernels give identical bits on 1 and 2 threads (work split over 
       const whh = nb.randn([512, 128]).mul(0.1).detach().requiresGrad_();
       const r = lstm(xp, h0, c0, whh, false);
       r.output.square().sum().add(r.c.sum()).backward();
-      const gx = nb.randn([3, 64, 3 * 130]).requiresGrad_(), gh0 = nb.randn([64, 130]).requiresGrad_();
+      const gx = nb.randn([3, 128, 3 * 130]).requiresGrad_(), gh0 = nb.randn([128, 130]).requiresGrad_();
       const gw = nb.randn([3 * 130, 130]).mul(0.1).detach().requiresGrad_(), gb = nb.randn([3 * 130]).requiresGrad_();
       const q = gru(gx, gh0, gw, gb, true);
       q.output.square().sum().add(q.h.sum()).backward();

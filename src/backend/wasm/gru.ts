@@ -1,12 +1,14 @@
-// The wasm backend's fused GRU recurrence (Backend.fused.gruForward/gruBackward): per step and
-// direction, the step's GEMM h·W_hhᵀ through matmul and one cell kernel (kernels/gru.ts).
+// The wasm backend's fused GRU recurrence (Backend.fused.gruForward/gruBackward): W_hh packed once
+// per sequence, then one kernel call per step and thread — its hidden units' product and cell (kernels/gru.ts).
 
 import type { FusedKernels, GruParams, GruSaved, Kernels, Storage } from '../backend.js';
 import { Ctx, WasmStorage } from './context.js';
 
-/** ns per (row, hidden unit) of a cell step, counted high on purpose (like the LSTM's): a 32×256
- * step must split over two threads, and ctx.parallel gives a second thread only from 400 µs. */
-const CELL_FWD_NS = 60, CELL_BWD_NS = 60;
+/** ns per (row, hidden unit) of the cell, forward (2 sigmoids, a tanh) and backward, on one core:
+ * a 32×256 step took ~100 µs forward and ~35 µs backward. */
+const CELL_FWD_NS = 12, CELL_BWD_NS = 5;
+/** ns per flop of the step's product (gemm's micro-kernel runs at ~50 GFLOP/s on one core). */
+const GEMM_NS = 1 / 40;
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
 
@@ -30,6 +32,29 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
   };
   const misfit = (op: string, p: GruParams) => new Error(`wasm backend: ${op}: storages do not fit L=${p.L}, N=${p.n}, H=${p.h}`);
 
+  /** W_hh packed for the steps' products (kernels/gru.ts gru_pack_f32): forward B(k, j) = W_hh[j, k]
+   * in 3 groups (one per gate), backward B(k, j) = W_hh[k, j]. */
+  const pack = (whh: WasmStorage, H: number, forward: boolean): WasmStorage => {
+    const P = Math.ceil(H / 8);
+    const w = ctx.alloc('float32', 3 * P * 8 * H) as WasmStorage;
+    if (forward) ctx.fn('gru_pack_f32')(whh.ptr, 1, H, H, H, 3, w.ptr);
+    else ctx.fn('gru_pack_f32')(whh.ptr, H, 1, 3 * H, H, 1, w.ptr);
+    return w;
+  };
+  /** Splits the hidden units [0, H) over threads in multiples of 8 (the packed panels' width);
+   * returns one step's runner. */
+  const stepper = (name: string, H: number, work: number) => {
+    const f = ctx.fn(name);
+    const t = ctx.threadsFor(work, Math.ceil(H / 8));
+    const scratch = ctx.scratchFor(t);
+    const units = Math.ceil(H / 8);
+    const bounds = Array.from({ length: t + 1 }, (_, i) => Math.min(H, Math.round((units * i) / t) * 8));
+    return (pre: number[]) => {
+      if (t === 1) { f(...pre, scratch[0]!, 0, H); return; }
+      ctx.pool.run(name, bounds.slice(0, t).map((j0, i) => [...pre, scratch[i]!, j0, bounds[i + 1]!]), f as (...a: number[]) => void);
+    };
+  };
+
   const gruForward = (xps: Storage, h0s: Storage, whhs: Storage, bhhs: Storage | null, p: GruParams) => {
     const xp = f32(xps, 'gruForward'), h0 = f32(h0s, 'gruForward'), whh = f32(whhs, 'gruForward');
     const bhh = bhhs ? f32(bhhs, 'gruForward') : null;
@@ -41,17 +66,17 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
     const [acts, hn, hPrev] = [saved.acts, saved.hn, saved.hPrev] as WasmStorage[];
     if (L === 0) { copy(h0, hN, 0); return { output, h: hN, saved }; }
     copy(h0, hPrev!, (reverse ? L - 1 : 0) * S);
-    const cellWork = S * CELL_FWD_NS;
+    const w = pack(whh, H, true);
+    const hw = ctx.alloc('float32', N * G) as WasmStorage;
+    const step = stepper('gru_step_fwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_FWD_NS);
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
       const tn = reverse ? t - 1 : t + 1;
-      const hw = matmul(view(hPrev!, t * S, S), whh, { batch: 1, m: N, k: H, n: G, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
-      ctx.parallel('gru_cell_fwd_f32', [
-        xp.ptr + t * N * G * 4, hw.ptr, bhh ? bhh.ptr : 0, hPrev!.ptr + t * S * 4, acts!.ptr + t * N * G * 4, hn!.ptr + t * S * 4,
-        output.ptr + t * S * 4, s === L - 1 ? hN.ptr : hPrev!.ptr + tn * S * 4, H,
-      ], N, cellWork);
-      release(hw);
+      step([hPrev!.ptr + t * S * 4, w.ptr, xp.ptr + t * N * G * 4, bhh ? bhh.ptr : 0, hw.ptr, acts!.ptr + t * N * G * 4,
+        hn!.ptr + t * S * 4, output.ptr + t * S * 4, s === L - 1 ? hN.ptr : hPrev!.ptr + tn * S * 4, N, H]);
     }
+    release(hw);
+    release(w);
     return { output, h: hN, saved };
   };
 
@@ -66,35 +91,29 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
       (gOut && gOut.size !== L * S) || (gH && gH.size !== S)) throw misfit('gruBackward', p);
     // dx: the gradient of xp; dhb: of hw + b_hh (dx with r·dn in place of dn), for W_hh, b_hh and h.
     const dx = ctx.alloc('float32', L * N * G) as WasmStorage, dhb = ctx.alloc('float32', L * N * G) as WasmStorage;
-    // The state's gradient flows back in two parts: dhr through W_hh (the matmul's result; gH, which
-    // is read and never written, at the start) and dhz = dh·z past it. The cell kernel adds them.
-    let dhr: WasmStorage | null = gH, ownDhr = false;
-    let dhz: WasmStorage | null = null;
-    const cellWork = S * CELL_BWD_NS;
-    // dhb·whh as dhb·(whhᵀ)ᵀ: matmul then reads the weight in place instead of packing it every step.
-    const whhT = L > 0 ? copyStrided(whh, [H, G], [1, H], 0) as WasmStorage : null;
-    for (let s = 0; s < L; s++) {
-      const t = reverse ? s : L - 1 - s;
-      const dho = ctx.alloc('float32', S) as WasmStorage;
-      ctx.parallel('gru_cell_bwd_f32', [
-        acts.ptr + t * N * G * 4, hn.ptr + t * S * 4, hPrev.ptr + t * S * 4, gOut ? gOut.ptr + t * S * 4 : 0,
-        dhr ? dhr.ptr : 0, dhz ? dhz.ptr : 0, dx.ptr + t * N * G * 4, dhb.ptr + t * N * G * 4, dho.ptr, H,
-      ], N, cellWork);
-      if (dhz) release(dhz);
-      dhz = dho;
-      const dhp = matmul(view(dhb, t * N * G, N * G), whhT!, { batch: 1, m: N, k: G, n: H, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
-      if (ownDhr) release(dhr!);
-      dhr = dhp; ownDhr = true;
-    }
-    if (whhT) release(whhT);
     let gh0: WasmStorage;
     if (L === 0) {
       gh0 = ctx.alloc('float32', S) as WasmStorage;
       if (gH) copy(gH, gh0, 0); else ctx.parallel('fill_f32', [gh0.ptr, 0], S, S / 2, 16);
     } else {
-      gh0 = dhr!;
-      ctx.parallel('gru_acc_f32', [gh0.ptr, dhz!.ptr], S, S * 2 * STREAM_NS, 16);
-      release(dhz!);
+      // The state's gradient flows back in two parts, added by the next step's kernel: dhr through
+      // W_hh (gH, read and never written, at the start) and dhz = dh·z past it (updated in place).
+      const w = pack(whh, H, false);
+      const dhr = ctx.alloc('float32', S) as WasmStorage, dhz = ctx.alloc('float32', S) as WasmStorage;
+      const step = stepper('gru_step_bwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_BWD_NS);
+      let tp = -1;
+      for (let s = 0; s < L; s++) {
+        const t = reverse ? s : L - 1 - s;
+        step([tp < 0 ? 0 : dhb.ptr + tp * N * G * 4, w.ptr, acts.ptr + t * N * G * 4, hn.ptr + t * S * 4, hPrev.ptr + t * S * 4,
+          gOut ? gOut.ptr + t * S * 4 : 0, tp < 0 ? (gH ? gH.ptr : 0) : dhr.ptr, tp < 0 ? 0 : dhz.ptr,
+          dx.ptr + t * N * G * 4, dhb.ptr + t * N * G * 4, dhz.ptr, N, H]);
+        tp = t;
+      }
+      // h0's gradient: the last step's dhb·W_hh + dh·z, into dhz.
+      step([dhb.ptr + tp * N * G * 4, w.ptr, 0, 0, 0, 0, dhr.ptr, dhz.ptr, 0, 0, dhz.ptr, N, H]);
+      gh0 = dhz;
+      release(dhr);
+      release(w);
     }
     // Σ_t dhb_tᵀ·h_{t−1}: one GEMM over every step, computed as (h_prevᵀ·dhb)ᵀ (matmul transposes
     // its transposed operand first, and h_prev is a third of dhb's size).
