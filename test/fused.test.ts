@@ -163,6 +163,11 @@ for (const backend of withFused) {
       ['L=7, N=5, H=33', 7, 5, 33, true, true],
       ['no b_hh, L=6, N=4, H=12', 6, 4, 12, false, false],
       ['no b_hh, reverse, L=3, N=2, H=5', 3, 2, 5, true, false],
+      // the step kernels' products in K blocks of 512 (backward: K = 3H; forward: K = H)
+      ['L=2, N=3, H=200', 2, 3, 200, false, true],
+      ['reverse, L=2, N=2, H=516', 2, 2, 516, true, true],
+      // big enough for the units to split over two threads (when there are two), H not a multiple of 8
+      ['L=3, N=128, H=130', 3, 128, 130, false, true],
     ];
     for (const [name, L, N, H, reverse, bias] of cases) {
       test(`${name}: outputs, and gradients of xp, h0, whh${bias ? ', bhh' : ''} from every output`, () => nb.scope(() => {
