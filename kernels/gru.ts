@@ -1,9 +1,9 @@
 // The GRU recurrence's kernels (src/backend/wasm/gru.ts calls them): one time step forward or
-// backward as one call per thread — the step's product with W_hh (gemm's micro-kernel over W_hh
-// packed once per sequence) and the cell, both for the thread's range of hidden units — and b_hh's gradient.
+// backward as one call per thread — the step's product with W_hh (kernels/recurrent.ts: W_hh packed
+// once per sequence) and the cell, both for the thread's range of hidden units — and b_hh's gradient.
 
 import { vsigmoid, vtanh } from './vmath';
-import { KC, macro, packB } from './gemm';
+import { product } from './recurrent';
 
 // Gates in PyTorch's order r, z, n: a row of xp, hw, act, dx or dhb holds [r | z | n], H each.
 // A thread owns hidden units [j0, j1) (j0 a multiple of 8, the packed panels' width): the columns
@@ -14,35 +14,8 @@ import { KC, macro, packB } from './gemm';
 @inline function gsig(x: f32): f32 { return <f32>1 / (<f32>1 + Mathf.exp(-x)); }
 
 /**
- * Packs B(k, j) = w[k·rs + j·cs] (k < K) for `groups` groups of H columns (group g: columns g·H…)
- * into gemm's panels of 8 columns, per group and K block of KC: group g, block k0 at
- * dst + 4·(g·P·8·K + P·8·k0) with P = ⌈H/8⌉ panels, each kb × 8 floats, zero-padded past H.
- */
-export function gru_pack_f32(w: usize, rs: i32, cs: i32, K: i32, H: i32, groups: i32, dst: usize): void {
-  const P = (H + 7) >> 3;
-  for (let g = 0; g < groups; g++) {
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kb = min(KC, K - k0);
-      packB(w, rs, cs, k0, kb, g * H, H, dst + (<usize>(g * P * 8 * K + P * 8 * k0) << 2));
-    }
-  }
-}
-
-/** C[0:M, j0:j1] = A[M, K] (rows rsA apart) · group g of the packed B (gru_pack_f32); C rows ldc apart. */
-// @ts-ignore: decorator
-@inline function product(a: usize, rsA: i32, M: i32, K: i32, pw: usize, g: i32, H: i32, j0: i32, j1: i32,
-  c: usize, ldc: i32, tmp: usize): void {
-  const P = (H + 7) >> 3;
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const kb = min(KC, K - k0);
-    const bp = pw + (<usize>(g * P * 8 * K + P * 8 * k0 + (j0 >> 3) * kb * 8) << 2);
-    macro(a + (<usize>k0 << 2), rsA, 1, 0, M, bp, kb, j1 - j0, c + (<usize>j0 << 2), ldc, k0 > 0, tmp);
-  }
-}
-
-/**
  * One forward step for units [j0, j1) of N rows, as the composite of src/ops/recurrent.ts computes
- * it: hw = h·W_hhᵀ (pw: W_hh packed as B(k, j) = W_hh[j, k], 3 groups) into phw ([N, 3H]);
+ * it: hw = h·W_hhᵀ (pw: W_hh packed by rnn_pack_f32 as B(k, j) = W_hh[j, k], 3 groups) into phw ([N, 3H]);
  * hb = hw + b (b = b_hh [3H], skipped when pb = 0); r = σ(x_r + hb_r), z = σ(x_z + hb_z),
  * n = tanh(x_n + r·hb_n), h' = n + z·(h − n). Writes act = [r z n] ([N, 3H]), hb_n to phn
  * ([N, H]), h' to pho and, when phx ≠ 0, to phx too (the next step's input).

@@ -11,3 +11,4 @@ export * from './fused';
 export * from './winograd-weight';
 export * from './epilogue';
 export * from './gru';
+export { rnn_pack_f32 } from './recurrent';

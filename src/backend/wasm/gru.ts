@@ -32,13 +32,13 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
   };
   const misfit = (op: string, p: GruParams) => new Error(`wasm backend: ${op}: storages do not fit L=${p.L}, N=${p.n}, H=${p.h}`);
 
-  /** W_hh packed for the steps' products (kernels/gru.ts gru_pack_f32): forward B(k, j) = W_hh[j, k]
+  /** W_hh packed for the steps' products (kernels/recurrent.ts rnn_pack_f32): forward B(k, j) = W_hh[j, k]
    * in 3 groups (one per gate), backward B(k, j) = W_hh[k, j]. */
   const pack = (whh: WasmStorage, H: number, forward: boolean): WasmStorage => {
     const P = Math.ceil(H / 8);
     const w = ctx.alloc('float32', 3 * P * 8 * H) as WasmStorage;
-    if (forward) ctx.fn('gru_pack_f32')(whh.ptr, 1, H, H, H, 3, w.ptr);
-    else ctx.fn('gru_pack_f32')(whh.ptr, H, 1, 3 * H, H, 1, w.ptr);
+    if (forward) ctx.fn('rnn_pack_f32')(whh.ptr, 1, H, H, H, 3, w.ptr);
+    else ctx.fn('rnn_pack_f32')(whh.ptr, H, 1, 3 * H, H, 1, w.ptr);
     return w;
   };
   /** Splits the hidden units [0, H) over threads in multiples of 8 (the packed panels' width);
