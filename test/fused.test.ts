@@ -99,6 +99,11 @@ for (const backend of withFused) {
       ['reverse, L=4, N=2, H=6 (H not a multiple of 4)', 4, 2, 6, true],
       ['L=1, N=1, H=4', 1, 1, 4, false],
       ['L=7, N=5, H=33', 7, 5, 33, true],
+      // the step kernels' products in K blocks of 512 (backward: K = 4H; forward: K = H)
+      ['L=2, N=3, H=160', 2, 3, 160, false],
+      ['reverse, L=2, N=2, H=516', 2, 2, 516, true],
+      // big enough for the units to split over two threads (when there are two), H not a multiple of 8
+      ['L=3, N=128, H=130', 3, 128, 130, false],
     ];
     for (const [name, L, N, H, reverse] of cases) {
       test(`${name}: outputs, and gradients of xp, h0, c0, whh from every output`, () => nb.scope(() => {
@@ -336,8 +341,8 @@ describe('fused kernels give identical bits on 1 and 2 threads (work split over 
     const run = (): Float32Array[] => nb.scope(() => {
       nb.setBackend('wasm');
       nb.manualSeed(9);
-      const xp = nb.randn([3, 64, 512]).requiresGrad_(), h0 = nb.randn([64, 128]), c0 = nb.randn([64, 128]);
-      const whh = nb.randn([512, 128]).mul(0.1).detach().requiresGrad_();
+      const xp = nb.randn([3, 128, 520]).requiresGrad_(), h0 = nb.randn([128, 130]), c0 = nb.randn([128, 130]);
+      const whh = nb.randn([520, 130]).mul(0.1).detach().requiresGrad_();
       const r = lstm(xp, h0, c0, whh, false);
       r.output.square().sum().add(r.c.sum()).backward();
       const gx = nb.randn([3, 128, 3 * 130]).requiresGrad_(), gh0 = nb.randn([128, 130]).requiresGrad_();

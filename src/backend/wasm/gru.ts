@@ -8,9 +8,36 @@ import { Ctx, WasmStorage } from './context.js';
  * a 32×256 step took ~100 µs forward and ~35 µs backward. */
 const CELL_FWD_NS = 12, CELL_BWD_NS = 5;
 /** ns per flop of the step's product (gemm's micro-kernel runs at ~50 GFLOP/s on one core). */
-const GEMM_NS = 1 / 40;
+export const GEMM_NS = 1 / 40;
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
+
+/**
+ * W_hh [gates·H, H] packed for the steps' products (kernels/recurrent.ts rnn_pack_f32): forward
+ * B(k, j) = W_hh[j, k] in one group per gate, backward B(k, j) = W_hh[k, j] (K = gates·H). The LSTM shares it.
+ */
+export function packWhh(ctx: Ctx, whh: WasmStorage, H: number, gates: number, forward: boolean): WasmStorage {
+  const w = ctx.alloc('float32', gates * Math.ceil(H / 8) * 8 * H) as WasmStorage;
+  if (forward) ctx.fn('rnn_pack_f32')(whh.ptr, 1, H, H, H, gates, w.ptr);
+  else ctx.fn('rnn_pack_f32')(whh.ptr, H, 1, gates * H, H, 1, w.ptr);
+  return w;
+}
+
+/**
+ * A step kernel's runner: the hidden units [0, H) split over threads (by `work` ns per step) in
+ * multiples of 8, the packed panels' width; each call gets (…pre, scratch, j0, j1).
+ */
+export function stepRunner(ctx: Ctx, name: string, H: number, work: number): (pre: number[]) => void {
+  const f = ctx.fn(name);
+  const units = Math.ceil(H / 8);
+  const t = ctx.threadsFor(work, units);
+  const scratch = ctx.scratchFor(t);
+  const bounds = Array.from({ length: t + 1 }, (_, i) => Math.min(H, Math.round((units * i) / t) * 8));
+  return (pre) => {
+    if (t === 1) { f(...pre, scratch[0]!, 0, H); return; }
+    ctx.pool.run(name, bounds.slice(0, t).map((j0, i) => [...pre, scratch[i]!, j0, bounds[i + 1]!]), f as (...a: number[]) => void);
+  };
+}
 
 export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): Pick<FusedKernels, 'gruForward' | 'gruBackward'> {
   const f32 = (s: Storage, op: string): WasmStorage => {
@@ -18,8 +45,6 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
     if (w.dtype !== 'float32') throw new TypeError(`wasm backend: fused ${op} is float32 only, got ${w.dtype} (the op layer runs the composite)`);
     return w;
   };
-  /** A window of a storage the caller owns (never freed itself). */
-  const view = (s: WasmStorage, offset: number, size: number): WasmStorage => new WasmStorage('float32', size, s.ptr + offset * 4, 0);
   const release = (s: WasmStorage) => ctx.heap.release(s.ptr, s.bytes);
   const copy = (s: WasmStorage, d: WasmStorage, dOffset: number) => {
     ctx.heap.refresh();
@@ -32,29 +57,6 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
   };
   const misfit = (op: string, p: GruParams) => new Error(`wasm backend: ${op}: storages do not fit L=${p.L}, N=${p.n}, H=${p.h}`);
 
-  /** W_hh packed for the steps' products (kernels/recurrent.ts rnn_pack_f32): forward B(k, j) = W_hh[j, k]
-   * in 3 groups (one per gate), backward B(k, j) = W_hh[k, j]. */
-  const pack = (whh: WasmStorage, H: number, forward: boolean): WasmStorage => {
-    const P = Math.ceil(H / 8);
-    const w = ctx.alloc('float32', 3 * P * 8 * H) as WasmStorage;
-    if (forward) ctx.fn('rnn_pack_f32')(whh.ptr, 1, H, H, H, 3, w.ptr);
-    else ctx.fn('rnn_pack_f32')(whh.ptr, H, 1, 3 * H, H, 1, w.ptr);
-    return w;
-  };
-  /** Splits the hidden units [0, H) over threads in multiples of 8 (the packed panels' width);
-   * returns one step's runner. */
-  const stepper = (name: string, H: number, work: number) => {
-    const f = ctx.fn(name);
-    const t = ctx.threadsFor(work, Math.ceil(H / 8));
-    const scratch = ctx.scratchFor(t);
-    const units = Math.ceil(H / 8);
-    const bounds = Array.from({ length: t + 1 }, (_, i) => Math.min(H, Math.round((units * i) / t) * 8));
-    return (pre: number[]) => {
-      if (t === 1) { f(...pre, scratch[0]!, 0, H); return; }
-      ctx.pool.run(name, bounds.slice(0, t).map((j0, i) => [...pre, scratch[i]!, j0, bounds[i + 1]!]), f as (...a: number[]) => void);
-    };
-  };
-
   const gruForward = (xps: Storage, h0s: Storage, whhs: Storage, bhhs: Storage | null, p: GruParams) => {
     const xp = f32(xps, 'gruForward'), h0 = f32(h0s, 'gruForward'), whh = f32(whhs, 'gruForward');
     const bhh = bhhs ? f32(bhhs, 'gruForward') : null;
@@ -66,9 +68,9 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
     const [acts, hn, hPrev] = [saved.acts, saved.hn, saved.hPrev] as WasmStorage[];
     if (L === 0) { copy(h0, hN, 0); return { output, h: hN, saved }; }
     copy(h0, hPrev!, (reverse ? L - 1 : 0) * S);
-    const w = pack(whh, H, true);
+    const w = packWhh(ctx, whh, H, 3, true);
     const hw = ctx.alloc('float32', N * G) as WasmStorage;
-    const step = stepper('gru_step_fwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_FWD_NS);
+    const step = stepRunner(ctx, 'gru_step_fwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_FWD_NS);
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
       const tn = reverse ? t - 1 : t + 1;
@@ -98,9 +100,9 @@ export function gruKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Ker
     } else {
       // The state's gradient flows back in two parts, added by the next step's kernel: dhr through
       // W_hh (gH, read and never written, at the start) and dhz = dh·z past it (updated in place).
-      const w = pack(whh, H, false);
+      const w = packWhh(ctx, whh, H, 3, false);
       const dhr = ctx.alloc('float32', S) as WasmStorage, dhz = ctx.alloc('float32', S) as WasmStorage;
-      const step = stepper('gru_step_bwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_BWD_NS);
+      const step = stepRunner(ctx, 'gru_step_bwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_BWD_NS);
       let tp = -1;
       for (let s = 0; s < L; s++) {
         const t = reverse ? s : L - 1 - s;
