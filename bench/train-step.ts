@@ -2,7 +2,7 @@
 // not data loading) and the CNN's inference latency: nabla on the wasm backend (N threads and 1)
 // and on js, against PyTorch via /usr/bin/python3 when torch imports.
 // Run: npm run build:kernels && node --import tsx bench/train-step.ts
-// Quick: node --import tsx bench/train-step.ts --only mlp,lstm [--repeat 5] — the wasm N-thread row only,
+// Quick: node --import tsx bench/train-step.ts --only mlp,lstm [--repeat 5] [--threads N] — the wasm row only (N threads),
 // one line per workload with the median (and range) of `repeat` windows, the workloads interleaved
 // (A/B: --only gru,gru-composite compares the fused GRU recurrence with its composite).
 import { spawnSync } from 'node:child_process';
@@ -111,7 +111,8 @@ if (onlyAt >= 0) {
   const rAt = argv.indexOf('--repeat');
   const repeat = rAt >= 0 ? Number(argv[rAt + 1]) : 5;
   nb.setBackend('wasm');
-  await W.setNumThreads(CORES);
+  const tAt = argv.indexOf('--threads');
+  await W.setNumThreads(tAt >= 0 ? Number(argv[tAt + 1]) : CORES);
   const runs: Record<string, () => number> = {
     mlp: () => trainStep('mlp'), cnn: () => trainStep('cnn'), lstm: lstmStep,
     gru: () => gruStep(), 'gru-composite': () => gruStep(true),
