@@ -1,6 +1,5 @@
-// The GRU recurrence's kernels (src/backend/wasm/gru.ts calls them): one time step forward or
-// backward as one call per thread — the step's product with W_hh (kernels/recurrent.ts: W_hh packed
-// once per sequence) and the cell, both for the thread's range of hidden units — and b_hh's gradient.
+// The GRU recurrence's kernels (src/backend/wasm/gru.ts calls them): a time step forward or backward
+// per thread — its hidden units' product with W_hh (./recurrent.ts) and cell — and b_hh's gradient.
 
 import { vsigmoid, vtanh } from './vmath';
 import { product } from './recurrent';
