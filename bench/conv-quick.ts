@@ -6,8 +6,10 @@ import { createWasmBackend } from '../src/backend/wasm/index.js';
 import type { Conv2dParams } from '../src/backend/backend.js';
 const b = await createWasmBackend({ threads: Number(process.argv[2] ?? 2) });
 const filter = process.argv[3] ?? '';
-const cp = (n: number, cIn: number, h: number, cOut: number, pad = 0, k = 3): Conv2dParams =>
-  ({ n, cIn, h, w: h, cOut, kh: k, kw: k, sh: 1, sw: 1, ph: pad, pw: pad, dh: 1, dw: 1, groups: 1, oh: h + 2 * pad - k + 1, ow: h + 2 * pad - k + 1 });
+const cp = (n: number, cIn: number, h: number, cOut: number, pad = 0, k = 3, s = 1): Conv2dParams => {
+  const o = Math.floor((h + 2 * pad - k) / s) + 1;
+  return { n, cIn, h, w: h, cOut, kh: k, kw: k, sh: s, sw: s, ph: pad, pw: pad, dh: 1, dw: 1, groups: 1, oh: o, ow: o };
+};
 const shapes: [string, Conv2dParams][] = [
   ['conv1 64×1×28×28→32', cp(64, 1, 28, 32)],
   ['conv2 64×32×13×13→64', cp(64, 32, 13, 64)],
@@ -23,6 +25,11 @@ const shapes: [string, Conv2dParams][] = [
   ['K144 16×16×32×32→32 p1', cp(16, 16, 32, 32, 1)],
   ['K27 16×3×32×32→128 p1', cp(16, 3, 32, 128, 1)],
   ['K75 16×3×32×32→128 p2', cp(16, 3, 32, 128, 2, 5)],
+  ['rgb224 4×3×224×224→32 p1', cp(4, 3, 224, 32, 1)],
+  ['s2 32×3×64×64→32 p1', cp(32, 3, 64, 32, 1, 3, 2)],
+  ['s2 32×1×64×64→32 5×5 p2', cp(32, 1, 64, 32, 2, 5, 2)],
+  ['stem 4×3×224×224→64 7×7/2 p3', cp(4, 3, 224, 64, 3, 7, 2)],
+  ['K150 8×6×64×64→128 5×5 p2', cp(8, 6, 64, 128, 2, 5)],
 ].filter(([name]) => name.includes(filter)) as [string, Conv2dParams][];
 const time = (f: () => void) => { const t: number[] = []; for (let i = 0; i < 15; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); } return t.sort((a, b) => a - b)[7]!; };
 const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['no-direct', { NABLA_DIRECT: '0' }], ['im2col', { NABLA_DIRECT: '0', NABLA_WINOGRAD: '0' }]];

@@ -1,9 +1,10 @@
-// Training-step throughput of the issue's MLP, CNN and char-LSTM (synthetic batches, so it measures compute,
+// Training-step throughput of the issue's MLP, CNN and char-LSTM/GRU (synthetic batches, so it measures compute,
 // not data loading) and the CNN's inference latency: nabla on the wasm backend (N threads and 1)
 // and on js, against PyTorch via /usr/bin/python3 when torch imports.
 // Run: npm run build:kernels && node --import tsx bench/train-step.ts
-// Quick: node --import tsx bench/train-step.ts --only mlp,lstm [--repeat 5] — the wasm N-thread row only,
-// one line per workload with the median (and range) of `repeat` windows.
+// Quick: node --import tsx bench/train-step.ts --only mlp,lstm [--repeat 5] [--threads N] — the wasm row only (N threads),
+// one line per workload with the median (and range) of `repeat` windows, the workloads interleaved
+// (A/B: --only gru,gru-composite compares the fused GRU recurrence with its composite).
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as nb from '../src/index.js';
@@ -70,6 +71,29 @@ function lstmStep(): number {
   return (32 * 64 / ms) * 1000;
 }
 
+/** The char-LSTM's task with a GRU of 256 → tokens/s; composite: without fused.gruForward (the per-step ops). */
+function gruStep(composite = false): number {
+  nb.manualSeed(0);
+  const emb = new nb.nn.Embedding(65, 64), gru = new nb.nn.GRU(64, 256, { batchFirst: true }), head = new nb.nn.Linear(256, 65);
+  const opt = new nb.optim.Adam([...emb.parameters(), ...gru.parameters(), ...head.parameters()], { lr: 1e-3 });
+  const x = nb.keep(nb.randint(0, 65, [32, 64])), y = nb.keep(nb.randint(0, 65, [32 * 64]));
+  const fused = W.fused!, fwd = fused.gruForward;
+  if (composite) fused.gruForward = undefined;
+  try {
+    const ms = timeMs(() => nb.scope(() => {
+      opt.zeroGrad();
+      const [out] = gru.forward(emb.forward(x) as nb.Tensor);
+      const loss = nb.F.crossEntropy(head.forward(out.reshape([32 * 64, 256])) as nb.Tensor, y);
+      loss.backward();
+      opt.step();
+    }), 1);
+    return (32 * 64 / ms) * 1000;
+  } finally {
+    fused.gruForward = fwd;
+    x.dispose(); y.dispose();
+  }
+}
+
 function inference(batch: number): number {
   nb.manualSeed(0);
   const model = cnn();
@@ -87,17 +111,21 @@ if (onlyAt >= 0) {
   const rAt = argv.indexOf('--repeat');
   const repeat = rAt >= 0 ? Number(argv[rAt + 1]) : 5;
   nb.setBackend('wasm');
-  await W.setNumThreads(CORES);
+  const tAt = argv.indexOf('--threads');
+  await W.setNumThreads(tAt >= 0 ? Number(argv[tAt + 1]) : CORES);
   const runs: Record<string, () => number> = {
     mlp: () => trainStep('mlp'), cnn: () => trainStep('cnn'), lstm: lstmStep,
+    gru: () => gruStep(), 'gru-composite': () => gruStep(true),
     inf1: () => inference(1), inf64: () => inference(64),
   };
+  for (const k of which) if (!runs[k]) throw new Error(`train-step: unknown workload '${k}' (one of ${Object.keys(runs).join(', ')})`);
+  // Interleaved: round r runs every workload once, so a slow minute of the machine hits them all.
+  const got = new Map<string, number[]>(which.map((k) => [k, []]));
+  for (let r = 0; r < repeat; r++) for (const k of which) got.get(k)!.push(runs[k]!());
   for (const k of which) {
-    const f = runs[k];
-    if (!f) throw new Error(`train-step: unknown workload '${k}' (one of ${Object.keys(runs).join(', ')})`);
-    const v = Array.from({ length: repeat }, f).sort((a, b) => a - b);
-    const unit = k.startsWith('inf') ? 'ms' : k === 'lstm' ? 'tokens/s' : 'samples/s';
-    console.log(`${k.padEnd(6)} ${v[v.length >> 1]!.toFixed(k.startsWith('inf') ? 2 : 0)} ${unit} (median of ${repeat}; ${v[0]!.toFixed(k.startsWith('inf') ? 2 : 0)} … ${v[v.length - 1]!.toFixed(k.startsWith('inf') ? 2 : 0)}) on ${W.numThreads()} threads`);
+    const v = got.get(k)!.sort((a, b) => a - b);
+    const unit = k.startsWith('inf') ? 'ms' : k === 'lstm' || k.startsWith('gru') ? 'tokens/s' : 'samples/s';
+    console.log(`${k.padEnd(13)} ${v[v.length >> 1]!.toFixed(k.startsWith('inf') ? 2 : 0)} ${unit} (median of ${repeat}; ${v[0]!.toFixed(k.startsWith('inf') ? 2 : 0)} … ${v[v.length - 1]!.toFixed(k.startsWith('inf') ? 2 : 0)}) on ${W.numThreads()} threads`);
   }
   W.close();
   process.exit(0);

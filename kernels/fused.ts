@@ -1,8 +1,9 @@
 // Fused fast paths of composites (src/backend/wasm/fused.ts calls them): the SGD and Adam updates
-// of one parameter, and the LSTM cell forward/backward of one time step — one pass each.
+// of one parameter, and one LSTM time step forward/backward (its product with W_hh and the cell).
 
 import { vexp, vsigmoid, vtanh } from './vmath';
 import { fmaxp } from './scalar';
+import { product } from './recurrent';
 
 // ---- optimizer updates (element-wise over [start, end)) ----
 // The same float32 operations, in the same order, as the composites in src/optim (no fused
@@ -96,24 +97,29 @@ export function adam_step_f32(pp: usize, pg: usize, pm: usize, pv: usize, pvm: u
   }
 }
 
-// ---- LSTM cell (rows [start, end) of a batch of N; gates in PyTorch's order i, f, g, o) ----
+// ---- LSTM steps (gates in PyTorch's order i, f, g, o) ----
+// One call per thread and step: the step's product with W_hh (kernels/recurrent.ts, W_hh packed once
+// per sequence) and the cell, for the thread's hidden units [j0, j1) (j0 a multiple of 8) of all N
+// rows. Each element is computed the same way whatever the split.
 
 // @ts-ignore: decorator
 @inline function ssig(x: f32): f32 { return <f32>1 / (<f32>1 + Mathf.exp(-x)); }
 
 /**
- * One step: z = xp + hw ([N, 4H] each); i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g);
- * c' = f·c + i·g; h' = o·tanh(c'). Writes act = [i f g o] ([N, 4H]), tc = tanh(c'), c' to pcn,
- * h' to pho and, when phn ≠ 0, to phn too (the next step's input). All rows contiguous.
+ * One step: hw = h·W_hhᵀ (pw: W_hh packed by rnn_pack_f32 as B(k, j) = W_hh[j, k], 4 groups) into
+ * phw ([N, 4H]); z = xp + hw; i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g); c' = f·c + i·g;
+ * h' = o·tanh(c'). Writes act = [i f g o] ([N, 4H]), tc = tanh(c'), c' to pcn, h' to pho and,
+ * when phx ≠ 0, to phx too (the next step's input). All rows contiguous.
  */
-export function lstm_cell_fwd_f32(pxp: usize, phw: usize, pc: usize, pact: usize, ptc: usize, pcn: usize,
-  pho: usize, phn: usize, H: i32, start: i32, end: i32): void {
+export function lstm_step_fwd_f32(ph: usize, pw: usize, pxp: usize, pc: usize, phw: usize, pact: usize, ptc: usize,
+  pcn: usize, pho: usize, phx: usize, N: i32, H: i32, tmp: usize, j0: i32, j1: i32): void {
   const G = 4 * H;
-  for (let r = start; r < end; r++) {
+  for (let g = 0; g < 4; g++) product(ph, H, N, H, pw, g, H, j0, j1, phw + (<usize>(g * H) << 2), G, tmp);
+  for (let r = 0; r < N; r++) {
     const zo = <usize>(r * G) << 2, so = <usize>(r * H) << 2;
     const x = pxp + zo, w = phw + zo, a = pact + zo;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const q = <usize>j << 2;
       const hq = <usize>(j + H) << 2, gq = <usize>(j + 2 * H) << 2, oq = <usize>(j + 3 * H) << 2;
       const ig = vsigmoid(f32x4.add(v128.load(x + q), v128.load(w + q)));
@@ -128,9 +134,9 @@ export function lstm_cell_fwd_f32(pxp: usize, phw: usize, pc: usize, pact: usize
       v128.store(ptc + so + q, tc);
       v128.store(pcn + so + q, c2);
       v128.store(pho + so + q, h2);
-      if (phn) v128.store(phn + so + q, h2);
+      if (phx) v128.store(phx + so + q, h2);
     }
-    for (; j < H; j++) {
+    for (; j < j1; j++) {
       const q = <usize>j << 2;
       const hq = <usize>(j + H) << 2, gq = <usize>(j + 2 * H) << 2, oq = <usize>(j + 3 * H) << 2;
       const ig = ssig(load<f32>(x + q) + load<f32>(w + q));
@@ -144,46 +150,53 @@ export function lstm_cell_fwd_f32(pxp: usize, phw: usize, pc: usize, pact: usize
       store<f32>(ptc + so + q, tc);
       store<f32>(pcn + so + q, c2);
       store<f32>(pho + so + q, h2);
-      if (phn) store<f32>(phn + so + q, h2);
+      if (phx) store<f32>(phx + so + q, h2);
     }
   }
 }
 
 /**
- * The step's backward: dh = gout (if pgo ≠ 0) + dhr; dc = dcr + dh·o·(1 − tanh²c');
- * dz = [dc·g·i(1−i), dc·c·f(1−f), dc·i·(1−g²), dh·tanh c'·o(1−o)] to pdz ([N, 4H]); dc·f to pdcp.
- * pc is the step's input cell state c, ptc tanh(c'), pact the activated gates.
+ * The step's backward: dh = gout (if pgo ≠ 0) + dhr, with dhr = dzn·W_hh (pw: W_hh packed as
+ * B(k, j) = W_hh[k, j], one group; dzn the next step's dz [N, 4H], written to pdhr) or, when
+ * pdzn = 0, read from pdhr (gH; 0: none); dc = dcr (pdcr, 0: none) + dh·o·(1 − tanh²c');
+ * dz = [dc·g·i(1−i), dc·c·f(1−f), dc·i·(1−g²), dh·tanh c'·o(1−o)] to pdz ([N, 4H]); dc·f to pdcp
+ * (may be pdcr: each element is read before it is written). pact = 0: the product alone (h0's
+ * gradient in pdhr). pc is the step's input cell state c, ptc tanh(c'), pact the activated gates.
  */
-export function lstm_cell_bwd_f32(pact: usize, ptc: usize, pc: usize, pgo: usize, pdhr: usize, pdcr: usize,
-  pdz: usize, pdcp: usize, H: i32, start: i32, end: i32): void {
+export function lstm_step_bwd_f32(pdzn: usize, pw: usize, pact: usize, ptc: usize, pc: usize, pgo: usize, pdhr: usize,
+  pdcr: usize, pdz: usize, pdcp: usize, N: i32, H: i32, tmp: usize, j0: i32, j1: i32): void {
   const G = 4 * H;
-  const one = f32x4.splat(1);
-  for (let r = start; r < end; r++) {
+  if (pdzn) product(pdzn, G, N, G, pw, 0, H, j0, j1, pdhr, H, tmp);
+  if (!pact) return;
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let r = 0; r < N; r++) {
     const zo = <usize>(r * G) << 2, so = <usize>(r * H) << 2;
     const a = pact + zo, dz = pdz + zo;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const q = <usize>j << 2;
       const hq = <usize>(j + H) << 2, gq = <usize>(j + 2 * H) << 2, oq = <usize>(j + 3 * H) << 2;
       const ig = v128.load(a + q), fg = v128.load(a + hq), gg = v128.load(a + gq), og = v128.load(a + oq);
       const tc = v128.load(ptc + so + q);
-      let dh = v128.load(pdhr + so + q);
+      let dh = pdhr ? v128.load(pdhr + so + q) : zero;
       if (pgo) dh = f32x4.add(v128.load(pgo + so + q), dh);
-      const dc = f32x4.add(v128.load(pdcr + so + q), f32x4.mul(f32x4.mul(dh, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+      const dcr = pdcr ? v128.load(pdcr + so + q) : zero;
+      const dc = f32x4.add(dcr, f32x4.mul(f32x4.mul(dh, og), f32x4.sub(one, f32x4.mul(tc, tc))));
       v128.store(dz + q, f32x4.mul(f32x4.mul(dc, gg), f32x4.mul(ig, f32x4.sub(one, ig))));
       v128.store(dz + hq, f32x4.mul(f32x4.mul(dc, v128.load(pc + so + q)), f32x4.mul(fg, f32x4.sub(one, fg))));
       v128.store(dz + gq, f32x4.mul(f32x4.mul(dc, ig), f32x4.sub(one, f32x4.mul(gg, gg))));
       v128.store(dz + oq, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(og, f32x4.sub(one, og))));
       v128.store(pdcp + so + q, f32x4.mul(dc, fg));
     }
-    for (; j < H; j++) {
+    for (; j < j1; j++) {
       const q = <usize>j << 2;
       const hq = <usize>(j + H) << 2, gq = <usize>(j + 2 * H) << 2, oq = <usize>(j + 3 * H) << 2;
       const ig = load<f32>(a + q), fg = load<f32>(a + hq), gg = load<f32>(a + gq), og = load<f32>(a + oq);
       const tc = load<f32>(ptc + so + q);
-      let dh = load<f32>(pdhr + so + q);
+      let dh: f32 = pdhr ? load<f32>(pdhr + so + q) : 0;
       if (pgo) dh = load<f32>(pgo + so + q) + dh;
-      const dc = load<f32>(pdcr + so + q) + dh * og * (<f32>1 - tc * tc);
+      const dcr: f32 = pdcr ? load<f32>(pdcr + so + q) : 0;
+      const dc = dcr + dh * og * (<f32>1 - tc * tc);
       store<f32>(dz + q, dc * gg * (ig * (<f32>1 - ig)));
       store<f32>(dz + hq, dc * load<f32>(pc + so + q) * (fg * (<f32>1 - fg)));
       store<f32>(dz + gq, dc * ig * (<f32>1 - gg * gg));

@@ -12,3 +12,5 @@ export * from './fused';
 export * from './winograd-weight';
 export * from './epilogue';
 export * from './conv-direct';
+export * from './gru';
+export { rnn_pack_f32 } from './recurrent';

@@ -1,12 +1,12 @@
 // Fused fast paths (Backend.fused) against their composites, which stay the definition: optimizer
-// updates and the LSTM recurrence (outputs, gradients, gradients of gradients) on random inputs.
+// updates and the LSTM and GRU recurrences (outputs, gradients, gradients of gradients) on random inputs.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import { adamUpdate, type AdamHyper } from '../src/optim/adam.js';
 import { sgdUpdate, type SGDHyper } from '../src/optim/sgd.js';
-import { lstm, lstmComposite } from '../src/ops/recurrent.js';
+import { gru, gruComposite, lstm, lstmComposite } from '../src/ops/recurrent.js';
 import { getBackend } from '../src/backend/backend.js';
 import { assertClose, TOL } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
@@ -24,7 +24,7 @@ function close(what: string, got: nb.Tensor | null, want: nb.Tensor | null, tol 
 test('the wasm backend has fused fast paths (so the comparisons below are not vacuous)', () => {
   if (!backends.includes('wasm')) return;
   const f = getBackend('wasm').fused!;
-  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', 'reluBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
+  for (const k of ['sgdStep', 'adamStep', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward', 'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', 'reluBackward'] as const) assert.equal(typeof f[k], 'function', `wasm: fused.${k}`);
 });
 
 const sgdCases: [string, Partial<SGDHyper>][] = [
@@ -99,6 +99,11 @@ for (const backend of withFused) {
       ['reverse, L=4, N=2, H=6 (H not a multiple of 4)', 4, 2, 6, true],
       ['L=1, N=1, H=4', 1, 1, 4, false],
       ['L=7, N=5, H=33', 7, 5, 33, true],
+      // the step kernels' products in K blocks of 512 (backward: K = 4H; forward: K = H)
+      ['L=2, N=3, H=160', 2, 3, 160, false],
+      ['reverse, L=2, N=2, H=516', 2, 2, 516, true],
+      // big enough for the units to split over two threads (when there are two), H not a multiple of 8
+      ['L=3, N=128, H=130', 3, 128, 130, false],
     ];
     for (const [name, L, N, H, reverse] of cases) {
       test(`${name}: outputs, and gradients of xp, h0, c0, whh from every output`, () => nb.scope(() => {
@@ -150,6 +155,115 @@ for (const backend of withFused) {
         return whh.grad!;
       };
       close('d/dwhh of |d loss/d xp|²', gg(lstm), gg(lstmComposite), { rtol: 1e-3, atol: 1e-5 });
+    }));
+  });
+}
+
+for (const backend of withFused) {
+  describe(`fused GRU recurrence equals the composite on ${backend} (float32)`, () => {
+    const cases: [string, number, number, number, boolean, boolean][] = [
+      ['L=5, N=3, H=8', 5, 3, 8, false, true],
+      ['reverse, L=4, N=2, H=6 (H not a multiple of 4)', 4, 2, 6, true, true],
+      ['L=1, N=1, H=4', 1, 1, 4, false, true],
+      ['L=7, N=5, H=33', 7, 5, 33, true, true],
+      ['no b_hh, L=6, N=4, H=12', 6, 4, 12, false, false],
+      ['no b_hh, reverse, L=3, N=2, H=5', 3, 2, 5, true, false],
+      // the step kernels' products in K blocks of 512 (backward: K = 3H; forward: K = H)
+      ['L=2, N=3, H=200', 2, 3, 200, false, true],
+      ['reverse, L=2, N=2, H=516', 2, 2, 516, true, true],
+      // big enough for the units to split over two threads (when there are two), H not a multiple of 8
+      ['L=3, N=128, H=130', 3, 128, 130, false, true],
+    ];
+    for (const [name, L, N, H, reverse, bias] of cases) {
+      test(`${name}: outputs, and gradients of xp, h0, whh${bias ? ', bhh' : ''} from every output`, () => nb.scope(() => {
+        nb.setBackend(backend);
+        nb.manualSeed(3);
+        const xp = nb.randn([L, N, 3 * H]).requiresGrad_(), h0 = nb.randn([N, H]).requiresGrad_();
+        const whh = nb.randn([3 * H, H]).mul(0.3).detach().requiresGrad_();
+        const bhh = bias ? nb.randn([3 * H]).requiresGrad_() : null;
+        const cot = [nb.randn([L, N, H]), nb.randn([N, H])];
+        const inputs = bhh ? [xp, h0, whh, bhh] : [xp, h0, whh];
+        const fwd = (f: typeof gruComposite) => {
+          const r = f(xp, h0, whh, bhh, reverse);
+          const outs = [r.output, r.h];
+          const loss = outs.map((o, k) => o.mul(cot[k]!).sum()).reduce((a, b) => a.add(b));
+          for (const t of inputs) t.grad = null;
+          loss.backward();
+          return { outs, grads: inputs.map((t) => t.grad!) };
+        };
+        const got = fwd(gru), want = fwd(gruComposite);
+        ['output', 'h'].forEach((k, i) => close(`${name}: ${k}`, got.outs[i]!, want.outs[i]!));
+        ['xp', 'h0', 'whh', 'bhh'].slice(0, inputs.length).forEach((k, i) => close(`${name}: grad of ${k}`, got.grads[i]!, want.grads[i]!, { rtol: 1e-4, atol: 1e-5 }));
+      }));
+    }
+
+    test('L = 0: an empty output, h = h0, and h0\'s gradient passes through', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(4);
+      const xp = nb.randn([0, 2, 9]).requiresGrad_(), h0 = nb.randn([2, 3]).requiresGrad_();
+      const whh = nb.randn([9, 3]), bhh = nb.randn([9]);
+      const r = gru(xp, h0, whh, bhh, false);
+      assert.deepEqual(r.output.shape, [0, 2, 3]);
+      close('h', r.h, h0);
+      const cot = nb.randn([2, 3]);
+      r.h.mul(cot).sum().backward();
+      close('grad of h0', h0.grad!, cot);
+    }));
+
+    test('only some outputs used (h alone; output alone), and no gradient wanted for whh or bhh', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(4);
+      const xp = nb.randn([3, 2, 12]).requiresGrad_(), h0 = nb.randn([2, 4]);
+      const whh = nb.randn([12, 4]).mul(0.5), bhh = nb.randn([12]);
+      for (const pick of [1, 0]) {
+        const g = (f: typeof gruComposite) => {
+          xp.grad = null;
+          const r = f(xp, h0, whh, bhh, pick === 1);
+          [r.output, r.h][pick]!.square().sum().backward();
+          return xp.grad!;
+        };
+        close(`output ${pick} alone: grad of xp`, g(gru), g(gruComposite));
+      }
+    }));
+
+    test('gradients of gradients (createGraph) through the fused op equal the composite\'s', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(5);
+      const xp = nb.randn([3, 2, 9]).requiresGrad_(), h0 = nb.randn([2, 3]).requiresGrad_();
+      const whh = nb.randn([9, 3]).mul(0.5).detach().requiresGrad_(), bhh = nb.randn([9]).requiresGrad_();
+      const gg = (f: typeof gruComposite) => {
+        whh.grad = null; bhh.grad = null;
+        const [gx, gh] = nb.grad((x: nb.Tensor, h: nb.Tensor) => {
+          const r = f(x, h, whh, bhh, false);
+          return r.output.tanh().sum().add(r.h.square().sum());
+        }, { createGraph: true })(xp, h0);
+        gx!.square().sum().add(gh!.square().sum()).backward();
+        return [whh.grad!, bhh.grad!];
+      };
+      const got = gg(gru), want = gg(gruComposite);
+      close('d/dwhh of |d loss/d (xp, h0)|²', got[0]!, want[0]!, { rtol: 1e-3, atol: 1e-5 });
+      close('d/dbhh of |d loss/d (xp, h0)|²', got[1]!, want[1]!, { rtol: 1e-3, atol: 1e-5 });
+    }));
+
+    test('nn.GRU runs the fused op: the same outputs and parameter gradients as the composite (2 layers, bidirectional)', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(6);
+      const m = new nb.nn.GRU(5, 7, { numLayers: 2, bidirectional: true, batchFirst: true });
+      const x = nb.randn([3, 4, 5]), h0 = nb.randn([4, 3, 7]);
+      const run = () => {
+        m.zeroGrad();
+        const [out, h] = m.forward(x, h0);
+        out.square().sum().add(h.sum()).backward();
+        return [out, h, ...m.parameters().map((p) => p.grad!.mul(1))];
+      };
+      const got = run();
+      const f = getBackend(backend).fused!;
+      // without fused.gruForward the op runs the composite
+      const fwd = f.gruForward;
+      f.gruForward = undefined;
+      let want: nb.Tensor[];
+      try { want = run(); } finally { f.gruForward = fwd; }
+      got.forEach((g, i) => close(`nn.GRU result ${i}`, g, want[i]!, { rtol: 1e-4, atol: 1e-5 }));
     }));
   });
 }
@@ -220,24 +334,28 @@ for (const backend of withFused) {
 }
 
 describe('fused kernels give identical bits on 1 and 2 threads (work split over rows and elements, never a sum)', () => {
-  test('LSTM forward and backward, Adam, softmax cross-entropy, ReLU backward', async () => {
+  test('LSTM and GRU forward and backward, Adam, softmax cross-entropy, ReLU backward', async () => {
     if (!backends.includes('wasm')) return;
     const W = getBackend('wasm') as unknown as { setNumThreads(n: number): Promise<void>; numThreads(): number };
     const before = W.numThreads();
     const run = (): Float32Array[] => nb.scope(() => {
       nb.setBackend('wasm');
       nb.manualSeed(9);
-      const xp = nb.randn([3, 64, 512]).requiresGrad_(), h0 = nb.randn([64, 128]), c0 = nb.randn([64, 128]);
-      const whh = nb.randn([512, 128]).mul(0.1).detach().requiresGrad_();
+      const xp = nb.randn([3, 128, 520]).requiresGrad_(), h0 = nb.randn([128, 130]), c0 = nb.randn([128, 130]);
+      const whh = nb.randn([520, 130]).mul(0.1).detach().requiresGrad_();
       const r = lstm(xp, h0, c0, whh, false);
       r.output.square().sum().add(r.c.sum()).backward();
+      const gx = nb.randn([3, 128, 3 * 130]).requiresGrad_(), gh0 = nb.randn([128, 130]).requiresGrad_();
+      const gw = nb.randn([3 * 130, 130]).mul(0.1).detach().requiresGrad_(), gb = nb.randn([3 * 130]).requiresGrad_();
+      const q = gru(gx, gh0, gw, gb, true);
+      q.output.square().sum().add(q.h.sum()).backward();
       const p = new nb.nn.Parameter(nb.randn([70000]));
       const opt = new nb.optim.Adam([p], { lr: 0.01, amsgrad: true });
       p.grad = nb.keep(nb.randn([70000]));
       opt.step();
       const x = nb.randn([4096, 65]).requiresGrad_();
       nb.F.crossEntropy(nb.relu(x), nb.randint(0, 65, [4096])).backward();
-      const out = [r.output, r.h, r.c, xp.grad!, whh.grad!, p, x.grad!].map((t) => t.dataSync() as Float32Array);
+      const out = [r.output, r.h, r.c, xp.grad!, whh.grad!, q.output, q.h, gx.grad!, gh0.grad!, gw.grad!, gb.grad!, p, x.grad!].map((t) => t.dataSync() as Float32Array);
       opt.dispose();
       return out;
     });

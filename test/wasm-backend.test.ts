@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createJsBackend } from '../src/backend/js/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { winogradBlockBytes, winogradF4 } from '../src/backend/wasm/winograd.js';
+import { directBandBytes, directFits, directWeightFits } from '../src/backend/wasm/direct.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype.js';
 
@@ -253,6 +254,10 @@ const CONVS = [
   convParams(2, 6, 8, 8, 10, 3, 3, 1, 1, 1, 2), convParams(2, 1, 30, 31, 3, 3, 3, 1, 0, 1, 1),
   convParams(2, 2, 12, 11, 4, 3, 3, 1, 2, 2, 1), convParams(2, 3, 7, 9, 4, 3, 1, 1, 1, 1, 1),
   convParams(1, 1, 3, 3, 1, 3, 3, 1, 0, 1, 1), convParams(2, 1, 6, 21, 8, 5, 5, 1, 2, 1, 1),
+  // strides (row phases of the copies, strided columns), with padding and dilation
+  convParams(2, 3, 15, 16, 8, 3, 3, 2, 1, 1, 1), convParams(1, 1, 11, 9, 5, 5, 5, 2, 2, 1, 1),
+  convParams(2, 2, 13, 14, 4, 3, 3, 3, 1, 1, 1), convParams(2, 1, 12, 12, 3, 3, 3, 2, 2, 2, 1),
+  convParams(1, 1, 20, 19, 6, 7, 7, 2, 3, 1, 1), convParams(2, 3, 17, 15, 5, 7, 7, 2, 3, 1, 1), // K = 147: an RGB stem
 ];
 test('conv2d forward, backward-input and backward-weight (stride, padding, dilation, groups)', () => {
   for (const dt of ['float32', 'float64'] as DType[]) {
@@ -287,6 +292,72 @@ test('fused conv2dBiasAct equals conv2d + bias + ReLU on every float32 conv path
     }
   }
   assert.ok(compared.has('conv2dBiasAct'), 'the js composite ran (the comparison is not vacuous)');
+});
+
+test('conv2d on the im2col path for the shapes the direct kernels take (NABLA_DIRECT=0)', () => {
+  const direct = CONVS.filter((c) => directFits(c) || directWeightFits(c));
+  assert.ok(direct.length >= 10, 'the table has shapes for the direct kernels');
+  const saved = process.env.NABLA_DIRECT;
+  process.env.NABLA_DIRECT = '0';
+  try {
+    for (const p of direct) {
+      const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+      const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow), bias = randArray('float32', p.cOut);
+      const tol = { atol: 1e-4 };
+      same(`conv2d float32 ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+      same('conv2dBackwardWeight float32', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+      same('conv2dBiasAct float32', [[x, 'float32'], [w, 'float32'], [bias, 'float32']],
+        (B, [a, c, b]) => B === W ? W.fused!.conv2dBiasAct!(a!, c!, b!, p, true) : B.unary('relu', B.binary('add', B.conv2d(a!, c!, p), b!,
+          [p.n, p.cOut, p.oh, p.ow], contiguous([p.n, p.cOut, p.oh, p.ow]), [0, 1, 0, 0])), tol);
+    }
+  } finally { if (saved === undefined) delete process.env.NABLA_DIRECT; else process.env.NABLA_DIRECT = saved; }
+});
+
+// The direct kernels multiply whole vectors, past the plane's end too: an infinity in x must reach
+// only the outputs and weight taps whose windows hold it (0 · inf would put NaN elsewhere).
+test('direct conv2d: an infinite input reaches only the windows that hold it', () => {
+  for (const p of [convParams(2, 1, 7, 7, 5, 3, 3, 1, 0, 1, 1), convParams(1, 2, 5, 6, 4, 3, 3, 1, 1, 1, 1)]) {
+    assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
+    const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * p.cIn * 9);
+    const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow);
+    x[x.length - 1] = Infinity; x[p.w - 1] = -Infinity; x[p.h * p.w] = Infinity;
+    same(`conv2d inf ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), { atol: 1e-4 });
+    same('conv2dBackwardWeight inf', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), { atol: 1e-4 });
+  }
+});
+
+test('direct conv2d in bands of rows (the shifted input copies of a big plane kept small)', async () => {
+  const saved = { ...directBandBytes };
+  directBandBytes.max = 4096; // a few rows per band, a shorter last band
+  try {
+    for (const p of [convParams(2, 3, 20, 19, 5, 3, 3, 1, 1, 1, 1), convParams(3, 1, 23, 13, 8, 5, 5, 1, 2, 1, 1), convParams(2, 2, 17, 11, 6, 3, 3, 1, 2, 2, 1),
+      convParams(2, 1, 31, 17, 5, 5, 5, 2, 2, 1, 1)]) {
+      assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
+      const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * (p.cIn / p.groups) * p.kh * p.kw);
+      const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow), bias = randArray('float32', p.cOut);
+      const tol = { atol: 1e-4 };
+      same(`conv2d float32 bands ${JSON.stringify(p)}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+      same('conv2dBackwardWeight float32 bands', [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+      same('conv2dBiasAct float32 bands', [[x, 'float32'], [w, 'float32'], [bias, 'float32']],
+        (B, [a, c, b]) => B === W ? W.fused!.conv2dBiasAct!(a!, c!, b!, p, true) : B.unary('relu', B.binary('add', B.conv2d(a!, c!, p), b!,
+          [p.n, p.cOut, p.oh, p.ow], contiguous([p.n, p.cOut, p.oh, p.ow]), [0, 1, 0, 0])), tol);
+    }
+    // and the same bits with 1 and 2 threads (enough work for 2; 5 bands of 9 rows)
+    directBandBytes.max = 16384;
+    const p = convParams(16, 3, 40, 39, 8, 3, 3, 1, 1, 1, 1);
+    assert.ok(directFits(p) && directWeightFits(p), 'the shape runs direct');
+    const x = W.fromArray(randArray('float32', 16 * 3 * 1560), 'float32'), w = W.fromArray(randArray('float32', 8 * 27), 'float32');
+    const gy = W.fromArray(randArray('float32', 16 * 8 * 1560), 'float32');
+    const run = () => [W.conv2d(x, w, p), W.conv2dBackwardWeight(x, gy, p)].map((s) => { const r = W.readSync(s); W.free(s); return r; });
+    const threads = W.numThreads();
+    await W.setNumThreads(1);
+    const one = run();
+    await W.setNumThreads(Math.max(2, threads));
+    const many = run();
+    await W.setNumThreads(threads);
+    one.forEach((r, i) => assert.deepEqual(many[i], r, `banded result ${i} differs between 1 and 2 threads`));
+    for (const s of [x, w, gy]) W.free(s);
+  } finally { Object.assign(directBandBytes, saved); }
 });
 
 test('Winograd conv2d in many small blocks: rows per block, sums over tiles across blocks', () => {

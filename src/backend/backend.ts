@@ -173,6 +173,19 @@ export interface LstmSaved {
   tanhC: Storage;
 }
 
+/** A GRU layer's recurrence over L steps of a batch of N, hidden size H (reverse: t = L−1 … 0). */
+export interface GruParams { L: number; n: number; h: number; reverse: boolean }
+
+/** What gruForward keeps for gruBackward (storages the caller owns and frees). */
+export interface GruSaved {
+  /** [L, N, 3H] the gates after their nonlinearities, r z n */
+  acts: Storage;
+  /** [L, N, H] each step's hb_n = (h·W_hnᵀ + b_hn), which r multiplies */
+  hn: Storage;
+  /** [L, N, H] the state each step started from (h0 at the first step) */
+  hPrev: Storage;
+}
+
 /**
  * Optional fused fast paths for composites (DESIGN.md decision 2). Each one must equal its
  * composite within float32 tolerance; the composite stays the definition, and the op layer falls
@@ -204,6 +217,20 @@ export interface FusedKernels {
    */
   lstmBackward(gOut: Storage | null, gH: Storage | null, gC: Storage | null, whh: Storage, saved: LstmSaved, p: LstmParams,
     wantWhh: boolean): { xp: Storage; h0: Storage; c0: Storage; whh: Storage | null };
+  /**
+   * The float32 GRU recurrence = the per-step composite of src/ops/recurrent.ts (PyTorch's gate
+   * order r, z, n): xp [L, N, 3H] is the input projection with b_ih, whh [3H, H], bhh [3H] or null
+   * (no bias); hb = h·whhᵀ + bhh, r = σ(xp_r + hb_r), z = σ(xp_z + hb_z), n = tanh(xp_n + r·hb_n),
+   * h' = n + z·(h − n) = (1 − z)·n + z·h. Returns the outputs [L, N, H] (h of every step, in
+   * time order), the final h [N, H], and what gruBackward needs.
+   */
+  gruForward(xp: Storage, h0: Storage, whh: Storage, bhh: Storage | null, p: GruParams): { output: Storage; h: Storage; saved: GruSaved };
+  /**
+   * Its backward from the gradients of output and h (null = zero): the gradients of xp [L, N, 3H]
+   * and h0 [N, H], of whh [3H, H] when wantWhh and of bhh [3H] when wantBhh (null otherwise).
+   */
+  gruBackward(gOut: Storage | null, gH: Storage | null, whh: Storage, saved: GruSaved, p: GruParams,
+    wantWhh: boolean, wantBhh: boolean): { xp: Storage; h0: Storage; whh: Storage | null; bhh: Storage | null };
   /**
    * Cross-entropy of float32 logits x [m, c] at int32 classes t [m] (all in [0, c) or ignoreIndex)
    * = −logSoftmax(x)[r, t_r] per row, 0 where t_r = ignoreIndex (src/nn/loss.ts crossEntropy).

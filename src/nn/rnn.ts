@@ -1,5 +1,6 @@
 // Recurrent layers RNN, LSTM and GRU with PyTorch's parameter names, gate order, shapes and init.
-// The input projection of a whole sequence is one matmul per layer and direction; only h·W_hhᵀ loops.
+// The input projection of a whole sequence is one matmul per layer and direction; the recurrence
+// of LSTM and GRU is one op each (src/ops/recurrent.ts), the Elman RNN's loops here.
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
@@ -7,10 +8,10 @@ import { rand, zeros } from '../tensor/create.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { Module, Parameter } from './module.js';
-import { add, mul, sub, sigmoid, tanh, relu } from '../ops/elementwise.js';
+import { add, tanh, relu } from '../ops/elementwise.js';
 import { linear, matmulT } from '../ops/linalg.js';
-import { cat, chunk, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
-import { lstm, splitSteps } from '../ops/recurrent.js';
+import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
+import { gru, lstm, splitSteps } from '../ops/recurrent.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
 import { fmt } from '../ops/util.js';
 
@@ -184,8 +185,9 @@ export abstract class RNNBase extends Module {
     // For RNN and LSTM b_hh joins b_ih in the projection of the whole sequence; GRU needs b_hn inside r·(…).
     const inBias = this.mode === 'GRU' ? bih : bih && bhh ? add(bih, bhh) : bih ?? bhh;
     const xp = linear(x, wih, inBias);
-    // LSTM: the whole recurrence is one op (a backend may run it fused).
+    // LSTM and GRU: the whole recurrence is one op (a backend may run it fused).
     if (this.mode === 'LSTM') return lstm(xp, h, c!, whh, reverse);
+    if (this.mode === 'GRU') return { ...gru(xp, h, whh, bhh, reverse), c: null };
     const steps = splitSteps(xp);
     const outs: Tensor[] = new Array<Tensor>(L);
     for (let s = 0; s < L; s++) {
@@ -200,17 +202,8 @@ export abstract class RNNBase extends Module {
           case 'RNN_RELU':
             return { h: relu(add(xt, hw)), c: null };
           case 'LSTM':
-            throw new Error('internal: LSTM runs in ops/recurrent.ts');
-          case 'GRU': {
-            const hb = bhh ? add(hw, bhh) : hw;
-            const [xr, xz, xn] = chunk(xt, 3, 1) as [Tensor, Tensor, Tensor];
-            const [hr, hz, hn] = chunk(hb, 3, 1) as [Tensor, Tensor, Tensor];
-            const r = sigmoid(add(xr, hr));
-            const z = sigmoid(add(xz, hz));
-            const n = tanh(add(xn, mul(r, hn)));
-            // (1 - z)·n + z·h written as n + z·(h - n)
-            return { h: add(n, mul(z, sub(h, n))), c: null };
-          }
+          case 'GRU':
+            throw new Error(`internal: ${this.mode} runs in ops/recurrent.ts`);
         }
       });
       h = next.h;

@@ -1,14 +1,14 @@
-// The LSTM recurrence of one layer and direction over a whole sequence, as one op: the per-step
-// composite is the definition; a backend's fused lstmForward/lstmBackward runs it when it can.
+// The LSTM and GRU recurrences of one layer and direction over a whole sequence, as one op each: the
+// per-step composite is the definition; a backend's fused lstm/gru Forward/Backward runs it when it can.
 
 import type { Tensor } from '../tensor/tensor.js';
-import type { LstmParams, LstmSaved } from '../backend/backend.js';
+import type { GruParams, GruSaved, LstmParams, LstmSaved } from '../backend/backend.js';
 import { scope } from '../tensor/memory.js';
 import { isGradEnabled } from '../autograd/graph.js';
 import { runBackward } from '../autograd/backward.js';
-import { add, mul, sigmoid, tanh } from './elementwise.js';
+import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
 import { matmulT } from './linalg.js';
-import { narrow, reshape, split, stack } from './shape.js';
+import { chunk, narrow, reshape, split, stack } from './shape.js';
 import { backendOf, fmt, record, wrap } from './util.js';
 
 /**
@@ -89,7 +89,10 @@ export function lstm(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse = 
       try {
         const [sxp, sh0, sc0, swhh, acts, hPrev, cPrev, tanhC] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
         if (!gOut && !gH && !gC) return [null, null, null, null];
-        if (isGradEnabled()) return replay(sxp, sh0, sc0, swhh, reverse, [gOut, gH, gC]);
+        if (isGradEnabled()) {
+          const r = lstmComposite(sxp, sh0, sc0, swhh, reverse);
+          return replay([r.output, r.h, r.c], [sxp, sh0, sc0, swhh], [gOut, gH, gC]);
+        }
         const st: LstmSaved = { acts: acts._s('lstm backward'), hPrev: hPrev._s('lstm backward'), cPrev: cPrev._s('lstm backward'), tanhC: tanhC._s('lstm backward') };
         const g = bwdFused(gOut?._s('lstm backward') ?? null, gH?._s('lstm backward') ?? null, gC?._s('lstm backward') ?? null,
           swhh._s('lstm backward'), st, p, needs[3]!);
@@ -109,17 +112,108 @@ export function lstm(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse = 
   return { output, h, c };
 }
 
+export interface GruResult { output: Tensor; h: Tensor }
+
 /**
- * The vector-Jacobian product of the composite, recorded (createGraph through a fused lstm). Each
- * output's gradient is the starting gradient of its own walk, so the walk never enters the graph
- * that produced the gradients (which leads back to this op).
+ * The definition, step by step (PyTorch's gate order r, z, n): hb = h·whhᵀ + bhh;
+ * r = σ(xp_r + hb_r), z = σ(xp_z + hb_z), n = tanh(xp_n + r·hb_n), h' = (1 − z)·n + z·h.
+ * xp [L, N, 3H] holds the input projection with b_ih (b_hh cannot join it: b_hn sits inside
+ * r·(…)); h0 [N, H]; whh [3H, H]; bhh [3H] or null. output [L, N, H] in time order.
  */
-function replay(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse: boolean, gs: (Tensor | null)[]): (Tensor | null)[] {
-  const r = lstmComposite(xp, h0, c0, whh, reverse);
-  const inputs = [xp, h0, c0, whh];
+export function gruComposite(xp: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null, reverse: boolean): GruResult {
+  const [L, N, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+  const H = G / 3;
+  const steps = splitSteps(xp);
+  const outs = new Array<Tensor>(L);
+  let h = h0;
+  for (let s = 0; s < L; s++) {
+    const t = reverse ? L - 1 - s : s;
+    // Each step in its own scope: only the new state survives it.
+    h = scope(() => {
+      const xt = reshape(steps[t]!, [N, G]);
+      const hw = matmulT(h, whh, false, true, 'rnn');
+      const hb = bhh ? add(hw, bhh) : hw;
+      const [xr, xz, xn] = chunk(xt, 3, 1) as [Tensor, Tensor, Tensor];
+      const [hr, hz, hn] = chunk(hb, 3, 1) as [Tensor, Tensor, Tensor];
+      const r = sigmoid(add(xr, hr));
+      const z = sigmoid(add(xz, hz));
+      const n = tanh(add(xn, mul(r, hn)));
+      // (1 - z)·n + z·h written as n + z·(h - n)
+      return add(n, mul(z, sub(h, n)));
+    });
+    outs[t] = h;
+  }
+  const output = L > 0 ? stack(outs, 0) : reshape(xp, [0, N, H]);
+  return { output, h: L > 0 ? h : mul(h0, 1) };
+}
+
+/**
+ * gruComposite's result, through the backend's fused kernels where it has them (float32), else
+ * the composite; recorded like lstm's (one shared node; the composite's backward under createGraph).
+ */
+export function gru(xp: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null, reverse = false): GruResult {
+  const be = bhh ? backendOf('gru', xp, h0, whh, bhh) : backendOf('gru', xp, h0, whh);
+  const [L, N, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+  const H = G / 3;
+  if (xp.ndim !== 3 || G % 3 !== 0 || whh.ndim !== 2 || whh.shape[0] !== G || whh.shape[1] !== H ||
+    h0.ndim !== 2 || h0.shape[0] !== N || h0.shape[1] !== H || (bhh && (bhh.ndim !== 1 || bhh.shape[0] !== G))) {
+    throw new Error(`gru: expected xp [L, N, 3H], h0 [N, H], whh [3H, H], bhh [3H] or null; got ${fmt(xp.shape)}, ${fmt(h0.shape)}, ${fmt(whh.shape)}, ${bhh ? fmt(bhh.shape) : 'null'}`);
+  }
+  const fused = be.fused;
+  const all = bhh ? [xp, h0, whh, bhh] : [xp, h0, whh];
+  if (!fused?.gruForward || !fused.gruBackward || all.some((t) => t.dtype !== 'float32')) return gruComposite(xp, h0, whh, bhh, reverse);
+  const p: GruParams = { L, n: N, h: H, reverse };
+  const r = fused.gruForward(xp._s('gru'), h0._s('gru'), whh._s('gru'), bhh ? bhh._s('gru') : null, p);
+  const output = wrap(be, r.output, [L, N, H]), h = wrap(be, r.h, [N, H]);
+  const sv = r.saved;
+  const savedT = [wrap(be, sv.acts, [L, N, G]), wrap(be, sv.hn, [L, N, H]), wrap(be, sv.hPrev, [L, N, H])];
+  if (isGradEnabled() && all.some((t) => t.requiresGrad)) {
+    const box: (Tensor | null)[] = [null, null];
+    const bwdFused = fused.gruBackward;
+    const k = all.length;
+    // The shared node: its own gradient (a zero scalar) only orders it after the outputs' nodes.
+    const tok = wrap(be, be.fill('float32', 1, 0), []);
+    record(tok, 'gru', all, [...all, ...savedT], (_g, saved, needs) => {
+      const [gOut, gH] = box;
+      box.fill(null);
+      try {
+        const ins = saved.slice(0, k) as Tensor[];
+        const [acts, hn, hPrev] = saved.slice(k) as [Tensor, Tensor, Tensor];
+        if (!gOut && !gH) return ins.map(() => null);
+        if (isGradEnabled()) {
+          const c = gruComposite(ins[0]!, ins[1]!, ins[2]!, ins[3] ?? null, reverse);
+          return replay([c.output, c.h], ins, [gOut, gH]);
+        }
+        const st: GruSaved = { acts: acts._s('gru backward'), hn: hn._s('gru backward'), hPrev: hPrev._s('gru backward') };
+        const g = bwdFused(gOut?._s('gru backward') ?? null, gH?._s('gru backward') ?? null, ins[2]!._s('gru backward'), st, p,
+          needs[2]!, k > 3 && needs[3]!);
+        const res = [wrap(be, g.xp, [L, N, G]), wrap(be, g.h0, [N, H]), g.whh ? wrap(be, g.whh, [G, H]) : null];
+        return k > 3 ? [...res, g.bhh ? wrap(be, g.bhh, [G]) : null] : res;
+      } finally {
+        for (const t of [gOut, gH]) t?._releaseAlias();
+      }
+    });
+    [output, h].forEach((o, j) => record(o, 'gru', [tok], [], (g) => {
+      box[j]?._releaseAlias();
+      box[j] = g._alias();
+      return [wrap(be, be.fill('float32', 1, 0), [])];
+    }));
+    tok.dispose();
+  }
+  for (const t of savedT) t.dispose();
+  return { output, h };
+}
+
+/**
+ * The vector-Jacobian product of a composite, recorded (createGraph through a fused lstm or gru):
+ * outs = the composite's outputs from inputs, gs their gradients. Each output's gradient is the
+ * starting gradient of its own walk, so the walk never enters the graph that produced the
+ * gradients (which leads back to the fused op).
+ */
+function replay(outs: Tensor[], inputs: Tensor[], gs: (Tensor | null)[]): (Tensor | null)[] {
   const want = inputs.map((t) => t.requiresGrad);
   const acc: (Tensor | null)[] = inputs.map(() => null);
-  [r.output, r.h, r.c].forEach((o, k) => {
+  outs.forEach((o, k) => {
     const g = gs[k];
     if (!g || !o.requiresGrad) return;
     const got = runBackward(o, g, { createGraph: true }, inputs.filter((_, i) => want[i])) as (Tensor | null)[];

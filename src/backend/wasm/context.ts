@@ -20,6 +20,7 @@ export const LOG2: Record<DType, number> = { float32: 2, float64: 3, int32: 2, b
 
 /** Work (≈ nanoseconds on one core) below which a kernel runs on the calling thread alone. */
 const PARALLEL_MIN_WORK = 200_000;
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 /** runShared's parts per thread, and the least work (ns) worth a part of its own. */
 const PARTS_PER_THREAD = 4, PART_MIN_WORK = 50_000;
 /** Bytes of scratch per thread: packed B (KC×NC f32) + a tile buffer, and conv's column block. */
@@ -102,7 +103,7 @@ export class Ctx {
    * thread (a thread that starts late then costs its share, not a wait), each at least PART_MIN_WORK.
    */
   partsFor(work: number, units: number, t: number): number {
-    if (t <= 1) return 1;
+    if (t <= 1 || env.NABLA_POOL_SHARED === '0') return t;
     return Math.max(t, Math.min(units, t * PARTS_PER_THREAD, Math.floor(work / PART_MIN_WORK), MAX_PARTS));
   }
 

@@ -1,15 +1,15 @@
 // The wasm backend's fused fast paths (Backend.fused): SGD and Adam updates in one pass, and the
-// LSTM recurrence with one kernel per step and direction plus the step's GEMM (kernels/fused.ts).
+// LSTM recurrence — W_hh packed once, then one kernel call per step and thread, its hidden units'
+// product and cell (kernels/fused.ts) — and the GRU's likewise (./gru.ts).
 
 import type { AdamStepParams, FusedKernels, Kernels, LstmParams, LstmSaved, SgdStepParams, Storage, XentParams } from '../backend.js';
 import { Ctx, WasmStorage } from './context.js';
+import { GEMM_NS, gruKernels, packWhh, stepRunner } from './gru.js';
 
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
-/** ns per (row, hidden unit) of a cell step, counted high on purpose: a 32×256 step (~170 µs forward
- * on one core) must split over two threads — 64 forward steps 22.0 → 16.8 ms, backward 13.5 →
- * 12.9 ms (best of 40, 2 threads); ctx.parallel gives a second thread only from 400 µs of work. */
-const CELL_FWD_NS = 60, CELL_BWD_NS = 60;
+/** ns per (row, hidden unit) of the LSTM cell on one core, forward (3 sigmoids, 2 tanh) and backward. */
+const CELL_FWD_NS = 20, CELL_BWD_NS = 6;
 /** ns per logit of softmax cross-entropy, forward or backward (an exp each: 2048×65 took ~460 µs). */
 const XENT_NS = 3.5;
 
@@ -22,8 +22,6 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
   const same = (op: string, n: number, ...ss: WasmStorage[]) => {
     for (const s of ss) if (s.size !== n) throw new Error(`wasm backend: fused ${op}: storages of ${n} and ${s.size} elements`);
   };
-  /** A window of a storage the caller owns (never freed itself). */
-  const view = (s: WasmStorage, offset: number, size: number): WasmStorage => new WasmStorage('float32', size, s.ptr + offset * 4, 0);
   const release = (s: WasmStorage) => ctx.heap.release(s.ptr, s.bytes);
   const copy = (s: WasmStorage, d: WasmStorage, dOffset: number) => {
     ctx.heap.refresh();
@@ -80,18 +78,19 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     if (L === 0) { copy(h0, hN, 0); copy(c0, cN, 0); return { output, h: hN, c: cN, saved }; }
     copy(h0, hPrev!, (reverse ? L - 1 : 0) * S);
     copy(c0, cPrev!, (reverse ? L - 1 : 0) * S);
-    const cellWork = N * H * CELL_FWD_NS;
+    // W_hh packed once; each step is one call per thread: its hidden units' product and cell.
+    const w = packWhh(ctx, whh, H, 4, true);
+    const hw = ctx.alloc('float32', N * G) as WasmStorage;
+    const step = stepRunner(ctx, 'lstm_step_fwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_FWD_NS);
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
       const last = s === L - 1;
       const tn = reverse ? t - 1 : t + 1;
-      const hw = matmul(view(hPrev!, t * S, S), whh, { batch: 1, m: N, k: H, n: G, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
-      ctx.parallel('lstm_cell_fwd_f32', [
-        xp.ptr + t * N * G * 4, hw.ptr, cPrev!.ptr + t * S * 4, acts!.ptr + t * N * G * 4, tanhC!.ptr + t * S * 4,
-        last ? cN.ptr : cPrev!.ptr + tn * S * 4, output.ptr + t * S * 4, last ? hN.ptr : hPrev!.ptr + tn * S * 4, H,
-      ], N, cellWork);
-      release(hw);
+      step([hPrev!.ptr + t * S * 4, w.ptr, xp.ptr + t * N * G * 4, cPrev!.ptr + t * S * 4, hw.ptr, acts!.ptr + t * N * G * 4,
+        tanhC!.ptr + t * S * 4, last ? cN.ptr : cPrev!.ptr + tn * S * 4, output.ptr + t * S * 4, last ? hN.ptr : hPrev!.ptr + tn * S * 4, N, H]);
     }
+    release(hw);
+    release(w);
     return { output, h: hN, c: cN, saved };
   };
 
@@ -101,41 +100,35 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     const acts = f32(sv.acts, 'lstmBackward'), hPrev = f32(sv.hPrev, 'lstmBackward');
     const cPrev = f32(sv.cPrev, 'lstmBackward'), tanhC = f32(sv.tanhC, 'lstmBackward');
     const gOut = gOuts ? f32(gOuts, 'lstmBackward') : null;
+    const gH = gHs ? f32(gHs, 'lstmBackward') : null, gC = gCs ? f32(gCs, 'lstmBackward') : null;
     const { L, n: N, h: H, reverse } = p;
     const G = 4 * H, S = N * H;
-    if (acts.size !== L * N * G || whh.size !== G * H || (gOut && gOut.size !== L * S)) {
+    if (acts.size !== L * N * G || whh.size !== G * H || (gOut && gOut.size !== L * S) || (gH && gH.size !== S) || (gC && gC.size !== S)) {
       throw new Error(`wasm backend: lstmBackward: storages do not fit L=${L}, N=${N}, H=${H}`);
     }
-    const dz = ctx.alloc('float32', L * N * G);
-    // dh and dc flowing back through the recurrence (the inputs' gradients are read, never written)
-    let dh = gHs ? f32(gHs, 'lstmBackward') : (ctx.alloc('float32', S) as WasmStorage);
-    let dc = gCs ? f32(gCs, 'lstmBackward') : (ctx.alloc('float32', S) as WasmStorage);
-    let ownDh = !gHs, ownDc = !gCs;
-    if (ownDh) ctx.parallel('fill_f32', [dh.ptr, 0], S, S / 2, 16);
-    if (ownDc) ctx.parallel('fill_f32', [dc.ptr, 0], S, S / 2, 16);
-    const cellWork = N * H * CELL_BWD_NS;
-    // dz·whh as dz·(whhᵀ)ᵀ: matmul then reads the weight in place instead of packing it every step.
-    const whhT = copyStrided(whh, [H, G], [1, H], 0) as WasmStorage;
-    for (let s = 0; s < L; s++) {
-      const t = reverse ? s : L - 1 - s;
-      const dcp = ctx.alloc('float32', S);
-      ctx.parallel('lstm_cell_bwd_f32', [
-        acts.ptr + t * N * G * 4, tanhC.ptr + t * S * 4, cPrev.ptr + t * S * 4, gOut ? gOut.ptr + t * S * 4 : 0,
-        dh.ptr, dc.ptr, dz.ptr + t * N * G * 4, dcp.ptr, H,
-      ], N, cellWork);
-      if (ownDc) release(dc);
-      dc = dcp; ownDc = true;
-      const dhp = matmul(view(dz, t * N * G, N * G), whhT, { batch: 1, m: N, k: G, n: H, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 }) as WasmStorage;
-      if (ownDh) release(dh);
-      dh = dhp; ownDh = true;
+    const dz = ctx.alloc('float32', L * N * G) as WasmStorage;
+    // dh and dc flowing back through the recurrence: dh = dz·W_hh into dhr, dc updated in place
+    // (the inputs' gradients gH and gC are read at the first step, never written).
+    const dhr = ctx.alloc('float32', S) as WasmStorage, dc = ctx.alloc('float32', S) as WasmStorage;
+    if (L === 0) {
+      for (const [g, d] of [[gH, dhr], [gC, dc]] as const) {
+        if (g) copy(g, d, 0); else ctx.parallel('fill_f32', [d.ptr, 0], S, S / 2, 16);
+      }
+    } else {
+      const w = packWhh(ctx, whh, H, 4, false);
+      const step = stepRunner(ctx, 'lstm_step_bwd_f32', H, 2 * N * G * H * GEMM_NS + S * CELL_BWD_NS);
+      let tp = -1;
+      for (let s = 0; s < L; s++) {
+        const t = reverse ? s : L - 1 - s;
+        step([tp < 0 ? 0 : dz.ptr + tp * N * G * 4, w.ptr, acts.ptr + t * N * G * 4, tanhC.ptr + t * S * 4, cPrev.ptr + t * S * 4,
+          gOut ? gOut.ptr + t * S * 4 : 0, tp < 0 ? (gH ? gH.ptr : 0) : dhr.ptr, tp < 0 ? (gC ? gC.ptr : 0) : dc.ptr,
+          dz.ptr + t * N * G * 4, dc.ptr, N, H]);
+        tp = t;
+      }
+      // h0's gradient: the first step's dz·W_hh.
+      step([dz.ptr + tp * N * G * 4, w.ptr, 0, 0, 0, 0, dhr.ptr, 0, 0, 0, N, H]);
+      release(w);
     }
-    release(whhT);
-    const own = (s: WasmStorage, isOwn: boolean): WasmStorage => {
-      if (isOwn) return s;
-      const c = ctx.alloc('float32', s.size);
-      copy(s, c, 0);
-      return c;
-    };
     // Σ_t dz_tᵀ·h_{t−1}: one GEMM over every step instead of one product and one add per step,
     // computed as (h_prevᵀ·dz)ᵀ: matmul transposes its transposed operand first, and h_prev is
     // a quarter of dz's size.
@@ -145,7 +138,7 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
       gWhh = copyStrided(t, [G, H], [1, G], 0);
       release(t);
     }
-    return { xp: dz, h0: own(dh, ownDh), c0: own(dc, ownDc), whh: gWhh };
+    return { xp: dz, h0: dhr, c0: dc, whh: gWhh };
   };
 
   const xentCheck = (op: string, x: WasmStorage, t: Storage, p: XentParams): WasmStorage => {
@@ -180,5 +173,5 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     return y;
   };
 
-  return { sgdStep, adamStep, lstmForward, lstmBackward, softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward };
+  return { sgdStep, adamStep, lstmForward, lstmBackward, ...gruKernels(ctx, matmul, copyStrided), softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward };
 }

@@ -70,7 +70,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     } else if (n >= 32 * t || m < 16 * t) {
       // Columns first: each part then packs only its columns of B (a row split packs all of B in
       // every part, which dominates when m is small) — so columns may go finer than the threads.
-      const np = Math.min(ctx.partsFor(work, Math.ceil(n / 8), t), Math.max(t, Math.floor(n / 64)));
+      const np = Math.min(ctx.partsFor(work, Math.ceil(n / 8), t), Math.max(t, Math.floor(n / 256)));
       ctx.pool.runShared(name, ranges(n, np, 8).map(([s, e]) => [...pre, 0, batch, 0, m, s, e, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
     } else {
       ctx.pool.run(name, ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]), f as (...a: number[]) => void);

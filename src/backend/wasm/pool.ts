@@ -8,6 +8,7 @@ import { SLOT, ARGS, C_SEQ, C_DONE, C_FN, C_NARGS, C_ERR, C_READY, G_COMPLETED, 
   MAX_PARTS, nodeWorkerSource, webWorkerSource } from './worker-source.js';
 
 const MAX_WORKERS = 64;
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 /** How long an idle worker spins before it sleeps. Short: when another process holds a core, a
  * longer spin (0.5 ms measured) made 2 threads slower than 1 — see notes/wasm-kernels.md. */
 const WORKER_SPIN_MS = 0.05;
@@ -132,10 +133,16 @@ export class Pool {
    * Runs `fn` once per part, each part claimed by whichever thread is free first (the caller too).
    * With `scratchArg` ≥ 0, that argument of a part is replaced by the running thread's entry of
    * `scratch` (one block per thread). Parts must not depend on each other or on who runs them.
+   * NABLA_POOL_SHARED=0 (comparisons) gives part i to thread i instead, with as many parts as threads.
    */
   runShared(fn: string, parts: number[][], local: (...args: number[]) => void, scratchArg = -1, scratch: readonly number[] = []): void {
     const idx = this.fnIndex.get(fn);
     if (idx === undefined) throw new Error(`wasm backend: no kernel named ${fn}`);
+    if (env.NABLA_POOL_SHARED === '0' && parts.length <= this.usable) {
+      // for comparisons: part i on thread i, as run() does
+      this.run(fn, parts.map((p, i) => (scratchArg >= 0 ? p.map((v, j) => (j === scratchArg ? scratch[i]! : v)) : p)), local);
+      return;
+    }
     const np = parts.length, nargs = parts[0]?.length ?? 0;
     if (np > MAX_PARTS) throw new Error(`wasm backend: ${fn}: ${np} parts (at most ${MAX_PARTS})`);
     if (nargs > ARGS) throw new Error(`wasm backend: ${fn}: too many arguments`);
