@@ -18,15 +18,17 @@ const KT: i32 = 64;
 @inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
 /**
- * Weight gradient, part 1: dU[ξ][co][ci] = Σ over every tile of (A·gy·Aᵀ)[ξ][co] · (Bᵀ·d·B)[ξ][ci]
- * for ξ = 4i + j with i in [i0, i1) (threads split the 16 products, never the sum over tiles).
+ * Weight gradient, part 1: dU[ξ][co][ci] = Σ over the tiles of the tile rows [r0, r1) (of the
+ * (image, tile row) sequence) of (A·gy·Aᵀ)[ξ][co] · (Bᵀ·d·B)[ξ][ci], for all 16 products ξ.
  * Per block of `rb` tile rows: the gy transform row-major over the tiles (the GEMM's A, read in
  * place), the x transform straight into the micro-kernel's B panels (8 channels per panel row, one
  * row per tile), then dU[ξ] (+)= G[ξ] · V[ξ]ᵀ by gemm.ts's macro: every output sums its tiles in
- * order, block after block, so results depend on rb alone (the host keeps it independent of the
- * thread count). cIn a multiple of 4 (the x transform takes 4 channels at a time).
+ * order, block after block, so results depend on rb and [r0, r1) alone (the host fixes both
+ * whatever the thread count, and adds the parts' dU in order: winograd_weight_sum_f32). cIn a
+ * multiple of 4 (the x transform takes 4 channels at a time).
  */
-export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usize, rb: i32, i0: i32, i1: i32, scratch: usize): void {
+export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
+  const i0 = 0, i1 = 4;
   const nImg = P(prm, 0), K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
   const oh = P(prm, 14), ow = P(prm, 15);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
@@ -42,9 +44,8 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
   const nx = (i1 - i0) * 4;
   const vb = scratch + V_OFF;
   const rowG = <usize>ts << 2, planeG = <usize>(M * ts) << 2;
-  const rows = nImg * tH;
-  for (let b0 = 0; b0 < rows; b0 += rb) {
-    const b1 = b0 + rb < rows ? b0 + rb : rows;
+  for (let b0 = r0; b0 < r1; b0 += rb) {
+    const b1 = b0 + rb < r1 ? b0 + rb : r1;
     const T = (b1 - b0) * tW;
     // V[ξ]: panels of 8 channels, T rows each (a panel row = one tile's 8 channels), then 64 floats
     // of slack: a row's spare lanes land on the next tile rows (written later) or past the panel
@@ -144,7 +145,7 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
         const kb = T - k0 < KT ? T - k0 : KT;
         // the chunk's rows of every B panel start k0 rows in; panels stay T rows apart
         macroPanels(gb + <usize>l * planeG + (<usize>k0 << 2), ts, M, vb + <usize>l * planeV + (<usize>k0 << 5), panelV, kb, K,
-          du + (<usize>((i0 * 4 + l) * M * K) << 2), b0 > 0 || k0 > 0, scratch);
+          du + (<usize>((i0 * 4 + l) * M * K) << 2), b0 > r0 || k0 > 0, scratch);
       }
     }
   }
@@ -154,6 +155,17 @@ export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usi
 function macroPanels(a: usize, rsA: i32, M: i32, bp: usize, panel: usize, kb: i32, K: i32, c: usize, acc: bool, tmp: usize): void {
   for (let q = 0; q < K; q += 8) {
     macro(a, rsA, 1, 0, M, bp + <usize>(q >> 3) * panel, kb, K - q < 8 ? K - q : 8, c + (<usize>q << 2), K, acc, tmp);
+  }
+}
+
+/** du[0, n) += du[q·n, (q + 1)·n) for q = 1 .. parts - 1, in that order: the parts' sums over tiles. */
+export function winograd_weight_sum_f32(du: usize, n: i32, parts: i32): void {
+  const bytes = <usize>n << 2;
+  for (let q = 1; q < parts; q++) {
+    const src = du + <usize>q * bytes;
+    let o: usize = 0;
+    for (; o + 16 <= bytes; o += 16) v128.store(du + o, f32x4.add(v128.load(du + o), v128.load(src + o)));
+    for (; o < bytes; o += 4) store<f32>(du + o, load<f32>(du + o) + load<f32>(src + o));
   }
 }
 

@@ -124,6 +124,8 @@ export function winogradWeightFits(p: Conv2dParams): boolean {
  * (the kernel sums each output over chunks of 64 tiles whatever the block, for accuracy).
  */
 const WEIGHT_TILES = 192;
+/** Ranges of tile rows the weight gradient's sum over tiles is split into (a few per thread on 2 cores). */
+const WEIGHT_PARTS = 4;
 
 /**
  * Tile rows per block of the weight gradient (the x transform in B panels, the gy transform
@@ -141,22 +143,24 @@ function weightRows(p: Conv2dParams): number {
 }
 
 /**
- * gw [cOut, cIn, 3, 3] of conv2d by Winograd: threads split the 16 products (rows i of ξ = 4i + j).
- * The blocks of tile rows set the order of the sums over tiles, so they are one thread's whatever
- * the thread count (sized for 2 threads' 8 products each, conv2's results differed).
+ * gw [cOut, cIn, 3, 3] of conv2d by Winograd. The sum over tiles is split into WEIGHT_PARTS fixed
+ * ranges of tile rows (each with its own dU, added in order at the end) and blocks of rows within
+ * them: both fixed by the shape, so results do not depend on the thread count. (Splitting the 16
+ * products instead, each thread redid the transforms' row pass: 2 threads took 0.55 of 1's time.)
  */
 export function winogradWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
-  const du = ctx.alloc('float32', 16 * p.cOut * p.cIn);
+  const rows = p.n * ((p.oh + 1) >> 1), np = Math.min(WEIGHT_PARTS, rows), n = 16 * p.cOut * p.cIn;
+  const du = ctx.alloc('float32', np * n);
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
   const work = (2 * p.n * p.cOut * p.oh * p.ow * p.cIn * 9) / 30;
-  const t = ctx.threadsFor(work, 4);
+  const t = ctx.threadsFor(work, np);
   const rb = weightRows(p);
-  const scratch = ctx.scratchFor(t);
   const f = ctx.fn('winograd_bwd_weight_f32');
   const parts: number[][] = [];
-  for (let i = 0; i < t; i++) parts.push([x.ptr, gy.ptr, du.ptr, prm, rb, Math.round((4 * i) / t), Math.round((4 * (i + 1)) / t), scratch[i]!]);
-  if (parts.length === 1) f(...parts[0]!);
-  else ctx.pool.run('winograd_bwd_weight_f32', parts, f as (...a: number[]) => void);
+  for (let q = 0; q < np; q++) parts.push([x.ptr, gy.ptr, du.ptr + q * n * 4, prm, rb, Math.round((rows * q) / np), Math.round((rows * (q + 1)) / np), 0]);
+  if (t === 1) { const s0 = ctx.scratchFor(1)[0]!; for (const part of parts) f(...part.slice(0, 7), s0); }
+  else ctx.pool.runShared('winograd_bwd_weight_f32', parts, f as (...a: number[]) => void, 7, ctx.scratchAll());
+  ctx.fn('winograd_weight_sum_f32')(du.ptr, n, np);
   ctx.fn('winograd_weight_grad_out_f32')(du.ptr, gw.ptr, p.cOut, p.cIn, 0, p.cOut);
   ctx.heap.release(du.ptr, du.bytes);
 }
