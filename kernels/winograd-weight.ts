@@ -1,6 +1,6 @@
 // float32 3×3 stride-1 convolution's weight gradient by Winograd F(2×2, 3×3): the 16 products
-// dU[ξ] = Σ over tiles of (A·gy·Aᵀ)[ξ] ⊗ (Bᵀ·d·B)[ξ], then gw = Gᵀ·dU·G. Threads split the 16
-// products, never the sum over tiles, so results do not depend on the thread count.
+// dU[ξ] = Σ over tiles of (A·gy·Aᵀ)[ξ] ⊗ (Bᵀ·d·B)[ξ], then gw = Gᵀ·dU·G. The sum over tiles is
+// split at places fixed by the shape alone, so results do not depend on the thread count.
 
 import { macro } from './gemm';
 import { ROWS_OFF, ZERO_OFF, R_OFF, V_OFF } from './winograd';
