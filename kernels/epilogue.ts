@@ -1,5 +1,5 @@
 // The epilogue of convolutions and linear layers: y = act(acc + bias) on float32 outputs, with the
-// bias per channel (conv: fused into the kernels' output writes, or conv_epilogue_f32) or per column
+// bias per channel (conv: fused into every conv kernel's output writes) or per column
 // (linear: bias_act_rows_f32 after the GEMM). act is ReLU or nothing; ReLU is x < 0 ? 0 : x, as the
 // unary relu kernel (NaN and -0 pass through).
 
@@ -31,16 +31,6 @@
 /** Bias value of channel c (0 when bias is the null pointer). */
 // @ts-ignore: decorator
 @inline export function biasOf(bias: usize, c: i32): f32 { return bias != 0 ? load<f32>(bias + (<usize>c << 2)) : 0; }
-
-/**
- * The epilogue as its own pass over planes [p0, p1) of y [N, C, hw] (plane p has channel p mod C):
- * for the conv paths that cannot fuse it into their writes. bias: 0 for none.
- */
-export function conv_epilogue_f32(y: usize, bias: usize, relu: i32, c: i32, hw: i32, p0: i32, p1: i32): void {
-  for (let p = p0; p < p1; p++) {
-    epilogueRow(y + (<usize>p * <usize>hw << 2), hw, biasOf(bias, p % c), bias != 0, relu != 0);
-  }
-}
 
 /** y[r, j] = relu?(y[r, j] + bias[j]) in place for rows [r0, r1) of y [rows, n] (bias: 0 for none). */
 export function bias_act_rows_f32(y: usize, bias: usize, relu: i32, n: i32, r0: i32, r1: i32): void {

@@ -101,11 +101,6 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     ctx.pool.runShared(name, parts, f as (...a: number[]) => void, parts[0]!.length - 1 - tail.length, ctx.scratchAll());
   };
 
-  /** The conv epilogue y = relu?(y + bias[c]) as its own pass, for the paths that do not fuse it. */
-  const epiloguePass = (y: WasmStorage, p: Conv2dParams, bias: WasmStorage | null, relu: boolean) => {
-    if (bias || relu) ctx.parallel('conv_epilogue_f32', [y.ptr, bias ? bias.ptr : 0, relu ? 1 : 0, p.cOut, p.oh * p.ow], p.n * p.cOut, y.size * 2);
-  };
-
   /**
    * conv2d, then (float32 only) the epilogue y = relu?(y + bias[c]) fused into the kernel's output
    * writes: Backend.fused.conv2dBiasAct, and plain conv2d with neither.
