@@ -24,7 +24,7 @@ function reducedShape(shape: Shape, dims: number[], keepdim: boolean): number[] 
   return out;
 }
 
-/** Runs a reduce primitive over dims (sorted), bringing them together first if they are apart. */
+/** Runs a reduce primitive over dims (sorted): runs of adjacent dims one after another, or (argmax/argmin) the dims brought together first. */
 function reducePrim(name: string, op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   const be = backendOf(name, x);
   const shape = x.shape;
@@ -39,6 +39,16 @@ function reducePrim(name: string, op: ReduceOp, x: Tensor, dims: number[]): Tens
     const r = prod(shape.slice(dims[0], dims[dims.length - 1]! + 1));
     const inner = prod(shape.slice(dims[dims.length - 1]! + 1));
     return wrap(be, be.reduce(op, x._s(name), { outer, r, inner }), outShape);
+  }
+  if (op !== 'argmax' && op !== 'argmin') {
+    // Runs of adjacent dims, innermost run first: e.g. a bias gradient's sum over [0, 2, 3] of
+    // [N, C, H, W] is a sum over H·W, then over N — no permuted copy of the whole input.
+    let lo = dims.length - 1;
+    while (lo > 0 && dims[lo - 1] === dims[lo]! - 1) lo--;
+    const inner = reducePrim(name, op, x, dims.slice(lo));
+    const out = reducePrim(name, op, inner, dims.slice(0, lo));
+    inner.dispose();
+    return out;
   }
   const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const moved = noGrad(() => permute(x, [...kept, ...dims]));
