@@ -5,8 +5,9 @@
 // @ts-ignore: decorator
 @inline function ld(xb: usize, i: i32): f32 { return load<f32>(xb + (<usize>i << 2)); }
 
-/** idx = 0: the values only (inference), no index stores. */
+/** idx = 0: the values only (inference): maxpool2x2_values_f32. */
 export function maxpool2x2_f32(x: usize, y: usize, idx: usize, h: i32, w: i32, oh: i32, ow: i32, p0: i32, p1: i32): void {
+  if (idx == 0) { maxpool2x2_values_f32(x, y, h, w, oh, ow, p0, p1); return; }
   const one = i32x4.splat(1), wv = i32x4.splat(w), w1v = i32x4.splat(w + 1);
   for (let p = p0; p < p1; p++) {
     const xb = x + (<usize>(p * h * w) << 2);
@@ -86,5 +87,41 @@ export function maxpool2x2_bwd_f32(gy: usize, idx: usize, gx: usize, h: i32, w: 
       for (let x = 2 * ow; x < w; x++) { store<f32>(r0 + (<usize>x << 2), 0); store<f32>(r1 + (<usize>x << 2), 0); }
     }
     if (2 * oh < h) memory.fill(gb + (<usize>(2 * oh * w) << 2), 0, <usize>((h - 2 * oh) * w) << 2);
+  }
+}
+
+/**
+ * The values alone: a pmax chain in scan order (pmax keeps the earlier value on ties, ±0 included,
+ * as the first-maximum rule does), then any window holding a NaN gets a NaN (NaN wins).
+ */
+function maxpool2x2_values_f32(x: usize, y: usize, h: i32, w: i32, oh: i32, ow: i32, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
+    const xb = x + (<usize>(p * h * w) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = xb + (<usize>(2 * oy * w) << 2), r1 = r0 + (<usize>w << 2);
+      const ob = y + (<usize>((p * oh + oy) * ow) << 2);
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        const o = <usize>(2 * ox) << 2;
+        const a0 = v128.load(r0 + o), a1 = v128.load(r0 + o, 16), b0 = v128.load(r1 + o), b1 = v128.load(r1 + o, 16);
+        const a = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), b = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        const c = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), d = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        let m = f32x4.pmax(f32x4.pmax(f32x4.pmax(a, b), c), d);
+        const nan = v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d)));
+        if (v128.any_true(nan)) m = v128.bitselect(f32x4.add(f32x4.add(a, b), f32x4.add(c, d)), m, nan);
+        v128.store(ob + (<usize>ox << 2), m);
+      }
+      for (; ox < ow; ox++) {
+        const o = <usize>(2 * ox) << 2;
+        let best = load<f32>(r0 + o);
+        let v = load<f32>(r0 + o + 4);
+        if ((v > best || v != v) && best == best) best = v;
+        v = load<f32>(r1 + o);
+        if ((v > best || v != v) && best == best) best = v;
+        v = load<f32>(r1 + o + 4);
+        if ((v > best || v != v) && best == best) best = v;
+        store<f32>(ob + (<usize>ox << 2), best);
+      }
+    }
   }
 }

@@ -430,6 +430,13 @@ test('pooling: max (values, indices, backward), average (padding, countIncludePa
   // the one-pass 2×2 backward puts each gradient at the window's chosen index (ties, NaN) and zeroes the rest
   const gy22 = randArray('float32', p22.n * p22.c * p22.oh * p22.ow);
   same('maxPool2dBackward 2×2 ties and NaN', [[tie, 'float32'], [gy22, 'float32']], (b, [a, g]) => { const [y, i] = b.maxPool2d(a!, p22); b.free(y); return b.maxPool2dBackward(g!, i, p22); });
+  // ±0 ties keep the first in scan order, as PyTorch's (val > max || isnan(val)) scan does: -0 here
+  const z = new Float32Array(2 * 2 * 8 * 8).map((_, i) => ((i >> 3) % 2 === 1 ? -1 : i % 2 === 0 ? -0 : 0)); // rows: [-0, +0, …], [-1, -1, …]
+  const pz = { ...p22, n: 2, c: 2, h: 8, w: 8, oh: 4, ow: 4 };
+  for (const [what, got] of [['with indices', W.maxPool2d(W.fromArray(z, 'float32'), pz)[0]], ['values only', W.fused!.maxPool2dValues!(W.fromArray(z, 'float32'), pz)]] as const) {
+    const v = W.readSync(got) as Float32Array;
+    assert.ok(v.every((e) => Object.is(e, -0)), `maxPool2d 2×2 ${what}: windows [-0, +0, -1, -1] give -0, got ${v.slice(0, 4).join(', ')}`);
+  }
   // values without indices (inference) = maxPool2d's values, on the 2×2 path and the generic one
   for (const p of [p22, pools[1]!]) {
     same('maxPool2dValues', [[tie, 'float32']], (b, [a]) => b === W ? W.fused!.maxPool2dValues!(a!, p) : b.maxPool2d(a!, p)[0]);

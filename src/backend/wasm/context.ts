@@ -100,11 +100,14 @@ export class Ctx {
 
   /**
    * How many parts t threads split a job into when they claim them from a shared table: a few per
-   * thread (a thread that starts late then costs its share, not a wait), each at least PART_MIN_WORK.
+   * thread (a thread that starts late then costs its share, not a wait), each at least PART_MIN_WORK,
+   * and a multiple of t.
    */
   partsFor(work: number, units: number, t: number): number {
     if (t <= 1 || env.NABLA_POOL_SHARED === '0') return t;
-    return Math.max(t, Math.min(units, t * PARTS_PER_THREAD, Math.floor(work / PART_MIN_WORK), MAX_PARTS));
+    // a multiple of t: with threads of equal speed, every thread then gets the same share
+    const np = Math.min(units, t * PARTS_PER_THREAD, Math.floor(work / PART_MIN_WORK), MAX_PARTS);
+    return Math.max(t, np - (np % t));
   }
 
   /** Threads a job of `work` ns may use. */

@@ -69,8 +69,9 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
       ctx.pool.runShared(name, ranges(batch, np, 1).map(([s, e]) => [...pre, s, e, 0, m, 0, n, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
     } else if (n >= 32 * t || m < 16 * t) {
       // Columns first: each part then packs only its columns of B (a row split packs all of B in
-      // every part, which dominates when m is small) — so columns may go finer than the threads.
-      const np = Math.min(ctx.partsFor(work, Math.ceil(n / 8), t), Math.max(t, Math.floor(n / 256)));
+      // every part, which dominates when m is small) — so columns may go finer than the threads, in
+      // parts of ≥ 256 columns (each part reads all of A), a multiple of the threads.
+      const np = Math.min(ctx.partsFor(work, Math.ceil(n / 8), t), t * Math.max(1, Math.floor(n / (256 * t))));
       ctx.pool.runShared(name, ranges(n, np, 8).map(([s, e]) => [...pre, 0, batch, 0, m, s, e, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
     } else {
       ctx.pool.run(name, ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]), f as (...a: number[]) => void);
