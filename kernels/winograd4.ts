@@ -4,6 +4,7 @@
 
 import { macro } from './gemm';
 import { biasOf } from './epilogue';
+import { putLanes } from './panels';
 import { ROWS_OFF, ZERO_OFF, V_OFF } from './winograd';
 
 // Scratch: [0, 512) the micro-kernel's tile buffer, [512, 896) the output transform's 24 vectors,
@@ -43,22 +44,6 @@ export function winograd4_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, 
       }
     }
   }
-}
-
-// @ts-ignore: decorator
-@inline function putLanes(p: usize, t: i32, n: i32, v: v128, pstep: usize): void {
-  // as winograd.ts: tiles t..t+n-1 into the panel layout (one store when they share a panel; with
-  // n < 4 the extra lanes land on later tiles, written after this, or on the panel's padding)
-  if ((t & 7) <= 4) { v128.store(p, v); return; }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p + laneOff(t, 1, pstep), f32x4.extract_lane(v, 1));
-  if (n > 2) store<f32>(p + laneOff(t, 2, pstep), f32x4.extract_lane(v, 2));
-  if (n > 3) store<f32>(p + laneOff(t, 3, pstep), f32x4.extract_lane(v, 3));
-}
-
-// @ts-ignore: decorator
-@inline function laneOff(t: i32, d: i32, pstep: usize): usize {
-  return <usize>(((t + d) >> 3) - (t >> 3)) * pstep + (<usize>((t + d) & 7) << 2) - (<usize>(t & 7) << 2);
 }
 
 // 4v
