@@ -14,3 +14,4 @@ export * from './epilogue';
 export * from './conv-direct';
 export * from './gru';
 export { rnn_pack_f32 } from './recurrent';
+export * from './conv-pool';

@@ -94,7 +94,7 @@ export function maxpool2x2_bwd_f32(gy: usize, idx: usize, gx: usize, h: i32, w: 
  * The values alone: a pmax chain in scan order (pmax keeps the earlier value on ties, ±0 included,
  * as the first-maximum rule does), then any window holding a NaN gets a NaN (NaN wins).
  */
-function maxpool2x2_values_f32(x: usize, y: usize, h: i32, w: i32, oh: i32, ow: i32, p0: i32, p1: i32): void {
+export function maxpool2x2_values_f32(x: usize, y: usize, h: i32, w: i32, oh: i32, ow: i32, p0: i32, p1: i32): void {
   for (let p = p0; p < p1; p++) {
     const xb = x + (<usize>(p * h * w) << 2);
     for (let oy = 0; oy < oh; oy++) {

@@ -7,6 +7,7 @@ import * as nb from '../src/index.js';
 import { adamUpdate, type AdamHyper } from '../src/optim/adam.js';
 import { sgdUpdate, type SGDHyper } from '../src/optim/sgd.js';
 import { gru, gruComposite, lstm, lstmComposite } from '../src/ops/recurrent.js';
+import { conv2dParams } from '../src/ops/conv.js';
 import { getBackend } from '../src/backend/backend.js';
 import { assertClose, TOL } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
@@ -504,6 +505,50 @@ for (const backend of withFused) {
       close('Linear weight grad', g1[0]!, lin.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
       close('Linear bias grad', g1[1]!, lin.bias!.grad!, { rtol: 1e-4, atol: 1e-4 });
       close('head weight grad', g1[2]!, head.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
+    }));
+  });
+}
+
+// Inference's Conv2d + ReLU + MaxPool2d with each image's conv output pooled in cache
+// (fused.conv2dBiasActMaxPool: the direct first-layer conv) against the three ops one by one.
+for (const backend of withFused) {
+  describe(`fused conv2d + ReLU + 2×2 max pooling (inference) equals the ops one by one on ${backend}`, () => {
+    const cases: [string, number[], number[], nb.F.ConvOptions][] = [
+      ["1 → 32 channels, 28×28 (the benchmark CNN's first layer)", [5, 1, 28, 28], [32, 1, 3, 3], {}],
+      ['3 → 6 channels, 3×3 padding 1, odd 11×13 output', [3, 3, 11, 13], [6, 3, 3, 3], { padding: 1 }],
+      ['2 → 5 channels, 5×5 stride 2', [2, 2, 17, 16], [5, 2, 5, 5], { stride: 2 }],
+    ];
+    for (const [name, xs, ws, o] of cases) {
+      test(name, () => nb.scope(() => {
+        nb.setBackend(backend);
+        nb.manualSeed(10);
+        const x = nb.randn(xs), w = nb.randn(ws), b = nb.randn([ws[0]!]);
+        const want = nb.noGrad(() => nb.F.maxPool2d(nb.F.conv2d(x, w, b, o).relu(), 2));
+        const p = conv2dParams('test', x, x, w, o);
+        const q = { n: p.n, c: p.cOut, h: p.oh, w: p.ow, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: p.oh >> 1, ow: p.ow >> 1, countIncludePad: true, divisorOverride: 0 };
+        const direct = getBackend(backend).fused!.conv2dBiasActMaxPool!(x._s('test'), w._s('test'), b._s('test'), p, true, q);
+        assert.ok(direct, 'the fused kernel takes these first-layer shapes (the comparison is not vacuous)');
+        getBackend(backend).free(direct);
+        close('pooled', nb.noGrad(() => nb.F.conv2dReluMaxPool2d(x, w, b, o, 2)), want);
+        close('without bias', nb.noGrad(() => nb.F.conv2dReluMaxPool2d(x, w, null, o, 2)), nb.noGrad(() => nb.F.maxPool2d(nb.F.conv2d(x, w, null, o).relu(), 2)));
+      }));
+    }
+    test('nn.Sequential fuses Conv2d + ReLU + MaxPool2d: same outputs in eval/noGrad, and training still gets every gradient', () => nb.scope(() => {
+      nb.setBackend(backend);
+      nb.manualSeed(11);
+      const conv = new nb.nn.Conv2d(1, 8, 3), relu = new nb.nn.ReLU(), pool = new nb.nn.MaxPool2d(2);
+      const f = conv.fuseWith(relu, pool);
+      assert.equal(f?.modules, 3, 'Conv2d + ReLU + MaxPool2d fuse as three');
+      assert.equal(conv.fuseWith(relu, new nb.nn.MaxPool2d(2, { returnIndices: true }))?.modules, 2, 'a pooling that returns indices is left to itself');
+      const seq = new nb.nn.Sequential(conv, relu, pool, new nb.nn.Flatten());
+      const x = nb.randn([4, 1, 14, 14]);
+      const one = (t: nb.Tensor) => pool.forward(relu.forward(conv.forward(t)) as nb.Tensor) as nb.Tensor;
+      close('eval output', nb.noGrad(() => seq.forward(x)), nb.noGrad(() => one(x).flatten(1)));
+      seq.forward(x).square().sum().backward();
+      const gw = conv.weight.grad!.mul(1);
+      conv.weight.grad = null; conv.bias!.grad = null;
+      one(x).square().sum().backward();
+      close('weight grad through the fused Sequential', gw, conv.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
     }));
   });
 }

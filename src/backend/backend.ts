@@ -255,6 +255,12 @@ export interface FusedKernels {
    * composite matmul + bias add (+ ReLU) of src/ops/linalg.ts with one pass for bias and ReLU.
    */
   linearBiasAct(x: Storage, w: Storage, bias: Storage | null, p: { m: number; k: number; n: number }, relu: boolean): Storage;
+  /**
+   * Inference's maxPool2d(relu?(conv2d(x, w) + bias), q) for float32 with no graph recorded, q a pooling
+   * of the conv's output: the composite's values without writing the full-size conv output. Returns
+   * null where the backend has no kernel for these shapes (the op layer then runs the composite).
+   */
+  conv2dBiasActMaxPool(x: Storage, w: Storage, bias: Storage | null, p: Conv2dParams, relu: boolean, q: Pool2dParams): Storage | null;
   /** maxPool2d's values alone, for float32 when no graph is recorded and the indices are not asked for. */
   maxPool2dValues(x: Storage, p: Pool2dParams): Storage;
 }

@@ -21,6 +21,12 @@ export type StateDict = Record<string, Tensor>;
 
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
+/** What Module.fuseWith returns: a forward over `modules` consecutive modules of a Sequential. */
+export interface Fusion {
+  forward(x: Tensor): Tensor;
+  modules: 2 | 3;
+}
+
 export class Module {
   /** Train mode (dropout active, batch norm uses batch statistics). */
   training = true;
@@ -274,11 +280,13 @@ export class Module {
   }
 
   /**
-   * Sequential's fusion hook: a function computing next.forward(this.forward(x)) in one step, or null
-   * (the default). Conv2d and Linear fuse a following plain ReLU with their bias (one pass, or the
-   * kernel's own writes); the result is the same as running the two modules one after the other.
+   * Sequential's fusion hook: given the next module (and the one after it), a forward that computes
+   * them together with this one — `modules` says how many it covers (2 or 3) — or null (the default).
+   * Conv2d and Linear fuse a following plain ReLU with their bias (one pass, or the kernel's own
+   * writes), and Conv2d + ReLU + MaxPool2d pool in cache at inference; the results are the same as
+   * running the modules one after the other.
    */
-  fuseWith(_next: Module): ((x: Tensor) => Tensor) | null {
+  fuseWith(_next: Module, _after?: Module): Fusion | null {
     return null;
   }
 
@@ -306,8 +314,8 @@ export class Sequential extends Module {
     const L = this.layers;
     for (let i = 0; i < L.length; i++) {
       const next = L[i + 1];
-      const fused = next ? L[i]!.fuseWith(next) : null; // e.g. Conv2d + ReLU in one kernel
-      if (fused) { cur = fused(cur); i++; } else cur = L[i]!.forward(cur) as Tensor;
+      const fused = next ? L[i]!.fuseWith(next, L[i + 2]) : null; // e.g. Conv2d + ReLU in one kernel
+      if (fused) { cur = fused.forward(cur); i += fused.modules - 1; } else cur = L[i]!.forward(cur) as Tensor;
     }
     return cur;
   }

@@ -104,15 +104,11 @@ function runConv(op: string, x: Tensor, xi: Tensor, weight: Tensor, bias: Tensor
   return r;
 }
 
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
-  const op = 'conv2d';
-  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cOut, cIn/groups, kh, kw], got ${fmt(weight.shape)}`);
-  const unbatched = x.ndim === 3;
-  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+/** conv2d's parameters for the 4-D input xi (checks them, with errors that name the op and the shapes). */
+export function conv2dParams(op: string, x: Tensor, xi: Tensor, weight: Tensor, opts: ConvOptions): Conv2dParams {
   const groups = opts.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
   const [cOut, cPerG, kh, kw] = weight.shape as [number, number, number, number];
-  const xi = unbatched ? unsqueeze(x, 0) : x;
   const [n, cIn, h, w] = xi.shape as [number, number, number, number];
   if (cIn !== cPerG * groups) {
     throw new Error(`${op}: input has ${cIn} channels (shape ${fmt(x.shape)}) but weight ${fmt(weight.shape)} with groups=${groups} expects ${cPerG * groups}`);
@@ -134,6 +130,17 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     throw new Error(`${op}: input ${fmt(x.shape)} is too small for kernel ${kh}×${kw} (dilation ${dh}×${dw}, padding ${ph}×${pw}): output would be ${oh}×${ow}`);
   }
   const p: Conv2dParams = { n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+  return p;
+}
+
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  const op = 'conv2d';
+  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cOut, cIn/groups, kh, kw], got ${fmt(weight.shape)}`);
+  const unbatched = x.ndim === 3;
+  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  const xi = unbatched ? unsqueeze(x, 0) : x;
+  const p = conv2dParams(op, x, xi, weight, opts);
+  const cOut = p.cOut;
   const act = opts.activation ?? null;
   if (act !== null && act !== 'relu') throw new Error(`${op}: activation must be 'relu' or null, got ${JSON.stringify(act)}`);
   // bias and ReLU in the kernel's writes where the backend fuses them (float32, a float32 bias)

@@ -7,7 +7,7 @@ import { backendOf, fmt, record, wrap } from './util.js';
 import { gather } from './indexing.js';
 import { isGradEnabled } from '../autograd/graph.js';
 import { reshape, unsqueeze, squeeze } from './shape.js';
-import { pair, type Pair } from './conv.js';
+import { conv2d, conv2dParams, pair, type ConvOptions, type Pair } from './conv.js';
 
 export interface MaxPoolOptions { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
 export interface AvgPoolOptions { stride?: Pair | null; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
@@ -20,7 +20,7 @@ function outSize(n: number, k: number, s: number, p: number, d: number, ceil: bo
   return o;
 }
 
-function poolParams(op: string, x4: Tensor, kernel: Pair, o: { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }, avg?: AvgPoolOptions): Pool2dParams {
+function poolParams(op: string, x4: { readonly shape: readonly number[] }, kernel: Pair, o: { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }, avg?: AvgPoolOptions): Pool2dParams {
   const [n, c, h, w] = x4.shape as [number, number, number, number];
   const [kh, kw] = pair(op, 'kernelSize', kernel, 1, 1);
   const [sh, sw] = o.stride == null ? [kh, kw] : pair(op, 'stride', o.stride, 1, 1);
@@ -170,4 +170,27 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
   const y = adaptiveCore(x4, { n, c, h, w, oh, ow });
   if (x4 !== x) x4.dispose();
   return undo(y);
+}
+
+/**
+ * maxPool2d(relu(conv2d(x, w, b, convOpts)), kernelSize, poolOpts) — nn.Sequential's Conv2d + ReLU +
+ * MaxPool2d. With no graph recorded (inference), float32 and a batched input, a backend's
+ * fused.conv2dBiasActMaxPool pools each image's conv output while it is in cache; otherwise (and for
+ * shapes it does not take) the three ops run, the first two fused as conv2d's activation.
+ */
+export function conv2dReluMaxPool2d(x: Tensor, w: Tensor, b: Tensor | null, convOpts: ConvOptions, kernelSize: Pair, poolOpts: MaxPoolOptions = {}): Tensor {
+  const be = backendOf('conv2d', x, w, b);
+  const f = be.fused?.conv2dBiasActMaxPool;
+  const graph = isGradEnabled() && (x.requiresGrad || w.requiresGrad || !!b?.requiresGrad);
+  if (f && !graph && x.ndim === 4 && w.ndim === 4 && x.dtype === 'float32' && w.dtype === 'float32' &&
+    (!b || (b.dtype === 'float32' && b.ndim === 1 && b.shape[0] === w.shape[0]))) {
+    const p = conv2dParams('conv2d', x, x, w, convOpts);
+    const q = poolParams('maxPool2d', { shape: [p.n, p.cOut, p.oh, p.ow] }, kernelSize, poolOpts);
+    const s = f(x._s('conv2d'), w._s('conv2d'), b ? b._s('conv2d') : null, p, true, q);
+    if (s) return wrap(be, s, [q.n, q.c, q.oh, q.ow]);
+  }
+  const y = conv2d(x, w, b, { ...convOpts, activation: 'relu' });
+  const r = maxPool2d(y, kernelSize, poolOpts);
+  y.dispose();
+  return r;
 }

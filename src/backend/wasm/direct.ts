@@ -1,7 +1,7 @@
 // Direct float32 convolution (kernels/conv-direct.ts) for few input channels per group — a first
 // layer's cIn·kh·kw = 9…150, where im2col + GEMM has too short a K — forward and weight gradient.
 
-import type { Conv2dParams } from '../backend.js';
+import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
 
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
@@ -83,4 +83,37 @@ export function directWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: 
   const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, bandRows(p, weightFixed(p))]);
   const units = weightUnits(p);
   run(ctx, 'conv_direct_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], units, work(p), []);
+}
+
+/** The 2×2, stride-2, unpadded max pooling (floor mode) that conv_direct_pool_f32 applies. */
+const pool2x2 = (c: Conv2dParams, q: Pool2dParams) => q.kh === 2 && q.kw === 2 && q.sh === 2 && q.sw === 2 && q.ph === 0 && q.pw === 0 &&
+  q.dh === 1 && q.dw === 1 && q.n === c.n && q.c === c.cOut && q.h === c.oh && q.w === c.ow && q.oh === c.oh >> 1 && q.ow === c.ow >> 1 && q.oh > 0 && q.ow > 0;
+
+/** Scratch offset of the per-image conv plane for conv_direct_pool_f32, or -1 when it does not fit. */
+function poolPlaneOffset(p: Conv2dParams): number {
+  const K = (p.cIn / p.groups) * p.kh * p.kw;
+  const br = bandRows(p, forwardFixed(K));
+  if (br <= 0) return -1;
+  const plane = round16(p.cOut * p.oh * p.ow * 4), off = (SCRATCH_BYTES - plane) & ~15;
+  return off >= forwardFixed(K) + shiftBytes(p, br) && plane <= 256 * 1024 ? off : -1;
+}
+
+/** Whether inference's conv → ReLU → 2×2 max pooling runs as conv_direct_pool_f32 (one image's conv output fits the scratch). */
+export function directPoolFits(p: Conv2dParams, q: Pool2dParams): boolean {
+  return directFits(p) && pool2x2(p, q) && poolPlaneOffset(p) >= 0;
+}
+
+/** y [n, cOut, oh/2, ow/2] = maxpool2×2(relu?(conv2d(x, w) + bias)) (checked by directPoolFits); threads take whole images. */
+export function directConvPool(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, q: Pool2dParams, biasPtr: number, relu: boolean): void {
+  const br = bandRows(p, forwardFixed((p.cIn / p.groups) * p.kh * p.kw));
+  const prm = ctx.params([1, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, br]);
+  const units = p.groups * Math.ceil(p.oh / br) * Math.ceil(p.cOut / p.groups / 4);
+  const pre = [x.ptr, w.ptr, y.ptr, prm, units, biasPtr, relu ? 1 : 0, p.cIn * p.h * p.w * 4, p.cOut, p.oh, p.ow, q.oh, q.ow, poolPlaneOffset(p)];
+  const t = ctx.threadsFor(work(p), p.n);
+  const f = ctx.fn('conv_direct_pool_f32');
+  if (t === 1) { f(...pre, 0, p.n, ctx.scratchFor(1)[0]!); return; }
+  const np = ctx.partsFor(work(p), p.n, t);
+  const parts: number[][] = [];
+  for (let i = 0; i < np; i++) parts.push([...pre, Math.round((p.n * i) / np), Math.round((p.n * (i + 1)) / np), 0]);
+  ctx.pool.runShared('conv_direct_pool_f32', parts, f as (...a: number[]) => void, pre.length + 2, ctx.scratchAll());
 }

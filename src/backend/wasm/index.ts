@@ -50,13 +50,13 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
   await pool.setThreads(threads);
 
   const ew = elementwiseKernels(ctx);
-  const { conv2dAct, linearAct, maxPool2dValues, ...la } = linalgKernels(ctx, ew.copyStrided);
+  const { conv2dAct, conv2dActPool, linearAct, maxPool2dValues, ...la } = linalgKernels(ctx, ew.copyStrided);
   const backend: WasmBackend = {
     name: 'wasm',
     ...ew,
     ...la,
     // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
-    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, la.matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, linearBiasAct: linearAct, maxPool2dValues } }),
+    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, la.matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
     stats() {
       return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
     },

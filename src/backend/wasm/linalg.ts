@@ -3,7 +3,7 @@
 
 import type { AdaptivePool2dParams, Conv2dParams, FusedKernels, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
-import { directConv, directFits, directWeightFits, directWeightGrad } from './direct.js';
+import { directConv, directConvPool, directFits, directPoolFits, directWeightFits, directWeightGrad } from './direct.js';
 import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
 type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' |
@@ -29,7 +29,7 @@ function ranges(total: number, t: number, grain: number): [number, number][] {
   return out;
 }
 
-export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; linearAct: FusedKernels['linearBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
+export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; conv2dActPool: FusedKernels['conv2dBiasActMaxPool']; linearAct: FusedKernels['linearBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
   const matmul = (as: Storage, bs: Storage, p: MatmulParams): Storage => {
     const a = ctx.use(as, 'matmul'), b = ctx.use(bs, 'matmul');
     const { batch, m, k, n } = p;
@@ -78,6 +78,15 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     }
     if (tmpA) ctx.heap.release(tmpA.ptr, tmpA.bytes);
     return c;
+  };
+
+  /** fused.conv2dBiasActMaxPool: the direct conv with 2×2 pooling per image in cache; null for other shapes. */
+  const conv2dActPool = (xs: Storage, ws: Storage, bs: Storage | null, p: Conv2dParams, relu: boolean, q: Pool2dParams): Storage | null => {
+    const x = ctx.use(xs, 'conv2d'), w = ctx.use(ws, 'conv2d'), bias = bs ? ctx.use(bs, 'conv2d') : null;
+    if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias && (bias.dtype !== 'float32' || bias.size !== p.cOut)) || !directPoolFits(p, q)) return null;
+    const y = ctx.alloc('float32', q.n * q.c * q.oh * q.ow);
+    directConvPool(ctx, x, w, y, p, q, bias ? bias.ptr : 0, relu);
+    return y;
   };
 
   /** fused.linearBiasAct: x·wᵀ, then bias and ReLU in one pass over the product. */
@@ -260,7 +269,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   };
 
   return {
-    matmul, conv2d, conv2dAct, linearAct, maxPool2dValues, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
+    matmul, conv2d, conv2dAct, conv2dActPool, linearAct, maxPool2dValues, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward,
     avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
     gather(xs, is, outer, r, inner, k) {
       const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');

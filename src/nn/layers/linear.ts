@@ -2,7 +2,7 @@
 // a = √5, i.e. U(−1/√in, 1/√in), and the bias from the same bound).
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { Module, type Parameter } from '../module.js';
+import { Module, type Fusion, type Parameter } from '../module.js';
 import { linear } from '../../ops/linalg.js';
 import * as init from '../init.js';
 import { isPlainReLU } from './activation.js';
@@ -48,9 +48,9 @@ export class Linear extends Module {
   }
 
   /** A following plain nn.ReLU runs with the bias, in one pass over the product. */
-  override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
+  override fuseWith(next: Module): Fusion | null {
     if (!isPlainReLU(next) || this.forward !== Linear.prototype.forward) return null;
-    return (x) => this.run(x, 'relu');
+    return { modules: 2, forward: (x) => this.run(x, 'relu') };
   }
 
   private run(x: Tensor, activation: 'relu' | null): Tensor {
