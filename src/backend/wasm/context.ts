@@ -26,6 +26,17 @@ const PARTS_PER_THREAD = 4, PART_MIN_WORK = 50_000;
 /** Bytes of scratch per thread: packed B (KC×NC f32) + a tile buffer, and conv's column block. */
 export const SCRATCH_BYTES = 512 * 256 * 4 + 1024 + 1024 * 1024;
 
+/** Splits [0, total) into t parts aligned to `grain` (the last part takes the rest). */
+export function ranges(total: number, t: number, grain: number): [number, number][] {
+  const units = Math.ceil(total / grain);
+  t = Math.max(1, Math.min(t, units));
+  const out: [number, number][] = [];
+  for (let i = 0; i < t; i++) {
+    out.push([Math.min(total, Math.round((units * i) / t) * grain), Math.min(total, Math.round((units * (i + 1)) / t) * grain)]);
+  }
+  return out;
+}
+
 export class Ctx {
   readonly scratch: number[] = [];
   readonly scratchBytes = SCRATCH_BYTES;
@@ -86,16 +97,29 @@ export class Ctx {
   parallel(name: string, pre: number[], total: number, work: number, grain = 1, post: number[] = []): void {
     const f = this.fn(name);
     const units = Math.ceil(total / grain);
-    let t = work < PARALLEL_MIN_WORK ? 1 : Math.min(this.pool.usable, units, Math.max(1, Math.floor(work / PARALLEL_MIN_WORK)));
+    const t = this.threadsFor(work, units);
     if (t <= 1) { if (total > 0) f(...pre, 0, total, ...post); return; }
-    const np = this.partsFor(work, units, t);
-    const parts: number[][] = [];
-    for (let i = 0; i < np; i++) {
-      const s = Math.min(total, Math.round((units * i) / np) * grain);
-      const e = Math.min(total, Math.round((units * (i + 1)) / np) * grain);
-      parts.push([...pre, s, e, ...post]);
-    }
+    const parts = ranges(total, this.partsFor(work, units, t), grain).map(([s, e]) => [...pre, s, e, ...post]);
     this.pool.runShared(name, parts, f as (...a: number[]) => void);
+  }
+
+  /**
+   * parallel for kernels that take a per-thread scratch block: args(s, e) is the argument list of the
+   * part [s, e) (aligned to `grain`) with a placeholder at index scratchArg, which becomes the block
+   * of the thread that runs the part.
+   */
+  parallelScratch(name: string, total: number, grain: number, work: number, args: (s: number, e: number) => number[], scratchArg: number): void {
+    const f = this.fn(name);
+    const units = Math.ceil(total / grain);
+    const t = this.threadsFor(work, units);
+    if (t <= 1) {
+      const a = args(0, total);
+      a[scratchArg] = this.scratchFor(1)[0]!;
+      f(...a);
+      return;
+    }
+    const parts = ranges(total, this.partsFor(work, units, t), grain).map(([s, e]) => args(s, e));
+    this.pool.runShared(name, parts, f as (...a: number[]) => void, scratchArg, this.scratchAll());
   }
 
   /**

@@ -57,15 +57,9 @@ export function directWeightFits(p: Conv2dParams): boolean {
   return shapeFits(p) && bandRows(p, weightFixed(p)) > 0;
 }
 
-/** Splits [0, total) into t contiguous parts and runs the kernel on each (threads take whole units). */
+/** Runs the kernel over units [0, total), parts claimed by the pool's threads (units are independent). */
 function run(ctx: Ctx, name: string, pre: number[], total: number, work: number, post: number[]): void {
-  const t = ctx.threadsFor(work, total);
-  const scratch = ctx.scratchFor(t);
-  const f = ctx.fn(name);
-  const parts: number[][] = [];
-  for (let i = 0; i < t; i++) parts.push([...pre, Math.round((total * i) / t), Math.round((total * (i + 1)) / t), scratch[i]!, ...post]);
-  if (parts.length === 1) f(...parts[0]!);
-  else ctx.pool.run(name, parts, f as (...a: number[]) => void);
+  ctx.parallelScratch(name, total, 1, work, (s, e) => [...pre, s, e, 0, ...post], pre.length + 2);
 }
 
 const work = (p: Conv2dParams) => (2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw) / 30;
@@ -109,11 +103,5 @@ export function directConvPool(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: Wasm
   const prm = ctx.params([1, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, br]);
   const units = p.groups * Math.ceil(p.oh / br) * Math.ceil(p.cOut / p.groups / 4);
   const pre = [x.ptr, w.ptr, y.ptr, prm, units, biasPtr, relu ? 1 : 0, p.cIn * p.h * p.w * 4, p.cOut, p.oh, p.ow, q.oh, q.ow, poolPlaneOffset(p)];
-  const t = ctx.threadsFor(work(p), p.n);
-  const f = ctx.fn('conv_direct_pool_f32');
-  if (t === 1) { f(...pre, 0, p.n, ctx.scratchFor(1)[0]!); return; }
-  const np = ctx.partsFor(work(p), p.n, t);
-  const parts: number[][] = [];
-  for (let i = 0; i < np; i++) parts.push([...pre, Math.round((p.n * i) / np), Math.round((p.n * (i + 1)) / np), 0]);
-  ctx.pool.runShared('conv_direct_pool_f32', parts, f as (...a: number[]) => void, pre.length + 2, ctx.scratchAll());
+  run(ctx, 'conv_direct_pool_f32', pre, p.n, work(p), []);
 }

@@ -2,7 +2,7 @@
 // kernel and the thread split (batch, rows in 6s or columns in 8s; never the K reduction).
 
 import type { AdaptivePool2dParams, Conv2dParams, FusedKernels, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
-import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+import { Ctx, LOG2, SUFFIX, WasmStorage, ranges } from './context.js';
 import { directConv, directConvPool, directFits, directPoolFits, directWeightFits, directWeightGrad } from './direct.js';
 import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
@@ -16,17 +16,6 @@ const ELEM = { 0: 'u8', 2: 'u32', 3: 'u64' } as Record<number, string>;
 
 function floatOnly(s: WasmStorage, op: string): void {
   if (s.dtype !== 'float32' && s.dtype !== 'float64') throw new TypeError(`wasm backend: ${op} needs float32 or float64, got ${s.dtype}`);
-}
-
-/** Splits [0, total) into t parts aligned to `grain`. */
-function ranges(total: number, t: number, grain: number): [number, number][] {
-  const units = Math.ceil(total / grain);
-  t = Math.max(1, Math.min(t, units));
-  const out: [number, number][] = [];
-  for (let i = 0; i < t; i++) {
-    out.push([Math.min(total, Math.round((units * i) / t) * grain), Math.min(total, Math.round((units * (i + 1)) / t) * grain)]);
-  }
-  return out;
 }
 
 export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): LinalgKernels & { conv2dAct: FusedKernels['conv2dBiasAct']; conv2dActPool: FusedKernels['conv2dBiasActMaxPool']; linearAct: FusedKernels['linearBiasAct']; maxPool2dValues: FusedKernels['maxPool2dValues'] } {
@@ -103,12 +92,8 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
 
   /** Runs a float32 conv kernel split over `total` units (images, or columns in 8s). */
   const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[], tail: number[] = []) => {
-    const t = ctx.threadsFor(work, Math.ceil(total / grain));
-    const f = ctx.fn(name);
-    if (t === 1) { f(...pre, ...post(0, total), ctx.scratchFor(1)[0]!, ...tail); return; }
-    const np = ctx.partsFor(work, Math.ceil(total / grain), t);
-    const parts = ranges(total, np, grain).map(([s, e]) => [...pre, ...post(s, e), 0, ...tail]);
-    ctx.pool.runShared(name, parts, f as (...a: number[]) => void, parts[0]!.length - 1 - tail.length, ctx.scratchAll());
+    const at = pre.length + post(0, 0).length;
+    ctx.parallelScratch(name, total, grain, work, (s, e) => [...pre, ...post(s, e), 0, ...tail], at);
   };
 
   /**

@@ -92,22 +92,12 @@ export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmSt
   const rb = f4 ? rowsPerBlock4(s) : rowsPerBlock(s);
   const tH = f4 ? (s.oh + 3) >> 2 : (s.oh + 1) >> 1, rows = s.n * tH;
   const work = (2 * s.n * s.M * s.oh * s.ow * s.K * 9) / 30;
-  // the adjoint's patches overlap across tile rows: its threads take whole images
-  const unit = grad ? tH : 1, units = rows / unit;
-  const t = ctx.threadsFor(work, units);
+  // the adjoint's patches overlap across tile rows: its parts take whole images. A few parts per
+  // thread, claimed by whichever thread is free: each output's sums are within one part, in the same
+  // order however it is split.
   const name = grad ? 'winograd_bwd_input_f32' : f4 ? 'winograd4_f32' : 'winograd_f32';
-  const f = ctx.fn(name);
   const tail = grad ? [] : [bias ? bias.ptr : 0, relu ? 1 : 0];
-  if (t === 1) f(x.ptr, u.ptr, y.ptr, prm, rb, 0, rows, ctx.scratchFor(1)[0]!, ...tail);
-  else {
-    // a few parts per thread, claimed by whichever thread is free (tile rows, or whole images for
-    // the adjoint): each output's sums are within one part, in the same order however it is split
-    const np = ctx.partsFor(work, units, t), parts: number[][] = [];
-    for (let i = 0; i < np; i++) {
-      parts.push([x.ptr, u.ptr, y.ptr, prm, rb, Math.round((units * i) / np) * unit, Math.round((units * (i + 1)) / np) * unit, 0, ...tail]);
-    }
-    ctx.pool.runShared(name, parts, f as (...a: number[]) => void, 7, ctx.scratchAll());
-  }
+  ctx.parallelScratch(name, rows, grad ? tH : 1, work, (s0, e0) => [x.ptr, u.ptr, y.ptr, prm, rb, s0, e0, 0, ...tail], 7);
   ctx.heap.release(u.ptr, u.bytes);
 }
 
