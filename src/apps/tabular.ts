@@ -35,11 +35,10 @@ export function encodeSplit(t: RawTable, spec: TabularSpec, trainRows: readonly 
   return { pp, train: transformRows(pp, t, trainRows), others: others.map((r) => transformRows(pp, t, r)) };
 }
 
-function tensorsOf(e: Encoded, pp: Preprocessor): [Tensor, Tensor] {
+/** The encoded rows as a dataset of [features, target] (typed-array columns: no tensor to release). */
+function datasetOf(e: Encoded): TensorDataset {
   if (!e.y) throw new Error('tabular: these rows have no target');
-  const x = nb.tensor(e.x, { shape: [e.n, e.width] });
-  const y = pp.task === 'classification' ? nb.tensor(e.y as Int32Array, { shape: [e.n] }) : nb.tensor(e.y as Float32Array, { shape: [e.n] });
-  return [x, y];
+  return new TensorDataset({ data: e.x, shape: [e.n, e.width] }, { data: e.y, shape: [e.n] });
 }
 
 /** The loss the model trains with: cross-entropy (optionally class-weighted) or MSE on the standardised target. */
@@ -53,9 +52,8 @@ export function tabularLoss(pp: Preprocessor, classWeights?: Float32Array | null
 export async function trainTabular(pp: Preprocessor, train: Encoded, opts: TabularTrainOptions, val?: Encoded): Promise<{ model: TabularModel; history: Record<string, number[]> }> {
   nb.manualSeed(opts.seed);
   const model = new TabularModel(pp, opts);
-  const [x, y] = tensorsOf(train, pp);
-  const loader = new DataLoader(new TensorDataset(nb.keep(x), nb.keep(y)), { batchSize: opts.batchSize ?? 32, shuffle: true, seed: opts.seed });
-  const valLoader = val ? new DataLoader(new TensorDataset(...tensorsOf(val, pp).map((t) => nb.keep(t)) as [Tensor, Tensor]), { batchSize: 1024 }) : undefined;
+  const loader = new DataLoader(datasetOf(train), { batchSize: opts.batchSize ?? 32, shuffle: true, seed: opts.seed });
+  const valLoader = val ? new DataLoader(datasetOf(val), { batchSize: 1024 }) : undefined;
   const weights = opts.classWeights === 'balanced' && pp.task === 'classification' ? balancedClassWeights(train.y!, pp.classes!.length) : null;
   const optimizer = new AdamW(model.parameters(), { lr: opts.lr ?? 0.003, weightDecay: opts.weightDecay ?? 0.01 });
   const history = await fit(model, {
