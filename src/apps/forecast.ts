@@ -2,7 +2,11 @@
 // next day's absolute return as the target, walk-forward folds (train on everything before a test
 // block, never after), the RiskMetrics/rolling-mean/last-value baselines, and training with fit.
 
-import * as nb from '../index.js';
+import { tensor } from '../tensor/create.js';
+import { scope } from '../tensor/memory.js';
+import { manualSeed } from '../tensor/random.js';
+import { noGrad } from '../autograd/graph.js';
+import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
@@ -123,14 +127,14 @@ export function buildForecaster(kind: ForecastModel, series: number, opts: { hid
 }
 
 /** Trains a fresh model on the target days before `fold.testStart` and forecasts the fold's test days. */
-export async function trainAndForecast(ret: Returns, fold: Fold, opts: ForecastTrainOptions): Promise<{ forecast: Float32Array; realised: Float32Array; targets: number[]; model: nb.nn.Module; stats: FeatureStats }> {
+export async function trainAndForecast(ret: Returns, fold: Fold, opts: ForecastTrainOptions): Promise<{ forecast: Float32Array; realised: Float32Array; targets: number[]; model: Module; stats: FeatureStats }> {
   // Inputs of the training windows span days [0, testStart − 1): their statistics come from there.
   const stats = featureStats(ret, fold.testStart - 1);
   const trainTargets = range(opts.window, fold.testStart);
   const testTargets = range(fold.testStart, fold.testEnd);
   const tr = windows(ret, trainTargets, opts.window, stats);
   const F = 2 * ret.series;
-  nb.manualSeed(opts.seed);
+  manualSeed(opts.seed);
   const model = buildForecaster(opts.model, ret.series, opts);
   const ds = new TensorDataset({ data: tr.x, shape: [tr.n, opts.window, F] }, { data: tr.y, shape: [tr.n, ret.series] });
   await fit(model, {
@@ -143,10 +147,10 @@ export async function trainAndForecast(ret: Returns, fold: Fold, opts: ForecastT
 }
 
 /** The model's forecasts for target days (eval mode, no grad). */
-export function predictWindows(model: nb.nn.Module, ret: Returns, targets: readonly number[], window: number, stats: FeatureStats): Float32Array {
+export function predictWindows(model: Module, ret: Returns, targets: readonly number[], window: number, stats: FeatureStats): Float32Array {
   const w = windows(ret, targets, window, stats);
   model.eval();
-  return nb.scope(() => nb.noGrad(() => Float32Array.from((model.forward(nb.tensor(w.x, { shape: [w.n, window, 2 * ret.series] })) as Tensor).dataSync())));
+  return scope(() => noGrad(() => Float32Array.from((model.forward(tensor(w.x, { shape: [w.n, window, 2 * ret.series] })) as Tensor).dataSync())));
 }
 
 /** Mean squared and absolute error of forecasts against realised values (all series pooled). */

@@ -2,7 +2,11 @@
 // (each user's latest rating held out) ranked against 99 sampled unrated movies (HR@10, NDCG@10);
 // the baselines — global mean, user+item biases, most popular — and training with fit + SparseAdam.
 
-import * as nb from '../index.js';
+import { tensor } from '../tensor/create.js';
+import { scope } from '../tensor/memory.js';
+import { manualSeed } from '../tensor/random.js';
+import { noGrad } from '../autograd/graph.js';
+import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fit } from '../train/fit.js';
 import { mseLoss, binaryCrossEntropyWithLogits } from '../nn/loss.js';
@@ -130,7 +134,7 @@ export function popularityScores(loo: LeaveOneOut): Float64Array {
 export type RecommenderModel = MatrixFactorization | NeuralCF;
 
 /** Scores of (user, item) pairs in batches, eval mode, no grad. */
-export function scorePairs(model: nb.nn.Module, users: ArrayLike<number>, items: ArrayLike<number>, batch = 8192): Float32Array {
+export function scorePairs(model: Module, users: ArrayLike<number>, items: ArrayLike<number>, batch = 8192): Float32Array {
   const out = new Float32Array(users.length);
   const wasTraining = model.training;
   model.eval();
@@ -138,7 +142,7 @@ export function scorePairs(model: nb.nn.Module, users: ArrayLike<number>, items:
     const n = Math.min(batch, users.length - s);
     const pairs = new Int32Array(2 * n);
     for (let k = 0; k < n; k++) { pairs[2 * k] = users[s + k]!; pairs[2 * k + 1] = items[s + k]!; }
-    nb.scope(() => nb.noGrad(() => out.set((model.forward(nb.tensor(pairs, { shape: [n, 2] })) as Tensor).dataSync(), s)));
+    scope(() => noGrad(() => out.set((model.forward(tensor(pairs, { shape: [n, 2] })) as Tensor).dataSync(), s)));
   }
   model.train(wasTraining);
   return out;
@@ -157,7 +161,7 @@ function epochBatches(seed: number, batchSize: number, epochData: (epoch: number
         const m = Math.min(batchSize, n - s);
         const pairs = new Int32Array(2 * m), y = new Float32Array(m);
         for (let k = 0; k < m; k++) { const j = perm[s + k]!; pairs[2 * k] = d.users[j]!; pairs[2 * k + 1] = d.items[j]!; y[k] = d.targets[j]!; }
-        yield [nb.tensor(pairs, { shape: [m, 2] }), nb.tensor(y)];
+        yield [tensor(pairs, { shape: [m, 2] }), tensor(y)];
       }
     },
   };
@@ -179,7 +183,7 @@ export interface RecommenderTrainOptions {
 }
 
 export function buildRecommender(numUsers: number, numItems: number, opts: Pick<RecommenderTrainOptions, 'model' | 'dim' | 'hidden' | 'seed'>, globalMeanValue: number): RecommenderModel {
-  nb.manualSeed(opts.seed);
+  manualSeed(opts.seed);
   const shape = { users: numUsers, items: numItems };
   return opts.model === 'mf' ? new MatrixFactorization(shape, { dim: opts.dim, globalMean: globalMeanValue }) : new NeuralCF(shape, { dim: opts.dim, hidden: opts.hidden, globalMean: globalMeanValue });
 }
@@ -229,7 +233,7 @@ export async function trainRanking(train: Ratings, opts: RecommenderTrainOptions
 }
 
 /** The top `k` items for a user by the model's score, leaving out `exclude` (e.g. what they rated). */
-export function topItems(model: nb.nn.Module, user: number, numItems: number, k: number, exclude: ReadonlySet<number> = new Set()): { item: number; score: number }[] {
+export function topItems(model: Module, user: number, numItems: number, k: number, exclude: ReadonlySet<number> = new Set()): { item: number; score: number }[] {
   const items = Int32Array.from({ length: numItems }, (_, i) => i);
   const scores = scorePairs(model, new Int32Array(numItems).fill(user), items);
   return [...items].filter((i) => !exclude.has(i)).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, k).map((item) => ({ item, score: scores[item]! }));

@@ -2,7 +2,11 @@
 // from its training rows, train an MLP (or the one-layer baseline), predict, and score — accuracy,
 // ROC AUC and calibration for classes, RMSE/MAE/R² in the target's units for regression.
 
-import * as nb from '../index.js';
+import { tensor } from '../tensor/create.js';
+import { keep, scope } from '../tensor/memory.js';
+import { manualSeed } from '../tensor/random.js';
+import { noGrad } from '../autograd/graph.js';
+import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
@@ -44,13 +48,13 @@ function datasetOf(e: Encoded): TensorDataset {
 /** The loss the model trains with: cross-entropy (optionally class-weighted) or MSE on the standardised target. */
 export function tabularLoss(pp: Preprocessor, classWeights?: Float32Array | null): (out: Tensor, y: Tensor) => Tensor {
   if (pp.task === 'regression') return (out, y) => mseLoss(reshape(out, [out.shape[0]!]), y);
-  const w = classWeights ? nb.keep(nb.tensor(classWeights)) : null;
+  const w = classWeights ? keep(tensor(classWeights)) : null;
   return (out, y) => crossEntropy(out, y, { weight: w });
 }
 
 /** Trains a TabularModel on encoded rows with AdamW and returns it (in eval mode) with the history. */
 export async function trainTabular(pp: Preprocessor, train: Encoded, opts: TabularTrainOptions, val?: Encoded): Promise<{ model: TabularModel; history: Record<string, number[]> }> {
-  nb.manualSeed(opts.seed);
+  manualSeed(opts.seed);
   const model = new TabularModel(pp, opts);
   const loader = new DataLoader(datasetOf(train), { batchSize: opts.batchSize ?? 32, shuffle: true, seed: opts.seed });
   const valLoader = val ? new DataLoader(datasetOf(val), { batchSize: 1024 }) : undefined;
@@ -74,11 +78,11 @@ export interface TabularPrediction {
 }
 
 /** Predictions for encoded rows (eval mode, no grad). */
-export function predictTabular(model: nb.nn.Module, pp: Preprocessor, e: Encoded): TabularPrediction {
-  return nb.scope(() => nb.noGrad(() => {
+export function predictTabular(model: Module, pp: Preprocessor, e: Encoded): TabularPrediction {
+  return scope(() => noGrad(() => {
     const wasTraining = model.training;
     model.eval();
-    const out = model.forward(nb.tensor(e.x, { shape: [e.n, e.width] })) as Tensor;
+    const out = model.forward(tensor(e.x, { shape: [e.n, e.width] })) as Tensor;
     model.train(wasTraining);
     if (pp.task === 'regression') {
       const v = out.dataSync();
