@@ -5,3 +5,4 @@ export * as tabular from './tabular.js';
 export * as recommend from './recommend.js';
 export * as forecast from './forecast.js';
 export * as images from './images.js';
+export * as plots from './plots.js';
