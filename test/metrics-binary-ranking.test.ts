@@ -52,3 +52,33 @@ test('hitRateAtK and ndcgAtK by hand', () => {
   assert.throws(() => rocAuc([0.1, 0.2], [1, 2]), /label 1 is 2/);
   assert.throws(() => calibrationCurve([1.5, 0.2], [1, 0]), /probability 0 is 1.5/);
 });
+
+test('streaming RocAuc and RankingMetric over batches equal the functions over everything, and save/restore their state', async () => {
+  const nb = await import('../src/index.js');
+  const c = fx.binary[1]!;
+  const m = new nb.train.RocAuc();
+  // one logit per sample: the logit of the probability orders samples as the probability does
+  const logit = c.scores.map((p) => Math.log((p + 1e-9) / (1 - p + 1e-9)));
+  const half = Math.floor(logit.length / 2);
+  m.update(nb.tensor(logit.slice(0, half)), nb.tensor(c.labels.slice(0, half)));
+  const copy = new nb.train.RocAuc();
+  copy.loadState(JSON.parse(JSON.stringify(m.state())));
+  copy.update(nb.tensor(logit.slice(half)), nb.tensor(c.labels.slice(half)));
+  close(copy.compute(), c.auc, 'streamed auc');
+  // two logits per sample: [0, logit]
+  const m2 = new nb.train.RocAuc();
+  m2.update(nb.tensor(logit.flatMap((l) => [0, l]), { shape: [logit.length, 2] }), nb.tensor(c.labels));
+  close(m2.compute(), c.auc, 'auc from two logits');
+  const r = fx.ranking[0]!;
+  const hr = new nb.train.RankingMetric('hr', r.k), nd = new nb.train.RankingMetric('ndcg', r.k);
+  const rows = r.target.length, split = 11;
+  for (const [a, b] of [[0, split], [split, rows]] as const) {
+    const out = nb.tensor(r.scores.slice(a * r.candidates, b * r.candidates), { shape: [b - a, r.candidates] });
+    const tgt = nb.tensor(Int32Array.from(r.target.slice(a, b)));
+    hr.update(out, tgt); nd.update(out, tgt);
+  }
+  close(nd.compute(), r.ndcg, 'streamed ndcg', 1e-12);
+  const ranks = targetRanks(r.scores, { candidates: r.candidates, target: r.target });
+  close(hr.compute(), hitRateAtK(ranks, r.k), 'streamed hr', 1e-12);
+  assert.equal(hr.name, 'hr10');
+});

@@ -103,3 +103,34 @@ export function brierScore(probabilities: Values, labels: Values): number {
   for (let i = 0; i < s.length; i++) sum += (s[i]! - y[i]!) ** 2;
   return sum / s.length;
 }
+
+/**
+ * ROC AUC as a streaming metric for fit(): outputs are logits [N, 2] (the second class is positive),
+ * or one logit per sample [N] / [N, 1]; targets are 0/1. Scores are kept until compute().
+ */
+export class RocAuc {
+  readonly name = 'rocAuc';
+  readonly higherIsBetter = true;
+  private scores: number[] = [];
+  private labels: number[] = [];
+  clone(): RocAuc { return new RocAuc(); }
+  reset(): void { this.scores = []; this.labels = []; }
+  update(output: Tensor, target: Tensor): void {
+    const o = output.dataSync(), y = target.dataSync();
+    const n = y.length;
+    const two = output.ndim === 2 && output.shape[1] === 2;
+    if (!two && output.numel() !== n) throw new Error(`rocAuc: outputs must be [N, 2] logits or one score per sample, got [${output.shape.join(', ')}] for ${n} targets`);
+    // With two logits, their difference orders samples as P(positive) does.
+    for (let i = 0; i < n; i++) { this.scores.push(two ? o[2 * i + 1]! - o[2 * i]! : o[i]!); this.labels.push(y[i]!); }
+  }
+  compute(): number {
+    const pos = this.labels.reduce((a, b) => a + b, 0);
+    return pos === 0 || pos === this.labels.length ? NaN : rocAuc(this.scores, this.labels);
+  }
+  state(): { scores: number[]; labels: number[] } { return { scores: this.scores.slice(), labels: this.labels.slice() }; }
+  loadState(s: unknown): void {
+    const v = s as { scores?: unknown; labels?: unknown } | null;
+    if (!Array.isArray(v?.scores) || !Array.isArray(v?.labels) || v.scores.length !== v.labels.length) throw new Error('rocAuc: the saved state is not {scores, labels} of equal length');
+    this.scores = v.scores.map(Number); this.labels = v.labels.map(Number);
+  }
+}

@@ -68,3 +68,32 @@ export function ndcgAtK(ranks: readonly TargetRank[], k = 10): number {
   checkK('ndcgAtK', k);
   return expected(ranks, (pos) => (pos < k ? 1 / Math.log2(pos + 2) : 0));
 }
+
+/**
+ * HR@k or NDCG@k as a streaming metric for fit(): outputs are scores [N, candidates], targets the
+ * positive's column per row (int [N]). The mean over rows is kept as a running sum.
+ */
+export class RankingMetric {
+  readonly higherIsBetter = true;
+  readonly name: string;
+  private sum = 0;
+  private n = 0;
+  constructor(readonly kind: 'hr' | 'ndcg', readonly k = 10) {
+    if (!Number.isInteger(k) || k < 1) throw new Error(`RankingMetric: k must be a whole number ≥ 1, got ${k}`);
+    this.name = `${kind}${k}`;
+  }
+  clone(): RankingMetric { return new RankingMetric(this.kind, this.k); }
+  reset(): void { this.sum = 0; this.n = 0; }
+  update(output: Tensor, target: Tensor): void {
+    const ranks = targetRanks(output, { target: target.dataSync() });
+    this.sum += (this.kind === 'hr' ? hitRateAtK(ranks, this.k) : ndcgAtK(ranks, this.k)) * ranks.length;
+    this.n += ranks.length;
+  }
+  compute(): number { return this.n ? this.sum / this.n : NaN; }
+  state(): { sum: number; n: number } { return { sum: this.sum, n: this.n }; }
+  loadState(s: unknown): void {
+    const v = s as { sum?: unknown; n?: unknown } | null;
+    if (typeof v?.sum !== 'number' || typeof v?.n !== 'number') throw new Error(`${this.name}: the saved state is not {sum, n}`);
+    this.sum = v.sum; this.n = v.n;
+  }
+}
