@@ -11,7 +11,7 @@ import { TensorDataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import { fit } from '../train/fit.js';
 import { crossEntropy } from '../nn/loss.js';
-import { AdamW } from '../optim/index.js';
+import { AdamW, OneCycleLR } from '../optim/index.js';
 import { softmax } from '../ops/activation.js';
 import { trainTestSplit } from '../data/splits.js';
 import { imageCnn } from '../models/image.js';
@@ -35,9 +35,14 @@ export async function trainImages(train: ImageSet, opts: { epochs: number; lr?: 
   manualSeed(opts.seed);
   const model = imageCnn(train.channels, train.classes.length, opts);
   const ds = new TensorDataset({ data: train.x, shape: [train.n, train.channels, train.size, train.size] }, { data: train.labels, shape: [train.n] });
+  const loader = new DataLoader(ds, { batchSize: opts.batchSize ?? 32, shuffle: true, seed: opts.seed });
+  const optimizer = new AdamW(model.parameters(), { lr: opts.lr ?? 0.003 });
+  // The rate anneals to ~0, so the last steps barely move the weights and batch norm's running
+  // statistics (what eval mode uses) catch up with them — on a few hundred steps they otherwise lag.
+  const scheduler = new OneCycleLR(optimizer, { maxLr: opts.lr ?? 0.003, totalSteps: opts.epochs * loader.length, pctStart: 0.25 });
   await fit(model, {
-    train: new DataLoader(ds, { batchSize: opts.batchSize ?? 32, shuffle: true, seed: opts.seed }), loss: (o: Tensor, y: Tensor) => crossEntropy(o, y),
-    optimizer: new AdamW(model.parameters(), { lr: opts.lr ?? 0.003 }), epochs: opts.epochs, metrics: ['accuracy'], verbose: opts.verbose ? 'lines' : false,
+    train: loader, loss: (o: Tensor, y: Tensor) => crossEntropy(o, y), optimizer, scheduler, schedulerInterval: 'batch',
+    epochs: opts.epochs, metrics: ['accuracy'], verbose: opts.verbose ? 'lines' : false,
   });
   model.eval();
   return model;
