@@ -33,3 +33,10 @@ export function onnxCheck(bytes: Uint8Array): string {
   const r = spawnSync(PYTHON, ['-c', code], { input: bytes, encoding: 'utf8' });
   return r.status === 0 && r.stdout.trim() === 'ok' ? '' : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join('\n');
 }
+
+/** The largest |value| (at least 1e-30): the scale that "relative to the output" tolerances use. */
+export function absMax(a: ArrayLike<number>): number {
+  let m = 1e-30;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}

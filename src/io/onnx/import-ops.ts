@@ -5,7 +5,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { full, tensor } from '../../tensor/create.js';
 import * as E from '../../ops/elementwise.js';
 import { elu, leakyRelu, gelu } from '../../ops/activation.js';
-import { cat, expand, permute, reshape, slice, split, squeeze, unsqueeze } from '../../ops/shape.js';
+import { cat, expand, pad, permute, reshape, slice, split, squeeze, unsqueeze } from '../../ops/shape.js';
 import { embedding, indexSelect } from '../../ops/indexing.js';
 import {
   Ints, attr, attrFloat, attrInt, attrInts, attrString, axis, fmtDims, intsIn, optionalInts, shapeOf, tensorIn, valueOfOnnx,
@@ -206,6 +206,20 @@ function expandOp(ctx: OpContext, inputs: (Value | null)[]): Value {
   return expand(x, out);
 }
 
+function padOp(ctx: OpContext, inputs: (Value | null)[]): Value {
+  const x = tensorIn(ctx, inputs, 0);
+  const mode = attrString(ctx, 'mode', 'constant');
+  if (mode !== 'constant') throw new Error(`${ctx.where}: mode '${mode}' is not supported (only 'constant')`);
+  const p = intsIn(ctx, inputs, 1, 'pads').data;
+  const value = inputs[2] ? Number(tensorIn(ctx, inputs, 2).item()) : 0;
+  const axes = (optionalInts(ctx, inputs, 3) ?? [...Array(x.ndim).keys()]).map((a) => axis(ctx, a, x.ndim));
+  if (p.length !== 2 * axes.length) throw new Error(`${ctx.where}: pads ${fmtDims(p)} must have ${2 * axes.length} values`);
+  // ONNX: all begins, then all ends; nabla's pad: (begin, end) of the last dim first
+  const per = new Array<[number, number]>(x.ndim).fill([0, 0]);
+  axes.forEach((a, i) => { per[a] = [p[i]!, p[i + axes.length]!]; });
+  return pad(x, per.reverse().flat(), value);
+}
+
 const act = (f: (x: Tensor) => Tensor): OpDef => unary(f);
 
 export const BASIC_OPS: Record<string, OpDef> = {
@@ -270,4 +284,5 @@ export const BASIC_OPS: Record<string, OpDef> = {
   Split: { attrs: ['axis', 'split', 'num_outputs'], run: splitOp },
   Where: { attrs: [], run: whereOp },
   Expand: { attrs: [], run: expandOp },
+  Pad: { attrs: ['mode'], run: padOp },
 };
