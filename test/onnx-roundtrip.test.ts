@@ -99,3 +99,21 @@ for (const [name, make, input] of CASES) {
     });
   });
 }
+
+test('imported float64 models pass a finite-difference gradcheck on their input (LSTM, GRU, conv + norms)', async () => {
+  const { gradcheck } = await import('./helpers/gradcheck.js');
+  nb.setBackend('js');
+  nb.manualSeed(5);
+  const dt = { dtype: 'float64' as const };
+  const models: [string, Mod, number[]][] = [
+    ['LSTM', new Seq2(new nn.LSTM(3, 4, { bidirectional: true, batchFirst: true, ...dt }), new nn.Linear(8, 2, dt)), [2, 3, 3]],
+    ['GRU', new Seq2(new nn.GRU(3, 4, { numLayers: 2, batchFirst: true, ...dt }), new nn.Linear(4, 2, dt)), [2, 3, 3]],
+    ['conv', new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 'same', ...dt }), new nn.GroupNorm(1, 3, dt), new nn.ELU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.LayerNorm(12, dt)), [2, 2, 4, 4]],
+  ];
+  for (const [name, m, shape] of models) {
+    const imp = nb.onnx.importModel(nb.onnx.exportModel(m.eval(), nb.randn(shape, dt))).eval();
+    const cot = nb.randn([...(imp.forward(nb.randn(shape, dt)) as nb.Tensor).shape], dt);
+    // the input gradient here; parameter gradients are compared above with nabla's own layers (themselves gradchecked)
+    gradcheck(`imported ${name}`, (x) => (imp.forward(x) as nb.Tensor).mul(cot).sum(), [nb.randn(shape, dt)]);
+  }
+});
