@@ -4,14 +4,14 @@
 // Run: npm run build && node --import tsx examples/onnx-finetune.ts [model.onnx]
 import { readFileSync } from 'node:fs';
 import * as nb from 'nabla';
-import { fashionMnistSync, importModelFile } from 'nabla/node';
+import { fashionMnistSync, importModelFile, onnx } from 'nabla/node';
 
 const { nn, optim, F, data } = nb;
 nb.manualSeed(0);
 const file = process.argv[2] ?? new URL('../fixtures/onnx/fmnist-cnn-0to4.onnx', import.meta.url).pathname;
 
 // The value the old head reads, and the graph cut there: the imported features, frozen.
-const head = nb.onnx.findHeadInput(readFileSync(file), file);
+const head = onnx.findHeadInput(readFileSync(file), file);
 const features = await importModelFile(file, { outputs: [head.value] });
 features.requiresGrad_(false);
 const model = new nn.Sequential(features, new nn.Linear(head.features, 5));

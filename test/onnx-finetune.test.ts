@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
+import * as onnx from '../src/io/onnx/index.js';
 import { fashionMnistSync } from '../src/node.js';
 
 const { nn, optim, F } = nb;
@@ -13,9 +14,9 @@ const FILE = new URL('../fixtures/onnx/fmnist-cnn-0to4.onnx', import.meta.url);
 test('an imported PyTorch CNN, head replaced and features frozen, learns new classes', () => {
   nb.manualSeed(0);
   const bytes = readFileSync(FILE);
-  const head = nb.onnx.findHeadInput(bytes);
+  const head = onnx.findHeadInput(bytes);
   assert.deepEqual({ features: head.features, head: head.head }, { features: 1568, head: ['classifier.weight', 'classifier.bias'] });
-  const features = nb.onnx.importModel(bytes, { outputs: [head.value] });
+  const features = onnx.importModel(bytes, { outputs: [head.value] });
   assert.deepEqual(features.namedParameters().map(([k]) => k), ['features.0.weight', 'features.0.bias', 'features.3.weight', 'features.3.bias'], 'the old head is cut off');
   features.requiresGrad_(false);
   const before = features.parameters().map((p) => Float32Array.from(p.dataSync() as Float32Array));

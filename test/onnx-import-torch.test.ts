@@ -1,10 +1,11 @@
 // ONNX files exported by real PyTorch (scripts/gen_onnx_fixtures.py, torch.onnx.export opset 17) load
-// with nb.onnx.importModel and give PyTorch's outputs at two batch sizes, on every backend.
+// with onnx.importModel and give PyTorch's outputs at two batch sizes, on every backend.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
+import * as onnx from '../src/io/onnx/index.js';
 import { assertClose } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
 
@@ -22,7 +23,7 @@ for (const be of backends) {
     for (const c of fx.cases) {
       test(c.name, () => {
         nb.setBackend(be);
-        const m = nb.onnx.importModel(bytesOf(c.file), { name: c.file });
+        const m = onnx.importModel(bytesOf(c.file), { name: c.file });
         m.eval();
         for (const run of c.runs) {
           nb.scope(() => {
@@ -43,7 +44,7 @@ for (const be of backends) {
 
 test('imported PyTorch parameters are the initializers, trainable and freezable', () => {
   nb.setBackend(backends[0]!);
-  const m = nb.onnx.importModel(bytesOf('cnn.onnx'));
+  const m = onnx.importModel(bytesOf('cnn.onnx'));
   const names = m.namedParameters().map(([k]) => k);
   assert.ok(names.includes('10.weight') && names.includes('12.bias'), `PyTorch's stateDict keys kept: ${names.join(', ')}`);
   // BatchNormalization's running statistics are buffers, not parameters

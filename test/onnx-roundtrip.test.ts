@@ -4,6 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
+import * as onnx from '../src/io/onnx/index.js';
 import { buildModel } from '../src/cli/models.js';
 import { assertClose } from './helpers/allclose.js';
 import { absMax } from './helpers/onnx.js';
@@ -70,7 +71,7 @@ for (const [name, make, input] of CASES) {
     nb.setBackend(backends.includes('wasm') ? 'wasm' : backends[0]!);
     nb.manualSeed(11);
     const m = make().eval();
-    const imp = nb.onnx.importModel(nb.onnx.exportModel(m, input(2))).eval();
+    const imp = onnx.importModel(onnx.exportModel(m, input(2))).eval();
     assert.equal(imp.numParameters(), m.numParameters(), `${name}: every parameter is an initializer`);
     nb.scope(() => {
       const x = input(3);
@@ -111,7 +112,7 @@ test('imported float64 models pass a finite-difference gradcheck on their input 
     ['conv', new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 'same', ...dt }), new nn.GroupNorm(1, 3, dt), new nn.ELU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.LayerNorm(12, dt)), [2, 2, 4, 4]],
   ];
   for (const [name, m, shape] of models) {
-    const imp = nb.onnx.importModel(nb.onnx.exportModel(m.eval(), nb.randn(shape, dt))).eval();
+    const imp = onnx.importModel(onnx.exportModel(m.eval(), nb.randn(shape, dt))).eval();
     const cot = nb.randn([...(imp.forward(nb.randn(shape, dt)) as nb.Tensor).shape], dt);
     // the input gradient here; parameter gradients are compared above with nabla's own layers (themselves gradchecked)
     gradcheck(`imported ${name}`, (x) => (imp.forward(x) as nb.Tensor).mul(cot).sum(), [nb.randn(shape, dt)]);

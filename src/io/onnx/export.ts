@@ -1,4 +1,4 @@
-// nb.onnx.exportModel: runs the forward once in eval mode on example inputs with every module's
+// onnx.exportModel: runs the forward once in eval mode on example inputs with every module's
 // forward hooked; each layer with an exporter writes its nodes, containers are walked through.
 
 import { Tensor } from '../../tensor/tensor.js';

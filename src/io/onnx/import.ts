@@ -1,4 +1,4 @@
-// nb.onnx.importModel: an ONNX graph as an nn.Module whose parameters are the float initializers
+// onnx.importModel: an ONNX graph as an nn.Module whose parameters are the float initializers
 // (under their names), run node by node on nabla ops — differentiable, trainable, freezable.
 
 import { Tensor } from '../../tensor/tensor.js';
