@@ -6,6 +6,10 @@ export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type I
 export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';
+export { exportModelFile, importModelFile } from './io/onnx/node.js';
+// ONNX lives here and in nabla/onnx, not in the main entry: protobufjs is CommonJS, which a page
+// importing dist/ without a bundler cannot load (bundlers can: import 'nabla/onnx').
+export * as onnx from './io/onnx/index.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
 import { toRecords, fromRecords } from './io/tensors.js';
