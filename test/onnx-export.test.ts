@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import * as onnx from '../src/io/onnx/index.js';
-import { buildModel } from '../src/cli/models.js';
+import { buildModel } from '../src/tasks/fashion-mnist/models.js';
 import { assertClose } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
 import { absMax, hasOnnxPython, onnxCheck, ortRun } from './helpers/onnx.js';

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import * as onnx from '../src/io/onnx/index.js';
-import { buildModel } from '../src/cli/models.js';
+import { buildModel } from '../src/tasks/fashion-mnist/models.js';
 import { assertClose } from './helpers/allclose.js';
 import { absMax } from './helpers/onnx.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
