@@ -4,6 +4,7 @@
 
 import type { Json, Task } from './task.js';
 import { fashionMnist } from './fashion-mnist/index.js';
+import { tabular, breastCancerTask, diabetesTask } from './tabular/index.js';
 
 export type { Task } from './task.js';
 
@@ -12,6 +13,9 @@ export type AnyTask = Task<Json>;
 
 export const TASKS: readonly AnyTask[] = [
   fashionMnist as unknown as AnyTask,
+  tabular as unknown as AnyTask,
+  breastCancerTask as unknown as AnyTask,
+  diabetesTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */
