@@ -5,6 +5,7 @@
 import type { Json, Task } from './task.js';
 import { fashionMnist } from './fashion-mnist/index.js';
 import { tabular, breastCancerTask, diabetesTask } from './tabular/index.js';
+import { images } from './images/index.js';
 
 export type { Task } from './task.js';
 
@@ -16,6 +17,7 @@ export const TASKS: readonly AnyTask[] = [
   tabular as unknown as AnyTask,
   breastCancerTask as unknown as AnyTask,
   diabetesTask as unknown as AnyTask,
+  images as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */
