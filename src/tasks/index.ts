@@ -6,6 +6,7 @@ import type { Json, Task } from './task.js';
 import { fashionMnist } from './fashion-mnist/index.js';
 import { tabular, breastCancerTask, diabetesTask } from './tabular/index.js';
 import { images } from './images/index.js';
+import { movielensTask } from './movielens/index.js';
 
 export type { Task } from './task.js';
 
@@ -18,6 +19,7 @@ export const TASKS: readonly AnyTask[] = [
   breastCancerTask as unknown as AnyTask,
   diabetesTask as unknown as AnyTask,
   images as unknown as AnyTask,
+  movielensTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */
