@@ -7,6 +7,7 @@ import { fashionMnist } from './fashion-mnist/index.js';
 import { tabular, breastCancerTask, diabetesTask } from './tabular/index.js';
 import { images } from './images/index.js';
 import { movielensTask } from './movielens/index.js';
+import { euStocksTask } from './eu-stocks/index.js';
 
 export type { Task } from './task.js';
 
@@ -20,6 +21,7 @@ export const TASKS: readonly AnyTask[] = [
   diabetesTask as unknown as AnyTask,
   images as unknown as AnyTask,
   movielensTask as unknown as AnyTask,
+  euStocksTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */
