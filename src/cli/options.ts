@@ -36,11 +36,18 @@ export function commonFlags(task: AnyTask): Record<string, FlagSpec> {
 /** Flags that do not change what a run computes: they may differ when resuming. */
 export const RUN_ONLY_FLAGS = new Set(['threads', 'out', 'resume', 'force', 'quiet']);
 
-/** Every flag any task has (to find positionals before the task is known). */
+/**
+ * Every flag any task has (to find positionals before the task is known). Only whether a flag takes a
+ * value matters here: tasks may give one flag name different types, choices and bounds (--model's
+ * choices, --hidden as widths or one number), which the task's own parse checks afterwards.
+ */
 function allFlags(): Record<string, FlagSpec> {
   const all: Record<string, FlagSpec> = {};
-  for (const t of TASKS) Object.assign(all, t.flags, commonFlags(t));
-  for (const t of TASKS) for (const v of Object.values(t.verbs ?? {})) Object.assign(all, v.flags);
+  const add = (flags: Record<string, FlagSpec>): void => {
+    for (const [k, s] of Object.entries(flags)) all[k] = s.type === 'boolean' ? { type: 'boolean', help: s.help } : { type: 'string', help: s.help };
+  };
+  for (const t of TASKS) { add(t.flags); add(commonFlags(t)); }
+  for (const t of TASKS) for (const v of Object.values(t.verbs ?? {})) add(v.flags);
   return all;
 }
 

@@ -9,7 +9,7 @@ import type { Verb } from '../task.js';
 import { preprocessorOf, type TabularMeta } from './data.js';
 
 export const tabularPredict: Verb<TabularMeta> = {
-  summary: 'predictions for the rows of a CSV file (the columns the model was trained on; the target is optional)',
+  summary: 'predictions for the rows of a CSV file (the target column is optional)',
   usage: 'rows.csv [options]',
   flags: { top: { type: 'int', default: 1, min: 1, help: 'classes to show per row' } },
   run({ model, ctx, flags, args, checkpoint, log }) {
