@@ -6,6 +6,7 @@ import * as nb from '../index.js';
 import { UsageError } from './args.js';
 import { TRAIN_HELP, trainCommand } from './train.js';
 import { EVAL_HELP, PREDICT_HELP, evalCommand, predictCommand } from './eval-predict.js';
+import { SERVE_HELP, serveCommand } from './serve.js';
 
 const USAGE = `Usage: nabla <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
   predict CHECKPOINT IMG.png…  top classes with probabilities for PNG images
   info                         version, backend, threads, SIMD features
   bench                        the benchmarks against TensorFlow.js (and PyTorch where installed)
+  serve                        the playground page (train in the browser) on http://127.0.0.1:8080
 
 nabla <command> --help shows a command's options.`;
 
@@ -63,10 +65,13 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
         return await predictCommand(rest, log);
       case 'info':
         return info(log);
+      case 'serve':
+        if (wantsHelp) return log(SERVE_HELP), 0;
+        return await serveCommand(rest, log);
       case 'bench':
         return await bench(rest); // bench/run.ts has its own --help
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: train, eval, predict, info, bench; see nabla --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: train, eval, predict, info, bench, serve; see nabla --help)`);
     }
   } catch (e) {
     const err = e as Error;
