@@ -7,10 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium as pw, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { fashionMnistSync } from '../src/node.ts';
 import { buildPlayground } from '../scripts/build-playground.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -154,6 +156,37 @@ test('playground page under nabla serve: wasm on >1 thread, trains 200 steps, dr
       await page.click('#testImage');
       await waitFor(page, 's.prediction !== null', 30_000);
       assert.match((await page.textContent('#note'))!, /^Test image \d+: a .+\.$/);
+
+      // A dark-on-light PNG (a test-set trouser, inverted) opened as a file, then dropped on the pad:
+      // the page inverts it, says so, and the network sees light on dark.
+      const ts = fashionMnistSync({ root: join(root, 'data/fashion-mnist-sample'), split: 'test' });
+      const k = ts.labels.indexOf(1);
+      const png = new PNG({ width: 28, height: 28 });
+      for (let i = 0; i < 784; i++) png.data.set([255 - ts.images[k * 784 + i]!, 255 - ts.images[k * 784 + i]!, 255 - ts.images[k * 784 + i]!, 255], 4 * i);
+      const pngPath = join(tmp, 'trouser-dark-on-light.png');
+      writeFileSync(pngPath, PNG.sync.write(png));
+      const cornerOfSeen = () => page.evaluate(() => Array.from((document.getElementById('seen') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 1, 1).data.slice(0, 3)));
+      const clearPrediction = () => page.evaluate(() => { (globalThis as unknown as { playground: { prediction: unknown } }).playground.prediction = null; });
+      await clearPrediction();
+      await page.setInputFiles('#file', pngPath);
+      await waitFor(page, 's.prediction !== null', 30_000);
+      assert.equal(await page.textContent('#note'), 'The image looked dark-on-light, so it was inverted.');
+      assert.deepEqual(await cornerOfSeen(), [0, 0, 0], 'the network sees a black background');
+      await clearPrediction();
+      const dropped = await page.evaluateHandle((b64) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+        return dt;
+      }, readFileSync(pngPath).toString('base64'));
+      await page.dispatchEvent('#pad', 'drop', { dataTransfer: dropped });
+      await waitFor(page, 's.prediction !== null', 30_000);
+      assert.equal(await page.textContent('#note'), 'The image looked dark-on-light, so it was inverted.');
+      console.log(`# a test-set trouser, inverted to dark-on-light and dropped → ${(await state(page)).prediction!.top}`);
+      // A file that is not an image: said beside the pad, and the page goes on working.
+      await page.setInputFiles('#file', join(root, 'package.json'));
+      await page.waitForFunction(() => document.getElementById('note')!.textContent!.startsWith('cannot decode'));
+      assert.equal(await page.textContent('#note'), 'cannot decode package.json as an image');
+      assert.equal((await state(page)).status, 'paused');
 
       await page.screenshot({ path: join(results, 'playground.png'), fullPage: true });
 

@@ -121,7 +121,9 @@ $('save').addEventListener('click', () => send({ type: 'save' }));
 
 // The drawing pad and its predictions.
 let lastImage: PadImage | null = null, caption = '';
-const pad = new SketchPad($<HTMLCanvasElement>('pad'), (img) => predict(img));
+// A file that is not an image is a note beside the pad, not a stop.
+const badImage = (e: Error) => { $('note').textContent = e.message; };
+const pad = new SketchPad($<HTMLCanvasElement>('pad'), (img) => predict(img), badImage);
 function predict(img: PadImage, about = ''): void {
   lastImage = img;
   caption = about;
@@ -133,7 +135,7 @@ $('clear').addEventListener('click', () => { pad.clear(); $('predictions').repla
 $('testImage').addEventListener('click', () => send({ type: 'testImage' }));
 $<HTMLInputElement>('file').addEventListener('change', (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) pad.load(f).catch((err: Error) => showError(err.message));
+  if (f) pad.load(f).catch(badImage);
 });
 
 function showPrediction(probs: number[], saliency: Float32Array): void {

@@ -29,7 +29,8 @@ export type ToWorker =
   | { type: 'testImage'; index?: number }
   | { type: 'save' };
 
-export interface StepPoint { step: number; loss: number; acc: number }
+/** One training step: its loss, its batch's accuracy, and how long it took in the worker (ms). */
+export interface StepPoint { step: number; loss: number; acc: number; ms: number }
 
 export type FromWorker =
   | { type: 'ready'; facts: BackendFacts; classes: string[]; trainSize: number; testSize: number }

@@ -15,7 +15,7 @@ export class SketchPad {
   /** Stroke width in canvas pixels: about 2 of the 28 pixels, like the garments' outlines. */
   brush = 24;
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly onImage: (img: PadImage) => void) {
+  constructor(readonly canvas: HTMLCanvasElement, private readonly onImage: (img: PadImage) => void, onError: (e: Error) => void) {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     this.clear();
     canvas.addEventListener('pointerdown', (e) => {
@@ -43,7 +43,7 @@ export class SketchPad {
       e.preventDefault();
       canvas.classList.remove('drop');
       const file = e.dataTransfer?.files[0];
-      if (file) void this.load(file);
+      if (file) this.load(file).catch(onError);
     });
   }
 
@@ -82,6 +82,7 @@ export class SketchPad {
     } catch {
       throw new Error(`cannot decode ${(file as File).name ?? 'the dropped file'} as an image`);
     }
+    this.clear(); // transparent parts of the image stay black
     this.ctx.drawImage(bmp, 0, 0, this.canvas.width, this.canvas.height);
     bmp.close();
     let pixels = this.read();

@@ -87,7 +87,7 @@ function trainStep(r: Run): StepPoint {
     loss.backward();
     r.opt.step();
     r.step++;
-    return { step: r.step, loss: loss.item(), acc: correct(logits.dataSync() as Float32Array, yb) / B };
+    return { step: r.step, loss: loss.item(), acc: correct(logits.dataSync() as Float32Array, yb) / B, ms: 0 };
   });
 }
 
@@ -137,8 +137,9 @@ async function loop(r: Run): Promise<void> {
   let lastPost = performance.now();
   while (r.running && run === r) {
     const t0 = performance.now();
-    points.push(trainStep(r));
-    const ms = performance.now() - t0;
+    const p = trainStep(r);
+    const ms = (p.ms = performance.now() - t0);
+    points.push(p);
     r.msPerStep = r.msPerStep === 0 ? ms : 0.9 * r.msPerStep + 0.1 * ms;
     if (r.step % EVAL_EVERY === 0) {
       post({ type: 'steps', points, epoch: r.epoch, msPerStep: r.msPerStep });
