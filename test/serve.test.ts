@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { networkInterfaces } from 'node:os';
-import { resolveRequest } from '../src/cli/serve.ts';
+import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { checkPlayground, resolveRequest } from '../src/cli/serve.ts';
 import { niceTicks, decimalsFor } from '../examples/playground/src/chart.ts';
 import { buildPlayground } from '../scripts/build-playground.mjs';
 
@@ -111,6 +112,33 @@ test('serve: resolveRequest maps only files inside the served folders', () => {
   assert.equal(resolveRequest(root, '/examples/fashion-mlp.ts'), null);
   assert.equal(resolveRequest(root, '/build/'), null);
   assert.equal(resolveRequest(root, '/examples/playground/\0'), null);
+});
+
+test('serve: checkPlayground names what is missing, and in a checkout the sources newer than the bundle', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nabla-serve-'));
+  try {
+    const put = (f: string, text = '', time = 1_000_000) => {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), text);
+      utimesSync(join(dir, f), time, time);
+    };
+    const logs: string[] = [];
+    assert.match(checkPlayground(dir, (s) => logs.push(s))!, /the playground page is not built .*: run npm run build/);
+    put('examples/playground/dist/main.js');
+    put('examples/playground/dist/worker.js');
+    assert.match(checkPlayground(dir, (s) => logs.push(s))!, /the wasm kernels are not built \(no build\/nabla-simd\.wasm\)/);
+    put('build/nabla-simd.wasm');
+    put('examples/playground/dist/inputs.json', JSON.stringify({ inputs: ['src/nn/a.ts', 'examples/playground/src/main.ts', 'src/gone.ts'] }));
+    put('src/nn/a.ts', '', 2_000_000); // changed after the build
+    put('examples/playground/src/main.ts', '', 500_000);
+    assert.equal(checkPlayground(dir, (s) => logs.push(s)), null);
+    assert.deepEqual(logs, [], 'an installed package (no src/cli) is not compared');
+    put('src/cli/main.ts');
+    assert.equal(checkPlayground(dir, (s) => logs.push(s)), null);
+    assert.deepEqual(logs, ["nabla serve: the page's bundle is older than src/nn/a.ts: run npm run build to see the changes"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('playground charts: ticks are 1, 2 or 5 × 10^k and cover the range', () => {

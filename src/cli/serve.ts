@@ -3,7 +3,7 @@
 // backend needs for SharedArrayBuffer, and so for running on every core.
 
 import http from 'node:http';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, helpText, UsageError, type FlagSpec } from './args.js';
@@ -42,12 +42,18 @@ export function checkPlayground(root: string, log: (s: string) => void): string 
     return `the playground page is not built (no ${relative(process.cwd(), bundle) || bundle}): run npm run build`;
   }
   if (!existsSync(join(root, 'build/nabla-simd.wasm'))) return 'the wasm kernels are not built (no build/nabla-simd.wasm): run npm run build';
-  // In a checkout (the library's src/ beside it), say when the page's sources changed after its build.
-  const srcDir = join(root, 'examples/playground/src');
-  if (existsSync(join(root, 'src/cli')) && existsSync(srcDir)) {
+  // In a checkout, say when a source of the bundles (listed by the build) changed after they were built.
+  // (Not in an installed package: it has no src/, and unpacking sets the page's files' times.)
+  if (!existsSync(join(root, 'src/cli'))) return null;
+  try {
+    const { inputs } = JSON.parse(readFileSync(join(root, 'examples/playground/dist/inputs.json'), 'utf8')) as { inputs: string[] };
     const built = statSync(bundle).mtimeMs;
-    const newer = readdirSync(srcDir).filter((f) => statSync(join(srcDir, f)).mtimeMs > built);
-    if (newer.length > 0) log(`nabla serve: the page's bundle is older than ${newer.join(', ')}: run npm run build to see your changes`);
+    const newer = inputs.filter((f) => existsSync(join(root, f)) && statSync(join(root, f)).mtimeMs > built);
+    if (newer.length > 0) {
+      log(`nabla serve: the page's bundle is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ` and ${newer.length - 3} more` : ''}: run npm run build to see the changes`);
+    }
+  } catch {
+    // No list of inputs (an older build): nothing to compare.
   }
   return null;
 }
