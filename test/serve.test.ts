@@ -9,7 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { checkPlayground, resolveRequest } from '../src/cli/serve.ts';
+import { checkPlayground, resolveRequest, serveCommand } from '../src/cli/serve.ts';
+import { main } from '../src/cli/main.ts';
 import { niceTicks, decimalsFor } from '../examples/playground/src/chart.ts';
 import { buildPlayground } from '../scripts/build-playground.mjs';
 
@@ -78,17 +79,10 @@ test('nabla serve: isolation headers, only the page\'s folders, 127.0.0.1, stops
 });
 
 test('nabla serve: bad usage is one line and exit 2; the port in use is named', async () => {
-  const run = (...a: string[]) => spawnSync(process.execPath, ['bin/nabla.js', 'serve', ...a], { cwd: root, encoding: 'utf8' });
-  let r = run('--port', 'abc');
+  // Spawned, as a user meets them: the one-line message and the exit status.
+  const r = spawnSync(process.execPath, ['bin/nabla.js', 'serve', '--port', 'abc'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim(), "nabla: serve: --port needs a number, got 'abc'");
-  r = run('somewhere');
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /serve: takes no arguments, got 'somewhere'/);
-  r = run('--port', '70000');
-  assert.match(r.stderr, /--port must be at most 65535, got 70000/);
-  r = run('--host', '0.0.0.0');
-  assert.match(r.stderr, /serve: unknown option '--host'/);
   const busy = http.createServer();
   await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
   const port = (busy.address() as { port: number }).port;
@@ -99,10 +93,16 @@ test('nabla serve: bad usage is one line and exit 2; the port in use is named', 
   busy.close();
   assert.equal(code, 2);
   assert.match(err, new RegExp(`serve: port ${port} on 127.0.0.1 is in use \\(try --port 0`));
-  r = spawnSync(process.execPath, ['bin/nabla.js', '--help'], { cwd: root, encoding: 'utf8' });
-  assert.match(r.stdout, /serve +the playground page/);
-  r = spawnSync(process.execPath, ['bin/nabla.js', 'serve', '--help'], { cwd: root, encoding: 'utf8' });
-  assert.match(r.stdout, /Cross-Origin-Embedder-Policy/);
+  // The rest through the same entry point, in this process.
+  const log = () => {};
+  await assert.rejects(serveCommand(['somewhere'], log), /serve: takes no arguments, got 'somewhere'/);
+  await assert.rejects(serveCommand(['--port', '70000'], log), /--port must be at most 65535, got 70000/);
+  await assert.rejects(serveCommand(['--host', '0.0.0.0'], log), /serve: unknown option '--host'/);
+  const lines: string[] = [];
+  assert.equal(await main(['--help'], (l) => lines.push(l)), 0);
+  assert.equal(await main(['serve', '--help'], (l) => lines.push(l)), 0);
+  assert.match(lines[0]!, /\n  serve +the playground page/);
+  assert.match(lines[1]!, /Cross-Origin-Embedder-Policy/);
 });
 
 test('serve: resolveRequest maps only files inside the served folders', () => {
