@@ -37,18 +37,24 @@ export function commonFlags(task: AnyTask): Record<string, FlagSpec> {
 export const RUN_ONLY_FLAGS = new Set(['threads', 'out', 'resume', 'force', 'quiet']);
 
 /**
- * Every flag any task has (to find positionals before the task is known). Only whether a flag takes a
- * value matters here: tasks may give one flag name different types, choices and bounds (--model's
- * choices, --hidden as widths or one number), which the task's own parse checks afterwards.
+ * Every flag any task has, by type only (to find positionals before the task is known): choices,
+ * bounds and defaults differ between tasks, so they are checked by the task's own parse after.
  */
-function allFlags(): Record<string, FlagSpec> {
+export function looseFlags(specs: Iterable<Record<string, FlagSpec>>): Record<string, FlagSpec> {
   const all: Record<string, FlagSpec> = {};
-  const add = (flags: Record<string, FlagSpec>): void => {
-    for (const [k, s] of Object.entries(flags)) all[k] = s.type === 'boolean' ? { type: 'boolean', help: s.help } : { type: 'string', help: s.help };
-  };
-  for (const t of TASKS) { add(t.flags); add(commonFlags(t)); }
-  for (const t of TASKS) for (const v of Object.values(t.verbs ?? {})) add(v.flags);
+  for (const spec of specs) {
+    for (const [k, s] of Object.entries(spec)) {
+      const prev = all[k]?.type;
+      // Two tasks may give a name different value types (--hidden: widths '64,32' or one number): any text then.
+      const type = prev && prev !== 'boolean' ? (s.type !== 'boolean' && s.type !== prev ? 'string' : prev) : s.type;
+      all[k] = { type, help: s.help };
+    }
+  }
   return all;
+}
+
+function allFlags(): Record<string, FlagSpec> {
+  return looseFlags(TASKS.flatMap((t) => [t.flags, commonFlags(t), ...Object.values(t.verbs ?? {}).map((v) => v.flags)]));
 }
 
 /** argv parsed against every task's flags: the positionals, --out and --resume before the task (and so its flags) is known. */
