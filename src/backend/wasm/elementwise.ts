@@ -56,7 +56,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     if (dtypeOfArray(data) !== dtype || dtype === 'bool') data = convertArray(data, dtype);
     const s = ctx.alloc(dtype, data.length);
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (src.length !== s.size << LOG2[dtype]) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
+    if (src.length !== s.byteLength) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
     heap.refresh();
     heap.u8.set(src, s.ptr);
     return s;
@@ -67,7 +67,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
   const cast = (st: Storage, dtype: DType): Storage => {
     const x = ctx.use(st, 'cast');
     const y = ctx.alloc(dtype, x.size);
-    if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + (x.size << LOG2[dtype])); return y; }
+    if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + x.byteLength); return y; }
     ctx.parallel(`cast_${SUFFIX[x.dtype]}_${SUFFIX[dtype]}`, [x.ptr, y.ptr], x.size, x.size);
     return y;
   };
