@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { keep, scope } from '../tensor/memory.js';
 import { enableGrad, noGrad } from '../autograd/graph.js';
+import { markManaged, stepBoundary } from '../autograd/release.js';
 import { isFloat } from '../tensor/dtype.js';
 import { clone } from '../ops/shape.js';
 import { cast } from '../ops/elementwise.js';
@@ -83,6 +84,8 @@ export abstract class Optimizer {
     for (const [k, v] of Object.entries(group)) if (k !== 'params' && Array.isArray(v)) group[k] = [...v];
     this.checkHyper(group);
     this.paramGroups.push(group);
+    // From now on these parameters' step boundaries are this optimizer's steps (decision 5).
+    markManaged(params.map((p) => p._acc));
   }
 
   /** Clears every parameter's gradient (setToNone: drop it, as PyTorch 2 does; else fill with zeros). */
@@ -126,6 +129,8 @@ export abstract class Optimizer {
         }
       }
     });
+    // A step boundary: graphs consumed by backward() two steps ago release their outputs.
+    stepBoundary(this.paramGroups.flatMap((g) => g.params.map((p) => p._acc)));
     return loss;
   }
 

@@ -3,6 +3,7 @@
 
 import type { Backend, Storage } from '../backend/backend.js';
 import { getBackend, listBackends } from '../backend/backend.js';
+import { contextSlot } from './async-context.js';
 
 /** A backend storage shared by a tensor and its reshaped views / autograd aliases. */
 export class Buf {
@@ -21,25 +22,103 @@ export class Buf {
 export interface Owner {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Marks the handle as kept: no step boundary releases it (keep()). */
+  _pin?(): void;
 }
 
-const scopes: Set<Owner>[] = [];
+/**
+ * What a tensor handle holds, apart from the handle itself: the finalizer and the step boundaries
+ * of autograd/release.ts reach a handle's storage through this without keeping the handle alive.
+ */
+export interface Holder {
+  buf: Buf | null;
+  node: { release(): void } | null;
+  /** Counted out of memory() already (disposed, collected or revoked). */
+  done: boolean;
+  /** Passed to keep(): never released by a step boundary. */
+  kept: boolean;
+  /** Released by a step boundary (the error on use says so). */
+  revoked: boolean;
+}
+
+/**
+ * Releases a handle's storage and graph link through its holder (the handle may be unreachable by
+ * then); a kept or already released handle is left alone. Using the handle afterwards throws.
+ */
+export function revoke(h: Holder): void {
+  if (h.done || h.kept || !h.buf) return;
+  h.done = true;
+  h.revoked = true;
+  h.buf.release();
+  h.buf = null;
+  const n = h.node;
+  h.node = null;
+  if (n) n.release();
+  liveHandles--;
+}
+
+/**
+ * A scope: the tensors created while it is current, released when it ends. Scopes form a tree
+ * through their parents; which one is current belongs to the async context (see async-context.ts),
+ * so tasks that interleave with await each see their own. A closed scope is transparent: a context
+ * still pointing at it creates into its nearest open ancestor.
+ */
+export class Scope {
+  readonly owners = new Set<Owner>();
+  open = true;
+  constructor(public parent: Scope | null) {}
+}
+
+const slot = contextSlot<Scope>();
+/** The scope each tracked owner is in (to forget it on dispose / keep). */
+const scopeOf = new WeakMap<Owner, Scope>();
 let liveHandles = 0;
+
+function openAncestor(s: Scope | null | undefined): Scope | null {
+  while (s && !s.open) s = s.parent;
+  return s ?? null;
+}
+
+/** The innermost open scope of the calling context (null: none, tensors live until disposed). */
+export function currentScope(): Scope | null {
+  return openAncestor(slot.get());
+}
+
+/** Whether scopes follow async contexts here (Node, Deno, Bun) or one variable per thread (browsers). */
+export function scopesPerAsyncContext(): boolean {
+  return slot.perAsyncContext;
+}
 
 export function trackCreated(t: Owner): void {
   liveHandles++;
-  const top = scopes[scopes.length - 1];
-  if (top) top.add(t);
+  if (sampling) sampleCreation(t);
+  const s = currentScope();
+  if (s) {
+    s.owners.add(t);
+    scopeOf.set(t, s);
+  }
 }
 
 export function trackDisposed(t: Owner | null): void {
   liveHandles--;
-  if (t) for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.delete(t)) break;
+  if (t) forget(t);
 }
 
-/** Removes a handle from every open scope, so it outlives them (parameters, optimizer state, results). */
+function forget(t: Owner): void {
+  const s = scopeOf.get(t);
+  if (s) {
+    s.owners.delete(t);
+    scopeOf.delete(t);
+  }
+}
+
+/**
+ * Removes a handle from its scope and exempts it from step boundaries, so it outlives every scope
+ * and step (parameters, optimizer state, results).
+ */
 export function keep<T extends Owner>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  forget(t);
+  t._pin?.();
   return t;
 }
 
@@ -62,54 +141,107 @@ function isOwner(v: object): v is Owner {
   return typeof (v as Owner).dispose === 'function' && 'isDisposed' in v;
 }
 
-/** Opens a scope by hand (the DataLoader's step scope uses this); close it with endScope. */
-export function beginScope(): Set<Owner> {
-  const s = new Set<Owner>();
-  scopes.push(s);
+/** Moves a handle into scope s (out of whatever scope held it). */
+export function adopt(s: Scope, t: Owner): void {
+  forget(t);
+  s.owners.add(t);
+  scopeOf.set(t, s);
+}
+
+/** Opens a scope by hand in the calling context (the DataLoader's step scope uses this); close it with endScope. */
+export function beginScope(): Scope {
+  const s = new Scope(currentScope());
+  slot.enter(s);
   return s;
 }
 
+/** A scope that is not current anywhere yet (a loader's step scope, entered when its batch is read). */
+export function detachedScope(): Scope {
+  return new Scope(null);
+}
+
+/** Makes s current in the calling context, inside the context's current scope (unless s has a parent). */
+export function enterScope(s: Scope): void {
+  if (!s.open) throw new Error('enterScope: this scope has ended');
+  if (s.parent === null) {
+    const p = currentScope();
+    if (p !== s) s.parent = p;
+  }
+  slot.enter(s);
+}
+
 /**
- * Closes a scope opened by beginScope: disposes what was created in it, except the tensors found
- * in `result` (a tensor, or arrays / plain objects / Maps of them), which move to the parent scope.
+ * Closes a scope: disposes what was created in it, except the tensors found in `result` (a tensor,
+ * or arrays / plain objects / Maps of them), which move to the nearest open enclosing scope. Scopes
+ * the calling context opened inside s and left open (a throw) close first; scopes other async
+ * contexts opened inside s stay open.
  */
-export function endScope(s: Set<Owner>, result?: unknown): void {
-  const idx = scopes.lastIndexOf(s);
-  if (idx < 0) throw new Error('endScope: this scope is not open');
-  // Close inner scopes left open by a throw inside them.
-  while (scopes.length > idx + 1) endScope(scopes[scopes.length - 1]!);
-  scopes.pop();
+export function endScope(s: Scope, result?: unknown): void {
+  if (!s.open) throw new Error('endScope: this scope has already ended');
+  const cur = slot.get() ?? null;
+  let inner = false;
+  for (let c: Scope | null = cur; c; c = c.parent) if (c === s) { inner = true; break; }
+  if (inner) for (let c: Scope | null = cur; c && c !== s; c = c.parent) if (c.open) close(c);
+  close(s, result);
+  if (inner) slot.enter(openAncestor(s.parent) ?? undefined);
+}
+
+function close(s: Scope, result?: unknown): void {
+  s.open = false;
   const survivors = new Set<Owner>();
   collectOwners(result, survivors);
-  const parent = scopes[scopes.length - 1];
-  for (const t of s) {
+  const parent = openAncestor(s.parent);
+  for (const t of s.owners) {
+    scopeOf.delete(t);
     if (survivors.has(t)) {
-      if (parent) parent.add(t);
+      if (parent) {
+        parent.owners.add(t);
+        scopeOf.set(t, parent);
+      }
     } else if (!t.isDisposed) {
       t.dispose();
     }
   }
+  s.owners.clear();
 }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
  * Runs fn and frees every tensor created inside it except the ones it returns (found inside
- * arrays, plain objects and Maps too). Synchronous: for async steps use beginScope/endScope.
+ * arrays, plain objects and Maps too). fn may be async: then scope returns its promise, and the
+ * scope covers fn's awaits too and ends when the promise settles. Tasks running at the same time
+ * each have their own scopes (in Node, Deno and Bun; in a browser, an async scope is current for
+ * the whole thread until it settles — don't interleave two there).
  */
 export function scope<T>(fn: () => T): T {
-  const s = beginScope();
+  const s = new Scope(currentScope());
   let result: T;
   try {
-    result = fn();
+    result = slot.run(s, fn);
   } catch (e) {
     endScope(s);
     throw e;
   }
-  if (result instanceof Promise) {
-    endScope(s);
-    throw new Error('scope: fn returned a Promise; scope(fn) is synchronous — use beginScope()/endScope() around async code');
+  if (!isThenable(result)) {
+    endScope(s, result);
+    return result;
   }
-  endScope(s, result);
-  return result;
+  // Where the platform tracks async contexts, the caller is back in its own scope already; in the
+  // fallback s stays current until fn settles.
+  return Promise.resolve(result).then(
+    (v) => { settle(s, v); return v; },
+    (e: unknown) => { settle(s); throw e; },
+  ) as T;
+}
+
+function settle(s: Scope, result?: unknown): void {
+  if (!s.open) return;
+  close(s, result);
+  // In the fallback s was current for the whole thread: step back out of it (and any scope left
+  // open inside it).
+  const cur = slot.get();
+  if (!slot.perAsyncContext && cur && !cur.open) slot.enter(openAncestor(cur) ?? undefined);
 }
 
 export interface MemoryInfo {
@@ -131,3 +263,85 @@ export function memory(): MemoryInfo {
   return { tensors: liveHandles, bytes, backends };
 }
 
+
+// ---- the leak watch (decision 5): a loop whose live tensors grow step after step gets one warning ----
+
+/** Steps (backward() calls) before watching, and the window over which growth is measured. */
+const WATCH_WARMUP = 20, WATCH_WINDOW = 250;
+/** Steps after sampling before the sampled tensors are checked (graph outputs are gone by then). */
+const WATCH_CHECK_AFTER = 4;
+const watch = { steps: 0, baseHandles: 0, baseBytes: 0, grewLast: false, warned: false, sampleStep: -1 };
+let sampling: Map<Owner, string> | null = null;
+let samples: Map<Owner, string> | null = null;
+let watchGrowth = { perStep: 0, bytesPerStep: 0 };
+
+function sampleCreation(t: Owner): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  sampling!.set(t, stack);
+}
+
+/** Where nabla's own modules live (frames there are not the user's line). */
+const ownRoot = new URL('../', import.meta.url).href;
+
+/** The first frame of a stack outside nabla and the runtime: "file.ts:12:5". */
+export function userFrame(stack: string): string | null {
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /\(?((?:file|https?):\/\/[^\s()]+|\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1]!;
+    const url = file.startsWith('/') ? `file://${file}` : file;
+    if (url.startsWith(ownRoot) || url.includes('/node_modules/')) continue;
+    return `${file.replace(/^file:\/\//, '')}:${m[2]}:${m[3]}`;
+  }
+  return null;
+}
+
+/**
+ * Called once per training step (by backward()). When live tensors have grown by at least one per
+ * two steps over two windows in a row, the tensors created during one step are sampled with their
+ * creation stacks; those still live a few steps later are named in a one-time warning.
+ */
+export function noteStep(): void {
+  if (watch.warned) return;
+  const n = ++watch.steps;
+  if (samples && n >= watch.sampleStep + WATCH_CHECK_AFTER) { reportLeaks(); return; }
+  if (sampling && n > watch.sampleStep) { samples = sampling; sampling = null; return; }
+  if (n < WATCH_WARMUP || (n - WATCH_WARMUP) % WATCH_WINDOW !== 0) return;
+  const bytes = memory().bytes;
+  if (n > WATCH_WARMUP && !sampling && !samples) {
+    const grown = liveHandles - watch.baseHandles;
+    const grows = grown * 2 >= WATCH_WINDOW;
+    if (grows && watch.grewLast) {
+      watchGrowth = { perStep: grown / WATCH_WINDOW, bytesPerStep: (bytes - watch.baseBytes) / WATCH_WINDOW };
+      sampling = new Map();
+      watch.sampleStep = n;
+    }
+    watch.grewLast = grows;
+  }
+  watch.baseHandles = liveHandles;
+  watch.baseBytes = bytes;
+}
+
+function reportLeaks(): void {
+  const sites = new Map<string, number>();
+  for (const [t, stack] of samples!) {
+    if (t.isDisposed) continue;
+    const at = userFrame(stack) ?? '(no line outside nabla on the stack)';
+    sites.set(at, (sites.get(at) ?? 0) + 1);
+  }
+  samples = null;
+  if (sites.size === 0) return; // the growth was something else (kept or collected): keep watching
+  watch.warned = true;
+  const list = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([at, k]) => `${at} (${k} per step)`).join(', ');
+  const mb = (watchGrowth.bytesPerStep * 1000) / 2 ** 20;
+  console.warn(
+    `nabla: live tensors grow by ${watchGrowth.perStep.toFixed(1)} per step (${mb.toFixed(1)} MiB per 1,000 steps) in a loop ` +
+      `that never releases them. Created at ${list} and still live ${WATCH_CHECK_AFTER} steps later. dispose() them, keep ` +
+      'numbers instead (t.item()), or run the step inside nb.scope(() => …) or a DataLoader loop, whose step scope frees ' +
+      "what a step creates. (Outputs of a graph that backward() consumed are freed by themselves; these tensors aren't " +
+      "part of one: made under noGrad, or from tensors that don't require grad.) This warning is shown once.",
+  );
+}
