@@ -39,8 +39,10 @@ for (const awaits of [false, true]) {
     const steady = trace[10]!;
     for (const [i, m] of trace.entries()) {
       if (i < 10) continue;
-      assert.deepEqual(m, steady, `step ${i}: ${m.tensors} tensors / ${m.bytes} bytes live, ${steady.tensors} / ${steady.bytes} at step 10`);
+      // never above step 10 (with awaits the finalizer may free older garbage meanwhile: fewer is fine)
+      assert.ok(m.tensors <= steady.tensors && m.bytes <= steady.bytes, `step ${i}: ${m.tensors} tensors / ${m.bytes} bytes live, ${steady.tensors} / ${steady.bytes} at step 10`);
     }
+    if (!awaits) assert.deepEqual(trace.at(-1), steady, 'without awaits nothing else runs: exactly the same');
     assert.ok(losses.at(-1)! < losses[0]!, 'the loss falls');
     dispose();
     // what is left: at most the last two steps' graph outputs (released at the next boundaries)

@@ -14,7 +14,7 @@ import { Adam, AdamW, SGD, OneCycleLR, CosineAnnealingLR, type Optimizer, type L
 import { getRngState, setRngState, manualSeed, type RngState } from '../tensor/random.js';
 import { saveCheckpoint, loadCheckpoint } from '../io/node-files.js';
 import { toRecords, fromRecords } from '../io/tensors.js';
-import { optimizerToCheckpoint, optimizerFromCheckpoint } from '../io/state.js';
+import { optimizerToCheckpoint, loadOptimizerFromCheckpoint } from '../io/state.js';
 import type { Json } from '../io/checkpoint.js';
 import { parseArgs, helpText, UsageError, type FlagSpec } from './args.js';
 import { loadData, augmentBatch, type LoadedData } from './data.js';
@@ -132,7 +132,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
     const tensors = fromRecords(ck.model);
     model.loadStateDict(tensors);
     for (const t of Object.values(tensors)) t.dispose();
-    if (ck.optimizer) optimizer.loadStateDict(optimizerFromCheckpoint(ck.optimizer, lastPath));
+    if (ck.optimizer) loadOptimizerFromCheckpoint(optimizer, ck.optimizer, `checkpoint ${lastPath}`);
     st = (ck.extra ? JSON.parse(ck.extra['run'] ?? 'null') : null) as RunState;
     if (!st) throw new Error(`checkpoint ${lastPath}: no run state (was it written by nabla train?)`);
     if (scheduler && st.scheduler) scheduler.loadStateDict(st.scheduler);

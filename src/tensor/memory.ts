@@ -4,6 +4,7 @@
 import type { Backend, Storage } from '../backend/backend.js';
 import { getBackend, listBackends } from '../backend/backend.js';
 import { contextSlot } from './async-context.js';
+import { bytesPer, type DType } from './dtype.js';
 
 /** A backend storage shared by a tensor and its reshaped views / autograd aliases. */
 export class Buf {
@@ -242,6 +243,41 @@ function settle(s: Scope, result?: unknown): void {
   // open inside it).
   const cur = slot.get();
   if (!slot.perAsyncContext && cur && !cur.open) slot.enter(openAncestor(cur) ?? undefined);
+}
+
+/** "1.50 GiB", "12.0 MiB", "640 B": sizes in errors. */
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** Elements of a typed array at most (V8's limit), for backends that set none of their own. */
+const TYPED_ARRAY_MAX = 2 ** 32;
+
+/**
+ * Checks, before any array is built, that a tensor of `shape` can exist on the backend: an error
+ * that names the op, the size, what is live and the limit instead of "Invalid typed array length"
+ * or a wrapped allocation.
+ */
+export function checkFits(op: string, shape: readonly number[], dtype: DType, backend: Backend = getBackend()): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  const bytes = n * bytesPer(dtype);
+  const st = backend.stats();
+  const maxElements = st.maxElements ?? TYPED_ARRAY_MAX;
+  const what = `${op}: ${dtype === 'int32' ? 'an' : 'a'} ${dtype} tensor of shape [${shape.join(', ')}] (${n.toLocaleString('en-US')} elements, ${formatBytes(bytes)})`;
+  if (n > maxElements) {
+    throw new RangeError(`${what} is too large: the ${backend.name} backend holds at most ${maxElements.toLocaleString('en-US')} elements in one tensor`);
+  }
+  if (st.limitBytes !== undefined && bytes > st.limitBytes - st.bytes) {
+    throw new RangeError(
+      `${what} does not fit in the ${backend.name} backend's memory: ${formatBytes(st.bytes)} is live and the limit is ` +
+        `${formatBytes(st.limitBytes)}. Free tensors you no longer need (dispose(), nb.scope) or use smaller sizes.`,
+    );
+  }
+  return n;
 }
 
 export interface MemoryInfo {

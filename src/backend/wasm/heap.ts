@@ -9,6 +9,9 @@
 export const PARAM_BASE = 1024;
 export const PARAM_BYTES = 3072;
 export const HEAP_BASE = 64 * 1024;
+import { formatBytes } from '../../tensor/memory.js';
+
+export { formatBytes };
 const ALIGN = 64; // cache line; also keeps v128 loads aligned
 const PAGE = 65536;
 /** Blocks under this size have a bin of their own size; larger ones share 8 bins per power of two. */
@@ -26,14 +29,6 @@ function binOf(size: number): number {
   const fl = 31 - Math.clz32(size); // size < 2^32, so clz32 sees it whole
   const sub = Math.floor((size - 2 ** fl) / 2 ** (fl - 3));
   return EXACT_LIMIT / ALIGN - 1 + (fl - 12) * 8 + sub;
-}
-
-/** "1.50 GiB", "12.0 MiB", "640 B": sizes in errors. */
-export function formatBytes(n: number): string {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
-  return `${n} B`;
 }
 
 export class Heap {
