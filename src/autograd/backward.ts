@@ -2,7 +2,8 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { AccumulateGrad, Node, enableGrad, isGradEnabled, noGrad, topoOrder, edgeOf } from './graph.js';
-import { keep, noteStep, scope } from '../tensor/memory.js';
+import { keep, scope } from '../tensor/memory.js';
+import { noteStep } from '../tensor/leak-watch.js';
 import { graphConsumed } from './release.js';
 import { add } from '../ops/elementwise.js';
 import { full } from '../tensor/create.js';
