@@ -62,6 +62,7 @@ test('random alloc/free sequences: blocks aligned, inside the heap, never overla
       }
       assert.equal(h.liveCount, live.size);
       assert.equal(h.liveBytes, [...live.values()].reduce((a, b) => a + b, 0));
+      assert.ok(h.freeBytes >= 0 && h.liveBytes + h.freeBytes <= h.byteLength - HEAP_BASE, 'free and live bytes add up');
     }
     for (const p of live.keys()) h.release(p);
     assert.equal(h.reserved, HEAP_BASE, 'everything freed: the top is back at the base');

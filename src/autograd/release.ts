@@ -57,16 +57,17 @@ export function graphConsumed(order: readonly Node[]): void {
   }
 }
 
-/** An optimizer will step these leaves: from now on their boundaries are its steps. */
-export function markManaged(leaves: Iterable<AccumulateGrad | null>): void {
-  for (const acc of leaves) if (acc) acc.managed = true;
+/** An optimizer will step these parameters: from now on their boundaries are its steps. */
+export function markManaged(params: readonly { _acc: AccumulateGrad | null }[]): void {
+  for (const p of params) if (p._acc) p._acc.managed = true;
 }
 
-/** optimizer.step(): a step boundary of each leaf it updates. */
-export function stepBoundary(leaves: Iterable<AccumulateGrad | null>): void {
-  for (const acc of leaves) {
+/** optimizer.step(): a step boundary of each parameter it updates. */
+export function stepBoundary(params: readonly { _acc: AccumulateGrad | null }[]): void {
+  for (let i = 0; i < params.length; i++) {
+    const acc = params[i]!._acc;
     if (!acc) continue;
     acc.managed = true;
-    boundary(acc);
+    if (acc.previous.length > 0 || acc.current.length > 0) boundary(acc);
   }
 }

@@ -101,7 +101,7 @@ export abstract class Optimizer {
     this.checkHyper(group);
     this.paramGroups.push(group);
     // From now on these parameters' step boundaries are this optimizer's steps (decision 5).
-    markManaged(params.map((p) => p._acc));
+    markManaged(params);
   }
 
   /** Clears every parameter's gradient (setToNone: drop it, as PyTorch 2 does; else fill with zeros). */
@@ -132,7 +132,9 @@ export abstract class Optimizer {
     const loss = closure ? enableGrad(closure) : undefined;
     noGrad(() => {
       for (const group of this.paramGroups) {
-        for (const [i, p] of group.params.entries()) {
+        const params = group.params;
+        for (let i = 0; i < params.length; i++) {
+          const p = params[i]!;
           if (p.isDisposed) {
             throw new Error(`${this.name}.step: parameter ${i} of group ${this.paramGroups.indexOf(group)} (shape ${fmt(p.shape)}) was disposed; ` +
               'a disposed parameter cannot be updated (build a new optimizer over the parameters that remain)');
@@ -149,7 +151,7 @@ export abstract class Optimizer {
       }
     });
     // A step boundary: graphs consumed by backward() two steps ago release their outputs.
-    stepBoundary(this.paramGroups.flatMap((g) => g.params.map((p) => p._acc)));
+    for (const g of this.paramGroups) stepBoundary(g.params);
     return loss;
   }
 

@@ -57,14 +57,15 @@ const slots: { slot: ContextSlot<unknown>; upgrade: (A: AlsClass) => void }[] = 
 /** A context slot; it becomes per-async-context once installAsyncContext() finds AsyncLocalStorage. */
 export function contextSlot<T>(): ContextSlot<T> {
   const A = builtinAls();
-  const holder: { slot: ContextSlot<T> } = { slot: A ? new AlsSlot<T>(new A<T>()) : new ThreadSlot<T>() };
+  if (A) return new AlsSlot<T>(new A<T>()); // the usual case: no indirection on the hot path
+  const holder: { slot: ContextSlot<T> } = { slot: new ThreadSlot<T>() };
   const facade: ContextSlot<T> = {
     get perAsyncContext() { return holder.slot.perAsyncContext; },
     get: () => holder.slot.get(),
     enter: (v) => holder.slot.enter(v),
     run: (v, fn) => holder.slot.run(v, fn),
   };
-  if (!A) slots.push({ slot: facade as ContextSlot<unknown>, upgrade: (C) => { if (!holder.slot.perAsyncContext) holder.slot = new AlsSlot<T>(new C<T>()); } });
+  slots.push({ slot: facade as ContextSlot<unknown>, upgrade: (C) => { if (!holder.slot.perAsyncContext) holder.slot = new AlsSlot<T>(new C<T>()); } });
   return facade;
 }
 

@@ -25,6 +25,8 @@ export interface Owner {
   readonly isDisposed: boolean;
   /** Marks the handle as kept: no step boundary releases it (keep()). */
   _pin?(): void;
+  /** @internal the scope that holds this handle (set and read here only) */
+  _scope?: Scope | null;
 }
 
 /**
@@ -65,14 +67,17 @@ export function revoke(h: Holder): void {
  * still pointing at it creates into its nearest open ancestor.
  */
 export class Scope {
-  readonly owners = new Set<Owner>();
+  /** What the scope holds (made on the first one: most scopes of ops hold few or none for long). */
+  owners: Set<Owner> | null = null;
   open = true;
   constructor(public parent: Scope | null) {}
+  add(t: Owner): void {
+    (this.owners ??= new Set()).add(t);
+    t._scope = this;
+  }
 }
 
 const slot = contextSlot<Scope>();
-/** The scope each tracked owner is in (to forget it on dispose / keep). */
-const scopeOf = new WeakMap<Owner, Scope>();
 let liveHandles = 0;
 
 function openAncestor(s: Scope | null | undefined): Scope | null {
@@ -105,10 +110,7 @@ export function trackCreated(t: Owner): void {
   liveHandles++;
   if (creationHook) creationHook(t);
   const s = currentScope();
-  if (s) {
-    s.owners.add(t);
-    scopeOf.set(t, s);
-  }
+  if (s) s.add(t);
 }
 
 export function trackDisposed(t: Owner | null): void {
@@ -117,10 +119,10 @@ export function trackDisposed(t: Owner | null): void {
 }
 
 function forget(t: Owner): void {
-  const s = scopeOf.get(t);
+  const s = t._scope;
   if (s) {
-    s.owners.delete(t);
-    scopeOf.delete(t);
+    s.owners?.delete(t);
+    t._scope = null;
   }
 }
 
@@ -156,8 +158,7 @@ function isOwner(v: object): v is Owner {
 /** Moves a handle into scope s (out of whatever scope held it). */
 export function adopt(s: Scope, t: Owner): void {
   forget(t);
-  s.owners.add(t);
-  scopeOf.set(t, s);
+  s.add(t);
 }
 
 /** Opens a scope by hand in the calling context (the DataLoader's step scope uses this); close it with endScope. */
@@ -202,19 +203,18 @@ function close(s: Scope, result?: unknown): void {
   s.open = false;
   const survivors = new Set<Owner>();
   collectOwners(result, survivors);
+  const owners = s.owners;
+  s.owners = null;
+  if (!owners) return;
   const parent = openAncestor(s.parent);
-  for (const t of s.owners) {
-    scopeOf.delete(t);
+  for (const t of owners) {
+    t._scope = null;
     if (survivors.has(t)) {
-      if (parent) {
-        parent.owners.add(t);
-        scopeOf.set(t, parent);
-      }
+      if (parent) parent.add(t);
     } else if (!t.isDisposed) {
       t.dispose();
     }
   }
-  s.owners.clear();
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
@@ -275,16 +275,18 @@ const TYPED_ARRAY_MAX = 2 ** 32;
 export function checkFits(op: string, shape: readonly number[], dtype: DType, backend: Backend = getBackend()): number {
   let n = 1;
   for (const d of shape) n *= d;
+  // Small tensors always fit the shape limits; the backend's own allocation error covers a full heap.
+  if (n <= 2 ** 24) return n;
   const bytes = n * bytesPer(dtype);
   const st = backend.stats();
   const maxElements = st.maxElements ?? TYPED_ARRAY_MAX;
-  const what = `${op}: ${dtype === 'int32' ? 'an' : 'a'} ${dtype} tensor of shape [${shape.join(', ')}] (${n.toLocaleString('en-US')} elements, ${formatBytes(bytes)})`;
+  const what = () => `${op}: ${dtype === 'int32' ? 'an' : 'a'} ${dtype} tensor of shape [${shape.join(', ')}] (${n.toLocaleString('en-US')} elements, ${formatBytes(bytes)})`;
   if (n > maxElements) {
-    throw new RangeError(`${what} is too large: the ${backend.name} backend holds at most ${maxElements.toLocaleString('en-US')} elements in one tensor`);
+    throw new RangeError(`${what()} is too large: the ${backend.name} backend holds at most ${maxElements.toLocaleString('en-US')} elements in one tensor`);
   }
   if (st.limitBytes !== undefined && bytes > st.limitBytes - st.bytes) {
     throw new RangeError(
-      `${what} does not fit in the ${backend.name} backend's memory: ${formatBytes(st.bytes)} is live and the limit is ` +
+      `${what()} does not fit in the ${backend.name} backend's memory: ${formatBytes(st.bytes)} is live and the limit is ` +
         `${formatBytes(st.limitBytes)}. Free tensors you no longer need (dispose(), nb.scope) or use smaller sizes.`,
     );
   }

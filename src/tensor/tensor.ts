@@ -4,7 +4,7 @@
 import type { Backend, Storage } from '../backend/backend.js';
 import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
-import { Buf, trackCreated, trackDisposed, type Holder } from './memory.js';
+import { Buf, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
 
 let nextId = 1;
 
@@ -21,6 +21,8 @@ export class Tensor {
   /** @internal gradient of a leaf */
   private _grad: Tensor | null = null;
   private _retainsGrad = false;
+  /** @internal the scope holding this handle (tensor/memory.ts) */
+  _scope: Scope | null = null;
 
   readonly shape: readonly number[];
   readonly dtype: DType;

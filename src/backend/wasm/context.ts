@@ -3,7 +3,7 @@
 
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Storage } from '../backend.js';
-import { Heap, PARAM_BASE, PARAM_BYTES, formatBytes } from './heap.js';
+import { Heap, HeapFull, PARAM_BASE, PARAM_BYTES, formatBytes } from './heap.js';
 import type { Pool } from './pool.js';
 import { MAX_PARTS } from './worker-source.js';
 
@@ -45,6 +45,8 @@ export function ranges(total: number, t: number, grain: number): [number, number
   return out;
 }
 
+const describe = (dtype: DType, size: number): string => `a ${dtype} tensor of ${size.toLocaleString('en-US')} elements`;
+
 export class Ctx {
   readonly scratch: number[] = [];
   readonly scratchBytes = SCRATCH_BYTES;
@@ -60,11 +62,18 @@ export class Ctx {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`wasm backend: cannot allocate ${size} elements of ${dtype}`);
     // Plain multiplication: a shift would wrap at 2³¹ bytes into a tiny block.
     const bytes = Math.max(1, size) * BYTES[dtype];
-    const what = `a ${dtype} tensor of ${size.toLocaleString('en-US')} elements`;
     if (size > MAX_ELEMENTS) {
-      throw new RangeError(`wasm backend: ${what} (${formatBytes(bytes)}) is too large: a tensor holds at most ${MAX_ELEMENTS.toLocaleString('en-US')} elements on this backend (kernels index with 32-bit integers)`);
+      throw new RangeError(`wasm backend: ${describe(dtype, size)} (${formatBytes(bytes)}) is too large: a tensor holds at most ${MAX_ELEMENTS.toLocaleString('en-US')} elements on this backend (kernels index with 32-bit integers)`);
     }
-    return new WasmStorage(dtype, size, this.heap.alloc(bytes, what), bytes);
+    let ptr: number;
+    try {
+      ptr = this.heap.alloc(bytes);
+    } catch (e) {
+      // described here, not for every allocation
+      if (e instanceof HeapFull) throw this.heap.outOfMemoryError(bytes, describe(dtype, size), e.why);
+      throw e;
+    }
+    return new WasmStorage(dtype, size, ptr, bytes);
   }
 
   /** Checks a storage handle before a kernel reads it. */

@@ -31,6 +31,13 @@ function binOf(size: number): number {
   return EXACT_LIMIT / ALIGN - 1 + (fl - 12) * 8 + sub;
 }
 
+/** Out of memory: a request the heap cannot meet (why: the engine's reason, when it refused to grow). */
+export class HeapFull extends RangeError {
+  constructor(message: string, readonly why?: string) {
+    super(message);
+  }
+}
+
 export class Heap {
   readonly memory: WebAssembly.Memory;
   /** End of the used region: everything from here to the limit is free (the wilderness). */
@@ -201,12 +208,19 @@ export class Heap {
   }
 
   private outOfMemory(size: number, what: string | undefined, why?: string): never {
+    throw this.outOfMemoryError(size, what, why);
+  }
+
+  /** The error for a request of `bytes` that cannot be met (also used to re-describe one: Ctx.alloc). */
+  outOfMemoryError(bytes: number, what?: string, why?: string): HeapFull {
+    const size = blockSize(bytes);
     const frag = this.freeBytes > 0 ? `; ${formatBytes(this.freeBytes)} more is free but in ${this.freeAt.size} pieces, the largest ${formatBytes(this.largestFree())}` : '';
-    throw new RangeError(
+    return new HeapFull(
       `wasm backend: out of memory: asked for ${formatBytes(size)}${what ? ` (${what})` : ''}, ` +
       `${formatBytes(this.liveBytes)} is live in ${this.liveCount} buffers, and the limit is ${formatBytes(this.limit)}` +
       `${this.limit === 2 ** 32 ? ' (the whole wasm32 address space)' : ''}${frag}` +
       `${why ? ` (${why})` : ''}. Free tensors you no longer need (dispose(), nb.scope) or use smaller batches.`,
+      why,
     );
   }
 }
