@@ -1,5 +1,5 @@
-// Ownership of backend storage: reference-counted buffers, scopes, keep(), memory(), and the
-// FinalizationRegistry backstop. Tensors register here; nothing here knows about ops.
+// Ownership of backend storage: reference-counted buffers, scopes per async context, keep(),
+// release through a handle's holder (step boundaries), memory() and size checks. Nothing here knows ops.
 
 import type { Backend, Storage } from '../backend/backend.js';
 import { getBackend, listBackends } from '../backend/backend.js';
