@@ -90,6 +90,7 @@ test('unknown options are errors: optimizers, creation functions, loadStateDict'
   assert.throws(() => nb.randn([2], { requiresGrad: 'yes' } as never), /requiresGrad must be true or false/);
   assert.throws(() => nb.tensor([1, 2], { shap: [2] } as never), /tensor: unknown option 'shap' \(options: dtype, requiresGrad, shape\)/);
   assert.throws(() => new optim.SGD(p).loadStateDict(new optim.SGD(p).stateDict(), { sorce: 'x' } as never), /unknown option 'sorce'/);
+  assert.throws(() => new nb.data.DataLoader([1, 2, 3] as never, { batch_size: 2 } as never), /DataLoader: unknown option 'batch_size' \(options: batchSize,/);
 });
 
 test('arange takes its options after any of its forms', () => {

@@ -30,6 +30,8 @@ export interface DataLoaderOptions<S, B> {
   stepScope?: boolean;
 }
 
+const OPTION_NAMES = ['batchSize', 'shuffle', 'dropLast', 'collate', 'seed', 'prefetch', 'stepScope'];
+
 /** Where a loader is in its run, for checkpoints: the epochs begun and its private shuffle stream. */
 export interface DataLoaderState {
   epoch: number;
@@ -70,6 +72,9 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
   epoch = 0;
 
   constructor(readonly dataset: Dataset<S> | IterableDataset<S>, opts: DataLoaderOptions<S, B> = {}) {
+    for (const k of Object.keys(opts)) {
+      if (!OPTION_NAMES.includes(k)) throw new Error(`DataLoader: unknown option '${k}' (options: ${OPTION_NAMES.join(', ')})`);
+    }
     const bs = opts.batchSize ?? 1;
     if (!Number.isInteger(bs) || bs < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${bs}`);
     const pf = opts.prefetch ?? 2;
