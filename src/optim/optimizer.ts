@@ -39,6 +39,16 @@ const SCHEDULER_KEYS = new Set(['initialLr', 'maxLr', 'minLr', 'baseMomentum', '
 /** PyTorch's implementation switches, accepted in a state dict only at values that change nothing. */
 const TORCH_FLAGS: Record<string, unknown> = { foreach: null, capturable: false, differentiable: false, fused: null };
 
+/** A value for an error message: JSON where it has one (never throwing, e.g. on a cycle), else its String. */
+function show(v: unknown): string {
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}…` : s;
+  } catch {
+    return Array.isArray(v) ? 'an array' : typeof v;
+  }
+}
+
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -205,12 +215,13 @@ export abstract class Optimizer {
     const byIndex: Tensor[] = [];
     sd.param_groups.forEach((h, gi) => {
       const g = this.paramGroups[gi]!;
+      if (h === null || typeof h !== 'object' || Array.isArray(h)) throw new Error(`${n}: group ${gi} is ${show(h)}, not an object of hyperparameters`);
       const ids = h.params as number[];
       if (!Array.isArray(ids) || ids.length !== g.params.length) {
         throw new Error(`${n}: group ${gi} has ${Array.isArray(ids) ? ids.length : '?'} parameters in the state, ${g.params.length} here`);
       }
       ids.forEach((id, j) => {
-        if (!Number.isInteger(id) || id < 0 || byIndex[id]) throw new Error(`${n}: group ${gi} lists parameter id ${JSON.stringify(id)}, which is not a new non-negative integer`);
+        if (!Number.isInteger(id) || id < 0 || byIndex[id]) throw new Error(`${n}: group ${gi} lists parameter id ${show(id)}, which is not a new non-negative integer`);
         byIndex[id] = g.params[j]!;
       });
     });
@@ -224,11 +235,11 @@ export abstract class Optimizer {
           throw new Error(`${n}: group ${gi} has an unknown hyperparameter '${k}' (this optimizer has ${Object.keys(this.defaults).map(snake).join(', ')})`);
         }
         if (key in TORCH_FLAGS) {
-          if (v !== TORCH_FLAGS[key] && v !== null && v !== false) throw new Error(`${n}: group ${gi} sets PyTorch's '${k}' to ${JSON.stringify(v)}, which nabla does not do`);
+          if (v !== TORCH_FLAGS[key] && v !== null && v !== false) throw new Error(`${n}: group ${gi} sets PyTorch's '${k}' to ${show(v)}, which nabla does not do`);
           continue;
         }
         if (SCHEDULER_KEYS.has(key) && (typeof v !== 'number' || !Number.isFinite(v))) {
-          throw new Error(`${n}: group ${gi}'s ${k} must be a finite number, got ${JSON.stringify(v)}`);
+          throw new Error(`${n}: group ${gi}'s ${k} must be a finite number, got ${show(v)}`);
         }
         g[key] = Array.isArray(v) ? [...v] : v;
       }
@@ -250,7 +261,7 @@ export abstract class Optimizer {
       for (const [k, v] of Object.entries(s)) {
         if (spec.numbers.includes(k)) {
           const num = v instanceof Tensor ? (v.numel() === 1 ? v.item() : NaN) : v;
-          if (typeof num !== 'number' || !Number.isInteger(num) || num < 0) throw new Error(`${n}: state '${k}' of parameter ${key} must be a non-negative integer, got ${v instanceof Tensor ? `a tensor of shape ${fmt(v.shape)}` : JSON.stringify(v)}`);
+          if (typeof num !== 'number' || !Number.isInteger(num) || num < 0) throw new Error(`${n}: state '${k}' of parameter ${key} must be a non-negative integer, got ${v instanceof Tensor ? `a tensor of shape ${fmt(v.shape)}` : show(v)}`);
         } else if (spec.tensors.includes(k)) {
           if (!(v instanceof Tensor)) throw new Error(`${n}: state '${k}' of parameter ${key} must be a tensor, got ${typeof v}`);
           if (v.isDisposed) throw new Error(`${n}: state '${k}' of parameter ${key} was disposed`);

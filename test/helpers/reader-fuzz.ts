@@ -173,7 +173,7 @@ const adamPart = fc.tuple(
       o = next as Record<string, unknown>;
     }
     if (value === undefined) delete o[keys.at(-1)!];
-    else o[keys.at(-1)!] = value;
+    else o[keys.at(-1)!] = structuredClone(value); // constantFrom hands out the same object each time
   }
   return { tensors, state: root as Json };
 });
