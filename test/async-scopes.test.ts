@@ -154,3 +154,24 @@ test('a loop that breaks out of a step leaves no step scope current: later tenso
   assert.deepEqual(after.toArray(), [1, 1, 1]);
   after.dispose();
 });
+
+test('a synchronous for…of over a DataLoader in concurrent tasks: each task inside nb.scope(async …) keeps its own steps', async () => {
+  // The sync iterator enters its first step scope in the turn the tasks share; nb.scope(async fn)
+  // runs each task's first turn in its own context (for await needs no wrapper: its step scope is
+  // entered after its own await).
+  const task = async (k: number): Promise<number> => {
+    const held = nb.full([4], k); // made before the loop, held across the awaits below
+    const loader = new data.DataLoader({ length: 32, get: (i: number) => nb.full([2], i) }, { batchSize: 4 });
+    let s = 0;
+    for (const b of loader as Iterable<nb.Tensor>) {
+      s += b.sum().item();
+      await tick();
+      s += held.sum().item();
+    }
+    return s;
+  };
+  const before = nb.memory().tensors;
+  const sums = await Promise.all([1, 2, 3].map((k) => nb.scope(() => task(k))));
+  assert.deepEqual(sums, [1, 2, 3].map((k) => 2 * (31 * 32) / 2 + 8 * 4 * k));
+  assert.equal(nb.memory().tensors, before);
+});

@@ -57,8 +57,10 @@ const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<un
  * breaks) — except parameters, optimizer state, gradients and tensors passed to nb.keep(). So a plain
  * PyTorch-style loop does not leak; a tensor kept in a variable past its step must be kept.
  * Step scopes belong to the async context of the loop (Node, Deno, Bun), so loops in concurrent
- * tasks don't disturb each other. Don't zip two loaders in one loop: the second's step would end
- * inside the first's.
+ * tasks don't disturb each other — with `for await`, or, for a synchronous `for … of` whose body
+ * awaits, with each task started inside nb.scope(async () => …) (a sync iterator enters its first
+ * step in the turn that started the tasks). Don't zip two loaders in one loop: the second's step
+ * would end inside the first's.
  */
 export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
