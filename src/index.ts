@@ -3,8 +3,10 @@
 import './tensor/methods.js';
 import { registerBackend, setBackend } from './backend/backend.js';
 import { jsBackend } from './backend/js/index.js';
+import { installAsyncContext } from './tensor/async-context.js';
 
 registerBackend(jsBackend);
+await installAsyncContext();
 await installDefaultBackend();
 
 /**

@@ -16,7 +16,11 @@ export interface SparseAdamOptions { lr?: number; betas?: [number, number]; eps?
 
 export class SparseAdam extends Optimizer {
   constructor(params: Params, opts: SparseAdamOptions = {}) {
-    super('SparseAdam', params, { lr: opts.lr ?? 1e-3, betas: opts.betas ? [...opts.betas] : [0.9, 0.999], eps: opts.eps ?? 1e-8 });
+    super('SparseAdam', params, { lr: opts.lr ?? 1e-3, betas: opts.betas ? [...opts.betas] : [0.9, 0.999], eps: opts.eps ?? 1e-8 }, opts);
+  }
+
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: ['exp_avg', 'exp_avg_sq'], numbers: ['step'], required: ['step', 'exp_avg', 'exp_avg_sq'] };
   }
 
   protected override checkHyper(h: Record<string, unknown>): void {
