@@ -6,6 +6,8 @@ export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type I
 export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';
+export { spokenDigits, espeakVariants, ACCENTS, type SpokenDigitsOptions } from './data/datasets/spoken-digits-node.js';
+export { readWav } from './data/audio/wav-node.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
 import { toRecords, fromRecords } from './io/tensors.js';
