@@ -11,3 +11,4 @@ export { stft, stftPlan, stftFrames, windowFunction, type StftOptions, type Spec
 export { melFilterBank, melSpectrogram, MelSpectrogram, type MelOptions, type MelSpectrogramOptions } from '../data/audio/mel.js';
 export { decodeWav, type WavAudio } from '../data/audio/wav.js';
 export { trainSpeechRecognizer, evaluateSpeech, speechLoader, type SpeechTrainOptions, type SpeechEvaluation, type Transcript } from './train.js';
+export { transcribe, speechMetadata, speechModelFrom, SPEECH_TASK, type Transcription } from './transcribe.js';

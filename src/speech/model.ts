@@ -6,6 +6,7 @@ import { Module } from '../nn/module.js';
 import { Conv1d } from '../nn/layers/conv.js';
 import { Linear } from '../nn/layers/linear.js';
 import { Dropout } from '../nn/layers/dropout.js';
+import { BatchNorm1d } from '../nn/layers/norm.js';
 import { GRU } from '../nn/rnn.js';
 import { tensor } from '../tensor/create.js';
 import { relu } from '../ops/elementwise.js';
@@ -23,7 +24,7 @@ export interface SpeechModelOptions {
   classes?: number;
   /** channels of the two convolutions (default 96) */
   channels?: number;
-  /** GRU hidden size per direction (default 128) */
+  /** GRU hidden size per direction (default 96) */
   hidden?: number;
   /** GRU layers (default 2) */
   layers?: number;
@@ -32,12 +33,14 @@ export interface SpeechModelOptions {
 
 /**
  * x [N, nMels, T] → log-probabilities [ceil(T/4), N, classes] (time-major, as ctcLoss takes them):
- * two Conv1d(k 5, stride 2) + ReLU halve time twice, a bidirectional GRU reads the result, and a
+ * two Conv1d(k 5, stride 2) + BatchNorm + ReLU halve time twice, a bidirectional GRU reads the result, and a
  * linear layer scores each frame.
  */
 export class SpeechRecognizer extends Module {
   readonly conv1: Conv1d;
+  readonly bn1: BatchNorm1d;
   readonly conv2: Conv1d;
+  readonly bn2: BatchNorm1d;
   readonly rnn: GRU;
   readonly drop: Dropout;
   readonly fc: Linear;
@@ -47,10 +50,12 @@ export class SpeechRecognizer extends Module {
 
   constructor(opts: SpeechModelOptions = {}) {
     super();
-    const c: Required<SpeechModelOptions> = { nMels: 40, classes: 11, channels: 96, hidden: 128, layers: 2, dropout: 0.1, ...opts };
+    const c: Required<SpeechModelOptions> = { nMels: 40, classes: 11, channels: 96, hidden: 96, layers: 2, dropout: 0.1, ...opts };
     this.config = c;
     this.conv1 = new Conv1d(c.nMels, c.channels, 5, { stride: 2, padding: 2 });
+    this.bn1 = new BatchNorm1d(c.channels);
     this.conv2 = new Conv1d(c.channels, c.channels, 5, { stride: 2, padding: 2 });
+    this.bn2 = new BatchNorm1d(c.channels);
     this.rnn = new GRU(c.channels, c.hidden, { numLayers: c.layers, bidirectional: true, dropout: c.layers > 1 ? c.dropout : 0 });
     this.drop = new Dropout(c.dropout);
     this.fc = new Linear(2 * c.hidden, c.classes);
@@ -62,7 +67,7 @@ export class SpeechRecognizer extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const h = relu(this.conv2.forward(relu(this.conv1.forward(x))));
+    const h = relu(this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x))))));
     const [seq] = this.rnn.forward(permute(h, [2, 0, 1]));
     return logSoftmax(this.fc.forward(this.drop.forward(seq)), -1);
   }

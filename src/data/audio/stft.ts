@@ -106,7 +106,9 @@ export function stft(signal: ArrayLike<number>, opts: StftOptions | StftPlan, wh
   };
   for (let f = 0; f < frames; f++) {
     const start = f * hop;
-    for (let k = 0; k < nFft; k++) frame[k] = at(start + k) * win[k]!;
+    const s0 = start - pad;
+    if (s0 >= 0 && s0 + nFft <= n) for (let k = 0; k < nFft; k++) frame[k] = signal[s0 + k]! * win[k]!;
+    else for (let k = 0; k < nFft; k++) frame[k] = at(start + k) * win[k]!;
     fft.realTransform(spec, frame);
     for (let b = 0; b < bins; b++) {
       const re = spec[2 * b]!, im = spec[2 * b + 1]!;

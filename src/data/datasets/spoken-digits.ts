@@ -84,23 +84,42 @@ export interface NoiseOptions {
   snrDb: [number, number];
 }
 
+/** Noise excerpts are cut from one bank of white and brown-ish noise, made once from nabla's generator. */
+const BANK = 1 << 18;
+let noiseBank: { white: Float32Array; brown: Float32Array } | null = null;
+
+function bank(): { white: Float32Array; brown: Float32Array } {
+  if (noiseBank) return noiseBank;
+  // its own seed, so the bank is the same whichever stream first asks for it
+  const white = Float32Array.from(withRng(0x5eed, () => normalArray(BANK, false)));
+  const brown = new Float32Array(BANK);
+  let acc = 0;
+  for (let k = 0; k < BANK; k++) {
+    acc = 0.98 * acc + white[k]! * 0.2; // leaky integrator: energy towards low frequencies
+    brown[k] = acc * 3;
+  }
+  return (noiseBank = { white, brown });
+}
+
 /**
- * Adds noise at a signal-to-noise ratio drawn from snrDb: a random mix of white noise and brown-ish
- * (integrated, low-frequency) noise, scaled against the clip's power. Draws from nabla's generator.
+ * Adds noise at a signal-to-noise ratio drawn from snrDb: an excerpt (at a random offset) of a random
+ * mix of white and brown-ish noise, scaled against the clip's power. Draws from nabla's generator.
  */
 export function addNoise(signal: Float32Array, opts: NoiseOptions): Float32Array {
   const n = signal.length;
-  const [u] = uniformArray(2, false);
+  const { white, brown } = bank();
+  const [u, m, o] = uniformArray(3, false);
   const [lo, hi] = opts.snrDb;
   const snr = lo + (hi - lo) * u!;
-  const mix = uniformArray(1, false)[0]!;
-  const white = normalArray(n, false);
-  const noise = new Float64Array(n);
-  let acc = 0, pn = 0, ps = 0;
+  const mix = m!;
+  const off = Math.floor(o! * BANK);
+  const noise = new Float32Array(n);
+  let pn = 0, ps = 0;
   for (let k = 0; k < n; k++) {
-    acc = 0.98 * acc + white[k]! * 0.2; // leaky integrator: energy towards low frequencies
-    noise[k] = (1 - mix) * white[k]! + mix * acc * 3;
-    pn += noise[k]! * noise[k]!;
+    const j = (off + k) & (BANK - 1);
+    const v = (1 - mix) * white[j]! + mix * brown[j]!;
+    noise[k] = v;
+    pn += v * v;
     ps += signal[k]! * signal[k]!;
   }
   const scale = pn > 0 && ps > 0 ? Math.sqrt(ps / pn / 10 ** (snr / 10)) : 0;
