@@ -2,7 +2,7 @@
 // (espeak-ng voices, built once and cached), a conv + bidirectional GRU trained with CTC by fit(), the
 // digit error rate on voices never heard in training beside a baseline trained without augmentation,
 // and a WAV file transcribed from disk.
-// Run: node --import tsx examples/spoken-digits.ts [--epochs 10] [--train-clips 6000] [--no-baseline] [--out runs/speech]
+// Run: node --import tsx examples/spoken-digits.ts [--epochs 10] [--train-clips 6000] [--which both|model|baseline] [--out runs/speech]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,11 +14,13 @@ const { values: args } = parseArgs({
   options: {
     epochs: { type: 'string', default: '10' },
     'train-clips': { type: 'string' },
-    'no-baseline': { type: 'boolean', default: false },
+    // both (default), or only one of them (e.g. to run the two at once)
+    which: { type: 'string', default: 'both' },
     out: { type: 'string', default: 'runs/speech' },
   },
 });
 const epochs = Number(args.epochs);
+if (!['both', 'model', 'baseline'].includes(args.which)) throw new Error(`--which must be both, model or baseline, got '${args.which}'`);
 mkdirSync(args.out, { recursive: true });
 
 const data = await spokenDigits();
@@ -35,10 +37,10 @@ async function run(augment: boolean) {
   return { model, history, test, minutes };
 }
 
-const main = await run(true);
+const main = await run(args.which !== 'baseline');
 const weights = join(args.out, 'spoken-digits.safetensors');
 await save(weights, main.model.stateDict(), nb.speech.speechMetadata(main.model));
-const baseline = args['no-baseline'] ? null : await run(false);
+const baseline = args.which === 'both' ? await run(false) : null;
 
 // A WAV file from disk: a test voice speaks, sox writes it at 44.1 kHz stereo; the model reads it back.
 const wav = join(args.out, 'clip.wav');
@@ -49,6 +51,21 @@ const file = await loadSafetensorsFile(weights);
 const reloaded = nb.speech.speechModelFrom(await load(weights), file.metadata, weights);
 const heard = nb.speech.transcribe(reloaded, readWav(wav, nb.speech.SPEECH_FEATURES.sampleRate).samples);
 console.log(`${wav} (voice ${voice}, "four one nine two"): heard ${heard.digits}`);
+
+// The report: one self-contained page (no scripts, no network) with the task's section.
+const ex = data.test.clips[0]!;
+const exFeatures = nb.speech.speechFeatures(nb.speech.clipSignal(data.test, 0));
+const section = nb.speech.speechReportSection({
+  model: { evaluation: main.test, history: main.history, minutes: main.minutes },
+  baseline: baseline && { evaluation: baseline.test, history: baseline.history, minutes: baseline.minutes },
+  example: { features: exFeatures, reference: ex.digits, heard: main.test.transcripts.find((t) => t.clip === 0)?.beam ?? '', voice: ex.variant },
+  trainVoices: data.train.voices, testVoices: data.test.voices, trainClips: data.train.clips.length,
+});
+writeFileSync(join(args.out, 'report.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nabla: spoken digits</title>
+<style>body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;padding:0 16px}.big{font-size:30px;font-weight:600}.muted{color:#666}
+.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}figcaption{font-weight:600}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e2e2e2}</style>
+</head><body>${section}</body></html>`);
+console.log(`wrote ${join(args.out, 'report.html')}`);
 
 writeFileSync(join(args.out, 'results.json'), JSON.stringify({
   epochs, trainClips: data.train.clips.length, testVoices: data.test.voices,

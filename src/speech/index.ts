@@ -12,3 +12,4 @@ export { melFilterBank, melSpectrogram, MelSpectrogram, type MelOptions, type Me
 export { decodeWav, type WavAudio } from '../data/audio/wav.js';
 export { trainSpeechRecognizer, evaluateSpeech, speechLoader, type SpeechTrainOptions, type SpeechEvaluation, type Transcript } from './train.js';
 export { transcribe, speechMetadata, speechModelFrom, SPEECH_TASK, type Transcription } from './transcribe.js';
+export { speechReportSection, type SpeechReportData } from './report.js';
