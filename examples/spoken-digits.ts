@@ -2,7 +2,7 @@
 // (espeak-ng voices, built once and cached), a conv + bidirectional GRU trained with CTC by fit(), the
 // digit error rate on voices never heard in training beside a baseline trained without augmentation,
 // and a WAV file transcribed from disk.
-// Run: node --import tsx examples/spoken-digits.ts [--epochs 10] [--train-clips 6000] [--which both|model|baseline] [--out runs/speech]
+// Run: node --import tsx examples/spoken-digits.ts [--epochs 4] [--train-clips 6000] [--which both|model|baseline] [--out runs/speech]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { spokenDigits, readWav, save, load, loadSafetensorsFile } from 'nabla/no
 
 const { values: args } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '10' },
+    epochs: { type: 'string', default: '4' },
     'train-clips': { type: 'string' },
     // both (default), or only one of them (e.g. to run the two at once)
     which: { type: 'string', default: 'both' },

@@ -45,7 +45,7 @@ export function speechLoader(split: SpokenDigitsSplit, opts: { batchSize?: numbe
  * test clips always carry their fixed noise.
  */
 export async function trainSpeechRecognizer(train: SpokenDigitsSplit, val: SpokenDigitsSplit | null, opts: SpeechTrainOptions = {}): Promise<{ model: SpeechRecognizer; history: History }> {
-  const epochs = opts.epochs ?? 12;
+  const epochs = opts.epochs ?? 4;
   const seed = opts.seed ?? 0;
   manualSeed(seed);
   const model = new SpeechRecognizer(opts.model);
