@@ -1,10 +1,13 @@
 // WAV decoding through the wavefile package: any PCM / float / µ-law / A-law file to mono float
 // samples in [-1, 1], resampled (windowed sinc with a low-pass filter) to the rate a model wants.
 
-// wavefile is CommonJS in Node (its ESM build is for bundlers): take the class off the default export.
-import wavefile from 'wavefile';
+// wavefile's Node entry is CommonJS (the class sits on the default export) and its bundler entry is
+// ESM (a named export): a namespace import finds the class in both.
+import * as wavefileNs from 'wavefile';
 
-const { WaveFile } = wavefile;
+type WaveFileClass = typeof import('wavefile').WaveFile;
+const ns = wavefileNs as unknown as { WaveFile?: WaveFileClass; default?: { WaveFile: WaveFileClass } };
+const WaveFile: WaveFileClass = ns.WaveFile ?? ns.default!.WaveFile;
 type WaveFile = InstanceType<typeof WaveFile>;
 
 export interface WavAudio {
