@@ -1,7 +1,7 @@
 // A small real version of the speech task in CI: 400 clips spoken by espeak-ng voices, a small
 // recogniser trained with CTC for 8 epochs, tested on 60 noisy clips by 20 voices never heard in
-// training. It must beat a 40% digit error rate (it gets 26.6% here: scratch run, 2 cores); an
-// untrained model says nothing (100%).
+// training. It must beat a 40% digit error rate (28.7% when written: 21 s of CPU on 2 cores); an
+// untrained model is far worse (458.7%: it inserts digits everywhere).
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ test('spoken digits: trained on 400 clips, under 40% digit errors on held-out vo
     `(untrained ${(100 * untrained.beamDER).toFixed(1)}%); loss by epoch ${history.loss.map((v) => v.toFixed(2)).join(' ')}`);
   assert.ok(history.loss.at(-1)! < history.loss[0]! / 5, `the CTC loss fell from ${history.loss[0]} to ${history.loss.at(-1)}`);
   assert.ok(r.beamDER < 0.4, `digit error rate ${r.beamDER} on held-out voices (bar: < 0.40)`);
-  assert.ok(untrained.beamDER > 0.9, `an untrained model should hear (almost) nothing, got ${untrained.beamDER}`);
+  assert.ok(untrained.beamDER > 0.9, `an untrained model should be far off, got ${untrained.beamDER}`);
   assert.equal(r.clips, 60);
   assert.ok(d.test.voices.every((v) => !d.train.voices.includes(v)));
 });
