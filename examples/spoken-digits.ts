@@ -49,6 +49,9 @@ const es = spawnSync('espeak-ng', ['-v', `en-us+${voice}`, '--stdout', 'four one
 spawnSync('sox', ['-q', '-t', 'wav', '-', '-r', '44100', '-c', '2', wav], { input: es.stdout });
 const file = await loadSafetensorsFile(weights);
 const reloaded = nb.speech.speechModelFrom(await load(weights), file.metadata, weights);
+// The file alone reproduces the test number.
+const again = nb.speech.evaluateSpeech(reloaded, data.test);
+console.log(`${weights}: reloaded, test digit error rate ${(100 * again.beamDER).toFixed(2)}% (${again.beamDER === main.test.beamDER ? 'the same' : 'DIFFERENT'})`);
 const heard = nb.speech.transcribe(reloaded, readWav(wav, nb.speech.SPEECH_FEATURES.sampleRate).samples);
 console.log(`${wav} (voice ${voice}, "four one nine two"): heard ${heard.digits}`);
 

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { stft, type StftOptions } from '../src/data/audio/stft.js';
-import { melFilterBank, melSpectrogram, type MelOptions, type MelSpectrogramOptions } from '../src/data/audio/mel.js';
+import { melFilterBank, melSpectrogram, MelSpectrogram, type MelOptions, type MelSpectrogramOptions } from '../src/data/audio/mel.js';
 import { assertClose } from './helpers/allclose.js';
 
 interface Fx {
@@ -55,4 +55,20 @@ test('bad options are errors that name them', () => {
   assert.throws(() => stft(x, { nFft: 256, window: 'blackman' as 'hann' }), /unknown window 'blackman'/);
   assert.throws(() => melFilterBank(257, { sampleRate: 16000, nMels: 40, fMax: 9000 }), /fMax ≤ sampleRate\/2 \(8000\).*fMax 9000/);
   assert.throws(() => melSpectrogram(x, { sampleRate: 16000, nFft: 256, nMels: 0 }), /nMels must be a positive integer, got 0/);
+});
+
+test('a warped filter bank hears a tone where the unwarped bank hears it warp times higher', () => {
+  const tone = (hz: number): Float32Array => Float32Array.from({ length: 4000 }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 8000));
+  const loudest = (s: { data: Float32Array; shape: [number, number] }): number => {
+    const [m, t] = s.shape, mid = Math.floor(t / 2);
+    let best = 0;
+    for (let b = 1; b < m; b++) if (s.data[b * t + mid]! > s.data[best * t + mid]!) best = b;
+    return best;
+  };
+  const opts = { sampleRate: 8000, nFft: 256, winLength: 200, hopLength: 80, nMels: 40, fMin: 20, fMax: 4000, log: true };
+  const mel = new MelSpectrogram(opts);
+  for (const [hz, warp] of [[400, 1.25], [1000, 0.8], [700, 1.4]] as const) {
+    assert.equal(loudest(mel.compute(tone(hz), warp)), loudest(mel.compute(tone(hz * warp))), `${hz} Hz warped by ${warp}`);
+  }
+  assert.throws(() => melFilterBank(129, { sampleRate: 8000, nMels: 10, warp: 0 }), /warp must be > 0, got 0/);
 });

@@ -4,7 +4,7 @@
 export { SpeechRecognizer, ctcBatchLoss, decodeBatch, unpackTargets, DigitErrorRate, type SpeechModelOptions } from './model.js';
 export { greedyDecode, prefixBeamDecode, editDistance, framesOf, type Frames, type BeamOptions } from './decode.js';
 export {
-  DIGIT_CLASSES, DIGIT_WORDS, MAX_DIGITS, SPEECH_FEATURES, speechFeatures, clipSignal, addNoise, augment, collateSpeech,
+  DIGIT_CLASSES, DIGIT_WORDS, MAX_DIGITS, SPEECH_FEATURES, speechFeatures, clipSignal, addNoise, augment, randomWarp, collateSpeech,
   SpeechBatches, type ClipInfo, type SpeechSplit, type SpokenDigitsSplit, type SpeechBatch, type SpeechDatasetOptions, type NoiseOptions,
 } from '../data/datasets/spoken-digits.js';
 export { stft, stftPlan, stftFrames, windowFunction, type StftOptions, type Spectrogram, type WindowName } from '../data/audio/stft.js';

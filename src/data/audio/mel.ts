@@ -14,6 +14,11 @@ export interface MelOptions {
   melScale?: 'htk' | 'slaney';
   /** 'slaney': divide each triangle by its width in Hz (equal area); default none */
   norm?: 'slaney' | null;
+  /**
+   * Frequency warping (not torchaudio's): each filter reads the bin at warp·f, as if the spectrum were
+   * stretched by 1/warp — vocal tract length perturbation for augmentation (default 1: none).
+   */
+  warp?: number;
 }
 
 function hzToMel(f: number, scale: 'htk' | 'slaney'): number {
@@ -45,11 +50,13 @@ export function melFilterBank(nFreqs: number, opts: MelOptions): { data: Float32
   if (scale !== 'htk' && scale !== 'slaney') throw new Error(`melFilterBank: melScale must be 'htk' or 'slaney', got '${String(scale)}'`);
   const norm = opts.norm ?? null;
   if (norm !== null && norm !== 'slaney') throw new Error(`melFilterBank: norm must be 'slaney' or null, got '${String(norm)}'`);
+  const warp = opts.warp ?? 1;
+  if (!(warp > 0)) throw new RangeError(`melFilterBank: warp must be > 0, got ${warp}`);
   const mMin = hzToMel(fMin, scale), mMax = hzToMel(fMax, scale);
   const fPts = Float64Array.from({ length: nMels + 2 }, (_, i) => melToHz(mMin + ((mMax - mMin) * i) / (nMels + 1), scale));
   const out = new Float32Array(nFreqs * nMels);
   for (let k = 0; k < nFreqs; k++) {
-    const f = ((sampleRate / 2) * k) / (nFreqs - 1);
+    const f = (warp * (sampleRate / 2) * k) / (nFreqs - 1);
     for (let m = 0; m < nMels; m++) {
       const down = (f - fPts[m]!) / (fPts[m + 1]! - fPts[m]!);
       const up = (fPts[m + 2]! - f) / (fPts[m + 2]! - fPts[m + 1]!);
@@ -77,20 +84,28 @@ export class MelSpectrogram {
   readonly nFreqs: number;
   readonly log: boolean;
   readonly logOffset: number;
+  private readonly bankOpts: MelOptions;
+  private readonly warped = new Map<number, Float32Array>();
 
   constructor(opts: MelSpectrogramOptions) {
     const { sampleRate, nMels, fMin, fMax, melScale, norm, log, logOffset, ...st } = opts;
     this.plan = stftPlan(st, 'melSpectrogram');
     this.nFreqs = this.plan.nFft / 2 + 1;
     this.nMels = nMels;
-    this.fb = melFilterBank(this.nFreqs, { sampleRate, nMels, fMin, fMax, melScale, norm }).data;
+    this.bankOpts = { sampleRate, nMels, fMin, fMax, melScale, norm };
+    this.fb = melFilterBank(this.nFreqs, this.bankOpts).data;
     this.log = log ?? false;
     this.logOffset = logOffset ?? 1e-6;
     if (!(this.logOffset > 0)) throw new RangeError(`melSpectrogram: logOffset must be > 0, got ${this.logOffset}`);
   }
 
-  /** [nMels, frames]: filter bankᵀ · |STFT|^power, then log if asked. */
-  compute(signal: ArrayLike<number>): Spectrogram {
+  /** [nMels, frames]: filter bankᵀ · |STFT|^power, then log if asked; `warp` ≠ 1 warps the bank (see MelOptions). */
+  compute(signal: ArrayLike<number>, warp = 1): Spectrogram {
+    let fb = this.fb;
+    if (warp !== 1) {
+      fb = this.warped.get(warp) ?? melFilterBank(this.nFreqs, { ...this.bankOpts, warp }).data;
+      if (this.warped.size < 64) this.warped.set(warp, fb);
+    }
     const spec = stft(signal, this.plan, 'melSpectrogram');
     const frames = spec.shape[1];
     const out = new Float32Array(this.nMels * frames);
@@ -98,7 +113,7 @@ export class MelSpectrogram {
     for (let m = 0; m < this.nMels; m++) {
       acc.fill(0);
       for (let k = 0; k < this.nFreqs; k++) {
-        const w = this.fb[k * this.nMels + m]!;
+        const w = fb[k * this.nMels + m]!;
         if (w === 0) continue;
         const row = k * frames;
         for (let f = 0; f < frames; f++) acc[f] += w * spec.data[row + f]!;

@@ -53,10 +53,11 @@ let melCache: MelSpectrogram | null = null;
 /**
  * Log-mel features [nMels, frames] of a signal in [-1, 1] at SPEECH_FEATURES.sampleRate, each band
  * normalised to zero mean and unit variance over the clip (so loudness and channel do not matter).
+ * `warp` stretches the frequency axis (augmentation: another vocal tract length, see MelOptions.warp).
  */
-export function speechFeatures(signal: ArrayLike<number>): { data: Float32Array; shape: [number, number] } {
+export function speechFeatures(signal: ArrayLike<number>, warp = 1): { data: Float32Array; shape: [number, number] } {
   melCache ??= new MelSpectrogram({ ...SPEECH_FEATURES, window: 'hann', log: true, logOffset: 1e-6 });
-  const s = melCache.compute(signal);
+  const s = melCache.compute(signal, warp);
   const [m, t] = s.shape;
   for (let b = 0; b < m; b++) {
     const row = s.data.subarray(b * t, (b + 1) * t);
@@ -126,6 +127,16 @@ export function addNoise(signal: Float32Array, opts: NoiseOptions): Float32Array
   const out = new Float32Array(n);
   for (let k = 0; k < n; k++) out[k] = signal[k]! + scale * noise[k]!;
   return out;
+}
+
+/**
+ * A vocal-tract-length warp for augmentation: one of 24 factors spaced evenly in log between 0.7 and
+ * 1.45 (voices with formants from 0.7× to 1.45× those heard; espeak-ng's variants span about that).
+ */
+export function randomWarp(): number {
+  const [u] = uniformArray(1, false);
+  const i = Math.floor(u! * 24);
+  return Math.exp(Math.log(0.7) + (i / 23) * (Math.log(1.45) - Math.log(0.7)));
 }
 
 /** Training-time augmentation: a random gain, a speed change by resampling, then noise. */
@@ -208,7 +219,9 @@ export class SpeechBatches implements Dataset<SpeechBatch> {
 
   /** The features of clip i as the model sees them (fixed, or freshly augmented). */
   features(i: number): { data: Float32Array; shape: [number, number] } {
-    return this.fixed ? this.fixed[i]! : speechFeatures(augment(clipSignal(this.split, i)));
+    if (this.fixed) return this.fixed[i]!;
+    const signal = augment(clipSignal(this.split, i));
+    return speechFeatures(signal, randomWarp());
   }
 
   get(b: number): SpeechBatch {
