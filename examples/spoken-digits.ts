@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as nb from 'nabla';
-import { spokenDigits, readWav, save, load, loadSafetensorsFile } from 'nabla/node';
+import { spokenDigits, readWav, save, load, loadSafetensorsFile, speech } from 'nabla/node';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,9 +28,9 @@ console.log(`train: ${data.train.clips.length} clips by ${data.train.voices.leng
 
 async function run(augment: boolean) {
   const t0 = performance.now();
-  const { model, history } = await nb.speech.trainSpeechRecognizer(data.train, data.val, { epochs, augment, verbose: 'lines' });
+  const { model, history } = await speech.trainSpeechRecognizer(data.train, data.val, { epochs, augment, verbose: 'lines' });
   const minutes = (performance.now() - t0) / 60000;
-  const test = nb.speech.evaluateSpeech(model, data.test);
+  const test = speech.evaluateSpeech(model, data.test);
   console.log(`${augment ? 'model' : 'baseline (no augmentation)'}: test digit error rate ${(100 * test.beamDER).toFixed(2)}% (beam), ` +
     `${(100 * test.greedyDER).toFixed(2)}% (greedy), whole sequences right ${(100 * test.sequenceAccuracy).toFixed(1)}%, trained in ${minutes.toFixed(1)} min`);
   return { model, history, test, minutes };
@@ -39,7 +38,7 @@ async function run(augment: boolean) {
 
 const main = await run(args.which !== 'baseline');
 const weights = join(args.out, 'spoken-digits.safetensors');
-await save(weights, main.model.stateDict(), nb.speech.speechMetadata(main.model));
+await save(weights, main.model.stateDict(), speech.speechMetadata(main.model));
 const baseline = args.which === 'both' ? await run(false) : null;
 
 // A WAV file from disk: a test voice speaks, sox writes it at 44.1 kHz stereo; the model reads it back.
@@ -48,17 +47,17 @@ const voice = data.test.voices[0]!;
 const es = spawnSync('espeak-ng', ['-v', `en-us+${voice}`, '--stdout', 'four one nine two'], { maxBuffer: 1 << 26 });
 spawnSync('sox', ['-q', '-t', 'wav', '-', '-r', '44100', '-c', '2', wav], { input: es.stdout });
 const file = await loadSafetensorsFile(weights);
-const reloaded = nb.speech.speechModelFrom(await load(weights), file.metadata, weights);
+const reloaded = speech.speechModelFrom(await load(weights), file.metadata, weights);
 // The file alone reproduces the test number.
-const again = nb.speech.evaluateSpeech(reloaded, data.test);
+const again = speech.evaluateSpeech(reloaded, data.test);
 console.log(`${weights}: reloaded, test digit error rate ${(100 * again.beamDER).toFixed(2)}% (${again.beamDER === main.test.beamDER ? 'the same' : 'DIFFERENT'})`);
-const heard = nb.speech.transcribe(reloaded, readWav(wav, nb.speech.SPEECH_FEATURES.sampleRate).samples);
+const heard = speech.transcribe(reloaded, readWav(wav, speech.SPEECH_FEATURES.sampleRate).samples);
 console.log(`${wav} (voice ${voice}, "four one nine two"): heard ${heard.digits}`);
 
 // The report: one self-contained page (no scripts, no network) with the task's section.
 const ex = data.test.clips[0]!;
-const exFeatures = nb.speech.speechFeatures(nb.speech.clipSignal(data.test, 0));
-const section = nb.speech.speechReportSection({
+const exFeatures = speech.speechFeatures(speech.clipSignal(data.test, 0));
+const section = speech.speechReportSection({
   model: { evaluation: main.test, history: main.history, minutes: main.minutes },
   baseline: baseline && { evaluation: baseline.test, history: baseline.history, minutes: baseline.minutes },
   example: { features: exFeatures, reference: ex.digits, heard: main.test.transcripts.find((t) => t.clip === 0)?.beam ?? '', voice: ex.variant },

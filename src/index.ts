@@ -79,4 +79,3 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
 export * as train from './train/index.js';
-export * as speech from './speech/index.js';

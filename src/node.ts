@@ -8,6 +8,9 @@ export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-n
 export { readPngFile, decodePng } from './data/formats/png-node.js';
 export { spokenDigits, espeakVariants, ACCENTS, type SpokenDigitsOptions } from './data/datasets/spoken-digits-node.js';
 export { readWav } from './data/audio/wav-node.js';
+// Speech lives here and in nabla/speech, not in the main entry: fft.js and wavefile are CommonJS, which a
+// page importing dist/ without a bundler cannot load (bundlers can: import 'nabla/speech').
+export * as speech from './speech/index.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
 import { toRecords, fromRecords } from './io/tensors.js';

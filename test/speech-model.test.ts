@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../src/index.js';
+import * as speech from '../src/speech/index.js';
 import { save, load, loadSafetensorsFile } from '../src/node.js';
 import { collateSpeech } from '../src/data/datasets/spoken-digits.js';
 
-const { SpeechRecognizer, ctcBatchLoss, DigitErrorRate } = nb.speech;
+const { SpeechRecognizer, ctcBatchLoss, DigitErrorRate } = speech;
 
 test('SpeechRecognizer: [N, 40, T] → log-probabilities [ceil(T/4), N, 11]', () => {
   nb.manualSeed(1);
@@ -67,17 +68,17 @@ test('a weights file rebuilds the recogniser (same transcripts); other files are
     const m = new SpeechRecognizer({ channels: 8, hidden: 8, layers: 1 });
     m.eval();
     const p = join(dir, 'm.safetensors');
-    await save(p, m.stateDict(), nb.speech.speechMetadata(m));
+    await save(p, m.stateDict(), speech.speechMetadata(m));
     const meta = (await loadSafetensorsFile(p)).metadata;
-    const back = nb.speech.speechModelFrom(await load(p), meta, p);
+    const back = speech.speechModelFrom(await load(p), meta, p);
     const sig = Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 7) * 0.3 + Math.sin(i / 3.1) * 0.2);
-    const a = nb.speech.transcribe(m, sig), b = nb.speech.transcribe(back, sig);
+    const a = speech.transcribe(m, sig), b = speech.transcribe(back, sig);
     assert.deepEqual(a, b);
     assert.equal(a.frames, 101);
     // the metadata is checked before any tensor is read, so an empty state is enough for the refusals
-    assert.throws(() => nb.speech.speechModelFrom({}, { ...meta, task: 'kjv' }, p), new RegExp(`${p}: not a spoken-digits model \\(its metadata says task 'kjv'\\)`));
-    assert.throws(() => nb.speech.speechModelFrom({}, { ...meta, features: '{}' }, p), /was trained on other features/);
-    assert.throws(() => nb.speech.transcribe(m, new Float32Array(100)), /100 samples is shorter than one 256-sample frame/);
+    assert.throws(() => speech.speechModelFrom({}, { ...meta, task: 'kjv' }, p), new RegExp(`${p}: not a spoken-digits model \\(its metadata says task 'kjv'\\)`));
+    assert.throws(() => speech.speechModelFrom({}, { ...meta, features: '{}' }, p), /was trained on other features/);
+    assert.throws(() => speech.transcribe(m, new Float32Array(100)), /100 samples is shorter than one 256-sample frame/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

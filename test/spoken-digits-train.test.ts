@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../src/index.js';
+import * as speech from '../src/speech/index.js';
 import { spokenDigits } from '../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-sd-train-'));
@@ -16,11 +17,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('spoken digits: trained on 400 clips, under 40% digit errors on held-out voices', async () => {
   const d = await spokenDigits({ clips: { train: 400, val: 8, test: 60 }, cacheDir: dir, log: null });
-  const { model, history } = await nb.speech.trainSpeechRecognizer(d.train, null, {
+  const { model, history } = await speech.trainSpeechRecognizer(d.train, null, {
     epochs: 8, batchSize: 16, maxLr: 6e-3, model: { channels: 48, hidden: 64, layers: 1 }, verbose: false,
   });
-  const untrained = nb.speech.evaluateSpeech(new nb.speech.SpeechRecognizer({ channels: 48, hidden: 64, layers: 1 }), d.test);
-  const r = nb.speech.evaluateSpeech(model, d.test);
+  const untrained = speech.evaluateSpeech(new speech.SpeechRecognizer({ channels: 48, hidden: 64, layers: 1 }), d.test);
+  const r = speech.evaluateSpeech(model, d.test);
   console.log(`spoken digits (CI subset): test digit error rate ${(100 * r.beamDER).toFixed(1)}% beam, ${(100 * r.greedyDER).toFixed(1)}% greedy ` +
     `(untrained ${(100 * untrained.beamDER).toFixed(1)}%); loss by epoch ${history.loss.map((v) => v.toFixed(2)).join(' ')}`);
   assert.ok(history.loss.at(-1)! < history.loss[0]! / 5, `the CTC loss fell from ${history.loss[0]} to ${history.loss.at(-1)}`);

@@ -1,4 +1,4 @@
-// nb.speech: the spoken-digits recogniser (model, CTC loss on packed batches, digit error rate),
+// nabla/speech: the spoken-digits recogniser (model, CTC loss on packed batches, digit error rate),
 // CTC decoding, and the data set's browser-safe parts (features, augmentation, batches).
 
 export { SpeechRecognizer, ctcBatchLoss, decodeBatch, unpackTargets, DigitErrorRate, type SpeechModelOptions } from './model.js';
