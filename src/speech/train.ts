@@ -11,7 +11,7 @@ import { OneCycleLR } from '../optim/one-cycle.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { fit } from '../train/fit.js';
 import type { Callback, History } from '../train/callbacks.js';
-import type { ProgressStream } from '../train/progress.js';
+import type { ProgressMode, ProgressStream } from '../train/progress.js';
 import { SpeechBatches, type SpokenDigitsSplit, type SpeechBatch } from '../data/datasets/spoken-digits.js';
 import { SpeechRecognizer, ctcBatchLoss, DigitErrorRate, unpackTargets, type SpeechModelOptions } from './model.js';
 import { editDistance, framesOf, greedyDecode, prefixBeamDecode } from './decode.js';
@@ -27,7 +27,7 @@ export interface SpeechTrainOptions {
   augment?: boolean;
   seed?: number;
   model?: SpeechModelOptions;
-  verbose?: boolean;
+  verbose?: boolean | ProgressMode;
   stream?: ProgressStream;
   callbacks?: Callback[];
   signal?: AbortSignal;
