@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as nb from '../src/index.js';
+import '../src/index.js'; // registers the default backend
 import * as speech from '../src/speech/index.js';
 import { spokenDigits } from '../src/node.js';
 
