@@ -58,6 +58,11 @@ test('DigitErrorRate: edit distance of greedy transcripts over reference digits'
     m.update(out, y);
     // sample 0: exact (0 errors of 2); sample 1: "7 7" vs "9": 1 substitution + 1 insertion (2 of 1)
     assert.equal(m.compute(), 2 / 3);
+    // a resumed run continues the epoch's counts
+    const again = new DigitErrorRate();
+    again.loadState(JSON.parse(JSON.stringify(m.state())));
+    assert.equal(again.compute(), 2 / 3);
+    assert.throws(() => again.loadState({ errors: 'x' }), /digitErrorRate: a saved state must be \{errors, total\} numbers/);
   });
 });
 

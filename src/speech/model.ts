@@ -118,4 +118,14 @@ export class DigitErrorRate implements Metric {
     });
   }
   compute(): number { return this.total ? this.errors / this.total : NaN; }
+  /** The counts so far, so a run resumed mid-epoch continues the epoch's value. */
+  state(): { errors: number; total: number } { return { errors: this.errors, total: this.total }; }
+  loadState(s: unknown): void {
+    const o = s as { errors?: unknown; total?: unknown } | null;
+    if (!o || typeof o.errors !== 'number' || typeof o.total !== 'number') {
+      throw new Error(`${this.name}: a saved state must be {errors, total} numbers, got ${JSON.stringify(s)}`);
+    }
+    this.errors = o.errors;
+    this.total = o.total;
+  }
 }
