@@ -14,6 +14,11 @@ export { exportModelFile, importModelFile } from './io/onnx/node.js';
 // ONNX lives here and in nabla/onnx, not in the main entry: protobufjs is CommonJS, which a page
 // importing dist/ without a bundler cannot load (bundlers can: import 'nabla/onnx').
 export * as onnx from './io/onnx/index.js';
+export { spokenDigits, espeakVariants, ACCENTS, type SpokenDigitsOptions } from './data/datasets/spoken-digits-node.js';
+export { readWav } from './data/audio/wav-node.js';
+// Speech lives here and in nabla/speech, not in the main entry: fft.js and wavefile are CommonJS, which a
+// page importing dist/ without a bundler cannot load (bundlers can: import 'nabla/speech').
+export * as speech from './speech/index.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
 import { toRecords, fromRecords } from './io/tensors.js';
