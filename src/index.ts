@@ -79,3 +79,4 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
 export * as train from './train/index.js';
+export * as explain from './explain/index.js';

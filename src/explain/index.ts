@@ -1,0 +1,21 @@
+// nb.explain — attributions for any model (Captum's methods in camelCase): which inputs, pixels,
+// tokens or features a prediction depends on, by gradients, perturbations or a layer's activations.
+
+export type { Baseline, Forward, ModelLike, Target, TargetOptions } from './common.js';
+export type { LayerRef } from './hooks.js';
+export {
+  saliency, inputXGradient, integratedGradients, inputBaselineXGradient, gradientShap,
+  type SaliencyOptions, type IntegratedGradientsOptions, type InputBaselineXGradientOptions, type GradientShapOptions, type WithDelta,
+} from './gradient.js';
+export { smoothGrad, NT_TYPES, type SmoothGradOptions, type NtType, type AttributionMethod } from './noise-tunnel.js';
+export { guidedBackprop, deconvolution, deepLift, type DeepLiftOptions } from './modified-grad.js';
+export {
+  featureAblation, occlusion, shapleyValueSampling, shapleyValues,
+  type FeatureAblationOptions, type OcclusionOptions, type ShapleyOptions, type ShapleyValueSamplingOptions,
+} from './perturbation.js';
+export {
+  gradCam, guidedGradCam, layerIntegratedGradients, layerActivation,
+  type GradCamOptions, type GuidedGradCamOptions, type LayerIntegratedGradientsOptions,
+} from './layer.js';
+export { interpolate, type InterpolateMode } from './interpolate.js';
+export { quadrature, gaussLegendre, IG_METHODS, type IgMethod, type Quadrature } from './quadrature.js';
