@@ -6,6 +6,7 @@ export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type I
 export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';
+export { encodePng, writePngFile } from './explain/heatmap-node.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
 import { toRecords, fromRecords } from './io/tensors.js';
