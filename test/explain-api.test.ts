@@ -211,4 +211,18 @@ describe('pictures and measures', () => {
   test('topAttributions: largest |value| first, with names', () => {
     assert.deepEqual(explain.topAttributions([0.1, -3, 2], 2, ['a', 'b', 'c']), [{ index: 1, name: 'b', value: -3 }, { index: 2, name: 'c', value: 2 }]);
   });
+
+  test('HTML fragments: bars largest first in the colour of their sign, tokens coloured by sign, text escaped', () => {
+    const svg = explain.featureBarsSvg('mean |attribution|', ['age', 'bmi <kg/m²>', 'bp'], [0.1, -0.5, 0.3]);
+    const labels = [...svg.matchAll(/text-anchor="end" font-size="12">([^<]*)</g)].map((m) => m[1]);
+    assert.deepEqual(labels, ['bmi &lt;kg/m²&gt;', 'bp', 'age']);
+    assert.match(svg, /fill="#2166ac"/); // the negative bar is blue
+    const html = explain.tokensHtml(['the', '<b>'], [1, -0.5]);
+    assert.match(html, /rgba\(178,24,43,0\.850\)[^>]*>the</);
+    assert.match(html, /rgba\(33,102,172,0\.425\)[^>]*>&lt;b&gt;</);
+    assert.throws(() => explain.tokensHtml(['a'], [1, 2]), /1 tokens for 2 values/);
+    const panels = explain.imagePanelsHtml([{ caption: 'predicted Bag, true Bag', correct: true, images: [{ title: 'input', src: 'data:image/png;base64,AAAA' }] }]);
+    assert.match(panels, /<th>input<\/th>/);
+    assert.match(panels, /color:#1a7f37">predicted Bag, true Bag/);
+  });
 });

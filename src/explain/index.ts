@@ -21,3 +21,4 @@ export { interpolate, type InterpolateMode } from './interpolate.js';
 export { quadrature, gaussLegendre, IG_METHODS, type IgMethod, type Quadrature } from './quadrature.js';
 export { deletionCurve, spearman, topAttributions, type DeletionOptions, type DeletionResult } from './evaluate.js';
 export { heatmapOverlay, greyImage, sideBySide, pixelMap, percentileAbs, type HeatmapOptions, type HeatmapSign, type RgbaImage } from './heatmap.js';
+export { imagePanelsHtml, featureBarsSvg, tokensHtml, type ImagePanelRow } from './html.js';
