@@ -225,4 +225,19 @@ describe('pictures and measures', () => {
     assert.match(panels, /<th>input<\/th>/);
     assert.match(panels, /color:#1a7f37">predicted Bag, true Bag/);
   });
+
+  test('the registry: every method by its command-line name gives input-shaped attributions; Grad-CAM finds the last conv activation', () => {
+    const m = cnn(), x = nb.rand([2, 1, 8, 8]);
+    assert.equal(explain.lastSpatialLayer(m, x), '1');
+    const maps = new Map<explain.MethodName, nb.Tensor>();
+    for (const name of explain.METHOD_NAMES) {
+      const a = explain.runMethod(name, m, x, { target: [0, 1] });
+      assert.deepEqual([...a.shape].slice(2), [8, 8], name);
+      maps.set(name, a);
+    }
+    const rows = explain.panels(x, maps, 2);
+    assert.equal(rows.length, 2);
+    assert.equal(rows[0]!.length, 1 + explain.METHOD_NAMES.length);
+    assert.throws(() => explain.runMethod('lime', m, x, { target: 0 }), /unknown method 'lime' \(methods: saliency, /);
+  });
 });
