@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-import gen_explain_fixtures as G  # noqa: E402  (the same models and inputs, same seeds)
+import explain_reference as G  # noqa: E402  (the same models and inputs, same seeds)
 
 CAPTUM = os.environ.get('CAPTUM_PATH')
 if not CAPTUM:
