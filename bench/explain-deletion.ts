@@ -4,28 +4,22 @@
 // Adebayo et al. check (Grad-CAM after re-initialising the last layer).
 // Run: nabla train --model cnn --out runs/cnn && node --import tsx bench/explain-deletion.ts runs/cnn/best.safetensors [images]
 import * as nb from '../src/index.js';
-import { loadCheckpoint } from '../src/node.js';
-import { buildModel, MODEL_NAMES, type ModelName } from '../src/cli/models.js';
-import { loadData, FMNIST_MEAN, FMNIST_STD } from '../src/cli/data.js';
+import { fashionMnistSync } from '../src/node.js';
+import { loadRun } from '../src/cli/run-config.js';
 
 const { explain } = nb;
 const [path, count] = process.argv.slice(2);
 if (!path) throw new Error('usage: bench/explain-deletion.ts CHECKPOINT [images (default 200)]');
 const N = Number(count ?? 200);
 
-const ck = await loadCheckpoint(path);
-const config = (ck.config ?? {}) as Record<string, unknown>;
-const name = config.model as ModelName;
-if (!MODEL_NAMES.includes(name) || name !== 'cnn') throw new Error(`${path}: expected a checkpoint of nabla train --model cnn, got model ${String(name)}`);
-const model = buildModel(name, 10, Number(config.dropout ?? 0));
-model.loadStateDict(nb.fromRecords(ck.model));
-model.eval();
-
-const data = loadData({ dataset: 'fashion-mnist', sample: false, limit: 1, valSize: 0, seed: 0 }, () => {});
-const x = nb.keep(nb.tensor(data.test.x.subarray(0, N * 784), { shape: [N, 1, 28, 28] }));
-const y = Array.from(data.test.y.subarray(0, N));
+const { config, ctx, model } = await loadRun(path, () => {});
+if (config.task !== 'fashion-mnist' || config.model !== 'cnn') throw new Error(`${path}: expected a checkpoint of nabla train fashion-mnist --model cnn, got ${config.task} ${config.model}`);
+const meta = ctx.meta as { mean: number; std: number };
+const test = fashionMnistSync({ split: 'test', log: null });
+const x = nb.keep(nb.tensor(Float32Array.from(test.images.subarray(0, N * 784), (v) => (v / 255 - meta.mean) / meta.std), { shape: [N, 1, 28, 28] }));
+const y = Array.from(test.labels.subarray(0, N));
 const pred = Array.from(nb.noGrad(() => (model.forward(x) as nb.Tensor).argmax(1)).dataSync());
-const black = -FMNIST_MEAN / FMNIST_STD; // a zero pixel, normalised as the model sees it
+const black = -meta.mean / meta.std; // a zero pixel, normalised as the model sees it
 const camLayer = '6'; // the second conv block's ReLU (14×14)
 console.log(`${path}: ${N} test images, accuracy ${(100 * pred.filter((p, i) => p === y[i]).length / N).toFixed(1)}%; CPU ${(await import('node:os')).cpus()[0]?.model}, backend ${nb.getBackend().name}`);
 
@@ -37,8 +31,8 @@ const t = (f: () => nb.Tensor): [nb.Tensor, number] => {
 const methods: [string, () => nb.Tensor][] = [
   ['saliency', () => explain.saliency(model, x, { target: pred })],
   ['(x − black) × gradient', () => nb.mul(nb.sub(x, black), explain.saliency(model, x, { target: pred, abs: false }))],
-  ['integratedGradients (black, 50 steps)', () => explain.integratedGradients(model, x, { target: pred, baselines: black, internalBatchSize: 1024 })],
-  ['smoothGrad (saliency, 20 × σ 0.3)', () => explain.smoothGrad(model, x, { target: pred, nSamples: 20, stdevs: 0.3, nSamplesBatchSize: 4, seed: 1 })],
+  ['integratedGradients (black, 50 steps)', () => explain.integratedGradients(model, x, { target: pred, baselines: black })],
+  ['smoothGrad (saliency, 20 × σ 0.3)', () => explain.smoothGrad(model, x, { target: pred, nSamples: 20, stdevs: 0.3, seed: 1 })],
   ['guidedBackprop', () => explain.guidedBackprop(model, x, { target: pred })],
   ['deepLift (black)', () => explain.deepLift(model, x, { target: pred, baselines: black })],
   ['gradCam (layer 6, bilinear)', () => explain.gradCam(model, x, { target: pred, layer: camLayer, reluAttributions: true })],
@@ -57,7 +51,7 @@ for (const [label, run] of methods) {
   attr.dispose();
 }
 
-const r = explain.integratedGradients(model, x, { target: pred, baselines: black, internalBatchSize: 1024, returnConvergenceDelta: true });
+const r = explain.integratedGradients(model, x, { target: pred, baselines: black, returnConvergenceDelta: true });
 const s = r.attributions.sum([1, 2, 3]).dataSync(), d = r.delta.dataSync();
 const gaps = Array.from(d, (v, i) => Math.abs(v) / Math.abs(s[i]! - v)).sort((a, b) => a - b);
 console.log(`\nintegrated gradients, 50 Gauss–Legendre steps: completeness gap median ${(100 * gaps[Math.floor(N / 2)]!).toFixed(2)}%, ` +

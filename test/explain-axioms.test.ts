@@ -134,10 +134,10 @@ describe('on a CNN trained on Fashion-MNIST (4,000 images, 2 epochs)', { skip },
   });
 
   test('integrated gradients at 50 steps: ≥ 90% of the images within 1% of completeness, all within 2%; within 1% at 200', () => {
-    const gaps = relGaps(explain.integratedGradients(model, x, { target: pred, returnConvergenceDelta: true, internalBatchSize: 512 })).sort((a, b) => a - b);
+    const gaps = relGaps(explain.integratedGradients(model, x, { target: pred, returnConvergenceDelta: true })).sort((a, b) => a - b);
     assert.ok(gaps.filter((g) => g < 0.01).length >= 0.9 * N, `gaps ${gaps.map((g) => g.toExponential(1)).join(' ')}`);
     assert.ok(gaps.at(-1)! < 0.02, `worst gap ${gaps.at(-1)}`);
-    const fine = relGaps(explain.integratedGradients(model, x, { target: pred, nSteps: 200, returnConvergenceDelta: true, internalBatchSize: 1024 }));
+    const fine = relGaps(explain.integratedGradients(model, x, { target: pred, nSteps: 200, returnConvergenceDelta: true }));
     assert.ok(Math.max(...fine) < 0.01, `200 steps: worst gap ${Math.max(...fine)}`);
   });
 
@@ -166,7 +166,7 @@ describe('on a CNN trained on Fashion-MNIST (4,000 images, 2 epochs)', { skip },
     const random = [1, 2, 3].map((seed) => explain.deletionCurve(model, x, null, { target: pred, random: true, seed }).meanAuc);
     const methods: [string, nb.Tensor][] = [
       ['saliency', explain.saliency(model, x, { target: pred })],
-      ['integratedGradients', explain.integratedGradients(model, x, { target: pred, internalBatchSize: 512 })],
+      ['integratedGradients', explain.integratedGradients(model, x, { target: pred })],
       ['gradCam', explain.gradCam(model, x, { layer: '4', target: pred, reluAttributions: true })],
     ];
     for (const [name, attr] of methods) {

@@ -36,6 +36,17 @@ export interface TargetOptions {
   target?: Target;
 }
 
+/**
+ * Rows per forward pass when a method batches copies of the input (path points, noisy samples) and
+ * the caller did not say: the results do not depend on it, the memory does.
+ */
+export const DEFAULT_ROWS = 256;
+
+/** How many copies of an n-row batch go in one pass: `rows` given by the caller, or DEFAULT_ROWS; at least 1. */
+export function copiesPerPass(op: string, name: string, rows: number | undefined, n: number): number {
+  return Math.max(1, Math.floor((rows === undefined ? DEFAULT_ROWS : checkPositiveInt(op, name, rows)) / n));
+}
+
 /** The forward function of a model, checked to return a single tensor. */
 export function forwardOf(op: string, model: ModelLike): Forward {
   if (model instanceof Module) checkEvalMode(op, model);

@@ -10,7 +10,7 @@ import { randint } from '../tensor/create.js';
 import { tensor } from '../tensor/create.js';
 import { uniformArray } from '../tensor/random.js';
 import {
-  baselineFor, normalNoise, checkInput, checkOptions, checkPositiveInt, evalTarget, forwardOf, inputGrad, sumPerExample, tileRows,
+  baselineFor, copiesPerPass, normalNoise, checkInput, checkOptions, checkPositiveInt, evalTarget, forwardOf, inputGrad, sumPerExample, tileRows,
   tileTarget, withFrozenParams, withSeed, type Baseline, type ModelLike, type TargetOptions,
 } from './common.js';
 import { IG_METHODS, quadrature, type IgMethod } from './quadrature.js';
@@ -46,7 +46,7 @@ export interface IntegratedGradientsOptions extends TargetOptions {
   nSteps?: number;
   /** the quadrature rule (default 'gausslegendre', as Captum) */
   method?: IgMethod;
-  /** at most this many rows per forward pass (the batch × steps are split into chunks of whole steps) */
+  /** at most this many rows per forward pass (the batch × steps go in chunks of whole steps; default 256, at least one step) */
   internalBatchSize?: number;
   /** multiply the path-averaged gradient by (input − baseline) (default true) */
   multiplyByInputs?: boolean;
@@ -96,7 +96,7 @@ export function integratedGradients(model: ModelLike, input: Tensor, opts: Integ
  * blocks of n (one block per α). Chunks hold whole steps, at most `batch` rows when given.
  */
 export function pathIntegral(op: string, alphas: number[], weights: number[], n: number, batch: number | undefined, gradsAt: (alphas: number[]) => Tensor): Tensor {
-  const per = batch === undefined ? alphas.length : Math.max(1, Math.floor(checkPositiveInt(op, 'internalBatchSize', batch) / n));
+  const per = copiesPerPass(op, 'internalBatchSize', batch, n);
   let total: Tensor | null = null;
   for (let s = 0; s < alphas.length; s += per) {
     const chunk = alphas.slice(s, s + per), w = weights.slice(s, s + per);
@@ -163,7 +163,7 @@ export interface GradientShapOptions extends TargetOptions {
 /**
  * GradientShap: the expected (x' − b) ⊙ ∂f/∂x at b + α(x' − b), over baselines b drawn from a
  * distribution, α ~ U(0, 1) and x' = input + noise — an estimate of SHAP values (Captum's
- * GradientShap, the same draws per sample). All samples run as one batch.
+ * GradientShap, the same draws per sample). Samples run in batches of up to 256 rows.
  */
 export function gradientShap(model: ModelLike, input: Tensor, opts: GradientShapOptions): Tensor {
   const op = 'gradientShap';
@@ -178,14 +178,26 @@ export function gradientShap(model: ModelLike, input: Tensor, opts: GradientShap
   if (!(stdev >= 0)) throw new RangeError(`${op}: stdevs must be ≥ 0, got ${stdev}`);
   const n = input.shape[0]!;
   return scope(() => withSeed(opts.seed, () => withFrozenParams(model, () => {
-    // Sample-major rows: sample s of example i is row s·n + i.
+    // Every draw first (so chunking cannot change them), sample-major: sample s of example i is row s·n + i.
     const rows = n * nSamples;
-    const x = tileRows(input, nSamples);
-    const noisy = stdev > 0 ? add(x, normalNoise(x.shape, stdev, x.dtype)) : x;
+    const noise = stdev > 0 ? normalNoise([rows, ...input.shape.slice(1)], stdev, input.dtype) : null;
     const pick = randint(0, dist.shape[0]!, [rows]);
-    const b = dist.indexSelect(0, pick);
     const alphas = Array.from(uniformArray(rows, input.dtype === 'float64'));
-    const attr = inputBaselineXGradient(model, noisy, { baselines: b, alphas, target: tileTarget(opts.target, nSamples), multiplyByInputs: opts.multiplyByInputs });
-    return sum(reshape(attr, [nSamples, n, ...input.shape.slice(1)]), 0).div(nSamples);
+    const per = copiesPerPass(op, 'rows', undefined, n);
+    let total: Tensor | null = null;
+    for (let s = 0; s < nSamples; s += per) {
+      const k = Math.min(per, nSamples - s), r0 = s * n, r1 = (s + k) * n;
+      const prev: Tensor | null = total;
+      total = scope((): Tensor => {
+        const x = tileRows(input, k);
+        const noisy = noise ? add(x, noise.narrow(0, r0, r1 - r0)) : x;
+        const b = dist.indexSelect(0, pick.narrow(0, r0, r1 - r0));
+        const attr = inputBaselineXGradient(model, noisy, { baselines: b, alphas: alphas.slice(r0, r1), target: tileTarget(opts.target, k), multiplyByInputs: opts.multiplyByInputs });
+        const part = sum(reshape(attr, [k, n, ...input.shape.slice(1)]), 0);
+        return prev ? add(prev, part) : part;
+      });
+      prev?.dispose();
+    }
+    return mul(total!, 1 / nSamples);
   })));
 }

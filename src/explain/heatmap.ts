@@ -91,8 +91,8 @@ export function heatmapOverlay(image: Tensor | null, attribution: Tensor, opts: 
       // The picture under the colours is dimmed so that bright colours show on bright pixels too.
       const g = grey[i]! * (alpha > 0 ? 160 : 255);
       const [r, gg, b] = sign === 'all' ? lookup(DIVERGING, (v + 1) / 2) : lookup(INFERNO, v);
-      // Signed maps colour every pixel; magnitude maps fade out where there is nothing to see.
-      const a = sign === 'all' ? alpha * Math.min(1, 0.25 + Math.abs(v)) : alpha * Math.max(0, v);
+      // The colour fades out where there is nothing to see (|value| → 0).
+      const a = alpha * Math.abs(v);
       const px = [g + (r - g) * a, g + (gg - g) * a, g + (b - g) * a];
       for (let dy = 0; dy < scale; dy++) {
         for (let dx = 0; dx < scale; dx++) {

@@ -17,7 +17,7 @@ export function imagePanelsHtml(rows: readonly ImagePanelRow[], size = 112): str
   if (!rows.length) return '';
   const titles = rows[0]!.images.map((i) => `<th>${esc(i.title)}</th>`).join('');
   const body = rows.map((r) => {
-    const cells = r.images.map((i) => `<td><img src="${esc(i.src)}" width="${size}" height="${size}" alt="${esc(`${i.title}: ${r.caption}`)}" style="image-rendering:pixelated"></td>`).join('');
+    const cells = r.images.map((i) => `<td style="text-align:center"><img src="${esc(i.src)}" width="${size}" height="${size}" alt="${esc(`${i.title}: ${r.caption}`)}" style="image-rendering:pixelated"></td>`).join('');
     const color = r.correct === undefined ? '#222' : r.correct ? '#1a7f37' : '#b42318';
     return `<tr>${cells}<td style="text-align:left;color:${color}">${esc(r.caption)}</td></tr>`;
   }).join('');

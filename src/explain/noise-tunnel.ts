@@ -7,7 +7,7 @@ import { add, mul, sub, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { cat, reshape, select } from '../ops/shape.js';
 import { saliency } from './gradient.js';
-import { checkInput, checkOptions, checkPositiveInt, normalNoise, tileRows, tileTarget, withSeed, type ModelLike, type TargetOptions } from './common.js';
+import { checkInput, checkOptions, checkPositiveInt, copiesPerPass, normalNoise, tileRows, tileTarget, withSeed, type ModelLike, type TargetOptions } from './common.js';
 import { fmt } from '../ops/util.js';
 
 /** Any attribution method of this module: (model, input [N, …], options) → attributions [N, …]. */
@@ -23,7 +23,7 @@ export interface SmoothGradOptions extends TargetOptions {
   methodOptions?: Record<string, unknown>;
   /** noisy copies per example (default 5) */
   nSamples?: number;
-  /** copies per call of the method (default all of them in one batch) */
+  /** copies per call of the method (default: as many as fit in 256 rows, at least one) */
   nSamplesBatchSize?: number;
   /** standard deviation of the noise (default 1, Captum's; choose it on your input's scale) */
   stdevs?: number;
@@ -42,7 +42,9 @@ export function smoothGrad(model: ModelLike, input: Tensor, opts: SmoothGradOpti
   checkOptions(op, opts, OPTIONS);
   checkInput(op, input);
   const nSamples = checkPositiveInt(op, 'nSamples', opts.nSamples ?? 5);
-  const per = Math.min(nSamples, checkPositiveInt(op, 'nSamplesBatchSize', opts.nSamplesBatchSize ?? nSamples));
+  const n = input.shape[0]!;
+  // Copies per call of the method: the caller's, or as many as fit in 256 rows (at least one).
+  const per = Math.min(nSamples, opts.nSamplesBatchSize !== undefined ? checkPositiveInt(op, 'nSamplesBatchSize', opts.nSamplesBatchSize) : copiesPerPass(op, 'rows', undefined, n));
   const ntType = opts.ntType ?? 'smoothgrad';
   if (!NT_TYPES.includes(ntType)) throw new Error(`${op}: unknown ntType '${String(ntType)}' (types: ${NT_TYPES.join(', ')})`);
   const stdev = opts.stdevs ?? 1;
@@ -55,7 +57,6 @@ export function smoothGrad(model: ModelLike, input: Tensor, opts: SmoothGradOpti
   const mo = { ...(opts.methodOptions ?? {}) };
   if (mo.returnConvergenceDelta) throw new Error(`${op}: returnConvergenceDelta is not available through smoothGrad`);
   if ('target' in mo) throw new Error(`${op}: give target to smoothGrad itself, not in methodOptions`);
-  const n = input.shape[0]!;
   return scope(() => withSeed(opts.seed, () => {
     let total: Tensor | null = null, totalSq: Tensor | null = null;
     for (let s = 0; s < nSamples; s += per) {

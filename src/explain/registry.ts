@@ -57,8 +57,8 @@ export function runMethod(name: string, model: ModelLike, x: Tensor, o: RunOptio
   switch (name as MethodName) {
     case 'saliency': return saliency(model, x, { target });
     case 'input-x-gradient': return inputXGradient(model, x, { target });
-    case 'integrated-gradients': return integratedGradients(model, x, { target, baselines: b, internalBatchSize: 1024 });
-    case 'smooth-grad': return smoothGrad(model, x, { target, nSamples: 20, nSamplesBatchSize: 4, stdevs: 0.15 * range(x), seed });
+    case 'integrated-gradients': return integratedGradients(model, x, { target, baselines: b });
+    case 'smooth-grad': return smoothGrad(model, x, { target, nSamples: 20, stdevs: 0.15 * range(x), seed });
     case 'gradient-shap': return scope(() => gradientShap(model, x, { target, baselines: x.mul(0).add(b).narrow(0, 0, 1), nSamples: 20, stdevs: 0.1 * range(x), seed }));
     case 'guided-backprop': return guidedBackprop(asModule(name, model), x, { target });
     case 'deep-lift': return deepLift(asModule(name, model), x, { target, baselines: b });
