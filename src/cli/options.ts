@@ -36,12 +36,18 @@ export function commonFlags(task: AnyTask): Record<string, FlagSpec> {
 /** Flags that do not change what a run computes: they may differ when resuming. */
 export const RUN_ONLY_FLAGS = new Set(['threads', 'out', 'resume', 'force', 'quiet']);
 
-/** Every flag any task has (to find positionals before the task is known). */
-function allFlags(): Record<string, FlagSpec> {
+/**
+ * Every flag any task has, by type only (to find positionals before the task is known): choices,
+ * bounds and defaults differ between tasks, so they are checked by the task's own parse after.
+ */
+export function looseFlags(specs: Iterable<Record<string, FlagSpec>>): Record<string, FlagSpec> {
   const all: Record<string, FlagSpec> = {};
-  for (const t of TASKS) Object.assign(all, t.flags, commonFlags(t));
-  for (const t of TASKS) for (const v of Object.values(t.verbs ?? {})) Object.assign(all, v.flags);
+  for (const spec of specs) for (const [k, s] of Object.entries(spec)) all[k] = { type: all[k] && all[k]!.type !== 'boolean' ? all[k]!.type : s.type, help: s.help };
   return all;
+}
+
+function allFlags(): Record<string, FlagSpec> {
+  return looseFlags(TASKS.flatMap((t) => [t.flags, commonFlags(t), ...Object.values(t.verbs ?? {}).map((v) => v.flags)]));
 }
 
 /** argv parsed against every task's flags: the positionals, --out and --resume before the task (and so its flags) is known. */
