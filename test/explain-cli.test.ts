@@ -104,3 +104,23 @@ describe('nabla explain and the report\'s explanations (a CNN trained on the shi
     }
   });
 });
+
+test('an MLP (no conv layer): the report and the verb show saliency where Grad-CAM would be; asking for Grad-CAM says why not', async () => {
+  const dir = tmp();
+  const r = await run(['train', '--model', 'mlp', '--sample', '--epochs', '1', '--limit', '300', '--val-size', '100', '--out', dir, '--quiet']);
+  assert.equal(r.code, 0, r.out.join('\n'));
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /<h2>Explanations<\/h2>.*Grad-CAM needs a conv layer.*<th>input<\/th><th>saliency<\/th><th>integrated gradients<\/th>/s);
+  const ds = fashionMnistSync({ split: 'test', root: FASHION_MNIST_SAMPLE_DIR, log: null });
+  const png = new PNG({ width: 28, height: 28 });
+  for (let p = 0; p < 784; p++) { const v = ds.images[p]!; png.data.set([v, v, v, 255], p * 4); }
+  const f = join(dir, 'img.png');
+  writeFileSync(f, PNG.sync.write(png));
+  const ok = await run(['explain', join(dir, 'best.safetensors'), f, '--out', dir]);
+  assert.equal(ok.code, 0, ok.out.join('\n'));
+  assert.match(ok.out[0]!, /: saliency → .*img\.saliency\.png, integrated gradients → .*img\.integrated-gradients\.png$/);
+  const r2 = cli(['explain', join(dir, 'best.safetensors'), f, '--method', 'grad-cam']);
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /^nabla: explain: the model has no layer with a spatial output \(\[N, C, H, W\]\) for Grad-CAM; name one with layer/);
+});
+

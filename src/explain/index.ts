@@ -22,4 +22,4 @@ export { quadrature, gaussLegendre, IG_METHODS, type IgMethod, type Quadrature }
 export { deletionCurve, spearman, topAttributions, type DeletionOptions, type DeletionResult } from './evaluate.js';
 export { heatmapOverlay, greyImage, sideBySide, pixelMap, percentileAbs, type HeatmapOptions, type HeatmapSign, type RgbaImage } from './heatmap.js';
 export { imagePanelsHtml, featureBarsSvg, tokensHtml, type ImagePanelRow } from './html.js';
-export { METHOD_NAMES, METHOD_TITLES, runMethod, lastSpatialLayer, panels, heatmapSign, type MethodName, type RunOptions } from './registry.js';
+export { METHOD_NAMES, METHOD_TITLES, runMethod, lastSpatialLayer, hasSpatialLayer, defaultImageMethods, panels, heatmapSign, type MethodName, type RunOptions } from './registry.js';

@@ -105,6 +105,22 @@ export function lastSpatialLayer(model: ModelLike, x: Tensor): string {
   return last;
 }
 
+/** Whether Grad-CAM has a layer to look at without being told one (a conv net, not an MLP). */
+export function hasSpatialLayer(model: ModelLike, x: Tensor): boolean {
+  if (!(model instanceof Module)) return false;
+  try {
+    lastSpatialLayer(model, x);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The methods a picture of an image classifier shows by default: Grad-CAM where it applies, else saliency, and integrated gradients. */
+export function defaultImageMethods(model: ModelLike, x: Tensor): MethodName[] {
+  return hasSpatialLayer(model, x) ? ['grad-cam', 'integrated-gradients'] : ['saliency', 'integrated-gradients'];
+}
+
 /**
  * For each example a row of pictures: the input in grey, then each method's heatmap over it.
  * `display` holds the images as they should look ([N, C, H, W] in [0, 1]); `attributions` maps a

@@ -13,16 +13,17 @@ const { explain } = nb;
 
 /** The flags of `nabla explain`, the same for every task (the CLI parses one verb's flags for all tasks). */
 export const EXPLAIN_FLAGS: Record<string, FlagSpec> = {
-  method: { type: 'string', default: 'integrated-gradients,grad-cam', help: `comma-separated: ${explain.METHOD_NAMES.join(', ')}` },
+  method: { type: 'string', help: `comma-separated: ${explain.METHOD_NAMES.join(', ')} (default: grad-cam and integrated-gradients; saliency instead of grad-cam for a model without conv layers)` },
   target: { type: 'string', help: 'the class to explain, by name or index (default: the predicted class)' },
   out: { type: 'string', default: '.', help: 'directory for the heatmap PNGs' },
   layer: { type: 'string', help: 'the layer Grad-CAM looks at, by name (default: the last conv activation)' },
   top: { type: 'int', default: 10, min: 1, help: 'attributions to print per row or sequence' },
 };
 
-/** The methods --method names, checked. */
-export function parseMethods(flags: Options): nb.explain.MethodName[] {
-  const names = String(flags.method ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** The methods --method names, checked (`dflt` when it is not given). */
+export function parseMethods(flags: Options, dflt: () => nb.explain.MethodName[]): nb.explain.MethodName[] {
+  if (flags.method === undefined) return dflt();
+  const names = String(flags.method).split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length) throw new UsageError('explain: --method needs at least one method');
   for (const n of names) {
     if (!(explain.METHOD_NAMES as readonly string[]).includes(n)) throw new UsageError(`explain: unknown --method '${n}' (methods: ${explain.METHOD_NAMES.join(', ')})`);
@@ -70,8 +71,8 @@ export function imageExplainVerb<M extends nb.train.JsonValue>(spec: ImageExplai
     run({ model, ctx, flags, args, log }) {
       if (args.length < 1) throw new UsageError('explain: give at least one image after the checkpoint');
       for (const a of args) if (!existsSync(a)) throw new UsageError(`explain: no image at ${a}`);
-      const methods = parseMethods(flags);
       const classes = spec.classes(ctx.meta), shape = spec.shape(ctx.meta);
+      const methods = parseMethods(flags, () => nb.scope(() => explain.defaultImageMethods(model, nb.zeros([1, ...shape]))));
       const wanted = parseTarget(flags, classes);
       const out = String(flags.out);
       mkdirSync(out, { recursive: true });
@@ -104,15 +105,17 @@ export interface ExplainExample { x: Float32Array; display: Float32Array; predic
 
 /**
  * The report's "Explanations" section for an image classifier: right and wrong test images, each
- * with its Grad-CAM and integrated-gradients heatmaps for the predicted class.
+ * with its Grad-CAM (saliency for a model without conv layers) and integrated-gradients heatmaps
+ * for the predicted class.
  */
 export function imageExplanationsHtml(model: nb.nn.Module, examples: readonly ExplainExample[], shape: [number, number, number], classes: readonly string[], baseline: number): string {
   if (!examples.length) return '';
-  const methods: nb.explain.MethodName[] = ['grad-cam', 'integrated-gradients'];
   // The inspector finishes after evaluate() has put the model back in its mode: explain the eval-mode model.
+  let methods: nb.explain.MethodName[] = [];
   const rows = inEvalMode(model, () => nb.scope(() => {
     const n = examples.length;
     const x = nb.tensor(concat(examples.map((e) => e.x)), { shape: [n, ...shape] });
+    methods = explain.defaultImageMethods(model, x);
     const display = nb.tensor(concat(examples.map((e) => e.display)), { shape: [n, ...shape] });
     const target = examples.map((e) => e.predicted);
     const maps = new Map(methods.map((m) => [m, explain.runMethod(m, model, x, { target, baseline })] as const));
@@ -123,8 +126,10 @@ export function imageExplanationsHtml(model: nb.nn.Module, examples: readonly Ex
       return { caption, correct: e.predicted === e.actual, images: pics.map((p, k) => ({ title: titles[k]!, src: dataUri(p) })) };
     });
   }));
+  const first = methods[0] === 'grad-cam' ? 'Grad-CAM (the last conv layer\'s regions, brighter = more)'
+    : 'saliency (|gradient|, brighter = more sensitive; Grad-CAM needs a conv layer, which this model has not)';
   return '<h2>Explanations</h2><p class="muted">What the predicted class rests on, for test images the model got right and wrong: '
-    + 'Grad-CAM (the last conv layer\'s regions, brighter = more) and integrated gradients from a black image (red adds to the class, blue takes away). '
+    + `${first} and integrated gradients from a black image (red adds to the class, blue takes away). `
     + `<code>nabla explain CHECKPOINT image.png --method …</code> draws these for any image.</p>${explain.imagePanelsHtml(rows, 84)}`;
 }
 
