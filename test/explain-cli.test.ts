@@ -21,6 +21,17 @@ const run = async (argv: string[]): Promise<{ code: number; out: string[] }> => 
   return { code, out };
 };
 const cli = (args: string[]) => spawnSync(process.execPath, ['bin/nabla.js', ...args], { encoding: 'utf8' });
+/** main() in this process with stderr captured (a spawned CLI costs seconds on a loaded machine). */
+async function runErr(argv: string[]): Promise<{ status: number; stderr: string }> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  try {
+    return { status: await main(argv, () => {}), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
 
 describe('nabla explain and the report\'s explanations (a CNN trained on the shipped sample)', () => {
   let dir: string, ck: string, files: string[];
@@ -89,15 +100,15 @@ describe('nabla explain and the report\'s explanations (a CNN trained on the shi
     assert.match(r.out[0]!, /explaining Trouser \(\d+\.\d%\): saliency → /);
   });
 
-  test('bad usage is one line on stderr and status 2', () => {
+  test('bad usage is one line on stderr and status 2 (the first case spawned, the others in-process)', async () => {
     const cases: [string[], RegExp][] = [
       [['explain', ck, files[0]!, '--method', 'lime'], /^nabla: explain: unknown --method 'lime' \(methods: saliency, /],
       [['explain', ck, files[0]!, '--target', 'hat'], /^nabla: explain: --target 'hat' is neither a class nor an index below 10 \(classes: T-shirt\/top, /],
       [['explain', ck], /^nabla: explain: give at least one image after the checkpoint/],
       [['explain', ck, join(dir, 'nope.png')], /^nabla: explain: no image at .*nope\.png/],
     ];
-    for (const [args, re] of cases) {
-      const r = cli(args);
+    for (const [k, [args, re]] of cases.entries()) {
+      const r = k === 0 ? cli(args) : await runErr(args);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -119,7 +130,7 @@ test('an MLP (no conv layer): the report and the verb show saliency where Grad-C
   const ok = await run(['explain', join(dir, 'best.safetensors'), f, '--out', dir]);
   assert.equal(ok.code, 0, ok.out.join('\n'));
   assert.match(ok.out[0]!, /: saliency → .*img\.saliency\.png, integrated gradients → .*img\.integrated-gradients\.png$/);
-  const r2 = cli(['explain', join(dir, 'best.safetensors'), f, '--method', 'grad-cam']);
+  const r2 = await runErr(['explain', join(dir, 'best.safetensors'), f, '--method', 'grad-cam']);
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /^nabla: explain: the model has no layer with a spatial output \(\[N, C, H, W\]\) for Grad-CAM; name one with layer/);
 });
