@@ -83,3 +83,4 @@ export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js'
 export * as train from './train/index.js';
 export * as models from './models/index.js';
 export * as apps from './apps/index.js';
+export * as explain from './explain/index.js';

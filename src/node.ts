@@ -10,6 +10,7 @@ export const FASHION_MNIST_SAMPLE_DIR: string = DATASET_SPECS.fashionMnist.sampl
 export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';
+export { encodePng, writePngFile } from './explain/heatmap-node.js';
 export { exportModelFile, importModelFile } from './io/onnx/node.js';
 // ONNX lives here and in nabla/onnx, not in the main entry: protobufjs is CommonJS, which a page
 // importing dist/ without a bundler cannot load (bundlers can: import 'nabla/onnx').
