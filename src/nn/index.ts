@@ -15,3 +15,4 @@ export * as init from './init.js';
 export * from './rnn.js';
 export * from './attention.js';
 export * from './loss-modules.js';
+export * from './transformer.js';
