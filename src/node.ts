@@ -3,6 +3,8 @@
 
 export { saveFileAtomic, saveFileAtomicSync, loadSafetensorsFile, saveSafetensorsFile, saveCheckpoint, loadCheckpoint } from './io/node-files.js';
 export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type IdxDatasetOptions } from './data/datasets/fashion-mnist-node.js';
+export { kjv, kjvFromBibleProgram, type KjvOptions, type KjvCorpus } from './data/datasets/kjv-node.js';
+export { freedictDeuEng, readFreedictEntries, FREEDICT_DIR, type FreedictOptions, type FreedictCorpus } from './data/datasets/freedict-node.js';
 export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';

@@ -1,0 +1,17 @@
+// nb.models: the model families of the sequence tasks — character language models (LSTM, GRU,
+// GPT-style transformer) and character translation models (GRU with attention, transformer) —
+// with what training, evaluation and decoding need around them.
+
+export {
+  CharRNN, CharGPT, createCharLM, defaultCharLMConfig, CHAR_LM_KINDS,
+  type CharLMKind, type CharLMConfig, type CharLanguageModel, type LMState,
+} from './char-lm.js';
+export { CharWindowDataset, lmLoss, evaluateCharLM, generateText, type LMEvalOptions, type GenerateOptions } from './language.js';
+export {
+  GRUSeq2Seq, TransformerSeq2Seq, createSeq2Seq, defaultSeq2SeqConfig, SEQ2SEQ_KINDS,
+  type Seq2SeqKind, type Seq2SeqConfig, type Seq2SeqModel,
+} from './seq2seq.js';
+export {
+  buildTranslationVocabs, Seq2SeqBatches, encodeBatch, seq2seqForward, seq2seqLoss, translate, scoreTranslations,
+  nearestHeadwordBaseline, type Pair, type TranslationVocabs, type TranslateOptions, type TranslationScores,
+} from './translation.js';
