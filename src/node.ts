@@ -5,9 +5,17 @@ export { saveFileAtomic, saveFileAtomicSync, loadSafetensorsFile, saveSafetensor
 export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type IdxDatasetOptions } from './data/datasets/fashion-mnist-node.js';
 export { kjv, kjvFromBibleProgram, type KjvOptions, type KjvCorpus } from './data/datasets/kjv-node.js';
 export { freedictDeuEng, readFreedictEntries, FREEDICT_DIR, type FreedictOptions, type FreedictCorpus } from './data/datasets/freedict-node.js';
+export type { ImageDataset } from './data/datasets/fashion-mnist.js';
+import { DATASET_SPECS } from './data/datasets/fashion-mnist-node.js';
+/** The directory of the Fashion-MNIST sample shipped in the package (6,000 train / 1,000 test images). */
+export const FASHION_MNIST_SAMPLE_DIR: string = DATASET_SPECS.fashionMnist.sampleDir!;
 export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';
+export { exportModelFile, importModelFile } from './io/onnx/node.js';
+// ONNX lives here and in nabla/onnx, not in the main entry: protobufjs is CommonJS, which a page
+// importing dist/ without a bundler cannot load (bundlers can: import 'nabla/onnx').
+export * as onnx from './io/onnx/index.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';
 import { toRecords, fromRecords } from './io/tensors.js';

@@ -1,15 +1,19 @@
-// The models `nabla train --model` builds for 28×28 grey images: mlp, cnn and resnet-small.
+// The models `nabla train fashion-mnist --model` builds for 28×28 grey images: mlp, cnn and resnet-small.
 
-import * as nn from '../nn/index.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { add } from '../ops/elementwise.js';
-import { relu } from '../ops/elementwise.js';
+import * as nb from '../../index.js';
 
-export const MODEL_NAMES = ['mlp', 'cnn', 'resnet-small'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+const { nn, relu, add } = nb;
+type Tensor = nb.Tensor;
+
+export const FASHION_MODELS = {
+  mlp: '784-512-256-10 with ReLU and dropout',
+  cnn: 'two conv-BN-ReLU-maxpool blocks (32, 64 channels), dense 256, dropout',
+  'resnet-small': 'a small ResNet: 16/32/64 channels, one residual block each, global average pool',
+} as const;
+export type ModelName = keyof typeof FASHION_MODELS;
 
 /** 784-512-256-10 with ReLU and dropout. Input [N, 1, 28, 28] or [N, 784]. */
-function mlp(classes: number, dropout: number): nn.Module {
+function mlp(classes: number, dropout: number): nb.nn.Module {
   return new nn.Sequential(
     new nn.Flatten(),
     new nn.Linear(784, 512), new nn.ReLU(), new nn.Dropout(dropout),
@@ -19,7 +23,7 @@ function mlp(classes: number, dropout: number): nn.Module {
 }
 
 /** conv3×3·32-BN-ReLU-maxpool, conv3×3·64-BN-ReLU-maxpool, dense 256, dropout: 28×28 → 7×7×64 → 10. */
-function cnn(classes: number, dropout: number): nn.Module {
+function cnn(classes: number, dropout: number): nb.nn.Module {
   return new nn.Sequential(
     new nn.Conv2d(1, 32, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Conv2d(32, 64, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(64), new nn.ReLU(), new nn.MaxPool2d(2),
@@ -31,8 +35,8 @@ function cnn(classes: number, dropout: number): nn.Module {
 
 /** A residual block: conv-BN-ReLU-conv-BN plus the (projected) input, then ReLU. */
 class BasicBlock extends nn.Module {
-  conv1: nn.Conv2d; bn1: nn.BatchNorm2d; conv2: nn.Conv2d; bn2: nn.BatchNorm2d;
-  shortcut: nn.Module;
+  conv1: nb.nn.Conv2d; bn1: nb.nn.BatchNorm2d; conv2: nb.nn.Conv2d; bn2: nb.nn.BatchNorm2d;
+  shortcut: nb.nn.Module;
   constructor(cin: number, cout: number, stride: number) {
     super();
     this.conv1 = new nn.Conv2d(cin, cout, 3, { stride, padding: 1, bias: false });
@@ -58,8 +62,8 @@ class ResNetSmall extends nn.Module {
   layer3 = new BasicBlock(32, 64, 2);
   pool = new nn.AdaptiveAvgPool2d(1);
   flatten = new nn.Flatten();
-  dropout: nn.Dropout;
-  fc: nn.Linear;
+  dropout: nb.nn.Dropout;
+  fc: nb.nn.Linear;
   constructor(classes: number, dropout: number) {
     super();
     this.dropout = new nn.Dropout(dropout);
@@ -72,10 +76,11 @@ class ResNetSmall extends nn.Module {
   }
 }
 
-export function buildModel(name: ModelName, classes: number, dropout: number): nn.Module {
+export function buildModel(name: ModelName, classes: number, dropout: number): nb.nn.Module {
   switch (name) {
     case 'mlp': return mlp(classes, dropout);
     case 'cnn': return cnn(classes, dropout);
     case 'resnet-small': return new ResNetSmall(classes, dropout);
+    default: throw new Error(`fashion-mnist: unknown model '${String(name)}' (models: ${Object.keys(FASHION_MODELS).join(', ')})`);
   }
 }
