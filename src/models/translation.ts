@@ -6,7 +6,7 @@ import { tensor } from '../tensor/create.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { crossEntropy } from '../nn/loss.js';
-import { reshape } from '../ops/shape.js';
+import { reshape, select } from '../ops/shape.js';
 import type { Dataset } from '../data/dataset.js';
 import { withRng } from '../data/rng.js';
 import { randomInt } from '../tensor/random.js';
@@ -95,16 +95,7 @@ export function encodeBatch(src: readonly Int32Array[], tgt: readonly Int32Array
 /** fit's forward for a Seq2SeqModel: x [N, 2, L] → logits [N, L, V]. */
 export function seq2seqForward(model: Module, x: Tensor): Tensor {
   if (x.ndim !== 3 || x.shape[1] !== 2 || x.dtype !== 'int32') throw new Error(`seq2seqForward: expected int32 [batch, 2, length] (source and decoder input stacked), got ${x.dtype} [${x.shape.join(', ')}]`);
-  // Split on the host: the wasm backend's strided copy of this int32 batch returned wrong values
-  // once in a while after training steps (seen in fit's validation pass), so the batch is not sliced on the device.
-  const [N, , L] = x.shape as [number, number, number];
-  const d = x.dataSync() as Int32Array;
-  const src = new Int32Array(N * L), tin = new Int32Array(N * L);
-  for (let n = 0; n < N; n++) {
-    src.set(d.subarray(2 * n * L, 2 * n * L + L), n * L);
-    tin.set(d.subarray(2 * n * L + L, 2 * n * L + 2 * L), n * L);
-  }
-  return (model as Seq2SeqModel).forward(tensor(src, { shape: [N, L], dtype: 'int32' }), tensor(tin, { shape: [N, L], dtype: 'int32' }));
+  return (model as Seq2SeqModel).forward(select(x, 1, 0), select(x, 1, 1));
 }
 
 /** Mean cross-entropy over target characters, padding (0) ignored. */
@@ -124,10 +115,22 @@ export interface TranslateOptions {
   lengthPenalty?: number;
 }
 
+/** Decodes a batch of encoded sources [N, L] (padded with 0): the target ids of each, without BOS/EOS. */
+export function translateIds(model: Seq2SeqModel, vocabs: TranslationVocabs, src: Tensor, opts: TranslateOptions = {}): number[][] {
+  const K = opts.beamSize ?? 5, maxLength = opts.maxLength ?? 60;
+  const bos = vocabs.tgt.special('bos'), eos = vocabs.tgt.special('eos');
+  const rows = src.shape[0]!;
+  return noGrad(() => scope(() => {
+    const { model: step, state } = model.decoder(src);
+    return K === 1
+      ? greedyDecode(step, state, rows, { bos, eos, maxLength })
+      : beamSearch(step, state, rows, { bos, eos, maxLength, beamSize: K, lengthPenalty: opts.lengthPenalty ?? 1 }).map((r) => r.tokens);
+  }));
+}
+
 /** Translates sources (greedy when beamSize is 1, else beam search), in batches, in eval mode. */
 export function translate(model: Seq2SeqModel, vocabs: TranslationVocabs, sources: readonly string[], opts: TranslateOptions = {}): string[] {
-  const K = opts.beamSize ?? 5, maxLength = opts.maxLength ?? 60, B = opts.batchSize ?? 128;
-  const bos = vocabs.tgt.special('bos'), eos = vocabs.tgt.special('eos');
+  const B = opts.batchSize ?? 128;
   const wasTraining = model.training;
   model.eval();
   const out: string[] = [];
@@ -137,12 +140,7 @@ export function translate(model: Seq2SeqModel, vocabs: TranslationVocabs, source
       const L = Math.max(1, ...part.map((s) => s.length));
       const flat = new Int32Array(part.length * L);
       part.forEach((s, r) => flat.set(s, r * L));
-      const ids = noGrad(() => scope(() => {
-        const { model: step, state } = model.decoder(tensor(flat, { shape: [part.length, L], dtype: 'int32' }));
-        return K === 1
-          ? greedyDecode(step, state, part.length, { bos, eos, maxLength })
-          : beamSearch(step, state, part.length, { bos, eos, maxLength, beamSize: K, lengthPenalty: opts.lengthPenalty ?? 1 }).map((r) => r.tokens);
-      }));
+      const ids = scope(() => translateIds(model, vocabs, tensor(flat, { shape: [part.length, L], dtype: 'int32' }), opts));
       for (const t of ids) out.push(vocabs.tgt.decode(t));
     }
   } finally {

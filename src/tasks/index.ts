@@ -4,6 +4,8 @@
 
 import type { Json, Task } from './task.js';
 import { fashionMnist } from './fashion-mnist/index.js';
+import { kjvTask } from './kjv/index.js';
+import { freedictTask } from './freedict/index.js';
 
 export type { Task } from './task.js';
 
@@ -12,6 +14,8 @@ export type AnyTask = Task<Json>;
 
 export const TASKS: readonly AnyTask[] = [
   fashionMnist as unknown as AnyTask,
+  kjvTask as unknown as AnyTask,
+  freedictTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */

@@ -55,6 +55,16 @@ export class CharNGram {
     return Math.log((n + k) / (total + k * this.vocabSize));
   }
 
+  /** Natural-log probabilities of every next character after ids[0 .. i) (an [vocabSize] row). */
+  logProbRow(ids: ArrayLike<number>, i: number, k = this.k): Float64Array {
+    const c = this.context(ids, i);
+    const row = this.counts.get(c);
+    const denom = Math.log((this.totals.get(c) ?? 0) + k * this.vocabSize);
+    const out = new Float64Array(this.vocabSize);
+    for (let v = 0; v < this.vocabSize; v++) out[v] = Math.log((row?.[v] ?? 0) + k) - denom;
+    return out;
+  }
+
   /** Bits per character over positions [from, ids.length) of a text, each given everything before it. */
   bitsPerChar(ids: ArrayLike<number>, from = 0, k = this.k): number {
     this.checkIds('bitsPerChar', ids);
