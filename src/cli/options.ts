@@ -41,6 +41,8 @@ function allFlags(): Record<string, FlagSpec> {
   const all: Record<string, FlagSpec> = {};
   for (const t of TASKS) Object.assign(all, t.flags, commonFlags(t));
   for (const t of TASKS) for (const v of Object.values(t.verbs ?? {})) Object.assign(all, v.flags);
+  // each task has its own --model choices (checked once the task is known), so none here
+  all.model = { ...all.model!, choices: undefined };
   return all;
 }
 
