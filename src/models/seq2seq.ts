@@ -113,9 +113,10 @@ export class GRUSeq2Seq extends Module implements Seq2SeqModel {
 
   /** Attention of decoder outputs dec [N, T, H] over the encoder: weights [N, T, S] and the output logits [N, T, V]. */
   private attend(dec: Tensor, s: GruState): { logits: Tensor; weights: Tensor } {
-    // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]), one decoder position at a time: the one
-    // [N, T, S, A] broadcast (and the Linear(A, 1) read-out) corrupted other tensors on the wasm backend
-    // after some training steps; per position, with v as a product and a sum over A, it does not.
+    // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]), one decoder position at a time, v as a
+    // product and a sum over A: with one [N, T, S, A] broadcast and a Linear(A, 1) read-out, a standalone
+    // repro corrupted other tensors on the wasm backend. Longer runs of this model still hit a corruption
+    // (a later embedding reads garbage ids), not yet found: it lies in the backend, not in this math.
     const qs = this.attnQuery.forward(dec); // [N, T, A]
     const v = reshape(this.attnV.weight, [this.attnV.weight.shape[1]!]);
     const T = qs.shape[1]!;
