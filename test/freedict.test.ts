@@ -84,7 +84,7 @@ test('nabla train freedict-deu-eng on 1,500 pairs learns (test cross-entropy < 3
   // the 53 characters and 4 special tokens); decoding that beats the nearest-headword baseline needs the full run
   assert.ok(t.loss! < 3.0, `test cross-entropy ${t.loss}`);
   const text = out.join('\n');
-  assert.match(text, /baselines on the test set: nearest training headword exactMatch \d+\.\d\d% · cer \d+\.\d\d% · chrF \d+\.\d/);
+  assert.match(text, /baselines on the test set: nearest training headword exactMatch \d+\.\d\d%, cer \d+\.\d\d%, chrF \d+\.\d/);
   const ev = await run(['eval', join(dir, 'best.safetensors'), '--test-limit', '100', '--beam', '1']);
   assert.equal(ev.code, 0, ev.out.join('\n'));
   assert.match(ev.out.join('\n'), new RegExp(`cer ${(100 * t.cer!).toFixed(2)}%`));
