@@ -81,3 +81,4 @@ export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js'
 export * as train from './train/index.js';
 export * as text from './text/index.js';
 export * as models from './models/index.js';
+export * as apps from './apps/index.js';

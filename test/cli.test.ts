@@ -107,29 +107,30 @@ const tensorsOf = (path: string): Record<string, Uint8Array> => {
 };
 
 test('a real Ctrl-C (SIGINT) mid-epoch stops after the current step; --resume then ends bit-identical to a run never stopped', async () => {
-  // 2,400 images in batches of 16 are 150 steps an epoch; dropout and augmentation draw from the generator.
-  const args = ['train', '--model', 'mlp', '--sample', '--limit', '2400', '--epochs', '2', '--batch-size', '16', '--val-size', '500', '--dropout', '0.2', '--augment', '--threads', '2'];
+  // 4,000 images in batches of 16 are 250 steps an epoch; dropout and augmentation draw from the generator.
+  const args = ['train', '--model', 'mlp', '--sample', '--limit', '4000', '--epochs', '2', '--batch-size', '16', '--val-size', '500', '--dropout', '0.2', '--augment', '--threads', '2'];
   const a = tmp(), b = tmp();
   const full = await run([...args, '--out', a, '--quiet']);
   assert.equal(full.code, 0, full.out.join('\n'));
   let sent = false;
   const cut = await spawnCli([...args, '--out', b], (stdout, child) => {
-    // Progress lines come every 15 steps when stdout is not a terminal: interrupt at the first one.
-    if (!sent && /Epoch 1\/2  step +15\/150/.test(stdout)) { sent = true; child.kill('SIGINT'); }
+    // Progress lines come every 25 steps when stdout is not a terminal: interrupt at the first one
+    // (the run has 225 more steps in this epoch to see the signal in).
+    if (!sent && /Epoch 1\/2  step +25\/250/.test(stdout)) { sent = true; child.kill('SIGINT'); }
   });
   assert.ok(sent, `no progress line to interrupt at:\n${cut.stdout}`);
   assert.equal(cut.code, 130, cut.stderr);
   assert.match(cut.stderr, /stopping after this step/);
-  const m = /interrupted at step (\d+) of 150 in epoch 1; saved .*last\.safetensors; continue with: nabla train --out .* --resume/.exec(cut.stdout);
+  const m = /interrupted at step (\d+) of 250 in epoch 1; saved .*last\.safetensors; continue with: nabla train --out .* --resume/.exec(cut.stdout);
   assert.ok(m, `stopped mid-epoch (not at its end):\n${cut.stdout}`);
-  assert.ok(Number(m[1]) >= 15 && Number(m[1]) < 150);
+  assert.ok(Number(m[1]) >= 25 && Number(m[1]) < 250);
   assert.ok(!/Epoch 1\/2  loss/.test(cut.stdout), 'the epoch did not run to its end');
   const meta = decodeSafetensors(readFileSync(join(b, 'last.safetensors'))).metadata;
   assert.equal(meta['nabla.step'], m[1]);
 
   const resumed = await spawnCli(['train', '--out', b, '--resume', '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, new RegExp(`resuming .* at epoch 1, step ${m[1]} of 150`));
+  assert.match(resumed.stdout, new RegExp(`resuming .* at epoch 1, step ${m[1]} of 250`));
   const wa = tensorsOf(join(a, 'last.safetensors')), wb = tensorsOf(join(b, 'last.safetensors'));
   assert.deepEqual(Object.keys(wb), Object.keys(wa));
   for (const k of Object.keys(wa)) assert.ok(Buffer.from(wa[k]!).equals(Buffer.from(wb[k]!)), `${k} differs after resume`);

@@ -9,7 +9,7 @@ export function niceStep(range: number, target = 5): number {
   const raw = range / target;
   const p = 10 ** Math.floor(Math.log10(raw));
   const f = raw / p;
-  return (f < 1.5 ? 1 : f < 2.25 ? 2 : f < 3.5 ? 2.5 : f < 7.5 ? 5 : 10) * p;
+  return Number(((f < 1.5 ? 1 : f < 2.25 ? 2 : f < 3.5 ? 2.5 : f < 7.5 ? 5 : 10) * p).toPrecision(12)); // 5 × 1e-5 is 4.9999…e-5 in binary
 }
 
 /** Ticks covering [lo, hi] at a nice step: the axis runs from the first to the last. */

@@ -8,7 +8,7 @@ import * as nb from '../index.js';
 import { loadCheckpoint } from '../node.js';
 import type { AnyTask } from '../tasks/index.js';
 import type { Inspection, Options, TaskContext, TaskData } from '../tasks/task.js';
-import type { RunRecorder } from './recorder.js';
+import { clean, type RunRecorder } from './recorder.js';
 import type { RunConfig } from './run-config.js';
 import { renderReport, duration, type BaselineResult } from './report.js';
 import { backendFacts, metricFormatter, metricsLine } from './runtime.js';
@@ -93,7 +93,6 @@ export async function finish(a: FinishArgs): Promise<void> {
     sections: inspection?.html ?? '',
   });
   writeFileSync(join(a.out, 'report.html'), report);
-  const clean = (l: nb.train.Logs): Record<string, number | null> => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
   const lines = baselines.map((b) => JSON.stringify({ type: 'baseline', name: b.name, logs: clean(b.logs) }) + '\n');
   appendFileSync(a.paths.metrics, lines.join('') + JSON.stringify({ type: 'test', epoch: a.recorder.bestEpoch, logs: clean(logs) }) + '\n');
   const loss = logs.loss !== undefined ? ` (loss ${logs.loss.toFixed(4)})` : '';

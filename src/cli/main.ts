@@ -9,9 +9,15 @@ import { trainCommand, trainHelp } from './train.js';
 import { evalCommand, evalHelp, taskVerbs, verbCommand, verbHelp } from './verbs.js';
 import { TASKS } from '../tasks/index.js';
 import { version } from './runtime.js';
+import { SERVE_HELP, serveCommand } from './serve.js';
 
 function usage(): string {
-  const verbs = [...taskVerbs()].map(([v, tasks]) => `  ${`${v} CHECKPOINT …`.padEnd(28)} ${TASKS.find((t) => t.verbs?.[v])!.verbs![v]!.summary} (${tasks.join(', ')})`);
+  // Tasks that share a verb name may read different inputs: each summary with the tasks it is theirs.
+  const verbs = [...taskVerbs()].map(([v]) => {
+    const bySummary = new Map<string, string[]>();
+    for (const t of TASKS) { const s = t.verbs?.[v]?.summary; if (s) bySummary.set(s, [...(bySummary.get(s) ?? []), t.name]); }
+    return `  ${`${v} CHECKPOINT …`.padEnd(28)} ${[...bySummary].map(([s, ts]) => `${s} (${ts.join(', ')})`).join('; ')}`;
+  });
   return `Usage: nabla <command> [options]
 
 Commands:
@@ -20,6 +26,7 @@ Commands:
 ${verbs.join('\n')}
   info                         version, backend, threads, SIMD features
   bench                        the benchmarks against TensorFlow.js and PyTorch (in a checkout of the repository)
+  serve                        the playground page (train in the browser) on http://127.0.0.1:8080
 
 Tasks: ${TASKS.map((t) => `${t.name} (${t.summary})`).join('; ')}
 
@@ -71,6 +78,9 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
         return await evalCommand(rest, log);
       case 'info':
         return info(log);
+      case 'serve':
+        if (wantsHelp) return log(SERVE_HELP), 0;
+        return await serveCommand(rest, log);
       case 'bench':
         return await bench(rest); // bench/run.ts has its own --help
       default:
@@ -78,7 +88,7 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
           if (wantsHelp) return log(verbHelp(cmd)), 0;
           return await verbCommand(cmd, rest, log);
         }
-        throw new UsageError(`unknown command '${cmd}' (commands: train, eval, ${[...taskVerbs().keys()].join(', ')}, info, bench; see nabla --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: train, eval, ${[...taskVerbs().keys()].join(', ')}, info, bench, serve; see nabla --help)`);
     }
   } catch (e) {
     const err = e as Error;

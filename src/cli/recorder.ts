@@ -24,7 +24,7 @@ export interface RecorderOptions {
 const now = (): number => performance.now() / 1000;
 
 /** JSON has no NaN/Infinity: null. */
-const clean = (logs: Logs): Record<string, number | null> => Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+export const clean = (logs: Logs): Record<string, number | null> => Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
 
 export class RunRecorder implements nb.train.Callback {
   readonly steps: StepRecord[] = [];

@@ -69,15 +69,17 @@ function charts(d: ReportData): string {
   const perEpoch = d.epochs.length ? Math.max(1, Math.round(raw.length / d.epochs.length)) : raw.length;
   const smooth = movingAverage(raw, Math.max(1, Math.round(perEpoch / 10)));
   const epochEnd = (e: number): number => d.steps.filter((s) => s.epoch === e).at(-1)?.globalStep ?? NaN;
+  // Every step up to 5,000 points; a longer run shows bucket means (and says so).
+  const MAX = 5000, bucket = Math.ceil(raw.length / MAX);
   const lossSeries: Series[] = [
-    { name: 'train, per step', color: '#1f77b4', points: bucketMeans(raw, 1500), width: 1, opacity: 0.35 },
-    { name: `train, mean of ${Math.max(1, Math.round(perEpoch / 10))} steps`, color: '#1f77b4', points: bucketMeans(smooth, 1500) },
+    { name: bucket > 1 ? `train, mean of each ~${bucket} steps` : 'train, per step', color: '#1f77b4', points: bucketMeans(raw, MAX), width: 1, opacity: 0.35 },
+    { name: `train, mean of ${Math.max(1, Math.round(perEpoch / 10))} steps`, color: '#1f77b4', points: bucketMeans(smooth, MAX) },
   ];
   const val = d.epochs.map((e) => [epochEnd(e.epoch), e.logs.valLoss ?? NaN] as [number, number]);
   if (val.some(([, v]) => Number.isFinite(v))) lossSeries.push({ name: 'validation, per epoch', color: '#ff7f0e', points: val, dots: true });
   const out = [
     lineChart({ title: 'Loss per step', xLabel: 'step', series: lossSeries }),
-    lineChart({ title: 'Learning rate per step', xLabel: 'step', series: [{ name: 'learning rate', color: '#2ca02c', points: bucketMeans(d.steps.map((s) => [s.globalStep, s.lr]), 1500) }] }),
+    lineChart({ title: 'Learning rate per step', xLabel: 'step', series: [{ name: 'learning rate', color: '#2ca02c', points: bucketMeans(d.steps.map((s) => [s.globalStep, s.lr]), MAX) }] }),
   ];
   for (const m of d.metrics) {
     const vk = 'val' + m[0]!.toUpperCase() + m.slice(1);

@@ -67,15 +67,20 @@ export function taskOf(config: RunConfig, path: string): AnyTask {
   return t;
 }
 
-/**
- * Loads a checkpoint written by `nabla train`, rebuilds its model (in eval mode) with the saved
- * options and meta (or, for a legacy checkpoint, the meta of the task's data), and loads the weights.
- */
-export async function loadRun(path: string, log: (s: string) => void, overrides: Options = {}): Promise<LoadedRun & { model: nb.nn.Module }> {
+/** Reads a checkpoint written by `nabla train` and the task and config it names (the weights are not loaded yet). */
+export async function readRun(path: string): Promise<{ ck: LoadedRun['ck']; config: RunConfig; task: AnyTask; path: string }> {
   if (!existsSync(path)) throw new UsageError(`no checkpoint at ${path}`);
   const ck = await loadCheckpoint(path);
   const config = runConfigOf(ck.config, path);
-  const task = taskOf(config, path);
+  return { ck, config, task: taskOf(config, path), path };
+}
+
+/**
+ * Rebuilds a read run's model (in eval mode) with the saved options (and `overrides`) and meta (or,
+ * for a legacy checkpoint, the meta of the task's data), and loads the weights.
+ */
+export async function buildRun(r: Awaited<ReturnType<typeof readRun>>, log: (s: string) => void, overrides: Options = {}): Promise<LoadedRun & { model: nb.nn.Module }> {
+  const { ck, config, task, path } = r;
   const options: Options = { ...config.options, ...overrides };
   let meta = config.meta;
   if (meta === null) meta = (await task.data(options, { log, cacheDir: cacheDirFor(task), purpose: 'eval' })).meta;
@@ -84,4 +89,9 @@ export async function loadRun(path: string, log: (s: string) => void, overrides:
   nb.train.restoreTraining(ck, model, undefined, `checkpoint ${path}`);
   model.eval();
   return { ck, config, task, ctx, model };
+}
+
+/** readRun then buildRun. */
+export async function loadRun(path: string, log: (s: string) => void, overrides: Options = {}): Promise<LoadedRun & { model: nb.nn.Module }> {
+  return buildRun(await readRun(path), log, overrides);
 }

@@ -5,7 +5,8 @@
 import * as nb from '../index.js';
 import { parseArgs, helpText, helpSections, UsageError, type FlagSpec } from './args.js';
 import { TASKS, taskFor } from '../tasks/index.js';
-import { cacheDirFor, loadRun } from './run-config.js';
+import { buildRun, cacheDirFor, loadRun, readRun } from './run-config.js';
+import { looseFlags } from './options.js';
 import { loaders, testModel } from './finish.js';
 import { metricFormatter, setThreads } from './runtime.js';
 
@@ -14,7 +15,8 @@ const THREADS: Record<string, FlagSpec> = { threads: { type: 'int', min: 1, help
 /** eval's flags: --threads and every task's data flags (which ones a checkpoint's task takes is checked after loading it). */
 function evalFlags(): Record<string, FlagSpec> {
   const out: Record<string, FlagSpec> = { ...THREADS };
-  for (const t of TASKS) for (const k of t.evalFlags ?? []) out[k] = { ...t.flags[k]!, default: undefined };
+  // Checked by type here; a task's own bounds and choices are checked when its flags are parsed.
+  for (const t of TASKS) for (const k of t.evalFlags ?? []) out[k] = { type: t.flags[k]!.type, help: t.flags[k]!.help };
   return out;
 }
 
@@ -23,16 +25,20 @@ export function evalHelp(): string {
 }
 
 export async function evalCommand(argv: string[], log: (s: string) => void): Promise<number> {
-  const { positionals, flags, given } = parseArgs(argv, evalFlags(), 'eval');
-  if (positionals.length < 1) throw new UsageError('eval: give the checkpoint to evaluate (nabla eval runs/…/best.safetensors)');
-  if (positionals.length > 2) throw new UsageError(`eval: expected a checkpoint and at most a task, got ${positionals.join(' ')}`);
-  const [path, named] = positionals;
+  const pre = parseArgs(argv, evalFlags(), 'eval');
+  if (pre.positionals.length < 1) throw new UsageError('eval: give the checkpoint to evaluate (nabla eval runs/…/best.safetensors)');
+  if (pre.positionals.length > 2) throw new UsageError(`eval: expected a checkpoint and at most a task, got ${pre.positionals.join(' ')}`);
+  const [path, named] = pre.positionals;
+  const r = await readRun(path!);
+  const task = r.task;
+  if (named !== undefined && taskFor(named) !== task) throw new UsageError(`eval: ${path} holds a ${task.name} model, not ${named}`);
+  for (const k of pre.given) if (k !== 'threads' && !(task.evalFlags ?? []).includes(k)) throw new UsageError(`eval: task ${task.name} takes no --${k} (it takes: ${(task.evalFlags ?? []).map((f) => '--' + f).join(', ') || 'none'})`);
+  // Now with the task's own specs (choices, bounds).
+  const own = Object.fromEntries((task.evalFlags ?? []).map((k) => [k, { ...task.flags[k]!, default: undefined }]));
+  const { flags, given } = parseArgs(argv, { ...THREADS, ...own }, 'eval');
   if (flags.threads) await setThreads(flags.threads as number);
   const overrides = Object.fromEntries([...given].filter((k) => k !== 'threads').map((k) => [k, flags[k]]));
-  const run = await loadRun(path!, log, overrides);
-  const { task, ctx, model } = run;
-  if (named !== undefined && taskFor(named) !== task) throw new UsageError(`eval: ${path} holds a ${task.name} model, not ${named}`);
-  for (const k of Object.keys(overrides)) if (!(task.evalFlags ?? []).includes(k)) throw new UsageError(`eval: task ${task.name} takes no --${k} (it takes: ${(task.evalFlags ?? []).map((f) => '--' + f).join(', ') || 'none'})`);
+  const { ctx, model } = await buildRun(r, log, overrides);
   const data = await task.data(ctx.options, { log, cacheDir: cacheDirFor(task), purpose: 'eval' }, ctx.meta);
   const { test } = loaders(task, data, ctx.options);
   const metrics = (): nb.train.Metric[] => task.metrics?.(ctx) ?? [new nb.train.Accuracy()];
@@ -68,9 +74,7 @@ export function verbHelp(verb: string): string {
 
 /** `nabla <verb> CHECKPOINT args…`: loads the checkpoint and runs its task's verb. */
 export async function verbCommand(verb: string, argv: string[], log: (s: string) => void): Promise<number> {
-  const union: Record<string, FlagSpec> = { ...THREADS };
-  for (const t of TASKS) Object.assign(union, t.verbs?.[verb]?.flags ?? {});
-  const pre = parseArgs(argv, union, verb);
+  const pre = parseArgs(argv, looseFlags([THREADS, ...TASKS.map((t) => t.verbs?.[verb]?.flags ?? {})]), verb);
   if (pre.positionals.length < 1) throw new UsageError(`${verb}: give a checkpoint first (nabla ${verb} runs/…/best.safetensors …)`);
   const [path, ...args] = pre.positionals;
   const run = await loadRun(path!, log);

@@ -13,3 +13,5 @@ export {
   parseDictIndex, parseDictEntry, decodeDictNumber, buildPairs, splitOfHeadword,
   type DictEntry, type IndexEntry, type TranslationPair, type FreedictSplit, type PairOptions,
 } from './datasets/freedict.js';
+export { trainTestSplit, kFold, stratifiedKFold, type SplitIndices } from './splits.js';
+export * as tabular from './tabular/index.js';

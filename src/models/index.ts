@@ -1,6 +1,10 @@
-// nb.models: the model families of the sequence tasks — character language models (LSTM, GRU,
-// GPT-style transformer) and character translation models (GRU with attention, transformer) —
-// with what training, evaluation and decoding need around them.
+// nb.models: model families of the applications — tables, recommenders, forecasters, image folders,
+// character language models and character translation models (with their training and decoding helpers).
+
+export { TabularModel, embeddingWidth, type TabularModelOptions } from './tabular.js';
+export { MatrixFactorization, NeuralCF, type RecommenderShape } from './recommender.js';
+export { LSTMForecaster, TCNForecaster } from './forecast.js';
+export { imageCnn } from './image.js';
 
 export {
   CharRNN, CharGPT, createCharLM, defaultCharLMConfig, CHAR_LM_KINDS,

@@ -8,6 +8,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { clone } from '../ops/shape.js';
 import { cast } from '../ops/elementwise.js';
 import { fmt, sameShape } from '../ops/util.js';
+import { clearSparseGrad, hasSparseGrad } from '../nn/sparse-grad.js';
 
 /** Per-parameter state: tensors (moments, buffers) and numbers (step counts), under PyTorch's names. */
 export type ParamState = Record<string, Tensor | number>;
@@ -89,6 +90,7 @@ export abstract class Optimizer {
   zeroGrad(setToNone = true): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
+        clearSparseGrad(p);
         const grad = p.grad;
         if (!grad) continue;
         if (setToNone) {
@@ -114,6 +116,9 @@ export abstract class Optimizer {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
+          if (hasSparseGrad(p)) {
+            throw new Error(`${this.name} does not support sparse gradients (a parameter of shape ${fmt(p.shape)} from nn.Embedding({sparse: true})); train it with optim.SparseAdam`);
+          }
           const grad = p.grad;
           if (!grad) continue;
           p._live(`${this.name}.step`);
