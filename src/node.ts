@@ -3,6 +3,8 @@
 
 export { saveFileAtomic, saveFileAtomicSync, loadSafetensorsFile, saveSafetensorsFile, saveCheckpoint, loadCheckpoint } from './io/node-files.js';
 export { fashionMnist, fashionMnistSync, mnist, mnistSync, nablaCacheDir, type IdxDatasetOptions } from './data/datasets/fashion-mnist-node.js';
+export { kjv, kjvFromBibleProgram, type KjvOptions, type KjvCorpus } from './data/datasets/kjv-node.js';
+export { freedictDeuEng, readFreedictEntries, FREEDICT_DIR, type FreedictOptions, type FreedictCorpus } from './data/datasets/freedict-node.js';
 export type { ImageDataset } from './data/datasets/fashion-mnist.js';
 import { DATASET_SPECS } from './data/datasets/fashion-mnist-node.js';
 /** The directory of the Fashion-MNIST sample shipped in the package (6,000 train / 1,000 test images). */
