@@ -5,7 +5,7 @@ import { AccumulateGrad, Node, enableGrad, isGradEnabled, noGrad, topoOrder, edg
 import { keep } from '../tensor/memory.js';
 import { add } from '../ops/elementwise.js';
 import { full } from '../tensor/create.js';
-import { fmt, sameShape } from '../ops/util.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again. */

@@ -1,6 +1,6 @@
 // What the CLI reports about the machine and backend, and the --threads setting.
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/default.js';
 
 export function backendFacts(): Record<string, unknown> {
   const b = getBackend();

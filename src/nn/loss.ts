@@ -6,13 +6,10 @@ import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { tensor, zerosLike } from '../tensor/create.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
-import { abs, add, cast, clamp, div, eq, exp, log, lt, mul, ne, neg, sub, where, sqrt, le } from '../ops/elementwise.js';
-import { sum, mean } from '../ops/reduce.js';
-import { permute, reshape, unsqueeze } from '../ops/shape.js';
-import { gather } from '../ops/indexing.js';
-import { logSoftmax } from '../ops/activation.js';
+import { abs, add, cast, clamp, div, eq, exp, log, lt, mul, ne, neg, sub, where, sqrt, le, sum, mean, permute, reshape, unsqueeze, gather, logSoftmax } from '../ops/index.js';
 import { softmaxCrossEntropyRows } from '../ops/xent.js';
-import { fmt, record, sameShape } from '../ops/util.js';
+import { record } from '../ops/util.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 export interface ReductionOptions { reduction?: Reduction }

@@ -4,8 +4,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
-import { cast } from '../ops/elementwise.js';
-import { fmt } from '../ops/util.js';
+import { cast } from '../ops/index.js';
+import { fmt } from '../tensor/shape.js';
 
 /** A tensor that is a module's learnable weight: a leaf that requires grad and outlives scopes. */
 export class Parameter extends Tensor {

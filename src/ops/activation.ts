@@ -1,47 +1,74 @@
-// Activations and normalised exponentials, written from primitives: softmax, logSoftmax,
+// Activations and normalised exponentials, written from primitives: softmax, logSoftmax, logsumexp,
 // leakyRelu, elu, gelu (exact and tanh), silu, softplus, dropout.
 
 import type { Tensor } from '../tensor/tensor.js';
 import { rand } from '../tensor/create.js';
-import { abs, add, cast, div, eq, erf, exp, expm1, gt, log, log1p, mul, sigmoid, sub, tanh, where, lt } from './elementwise.js';
-import { amax, sum } from './reduce.js';
-import { normDim, assertFloat } from './util.js';
+import { isFloat } from '../tensor/dtype.js';
+import { normDim, normDims, reducedShape } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { cast, reshape } from './layout.js';
+import { sum, type Dim } from './broadcast.js';
+import { abs, add, div, eq, erf, exp, expm1, gt, log, log1p, lt, mul, sigmoid, sub, tanh, where } from './elementwise.js';
+import { amax } from './reduce.js';
+import { assertFloat } from './util.js';
 import { noGrad } from '../autograd/graph.js';
 
-export function softmax(x: Tensor, dim: number): Tensor {
+/** The shift logsumexp and logSoftmax subtract first: the maximum, or 0 where it is infinite (so inf - inf cannot make NaN). */
+function stableShift(t: Tensor, dims: readonly number[]): Tensor {
+  return noGrad(() => {
+    const a = amax(t, dims, true);
+    const inf = eq(abs(a), Infinity);
+    const m = where(inf, 0, a);
+    a.dispose();
+    inf.dispose();
+    return m;
+  });
+}
+
+/** log(sum(exp(x))) over dim, computed stably by shifting by the maximum. */
+export const logsumexp = defineOp('logsumexp', (x: Tensor, dim: Dim, keepdim: boolean = false): Tensor => {
+  const t = isFloat(x.dtype) ? x : cast(x, 'float32');
+  const dims = normDims('logsumexp', dim, t.ndim);
+  const m = stableShift(t, dims);
+  const d = sub(t, m), e = exp(d), s = sum(e, dims, keepdim), l = log(s);
+  const mk = keepdim ? m : reshape(m, reducedShape(t.shape, dims, false));
+  const out = add(l, mk);
+  for (const u of [m, d, e, s, l, mk]) if (u !== out) u.dispose();
+  if (t !== x) t.dispose();
+  return out;
+});
+
+export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   assertFloat('softmax', x);
   const d = normDim('softmax', dim, x.ndim);
   const m = noGrad(() => amax(x, d, true));
   const e = exp(sub(x, m));
   const out = div(e, sum(e, d, true));
   return out;
-}
+});
 
 /** x - logsumexp(x): stable, never log(softmax). */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tensor => {
   assertFloat('logSoftmax', x);
   const d = normDim('logSoftmax', dim, x.ndim);
   // (x - m) - log Σ exp(x - m): subtracting the max first keeps float32 precision at large offsets.
-  const m = noGrad(() => {
-    const a = amax(x, d, true);
-    return where(eq(abs(a), Infinity), 0, a);
-  });
+  const m = stableShift(x, [d]);
   const shifted = sub(x, m);
   return sub(shifted, log(sum(exp(shifted), d, true)));
-}
+});
 
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+export const leakyRelu = defineOp('leakyRelu', (x: Tensor, negativeSlope: number = 0.01): Tensor => {
   assertFloat('leakyRelu', x);
   return where(gt(x, 0), x, mul(x, negativeSlope));
-}
+});
 
-export function elu(x: Tensor, alpha = 1): Tensor {
+export const elu = defineOp('elu', (x: Tensor, alpha: number = 1): Tensor => {
   assertFloat('elu', x);
   return where(gt(x, 0), x, mul(expm1(x), alpha));
-}
+});
 
 /** GELU: x·Φ(x) exactly (erf), or the tanh approximation with {approximate: 'tanh'}. */
-export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+export const gelu = defineOp('gelu', (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor => {
   assertFloat('gelu', x);
   const approx = opts.approximate ?? 'none';
   if (approx === 'tanh') {
@@ -51,25 +78,25 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
   }
   if (approx !== 'none') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${approx}'`);
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
-}
+});
 
-export function silu(x: Tensor): Tensor {
+export const silu = defineOp('silu', (x: Tensor): Tensor => {
   assertFloat('silu', x);
   return mul(x, sigmoid(x));
-}
+});
 
 /** log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's defaults β = 1, threshold = 20). */
-export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+export const softplus = defineOp('softplus', (x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor => {
   assertFloat('softplus', x);
   const beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   const bx = mul(x, beta);
   // log1p(exp(bx)) computed safely where it is used; large bx takes the linear branch.
   const safe = where(gt(bx, threshold), 0, bx);
   return where(gt(bx, threshold), x, div(log1p(exp(safe)), beta));
-}
+});
 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) — only when training. */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+export const dropout = defineOp('dropout', (x: Tensor, p: number = 0.5, training: boolean = true): Tensor => {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
   assertFloat('dropout', x);
   if (!training || p === 0) return mul(x, 1);
@@ -80,5 +107,5 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const out = mul(x, mul(keepMask, 1 / (1 - p)));
   keepMask.dispose();
   return out;
-}
+});
 

@@ -4,10 +4,13 @@
 import type { Conv2dParams } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { promoteTypes } from '../tensor/dtype.js';
-import { backendOf, fmt, record, wrap } from './util.js';
-import { add, cast, relu, reluGrad } from './elementwise.js';
-import { sum } from './reduce.js';
-import { reshape, unsqueeze, squeeze } from './shape.js';
+import { fmt } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { backendOf, record, wrap } from './util.js';
+import { cast, reshape } from './layout.js';
+import { sum } from './broadcast.js';
+import { add, relu } from './elementwise.js';
+import { unsqueeze, squeeze } from './shape.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -53,7 +56,7 @@ function conv2dBiasActPrim(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dPara
   const be = backendOf('conv2d', x, w);
   const out = wrap(be, be.fused!.conv2dBiasAct!(x._s('conv2d'), w._s('conv2d'), b ? b._s('conv2d') : null, p, act), [p.n, p.cOut, p.oh, p.ow]);
   return record(out, act ? 'conv2dRelu' : 'conv2d', [x, w, b], act ? [x, w, out] : [x, w], (g, [sx, sw, y], needs) => {
-    const gz = act ? reluGrad(g, y!) : g;
+    const gz = act ? relu.def.grad!(g, y!, y!) : g;
     const r = [needs[0] ? convGradInput(gz, sw!, p) : null, needs[1] ? convGradWeight(sx!, gz, p) : null, needs[2] ? sum(gz, [0, 2, 3]) : null];
     if (gz !== g) gz.dispose();
     return r;
@@ -133,7 +136,7 @@ export function conv2dParams(op: string, x: Tensor, xi: Tensor, weight: Tensor, 
   return p;
 }
 
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+export const conv2d = defineOp('conv2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor => {
   const op = 'conv2d';
   if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cOut, cIn/groups, kh, kw], got ${fmt(weight.shape)}`);
   const unbatched = x.ndim === 3;
@@ -155,10 +158,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const r = relu(y);
   y.dispose();
   return r;
-}
+});
 
 /** conv1d on [N, C, L] (or [C, L]) with weight [cOut, cIn/groups, k]: conv2d with a height of 1. */
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+export const conv1d = defineOp('conv1d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor => {
   if (weight.ndim !== 3) throw new Error(`conv1d: weight must be 3-D [cOut, cIn/groups, k], got ${fmt(weight.shape)}`);
   if (x.ndim !== 3 && x.ndim !== 2) throw new Error(`conv1d: expected input [N, C, L] or [C, L], got ${fmt(x.shape)}`);
   const one = (v: Pair | undefined, d: number): [number, number] => [d, typeof v === 'number' ? v : v === undefined ? d : v[0]];
@@ -174,10 +177,10 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const out = squeeze(y, -2);
   y.dispose();
   return out;
-}
+});
 
 /** Transposed 2-D convolution with weight [cIn, cOut/groups, kh, kw] (PyTorch's layout). */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+export const convTranspose2d = defineOp('convTranspose2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor => {
   const op = 'convTranspose2d';
   if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cIn, cOut/groups, kh, kw], got ${fmt(weight.shape)}`);
   const unbatched = x.ndim === 3;
@@ -202,5 +205,5 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   // The transposed conv is the input-gradient of the conv that maps [cOut, oh, ow] → [cIn, h, w].
   const p: Conv2dParams = { n, cIn: cOut, h: oh, w: ow, cOut: cIn, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh: h, ow: w };
   return runConv(op, x, xi, weight, bias, cOut, (cx, cw) => convGradInput(cx, cw, p));
-}
+});
 

@@ -3,10 +3,13 @@
 
 import type { AdaptivePool2dParams, Pool2dParams } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, fmt, record, wrap } from './util.js';
+import { fmt } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { backendOf, record, wrap } from './util.js';
 import { gather } from './indexing.js';
 import { isGradEnabled } from '../autograd/graph.js';
-import { reshape, unsqueeze, squeeze } from './shape.js';
+import { reshape } from './layout.js';
+import { unsqueeze, squeeze } from './shape.js';
 import { conv2d, conv2dParams, pair, type ConvOptions, type Pair } from './conv.js';
 
 export interface MaxPoolOptions { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
@@ -111,15 +114,15 @@ function one<T extends { stride?: Pair | null; padding?: Pair; dilation?: Pair }
   return { ...o, stride: o.stride == null ? null : f(o.stride, -1), padding: [0, typeof o.padding === 'number' ? o.padding : o.padding?.[0] ?? 0], dilation: f(o.dilation, 1) };
 }
 
-export function maxPool2d(x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): Tensor {
+export const maxPool2d = defineOp('maxPool2d', (x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): Tensor => {
   return maxPool('maxPool2d', false, x, kernelSize, opts) as Tensor;
-}
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+});
+export const maxPool2dWithIndices = defineOp('maxPool2dWithIndices', (x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } => {
   return maxPool('maxPool2d', false, x, kernelSize, { ...opts, returnIndices: true }) as { values: Tensor; indices: Tensor };
-}
-export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPoolOptions = {}): Tensor {
+});
+export const maxPool1d = defineOp('maxPool1d', (x: Tensor, kernelSize: number, opts: MaxPoolOptions = {}): Tensor => {
   return maxPool('maxPool1d', true, x, kernelSize, opts) as Tensor;
-}
+});
 
 function avgPoolCore(op: string, x4: Tensor, p: Pool2dParams): Tensor {
   const be = backendOf(op, x4);
@@ -141,12 +144,12 @@ function avgPool(op: string, oneD: boolean, x: Tensor, kernelSize: Pair, opts: A
   return undo(y);
 }
 
-export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPoolOptions = {}): Tensor {
+export const avgPool2d = defineOp('avgPool2d', (x: Tensor, kernelSize: Pair, opts: AvgPoolOptions = {}): Tensor => {
   return avgPool('avgPool2d', false, x, kernelSize, opts);
-}
-export function avgPool1d(x: Tensor, kernelSize: number, opts: AvgPoolOptions = {}): Tensor {
+});
+export const avgPool1d = defineOp('avgPool1d', (x: Tensor, kernelSize: number, opts: AvgPoolOptions = {}): Tensor => {
   return avgPool('avgPool1d', true, x, kernelSize, opts);
-}
+});
 
 function adaptiveCore(x4: Tensor, p: AdaptivePool2dParams): Tensor {
   const be = backendOf('adaptiveAvgPool2d', x4);
@@ -161,7 +164,7 @@ function adaptiveBackward(g: Tensor, p: AdaptivePool2dParams): Tensor {
 }
 
 /** Average pooling to a fixed output size (a number, or [h, w] where null keeps the input's size). */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export const adaptiveAvgPool2d = defineOp('adaptiveAvgPool2d', (x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor => {
   const [x4, undo] = to4d('adaptiveAvgPool2d', x, false);
   const [n, c, h, w] = x4.shape as [number, number, number, number];
   const [oh, ow] = typeof outputSize === 'number' ? [outputSize, outputSize] : [outputSize[0] ?? h, outputSize[1] ?? w];
@@ -170,7 +173,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
   const y = adaptiveCore(x4, { n, c, h, w, oh, ow });
   if (x4 !== x) x4.dispose();
   return undo(y);
-}
+});
 
 /**
  * maxPool2d(relu(conv2d(x, w, b, convOpts)), kernelSize, poolOpts) — nn.Sequential's Conv2d + ReLU +

@@ -9,7 +9,8 @@ import { runBackward } from '../autograd/backward.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
 import { matmulT } from './linalg.js';
 import { chunk, narrow, reshape, split, stack } from './shape.js';
-import { backendOf, fmt, record, wrap } from './util.js';
+import { backendOf, record, wrap } from './util.js';
+import { fmt } from '../tensor/shape.js';
 
 /**
  * xp [L, …] as L tensors [1, …]. Two levels (blocks of ~√L steps, then steps) because the backward

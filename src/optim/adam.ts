@@ -2,7 +2,7 @@
 // m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; p −= lr/(1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + ε).
 
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, maximum, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { add, div, maximum, mul, neg, sqrt, sub } from '../ops/index.js';
 import { zerosLike } from '../tensor/create.js';
 import { backendOf, wrap } from '../ops/util.js';
 import { Optimizer, checkBetas, checkBool, checkLr, checkNumber, type ParamGroup, type ParamState, type Params } from './optimizer.js';

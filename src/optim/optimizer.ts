@@ -5,9 +5,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { keep, scope } from '../tensor/memory.js';
 import { enableGrad, noGrad } from '../autograd/graph.js';
 import { isFloat } from '../tensor/dtype.js';
-import { clone } from '../ops/shape.js';
-import { cast } from '../ops/elementwise.js';
-import { fmt, sameShape } from '../ops/util.js';
+import { clone, cast } from '../ops/index.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 
 /** Per-parameter state: tensors (moments, buffers) and numbers (step counts), under PyTorch's names. */
 export type ParamState = Record<string, Tensor | number>;

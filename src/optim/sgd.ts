@@ -2,8 +2,7 @@
 // d = g + wd·p; b = μ·b + (1 − τ)·d (b = d at the first step); p −= lr·(nesterov ? d + μ·b : b).
 
 import type { Tensor } from '../tensor/tensor.js';
-import { add, mul, neg, sub } from '../ops/elementwise.js';
-import { clone } from '../ops/shape.js';
+import { add, mul, neg, sub, clone } from '../ops/index.js';
 import { backendOf, wrap } from '../ops/util.js';
 import { Optimizer, checkBool, checkLr, checkNumber, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 

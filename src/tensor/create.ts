@@ -1,10 +1,10 @@
 // Tensor creation: from nested arrays or typed arrays, constant fills, ranges, identity, random.
 
-import { getBackend } from '../backend/backend.js';
+import { currentBackend } from '../backend/default.js';
 import { arrayFor, checkDType, dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
 import { normalArray, uniformArray, randomU32 } from './random.js';
 import { Tensor, type NestedArray } from './tensor.js';
-import { fmt, prod } from '../ops/util.js';
+import { fmt, prod } from '../tensor/shape.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -24,7 +24,7 @@ function shapeFrom(op: string, args: readonly ShapeArg[]): number[] {
 }
 
 function finish(data: TypedArray, shape: readonly number[], dtype: DType, opts?: CreateOptions): Tensor {
-  const b = getBackend();
+  const b = currentBackend();
   const t = Tensor._fromStorage(b, b.fromArray(data, dtype), shape);
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -110,7 +110,7 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
   const s = shapeFrom('full', [shape]);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'full') : typeof value === 'boolean' ? 'bool' : 'float32';
-  const b = getBackend();
+  const b = currentBackend();
   const t = Tensor._fromStorage(b, b.fill(dtype, prod(s), Number(value)), s);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;

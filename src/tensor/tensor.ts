@@ -1,12 +1,15 @@
 // Tensor: a handle to a contiguous backend storage with a shape, a dtype and an autograd link.
-// Methods are thin: they delegate to the op table in src/ops (see tensor-methods.ts).
+// The op methods (x.add(y) is nb.add(x, y)) come from the op table: ./methods.ts installs them on
+// this prototype when the first tensor is made (not on import).
 
 import type { Backend, Storage } from '../backend/backend.js';
 import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
 import { Buf, trackCreated, trackDisposed } from './memory.js';
+import { installMethods } from './methods.js';
 
 let nextId = 1;
+let methodsInstalled = false;
 
 export class Tensor {
   /** Unique id, for debugging and maps. */
@@ -27,6 +30,10 @@ export class Tensor {
 
   /** @internal use the creation functions (tensor, zeros, …) or ops */
   constructor(buf: Buf, shape: readonly number[], dtype: DType, alias = false) {
+    if (!methodsInstalled) {
+      methodsInstalled = true;
+      installMethods(Tensor.prototype);
+    }
     this._h = { buf, node: null };
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
@@ -212,6 +219,11 @@ export class Tensor {
     ob.retain();
     buf.release();
     this._buf = ob;
+  }
+
+  /** A new leaf sharing this tensor's storage, outside the graph. */
+  detach(): Tensor {
+    return new Tensor(this._live('detach').retain(), this.shape, this.dtype);
   }
 
   // ---- reading back ----

@@ -2,10 +2,11 @@
 // kernels (async), starts the worker pool and returns a Backend that implements every primitive.
 
 import type { Backend } from '../backend.js';
-import { compileKernels } from './loader.js';
+import { compileKernels, compileKernelsSync, type Compiled } from './loader.js';
 import { Heap } from './heap.js';
 import { Pool } from './pool.js';
-import { Ctx, type Kernel } from './context.js';
+import { Ctx } from './context.js';
+import type { KernelExports } from './exports.gen.js';
 import { elementwiseKernels } from './elementwise.js';
 import { linalgKernels } from './linalg.js';
 import { fusedKernels } from './fused.js';
@@ -26,28 +27,50 @@ export interface WasmOptions {
   maxPages?: number;
 }
 
+/**
+ * The kernels' imports: the shared memory, and the engine's own Math for the float64 formulas of
+ * src/ops/scalar.ts (so exp, log, sin… give the same bits as the js backend's).
+ */
+export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, abort() { throw new Error('wasm backend: kernel aborted'); } }, Math: Math as unknown as WebAssembly.ModuleImports };
+}
+
+/** Compiles the kernels and starts the pool; resolves once every worker runs. */
 export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBackend> {
-  const compiled = await compileKernels();
+  const { backend, started } = build(await compileKernels(), opts);
+  await started;
+  return backend;
+}
+
+/**
+ * The same without awaiting (Node: the first op starts the default backend): kernels run on the
+ * calling thread until the workers are up, then on all threads.
+ */
+export function createWasmBackendSync(opts: WasmOptions = {}): WasmBackend {
+  const { backend, started } = build(compileKernelsSync(), opts);
+  started.catch((e: Error) => console.warn(`nabla: ${e.message}; the wasm backend runs on the calling thread`));
+  return backend;
+}
+
+function build(compiled: Compiled, opts: WasmOptions): { backend: WasmBackend; started: Promise<void> } {
   const isolated = compiled.nodeWorkers !== null || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated) throw new Error('wasm backend: shared memory needs a cross-origin isolated page (COOP/COEP headers)');
   const heap = new Heap(64, opts.maxPages ?? 65536);
-  const instance = await WebAssembly.instantiate(compiled.module, {
-    env: { memory: heap.memory, abort() { throw new Error('wasm backend: kernel aborted'); } },
-  });
-  const ex = instance.exports as unknown as Record<string, Kernel>;
+  const instance = new WebAssembly.Instance(compiled.module, kernelImports(heap.memory));
+  const ex = instance.exports as unknown as KernelExports;
   const names = WebAssembly.Module.exports(compiled.module).filter((e) => e.kind === 'function').map((e) => e.name);
   const pool = new Pool({ module: compiled.module, memory: heap.memory, names, nodeWorkers: compiled.nodeWorkers });
   const ctx = new Ctx(heap, ex, pool);
 
   const envThreads = compiled.env('NABLA_THREADS');
-  let threads = opts.threads ?? (envThreads ? Number(envThreads) : compiled.cores);
+  const threads = opts.threads ?? (envThreads ? Number(envThreads) : compiled.cores);
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`wasm backend: NABLA_THREADS must be a positive integer, got ${JSON.stringify(envThreads)}`);
   }
   // NABLA_SPIN_MS=worker,caller tunes how long threads spin before sleeping (experiments).
   const spin = compiled.env('NABLA_SPIN_MS')?.split(',').map(Number);
   if (spin && spin.every((v) => v >= 0)) { pool.workerSpinMs = spin[0]!; pool.callerSpinMs = spin[1] ?? spin[0]!; }
-  await pool.setThreads(threads);
+  const started = pool.setThreads(threads);
 
   const ew = elementwiseKernels(ctx);
   const { conv2dAct, conv2dActPool, linearAct, maxPool2dValues, ...la } = linalgKernels(ctx, ew.copyStrided);
@@ -71,5 +94,5 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
     numThreads: () => pool.usable,
     close: () => pool.close(),
   };
-  return backend;
+  return { backend, started };
 }

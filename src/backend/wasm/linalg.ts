@@ -3,6 +3,8 @@
 
 import type { AdaptivePool2dParams, Conv2dParams, FusedKernels, Kernels, MatmulParams, Pool2dParams, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage, ranges } from './context.js';
+import type { KernelName } from './exports.gen.js';
+import { adaptiveSlots, convSlots, poolSlots } from './params.js';
 import { directConv, directConvPool, directFits, directPoolFits, directWeightFits, directWeightGrad } from './direct.js';
 import { winogradConv, winogradFits, winogradWeightFits, winogradWeightGrad } from './winograd.js';
 
@@ -10,8 +12,6 @@ type LinalgKernels = Pick<Kernels, 'matmul' | 'conv2d' | 'conv2dBackwardInput' |
   'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' |
   'adaptiveAvgPool2dBackward' | 'gather' | 'scatterAdd' | 'indexSelect' | 'indexAdd'>;
 
-const convSlots = (p: Conv2dParams) => [p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow];
-const poolSlots = (p: Pool2dParams) => [p.n, p.c, p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.oh, p.ow, p.countIncludePad ? 1 : 0, p.divisorOverride || 0];
 const ELEM = { 0: 'u8', 2: 'u32', 3: 'u64' } as Record<number, string>;
 
 function floatOnly(s: WasmStorage, op: string): void {
@@ -34,8 +34,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     }
     const c = ctx.alloc(a.dtype, batch * m * n);
     if (batch * m * n === 0) return c;
-    const name = `gemm_${SUFFIX[a.dtype]}`;
-    if (!ctx.ex[name]) throw new TypeError(`wasm backend: matmul is not defined for ${a.dtype}`);
+    const name = ctx.kernel(`gemm_${SUFFIX[a.dtype]}`, `matmul for ${a.dtype}`);
     // A stored transposed makes the micro-kernel's broadcast loads stride through memory (half
     // speed); when B is wide enough to amortise it, transpose A first (O(m·k) against O(m·n·k)).
     let aPtr = a.ptr, aBS = p.aBatchStride, transA = p.transA, tmpA: WasmStorage | null = null;
@@ -91,7 +90,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
   const convWork = (p: Conv2dParams) => 2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.groups) * p.kh * p.kw;
 
   /** Runs a float32 conv kernel split over `total` units (images, or columns in 8s). */
-  const runConv = (name: string, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[], tail: number[] = []) => {
+  const runConv = (name: KernelName, pre: number[], total: number, grain: number, work: number, post: (s: number, e: number) => number[], tail: number[] = []) => {
     const at = pre.length + post(0, 0).length;
     ctx.parallelScratch(name, total, grain, work, (s, e) => [...pre, ...post(s, e), 0, ...tail], at);
   };
@@ -158,10 +157,10 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
       } else {
         runConv('conv2d_bwd_weight_f32', [x.ptr, gy.ptr, gwt.ptr, prm], cog, 8, convWork(p) / 20, (s, e) => [0, kg, s, e]);
       }
-      const prm2 = ctx.params([p.groups, cog, kg, kg * cog, 1, cog]);
-      ctx.parallel('copy_strided_2', [gwt.ptr, gw.ptr, prm2, 3, 0], gw.size, gw.size, 1, [0]);
+      ctx.heap.release(gw.ptr, gw.bytes);
+      const out = copyStridedK(gwt, [p.groups, cog, kg], [kg * cog, 1, cog], 0);
       ctx.heap.release(gwt.ptr, gwt.bytes);
-      return gw;
+      return out;
     }
     ctx.parallel('conv2d_bwd_weight_direct_f64', [x.ptr, gy.ptr, gw.ptr, prm], p.cOut, convWork(p));
     return gw;
@@ -193,7 +192,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
       ctx.parallel('maxpool2x2_f32', [x.ptr, y.ptr, idx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, outN * 2);
       return [y, idx];
     }
-    ctx.parallel(`maxpool_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, idx.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
+    ctx.parallel(ctx.kernel(`maxpool_${SUFFIX[x.dtype]}`, 'maxpool'), [x.ptr, y.ptr, idx.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
     return [y, idx];
   };
 
@@ -205,7 +204,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
       ctx.parallel('maxpool2x2_bwd_f32', [gy.ptr, idx.ptr, gx.ptr, p.h, p.w, p.oh, p.ow], p.n * p.c, gx.size);
       return gx;
     }
-    ctx.parallel(`maxpool_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, idx.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gx.size * 2);
+    ctx.parallel(ctx.kernel(`maxpool_bwd_${SUFFIX[gy.dtype]}`, 'maxpool_bwd'), [gy.ptr, idx.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gx.size * 2);
     return gx;
   };
 
@@ -214,7 +213,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     floatOnly(x, 'avgPool2d');
     const outN = p.n * p.c * p.oh * p.ow;
     const y = ctx.alloc(x.dtype, outN);
-    ctx.parallel(`avgpool_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
+    ctx.parallel(ctx.kernel(`avgpool_${SUFFIX[x.dtype]}`, 'avgpool'), [x.ptr, y.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
     return y;
   };
 
@@ -222,16 +221,15 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const gy = ctx.use(gys, 'avgPool2dBackward');
     floatOnly(gy, 'avgPool2dBackward');
     const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
-    ctx.parallel(`avgpool_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gy.size * p.kh * p.kw * 2);
+    ctx.parallel(ctx.kernel(`avgpool_bwd_${SUFFIX[gy.dtype]}`, 'avgpool_bwd'), [gy.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gy.size * p.kh * p.kw * 2);
     return gx;
   };
 
-  const adaptiveSlots = (p: AdaptivePool2dParams) => [p.n, p.c, p.h, p.w, p.oh, p.ow];
-  const adaptiveAvgPool2d = (xs: Storage, p: AdaptivePool2dParams): Storage => {
+    const adaptiveAvgPool2d = (xs: Storage, p: AdaptivePool2dParams): Storage => {
     const x = ctx.use(xs, 'adaptiveAvgPool2d');
     floatOnly(x, 'adaptiveAvgPool2d');
     const y = ctx.alloc(x.dtype, p.n * p.c * p.oh * p.ow);
-    ctx.parallel(`adaptive_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, x.size * 2);
+    ctx.parallel(ctx.kernel(`adaptive_${SUFFIX[x.dtype]}`, 'adaptive'), [x.ptr, y.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, x.size * 2);
     return y;
   };
 
@@ -239,7 +237,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     const gy = ctx.use(gys, 'adaptiveAvgPool2dBackward');
     floatOnly(gy, 'adaptiveAvgPool2dBackward');
     const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
-    ctx.parallel(`adaptive_bwd_${SUFFIX[gy.dtype]}`, [gy.ptr, gx.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, gx.size * 2);
+    ctx.parallel(ctx.kernel(`adaptive_bwd_${SUFFIX[gy.dtype]}`, 'adaptive_bwd'), [gy.ptr, gx.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, gx.size * 2);
     return gx;
   };
 
@@ -259,14 +257,14 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
     gather(xs, is, outer, r, inner, k) {
       const x = ctx.use(xs, 'gather'), idx = ctx.use(is, 'gather');
       const y = ctx.alloc(x.dtype, outer * k * inner);
-      ctx.parallel(`gather_${ELEM[LOG2[x.dtype]]}`, [x.ptr, idx.ptr, y.ptr, r, inner, k], outer, y.size * 2);
+      ctx.parallel(ctx.kernel(`gather_${ELEM[LOG2[x.dtype]]}`, 'gather'), [x.ptr, idx.ptr, y.ptr, r, inner, k], outer, y.size * 2);
       return y;
     },
     scatterAdd(xs, is, ss, outer, r, inner, k) {
       const x = ctx.use(xs, 'scatterAdd'), idx = ctx.use(is, 'scatterAdd'), src = ctx.use(ss, 'scatterAdd');
       const t = addable(x, 'scatterAdd');
       const y = copyOf(x);
-      ctx.parallel(`scatter_add_${t}`, [idx.ptr, src.ptr, y.ptr, r, inner, k], outer, outer * k * inner * 2);
+      ctx.parallel(ctx.kernel(`scatter_add_${t}`, 'scatter_add'), [idx.ptr, src.ptr, y.ptr, r, inner, k], outer, outer * k * inner * 2);
       return y;
     },
     indexSelect(xs, is, outer, r, inner) {
@@ -280,7 +278,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
       const x = ctx.use(xs, 'indexAdd'), idx = ctx.use(is, 'indexAdd'), src = ctx.use(ss, 'indexAdd');
       const t = addable(x, 'indexAdd');
       const y = copyOf(x);
-      ctx.parallel(`index_add_${t}`, [idx.ptr, src.ptr, y.ptr, r, inner, idx.size], outer, outer * idx.size * inner * 2);
+      ctx.parallel(ctx.kernel(`index_add_${t}`, 'index_add'), [idx.ptr, src.ptr, y.ptr, r, inner, idx.size], outer, outer * idx.size * inner * 2);
       return y;
     },
   };

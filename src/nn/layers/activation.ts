@@ -3,8 +3,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { relu, sigmoid, tanh } from '../../ops/elementwise.js';
-import { elu, gelu, leakyRelu, logSoftmax, silu, softmax, softplus } from '../../ops/activation.js';
+import { relu, sigmoid, tanh, elu, gelu, leakyRelu, logSoftmax, silu, softmax, softplus } from '../../ops/index.js';
 import { expectFloat } from './util.js';
 
 export class ReLU extends Module {

@@ -3,12 +3,13 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type Fusion, type Parameter } from '../module.js';
-import { conv1d, conv2d, convTranspose2d, type Pair } from '../../ops/conv.js';
+import { type Pair } from '../../ops/conv.js';
+import { conv1d, conv2d, convTranspose2d } from '../../ops/index.js';
 import * as init from '../init.js';
 import { isPlainReLU } from './activation.js';
 import { MaxPool2d } from './pool.js';
 import { conv2dReluMaxPool2d } from '../../ops/pool.js';
-import { fmt } from '../../ops/util.js';
+import { fmt } from '../../tensor/shape.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, pairText, type DTypeOption } from './util.js';
 
 export interface ConvLayerOptions extends DTypeOption {

@@ -4,9 +4,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/graph.js';
 import { Module, type Parameter } from '../module.js';
-import { embedding } from '../../ops/indexing.js';
-import { narrow } from '../../ops/shape.js';
-import { cat } from '../../ops/shape.js';
+import { embedding, narrow, cat } from '../../ops/index.js';
 import { zeros } from '../../tensor/create.js';
 import * as init from '../init.js';
 import { checkInt, floatDType, newParam, type DTypeOption } from './util.js';

@@ -3,7 +3,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, type Fusion, type Parameter } from '../module.js';
-import { linear } from '../../ops/linalg.js';
+import { linear } from '../../ops/index.js';
 import * as init from '../init.js';
 import { isPlainReLU } from './activation.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, type DTypeOption } from './util.js';
