@@ -8,6 +8,7 @@ import { adamUpdate, type AdamHyper } from '../src/optim/adam.js';
 import { sgdUpdate, type SGDHyper } from '../src/optim/sgd.js';
 import { gru, gruComposite, lstm, lstmComposite } from '../src/ops/recurrent.js';
 import { conv2dParams } from '../src/ops/conv.js';
+import { conv2dReluMaxPool2d } from '../src/ops/pool.js';
 import { getBackend } from '../src/backend/backend.js';
 import { assertClose, TOL } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
@@ -529,8 +530,8 @@ for (const backend of withFused) {
         const direct = getBackend(backend).fused!.conv2dBiasActMaxPool!(x._s('test'), w._s('test'), b._s('test'), p, true, q);
         assert.ok(direct, 'the fused kernel takes these first-layer shapes (the comparison is not vacuous)');
         getBackend(backend).free(direct);
-        close('pooled', nb.noGrad(() => nb.F.conv2dReluMaxPool2d(x, w, b, o, 2)), want);
-        close('without bias', nb.noGrad(() => nb.F.conv2dReluMaxPool2d(x, w, null, o, 2)), nb.noGrad(() => nb.F.maxPool2d(nb.F.conv2d(x, w, null, o).relu(), 2)));
+        close('pooled', nb.noGrad(() => conv2dReluMaxPool2d(x, w, b, o, 2)), want);
+        close('without bias', nb.noGrad(() => conv2dReluMaxPool2d(x, w, null, o, 2)), nb.noGrad(() => nb.F.maxPool2d(nb.F.conv2d(x, w, null, o).relu(), 2)));
       }));
     }
     test('nn.Sequential fuses Conv2d + ReLU + MaxPool2d: same outputs in eval/noGrad, and training still gets every gradient', () => nb.scope(() => {

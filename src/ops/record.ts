@@ -63,6 +63,8 @@ export interface UnaryDef extends Common {
   int?: 'exact' | ((x: number) => number);
   /** bool input keeps its dtype (f on 0/1) */
   bool?: boolean;
+  /** bool input computes as int32 instead (torch.square) */
+  boolAs?: 'int32';
   /** bool output (logicalNot) */
   out?: 'bool';
   /** backward with ops: the output's gradient, the input (after promotion) and the output */
@@ -108,7 +110,7 @@ export function unary(name: string, def: UnaryDef): UnaryFn {
   const kernel = kernelOf(name, 1, def);
   const grad = def.grad;
   const f = defineOp(name, (x: Tensor): Tensor => {
-    const t = cast(x, computeDType(name, kernel, x.dtype));
+    const t = cast(x, x.dtype === 'bool' && def.boolAs ? def.boolAs : computeDType(name, kernel, x.dtype));
     const be = backendOf(name, t);
     const out = wrap(be, be.unary(kernel, t._s(name)), t.shape);
     if (grad) record(out, name, [t], [t, out], (g, [sx, sy]) => [grad(g, sx!, sy!)]);
