@@ -26,7 +26,18 @@ function fail(msg: string): never {
 
 // ---- src/ops/scalar.ts → kernels/gen/scalar.ts ----
 const EXACT = new Set(['abs', 'floor', 'ceil', 'trunc', 'sqrt']);
-const HOST2 = new Set(['atan2', 'pow', 'hypot']);
+
+/** How many arguments the call that starts at text[i] (just past its '(') passes. */
+function arity(text: string, i: number): number {
+  let depth = 0, n = 1;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') { if (depth-- === 0) return n; }
+    else if (c === ',' && depth === 0) n++;
+  }
+  return fail(`src/ops/scalar.ts: unbalanced call at ${i}`);
+}
 function renderScalar(): string {
   const src = readFileSync(join(root, 'src', 'ops', 'scalar.ts'), 'utf8');
   if (/^\s*import\b/m.test(src)) fail('src/ops/scalar.ts must not import anything');
@@ -35,20 +46,23 @@ function renderScalar(): string {
   if (unannotated.length) fail(`src/ops/scalar.ts: give every let/const a type (AssemblyScript would make a number literal i32): ${unannotated.join(', ')}`);
   // top-level chunks: the int… functions are rendered with i32, the rest with f64
   const chunks = src.split(/\n(?=export function |function |const |let )/);
-  const host = new Set<string>();
+  const host = new Map<string, number>();
   const out = chunks.map((c) => {
     const int = /^export function int\w*\(/.test(c);
     let t = c.replace(/: number\b/g, int ? ': i32' : ': f64').replace(/: boolean\b/g, ': bool');
     if (int) t = t.replace(/Math\.imul\(([^,()]+),\s*([^()]+)\)/g, '($1 * $2)');
     if (int && /\s\/\s/.test(t.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) fail(`src/ops/scalar.ts: an int function divides (${c.slice(0, 60)}…)`);
-    return t.replace(/Math\.(\w+)\(/g, (_m, f: string) => {
+    return t.replace(/Math\.(\w+)\(/g, (m, f: string, at: number) => {
       if (EXACT.has(f)) return `Math.${f}(`;
       if (f === 'imul') fail('src/ops/scalar.ts: Math.imul outside an int… function');
-      host.add(f);
+      const n = arity(t, at + m.length);
+      if (host.has(f) && host.get(f) !== n) fail(`src/ops/scalar.ts: Math.${f} called with ${host.get(f)} and ${n} arguments`);
+      host.set(f, n);
       return `host_${f}(`;
     });
   });
-  const decls = [...host].sort().map((f) => `// @ts-ignore: decorator\n@external("Math", "${f}") declare function host_${f}(${HOST2.has(f) ? 'x: f64, y: f64' : 'x: f64'}): f64;`);
+  const decls = [...host].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, n]) =>
+    `// @ts-ignore: decorator\n@external("Math", "${f}") declare function host_${f}(${['x', 'y', 'z'].slice(0, n).map((v) => `${v}: f64`).join(', ')}): f64;`);
   return HEADER('src/ops/scalar.ts') + '// The engine\'s own Math (src/backend/wasm/index.ts imports it), so float64 results match the js backend bit for bit.\n' +
     decls.join('\n') + '\n\n' + out.join('\n');
 }

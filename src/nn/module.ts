@@ -21,12 +21,6 @@ export type StateDict = Record<string, Tensor>;
 
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
-/** What Module.fuseWith returns: a forward over `modules` consecutive modules of a Sequential. */
-export interface Fusion {
-  forward(x: Tensor): Tensor;
-  modules: 2 | 3;
-}
-
 export class Module {
   /** Train mode (dropout active, batch norm uses batch statistics). */
   training = true;
@@ -279,17 +273,6 @@ export class Module {
     ].join('\n');
   }
 
-  /**
-   * Sequential's fusion hook: given the next module (and the one after it), a forward that computes
-   * them together with this one — `modules` says how many it covers (2 or 3) — or null (the default).
-   * Conv2d and Linear fuse a following plain ReLU with their bias (one pass, or the kernel's own
-   * writes), and Conv2d + ReLU + MaxPool2d pool in cache at inference; the results are the same as
-   * running the modules one after the other.
-   */
-  fuseWith(_next: Module, _after?: Module): Fusion | null {
-    return null;
-  }
-
   // The forward pass; subclasses override it.
   forward(..._args: unknown[]): unknown {
     throw new Error(`${this.constructor.name}: forward() is not implemented`);
@@ -311,12 +294,7 @@ export class Sequential extends Module {
   }
   override forward(x: Tensor): Tensor {
     let cur = x;
-    const L = this.layers;
-    for (let i = 0; i < L.length; i++) {
-      const next = L[i + 1];
-      const fused = next ? L[i]!.fuseWith(next, L[i + 2]) : null; // e.g. Conv2d + ReLU in one kernel
-      if (fused) { cur = fused.forward(cur); i += fused.modules - 1; } else cur = L[i]!.forward(cur) as Tensor;
-    }
+    for (const m of this.layers) cur = m.forward(cur) as Tensor;
     return cur;
   }
   get length(): number {

@@ -30,22 +30,29 @@ export function setTracer(fn: Tracer | null): Tracer | null {
   return prev;
 }
 
-/** An op: the function, with the name it is known by. */
-export type OpFn<A extends unknown[], R> = ((...args: A) => R) & { readonly opName: string };
+/** An op: the function, with the name it is known by and its definition (what runs without a rewrite). */
+export type OpFn<A extends unknown[], R> = ((...args: A) => R) & { readonly opName: string; readonly definition: (...args: A) => R };
 
-/** Defines the op `name` as impl, called through the dispatcher. */
-export function defineOp<A extends unknown[], R>(name: string, impl: (...args: A) => R): OpFn<A, R> {
+/**
+ * Defines the op `name` as impl, called through the dispatcher. `aux` is what the op's rewrite
+ * rules may need from it (its backward pieces; src/ops/rewrites.ts says what each rule expects).
+ */
+export function defineOp<A extends unknown[], R>(name: string, impl: (...args: A) => R, aux?: unknown): OpFn<A, R> {
   const rules = REWRITES[name];
   const f = rules
-    ? (...args: A): R => (tracer === null ? rewritten(rules, impl, args) : traced(name, (...a: A) => rewritten(rules, impl, a), args))
+    ? (...args: A): R => (tracer === null ? rewritten(rules, impl, args, aux) : traced(name, (...a: A) => rewritten(rules, impl, a, aux), args))
     : (...args: A): R => (tracer === null ? impl(...args) : traced(name, impl, args));
-  return Object.defineProperty(f, 'opName', { value: name, enumerable: true }) as OpFn<A, R>;
+  return Object.defineProperties(f, { opName: { value: name, enumerable: true }, definition: { value: impl } }) as OpFn<A, R>;
 }
 
-function rewritten<A extends unknown[], R>(rules: readonly Rewrite[], impl: (...args: A) => R, args: A): R {
+/** The first rule whose match accepts the call runs it; else the definition. */
+function rewritten<A extends unknown[], R>(rules: readonly Rewrite[], impl: (...args: A) => R, args: A, aux: unknown): R {
   for (const r of rules) {
-    const plan = r.match(args, impl as (...a: never[]) => unknown);
-    if (plan) return plan.run() as R;
+    const run = r.match(args, aux, impl as (...a: unknown[]) => unknown);
+    if (run) {
+      const out = run();
+      if (out !== undefined) return out as R;
+    }
   }
   return impl(...args);
 }

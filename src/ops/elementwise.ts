@@ -12,7 +12,6 @@ import { cast } from './layout.js';
 import { sumTo } from './broadcast.js';
 import { applyBinary, asTensor, binary, resultType, unary, type TensorLike } from './record.js';
 import { backendOf, record, wrap } from './util.js';
-import { isGradEnabled } from '../autograd/graph.js';
 
 const HEAVY = 10;
 const zero = (g: Tensor): Tensor => mul(g, 0);
@@ -128,15 +127,8 @@ export const logicalOr = binary('logicalOr', { f: S.or, ...cmp, logical: true, t
 
 // ---- composites ----
 
-/** where(x > 0, g, 0) — relu's backward (the rewrite table runs a fused kernel for it without a graph). */
-const reluGrad = defineOp('reluGrad', (g: Tensor, x: Tensor): Tensor => {
-  const be = backendOf('relu backward', g, x);
-  const f = be.fused?.reluBackward;
-  if (f && !isGradEnabled() && g.dtype === 'float32' && x.dtype === 'float32' && sameShape(g.shape, x.shape)) {
-    return wrap(be, f(x._s('relu backward'), g._s('relu backward')), x.shape);
-  }
-  return where(gt(x, 0), g, 0);
-});
+/** where(x > 0, g, 0) — relu's backward (the rewrite table runs a one-pass kernel for it when no graph is recorded). */
+const reluGrad = defineOp('reluGrad', (g: Tensor, x: Tensor): Tensor => where(gt(x, 0), g, 0));
 
 /** where(cond, a, b): a where cond is true, else b; broadcast over all three. */
 export const where = defineOp('where', (cond: Tensor, a: TensorLike, b: TensorLike): Tensor => {

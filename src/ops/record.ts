@@ -116,7 +116,7 @@ export function unary(name: string, def: UnaryDef): UnaryFn {
     if (grad) record(out, name, [t], [t, out], (g, [sx, sy]) => [grad(g, sx!, sy!)]);
     if (t !== x) t.dispose();
     return out;
-  });
+  }, def);
   return Object.assign(f, { kind: 'unary' as const, kernel, def });
 }
 
@@ -154,6 +154,6 @@ export function binary(name: string, def: BinaryDef): BinaryFn {
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();
     return out;
-  });
+  }, def);
   return Object.assign(f, { kind: 'binary' as const, kernel, def });
 }

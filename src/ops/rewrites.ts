@@ -1,19 +1,19 @@
-// The fused fast paths (DESIGN decision 2), as one rewrite table the dispatcher consults: for an op
-// name, rules whose match() accepts the call run a backend's fused kernel instead of the composite.
-// Filled in by the rewrite rules below; an op without rules runs its definition.
+// The fused fast paths (DESIGN decision 2) as one rewrite table, consulted by the dispatcher
+// (./dispatch.ts) and nowhere else: for an op's name, rules whose match() accepts the call run a
+// backend's fused kernel instead of the op's definition, which stays the meaning (and what runs
+// where no rule matches: another backend, another dtype, a graph the kernel cannot record).
+// A rule's match gets the call's arguments and the op's `aux` (what the op gave defineOp: its
+// backward pieces), and returns the run — whose undefined result declines after all — or null.
 
-import type { Tensor } from '../tensor/tensor.js';
-
-/** A rule's plan for one call: run() returns the op's result. */
-export interface RewritePlan<R = unknown> { run(): R }
+import { LAYER_RULES } from './fused/layers.js';
+import { SEQUENCE_RULES } from './fused/sequences.js';
+import { STEP_RULES } from './fused/steps.js';
 
 export interface Rewrite {
-  /** what the rule is for (errors and tests) */
+  /** what the rule does, for errors and tests */
   readonly name: string;
-  /** a plan when this call can take the fused path, else null */
-  match(args: readonly unknown[], impl: (...a: never[]) => unknown): RewritePlan | null;
+  /** the run for this call (its result replaces the op's), or null when the rule does not apply */
+  match(args: readonly unknown[], aux: unknown, impl: (...a: unknown[]) => unknown): (() => unknown) | null;
 }
 
-export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = {};
-
-export type { Tensor };
+export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES };

@@ -11,6 +11,21 @@ import { installMethods } from './methods.js';
 let nextId = 1;
 let methodsInstalled = false;
 
+/**
+ * @internal A result not computed yet (src/ops/pending.ts): a fused rewrite may still fold the next
+ * op into it (conv2d + ReLU). Anything that reads the tensor computes it first.
+ */
+export interface Pending {
+  /** what it holds, for the rewrite rules */
+  readonly kind: string;
+  /** whether the computed result records a graph node (decided when the op ran) */
+  readonly requiresGrad: boolean;
+  /** computes the storage, hands it to set(), then records the node on t; runs once */
+  materialize(t: Tensor, set: (b: Buf) => void): void;
+  /** releases what it holds when it is never computed */
+  release(): void;
+}
+
 export class Tensor {
   /** Unique id, for debugging and maps. */
   readonly id = nextId++;
@@ -29,12 +44,12 @@ export class Tensor {
   readonly dtype: DType;
 
   /** @internal use the creation functions (tensor, zeros, …) or ops */
-  constructor(buf: Buf, shape: readonly number[], dtype: DType, alias = false) {
+  constructor(buf: Buf | null, shape: readonly number[], dtype: DType, alias = false, pending: Pending | null = null) {
     if (!methodsInstalled) {
       methodsInstalled = true;
       installMethods(Tensor.prototype);
     }
-    this._h = { buf, node: null };
+    this._h = { buf, node: null, pending };
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this._isAlias = alias;
@@ -53,7 +68,20 @@ export class Tensor {
   }
   /** @internal the op that produced this tensor (non-leaf) */
   get _node(): Node | null {
+    if (this._h.pending) this._materialize();
     return this._h.node;
+  }
+
+  /** @internal what a pending result holds (null once computed) — for the rewrite rules only */
+  get _pending(): Pending | null {
+    return this._h.pending;
+  }
+
+  /** @internal computes a pending result */
+  private _materialize(): void {
+    const p = this._h.pending!;
+    this._h.pending = null;
+    p.materialize(this, (b) => { this._h.buf = b; });
   }
   set _node(n: Node | null) {
     this._h.node = n;
@@ -84,11 +112,12 @@ export class Tensor {
   }
 
   get isDisposed(): boolean {
-    return this._buf === null;
+    return this._h.buf === null && this._h.pending === null;
   }
 
   /** @internal the live buffer, or a clear error if this tensor was released. */
   _live(where: string): Buf {
+    if (this._h.pending) this._materialize();
     if (this._buf === null) {
       throw new Error(
         `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released — by dispose(), ` +
@@ -105,6 +134,7 @@ export class Tensor {
   }
 
   get requiresGrad(): boolean {
+    if (this._h.pending) return this._h.pending.requiresGrad;
     return this._node !== null || this._acc !== null;
   }
 
@@ -184,6 +214,14 @@ export class Tensor {
 
   /** Releases this tensor's storage now (its gradient too). Using it afterwards throws. */
   dispose(): void {
+    const p = this._h.pending;
+    if (p) {
+      this._h.pending = null;
+      p.release();
+      if (finalizer) finalizer.unregister(this);
+      trackDisposed(this);
+      return;
+    }
     if (this._buf === null) return;
     if (this._isAlias) {
       this._releaseAlias();
@@ -282,12 +320,15 @@ export type NestedArray = number | boolean | NestedArray[];
 interface Holder {
   buf: Buf | null;
   node: Node | null;
+  pending: Pending | null;
 }
 
 /** The backstop: a handle the program dropped without dispose() releases what it held. */
 const finalizer: FinalizationRegistry<Holder> | null =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry((h: Holder) => {
+        if (h.pending) h.pending.release();
+        h.pending = null;
         if (h.buf) h.buf.release();
         h.buf = null;
         if (h.node) h.node.release();

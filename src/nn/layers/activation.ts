@@ -12,11 +12,6 @@ export class ReLU extends Module {
   }
 }
 
-/** An nn.ReLU itself (not a subclass with a forward of its own): what Conv2d and Linear fuse. */
-export function isPlainReLU(m: Module): boolean {
-  return m instanceof ReLU && Object.getPrototypeOf(m) === ReLU.prototype && m.forward === ReLU.prototype.forward;
-}
-
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   /** new nn.LeakyReLU(0.2) or new nn.LeakyReLU({negativeSlope: 0.2}); default 0.01 */
