@@ -60,7 +60,7 @@ export class Module {
     return this._buffers.get(name)?.t ?? null;
   }
 
-  /** Fields that hold parameters, modules (and arrays of modules) count as registered under their field name. */
+  /** Fields that hold a Parameter or a Module count as registered under their field name (an array of modules does not: use ModuleList). */
   private fieldEntries(): [string, unknown][] {
     const out: [string, unknown][] = [];
     for (const [k, v] of Object.entries(this)) {

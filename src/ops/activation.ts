@@ -41,9 +41,10 @@ export const logsumexp = defineOp('logsumexp', (x: Tensor, dim: Dim, keepdim: bo
 export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   assertFloat('softmax', x);
   const d = normDim('softmax', dim, x.ndim);
-  const m = noGrad(() => amax(x, d, true));
-  const e = exp(sub(x, m));
-  const out = div(e, sum(e, d, true));
+  const m = stableShift(x, [d]);
+  const z = sub(x, m), e = exp(z), s = sum(e, d, true);
+  const out = div(e, s);
+  for (const t of [m, z, e, s]) t.dispose(); // the graph holds what the backward needs
   return out;
 });
 
@@ -53,8 +54,10 @@ export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tenso
   const d = normDim('logSoftmax', dim, x.ndim);
   // (x - m) - log Σ exp(x - m): subtracting the max first keeps float32 precision at large offsets.
   const m = stableShift(x, [d]);
-  const shifted = sub(x, m);
-  return sub(shifted, log(sum(exp(shifted), d, true)));
+  const z = sub(x, m), e = exp(z), s = sum(e, d, true), l = log(s);
+  const out = sub(z, l);
+  for (const t of [m, z, e, s, l]) t.dispose(); // the graph holds what the backward needs
+  return out;
 });
 
 export const leakyRelu = defineOp('leakyRelu', (x: Tensor, negativeSlope: number = 0.01): Tensor => {

@@ -8,7 +8,10 @@ import { Pool } from './pool.js';
 import { Ctx } from './context.js';
 import type { KernelExports } from './exports.gen.js';
 import { elementwiseKernels } from './elementwise.js';
-import { linalgKernels } from './linalg.js';
+import { matmulKernels } from './matmul.js';
+import { convKernels } from './conv.js';
+import { poolKernels } from './pooling.js';
+import { indexingKernels } from './indexing.js';
 import { fusedKernels } from './fused.js';
 
 export interface WasmBackend extends Backend {
@@ -73,13 +76,18 @@ function build(compiled: Compiled, opts: WasmOptions): { backend: WasmBackend; s
   const started = pool.setThreads(threads);
 
   const ew = elementwiseKernels(ctx);
-  const { conv2dAct, conv2dActPool, linearAct, maxPool2dValues, ...la } = linalgKernels(ctx, ew.copyStrided);
+  const { matmul, linearAct } = matmulKernels(ctx, ew.copyStrided);
+  const { conv2dAct, conv2dActPool, ...conv } = convKernels(ctx, ew.copyStrided);
+  const { maxPool2dValues, ...pooling } = poolKernels(ctx);
   const backend: WasmBackend = {
     name: 'wasm',
     ...ew,
-    ...la,
+    matmul,
+    ...conv,
+    ...pooling,
+    ...indexingKernels(ctx),
     // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
-    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, la.matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
+    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
     stats() {
       return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
     },
