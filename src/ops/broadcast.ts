@@ -3,7 +3,7 @@
 // reduction() turns a reduce record (the kernel's fold or selection, dtype rule, backward, PyTorch's
 // spelling) into an op over dims with keepdim.
 
-import type { ReduceKernel, Storage } from '../backend/backend.js';
+import type { ReduceKernel } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { contiguousStrides, fmt, normDims, prod, reducedShape, sameShape, type Shape } from '../tensor/shape.js';
 import { defineOp, type OpFn } from './dispatch.js';
@@ -54,11 +54,11 @@ export function reducePrim(name: string, op: ReduceKernel, x: Tensor, dims: read
   const be = backendOf(name, x);
   const shape = x.shape;
   const outShape = reducedShape(shape, dims, false);
-  const run = (t: Tensor, outer: number, r: number, inner: number): Storage => be.reduce(op, t._s(name), { outer, r, inner });
-  if (dims.length === 0) return wrap(be, run(x, 1, prod(shape), 1), outShape); // 0-d: "all" of one element
-  if (dims[dims.length - 1]! - dims[0]! === dims.length - 1) {
-    const outer = prod(shape.slice(0, dims[0])), inner = prod(shape.slice(dims[dims.length - 1]! + 1));
-    return wrap(be, run(x, outer, prod(shape.slice(dims[0], dims[dims.length - 1]! + 1)), inner), outShape);
+  if (dims.length === 0) return wrap(be, be.reduce(op, x._s(name), { outer: 1, r: prod(shape), inner: 1 }), outShape); // 0-d: "all" of one element
+  const d0 = dims[0]!, d1 = dims[dims.length - 1]!;
+  if (d1 - d0 === dims.length - 1) {
+    const s = { outer: prod(shape.slice(0, d0)), r: prod(shape.slice(d0, d1 + 1)), inner: prod(shape.slice(d1 + 1)) };
+    return wrap(be, be.reduce(op, x._s(name), s), outShape);
   }
   if (!op.index) {
     // Runs of adjacent dims, innermost run first: e.g. a bias gradient's sum over [0, 2, 3] of
@@ -72,7 +72,8 @@ export function reducePrim(name: string, op: ReduceKernel, x: Tensor, dims: read
   }
   const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const moved = noGrad(() => permute(x, [...kept, ...dims]));
-  const out = wrap(be, run(moved, prod(outShape), prod(dims.map((d) => shape[d]!)), 1), outShape);
+  const s = { outer: prod(outShape), r: prod(dims.map((d) => shape[d]!)), inner: 1 };
+  const out = wrap(be, be.reduce(op, moved._s(name), s), outShape);
   moved.dispose();
   return out;
 }
@@ -114,10 +115,10 @@ export function reduction(name: string, def: ReductionDef): ReductionFn {
     let out = reducePrim(name, kernel, t, dims);
     if (t !== x && def.bool === 'bool') out = swap(out, cast(out, 'bool'));
     if (keepdim) out = swap(out, reshape(out, reducedShape(x.shape, dims, true)));
-    const saved = def.saves === 'none' ? [] : def.saves === 'x' ? [t] : def.saves === 'y' ? [out] : [t, out];
+    const saved = def.saves === 'none' ? NONE : def.saves === 'x' ? [t] : def.saves === 'y' ? [out] : [t, out];
     const inShape = x.shape;
     const grad = def.grad;
-    if (grad) record(out, name, [t], saved, (g, sv) => {
+    if (grad && t.requiresGrad) record(out, name, [t], saved, (g, sv) => {
       const sx = def.saves === 'x' || def.saves === 'xy' ? sv[0]! : null, sy = def.saves === 'y' ? sv[0]! : def.saves === 'xy' ? sv[1]! : null;
       return [grad(g, { x: sx!, y: sy!, inShape, dims })];
     });
@@ -126,6 +127,8 @@ export function reduction(name: string, def: ReductionDef): ReductionFn {
   });
   return Object.assign(f, { kind: 'reduction' as const, kernel, def });
 }
+
+const NONE: Tensor[] = [];
 
 function swap(old: Tensor, next: Tensor): Tensor {
   if (next !== old) old.dispose();

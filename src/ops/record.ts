@@ -110,10 +110,11 @@ export function unary(name: string, def: UnaryDef): UnaryFn {
   const kernel = kernelOf(name, 1, def);
   const grad = def.grad;
   const f = defineOp(name, (x: Tensor): Tensor => {
-    const t = cast(x, x.dtype === 'bool' && def.boolAs ? def.boolAs : computeDType(name, kernel, x.dtype));
+    const dt = x.dtype === 'bool' && def.boolAs ? def.boolAs : computeDType(name, kernel, x.dtype);
+    const t = dt === x.dtype ? x : cast(x, dt);
     const be = backendOf(name, t);
     const out = wrap(be, be.unary(kernel, t._s(name)), t.shape);
-    if (grad) record(out, name, [t], [t, out], (g, [sx, sy]) => [grad(g, sx!, sy!)]);
+    if (grad && t.requiresGrad) record(out, name, [t], [t, out], (g, [sx, sy]) => [grad(g, sx!, sy!)]);
     if (t !== x) t.dispose();
     return out;
   }, def);
@@ -143,7 +144,7 @@ export function binary(name: string, def: BinaryDef): BinaryFn {
       throw new RangeError(`${name}: an int32 divisor holds a zero (ZeroDivisionError, as in torch)`);
     }
     const out = applyBinary(name, kernel, ta, tb);
-    if (grad && isFloat(dt) && kernel.out === 'same') {
+    if (grad && isFloat(dt) && kernel.out === 'same' && (ta.requiresGrad || tb.requiresGrad)) {
       const aShape = ta.shape, bShape = tb.shape;
       record(out, name, [ta, tb], def.saveOut ? [ta, tb, out] : [ta, tb], (g, [sa, sb, so], needs) => {
         const [ga, gb] = grad(g, sa!, sb!, so!, needs);

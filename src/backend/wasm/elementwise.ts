@@ -10,6 +10,7 @@ import { PARAM_BYTES } from './heap.js';
 import type { KernelName } from './exports.gen.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const FILL: Record<DType, KernelName> = { float32: 'fill_f32', float64: 'fill_f64', int32: 'fill_i32', bool: 'fill_u8' };
 
 /**
  * Drops size-1 dims and merges dims that are contiguous for every operand, so kernels see
@@ -74,6 +75,14 @@ type EwKernels = Pick<Kernels, 'fromArray' | 'fill' | 'readSync' | 'read' | 'fre
 
 export function elementwiseKernels(ctx: Ctx): EwKernels {
   const heap = ctx.heap;
+
+  /** The kernel generated for an op record and a dtype (prefix_<name>_<dtype>), looked up once. */
+  const names = new WeakMap<object, Partial<Record<string, KernelName>>>();
+  const kernelOf = (prefix: 'unary' | 'binary' | 'reduce' | 'scan', op: { name: string }, dtype: DType, why = ''): KernelName => {
+    let byType = names.get(op);
+    if (!byType) names.set(op, byType = {});
+    return byType[prefix + dtype] ??= ctx.kernel(`${prefix}_${op.name}_${SUFFIX[dtype]}`, `${prefix} ${op.name} for ${dtype}${why}`);
+  };
 
   /**
    * Runs a row kernel: args(ptrs…, rows, nrows, len) for every part. One row is split by elements
@@ -188,7 +197,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   const unary = (op: ElementwiseKernel, st: Storage): Storage => {
     const x = ctx.use(st, op.name);
-    const name = ctx.kernel(`unary_${op.name}_${SUFFIX[x.dtype]}`, `${op.name} for ${x.dtype}`);
+    const name = kernelOf('unary', op, x.dtype);
     const y = ctx.alloc(op.out === 'bool' ? 'bool' : x.dtype, x.size);
     ctx.parallel(name, [x.ptr, y.ptr], x.size, x.size * op.cost, 4);
     return y;
@@ -198,7 +207,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     aStrides: readonly number[], bStrides: readonly number[]): Storage => {
     const a = ctx.use(as, op.name), b = ctx.use(bs, op.name);
     if (a.dtype !== b.dtype) throw new TypeError(`wasm backend: ${op.name}: dtypes ${a.dtype} and ${b.dtype} differ (the op layer casts first)`);
-    const name = ctx.kernel(`binary_${op.name}_${SUFFIX[a.dtype]}`, `${op.name} for ${a.dtype}`);
+    const name = kernelOf('binary', op, a.dtype);
     const n = prod(outShape);
     const y = ctx.alloc(op.out === 'bool' ? 'bool' : a.dtype, n);
     if (n === 0) return y;
@@ -231,7 +240,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   const reduce = (op: ReduceKernel, st: Storage, s: ReduceShape): Storage => {
     const x = ctx.use(st, op.name);
-    const name = ctx.kernel(`reduce_${op.name}_${SUFFIX[x.dtype]}`, `reduce ${op.name} for ${x.dtype} (the op layer casts bool to int32 first)`);
+    const name = kernelOf('reduce', op, x.dtype, ' (the op layer casts bool to int32 first)');
     if (op.wins && s.r === 0 && s.outer * s.inner > 0) throw new RangeError(`wasm backend: reduce ${op.name}: cannot reduce over an empty dimension`);
     const outN = s.outer * s.inner;
     const y = ctx.alloc(op.index ? 'int32' : x.dtype, outN);
@@ -241,7 +250,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   const scan = (op: ReduceKernel, st: Storage, s: ReduceShape): Storage => {
     const x = ctx.use(st, op.name);
-    const name = ctx.kernel(`scan_${op.name}_${SUFFIX[x.dtype]}`, `scan ${op.name} for ${x.dtype}`);
+    const name = kernelOf('scan', op, x.dtype);
     const y = ctx.alloc(x.dtype, x.size);
     ctx.parallel(name, [x.ptr, y.ptr, s.outer, s.r, s.inner], s.outer, x.size, 1);
     return y;
@@ -249,7 +258,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   const fill = (dtype: DType, size: number, value: number): Storage => {
     const y = ctx.alloc(dtype, size);
-    ctx.parallel(ctx.kernel(`fill_${SUFFIX[dtype]}`, 'fill'), [y.ptr, value], size, size / 2, 16);
+    ctx.parallel(FILL[dtype], [y.ptr, value], size, size / 2, 16);
     return y;
   };
 
