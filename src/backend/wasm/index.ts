@@ -46,16 +46,15 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
 }
 
 /**
- * The same without awaiting (Node: the first op starts the default backend): kernels run on the
- * calling thread until the workers are up, then on all threads.
+ * The same without awaiting (Node: the first op starts the default backend): the calling thread
+ * blocks until the workers run (they start on threads of their own), so the thread count is the
+ * same as after createWasmBackend.
  */
 export function createWasmBackendSync(opts: WasmOptions = {}): WasmBackend {
-  const { backend, started } = build(compileKernelsSync(), opts);
-  started.catch((e: Error) => console.warn(`nabla: ${e.message}; the wasm backend runs on the calling thread`));
-  return backend;
+  return build(compileKernelsSync(), opts, true).backend;
 }
 
-function build(compiled: Compiled, opts: WasmOptions): { backend: WasmBackend; started: Promise<void> } {
+function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: WasmBackend; started: Promise<void> } {
   const isolated = compiled.nodeWorkers !== null || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated) throw new Error('wasm backend: shared memory needs a cross-origin isolated page (COOP/COEP headers)');
   const heap = new Heap(64, opts.maxPages ?? 65536);
@@ -73,7 +72,14 @@ function build(compiled: Compiled, opts: WasmOptions): { backend: WasmBackend; s
   // NABLA_SPIN_MS=worker,caller tunes how long threads spin before sleeping (experiments).
   const spin = compiled.env('NABLA_SPIN_MS')?.split(',').map(Number);
   if (spin && spin.every((v) => v >= 0)) { pool.workerSpinMs = spin[0]!; pool.callerSpinMs = spin[1] ?? spin[0]!; }
-  const started = pool.setThreads(threads);
+  let started: Promise<void>;
+  if (sync) {
+    const usable = pool.setThreadsSync(threads);
+    if (usable < pool.threads) console.warn(`nabla: ${pool.threads - usable} of the wasm backend's worker threads did not start within 10 s; running on ${usable}`);
+    started = Promise.resolve();
+  } else {
+    started = pool.setThreads(threads);
+  }
 
   const ew = elementwiseKernels(ctx);
   const { matmul, linearAct } = matmulKernels(ctx, ew.copyStrided);

@@ -41,6 +41,7 @@ function nablaWorker(d, post) {
     }
   }
   Atomics.store(c, base + ${C_READY}, 1);
+  Atomics.notify(c, base + ${C_READY});
   post('ready');
   let last = 0;
   for (;;) {
