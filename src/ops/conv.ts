@@ -124,12 +124,16 @@ export function conv2dParams(op: string, x: Tensor, xi: Tensor, weight: Tensor, 
   return p;
 }
 
+/** The 4-D input of a 2-D convolution (an unbatched [C, H, W] gets a batch of 1), its weight checked. */
+function batched(op: string, x: Tensor, weight: Tensor, layout: string): Tensor {
+  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [${layout}], got ${fmt(weight.shape)}`);
+  if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  return x.ndim === 3 ? unsqueeze(x, 0) : x;
+}
+
 export const conv2d = defineOp('conv2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor => {
   const op = 'conv2d';
-  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cOut, cIn/groups, kh, kw], got ${fmt(weight.shape)}`);
-  const unbatched = x.ndim === 3;
-  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
-  const xi = unbatched ? unsqueeze(x, 0) : x;
+  const xi = batched(op, x, weight, 'cOut, cIn/groups, kh, kw');
   const p = conv2dParams(op, x, xi, weight, opts);
   const y = runConv(op, x, xi, weight, bias, p.cOut, (cx, cw, b) => conv2dBias(cx, cw, b, p));
   return y;
@@ -157,11 +161,8 @@ export const conv1d = defineOp('conv1d', (x: Tensor, weight: Tensor, bias?: Tens
 /** Transposed 2-D convolution with weight [cIn, cOut/groups, kh, kw] (PyTorch's layout). */
 export const convTranspose2d = defineOp('convTranspose2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor => {
   const op = 'convTranspose2d';
-  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cIn, cOut/groups, kh, kw], got ${fmt(weight.shape)}`);
-  const unbatched = x.ndim === 3;
-  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  const xi = batched(op, x, weight, 'cIn, cOut/groups, kh, kw');
   const groups = opts.groups ?? 1;
-  const xi = unbatched ? unsqueeze(x, 0) : x;
   const [n, cIn, h, w] = xi.shape as [number, number, number, number];
   const [wIn, cOutPerG, kh, kw] = weight.shape as [number, number, number, number];
   if (cIn !== wIn) throw new Error(`${op}: input has ${cIn} channels (shape ${fmt(x.shape)}) but weight ${fmt(weight.shape)} expects ${wIn}`);

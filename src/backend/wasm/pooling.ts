@@ -55,38 +55,25 @@ export function poolKernels(ctx: Ctx): PoolKernels {
     return gx;
   };
 
-  const avgPool2d = (xs: Storage, p: Pool2dParams): Storage => {
-    const x = ctx.use(xs, 'avgPool2d');
-    floatOnly(x, 'avgPool2d');
-    const outN = p.n * p.c * p.oh * p.ow;
+  /**
+   * A kernel that maps each (image, channel) plane of x to one of `outN` elements: average and
+   * adaptive pooling and their backward (`work`: its cost in element passes).
+   */
+  const planes = (op: string, kernel: string, xs: Storage, outN: number, slots: number[], planesN: number, work: number): Storage => {
+    const x = ctx.use(xs, op);
+    floatOnly(x, op);
     const y = ctx.alloc(x.dtype, outN);
-    ctx.parallel(ctx.kernel(`avgpool_${SUFFIX[x.dtype]}`, 'avgpool'), [x.ptr, y.ptr, ctx.params(poolSlots(p))], p.n * p.c, outN * p.kh * p.kw * 2);
+    ctx.parallel(ctx.kernel(`${kernel}_${SUFFIX[x.dtype]}`, op), [x.ptr, y.ptr, ctx.params(slots)], planesN, work);
     return y;
   };
-
-  const avgPool2dBackward = (gys: Storage, p: Pool2dParams): Storage => {
-    const gy = ctx.use(gys, 'avgPool2dBackward');
-    floatOnly(gy, 'avgPool2dBackward');
-    const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
-    ctx.parallel(ctx.kernel(`avgpool_bwd_${SUFFIX[gy.dtype]}`, 'avgpool_bwd'), [gy.ptr, gx.ptr, ctx.params(poolSlots(p))], p.n * p.c, gy.size * p.kh * p.kw * 2);
-    return gx;
-  };
-
-    const adaptiveAvgPool2d = (xs: Storage, p: AdaptivePool2dParams): Storage => {
-    const x = ctx.use(xs, 'adaptiveAvgPool2d');
-    floatOnly(x, 'adaptiveAvgPool2d');
-    const y = ctx.alloc(x.dtype, p.n * p.c * p.oh * p.ow);
-    ctx.parallel(ctx.kernel(`adaptive_${SUFFIX[x.dtype]}`, 'adaptive'), [x.ptr, y.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, x.size * 2);
-    return y;
-  };
-
-  const adaptiveAvgPool2dBackward = (gys: Storage, p: AdaptivePool2dParams): Storage => {
-    const gy = ctx.use(gys, 'adaptiveAvgPool2dBackward');
-    floatOnly(gy, 'adaptiveAvgPool2dBackward');
-    const gx = ctx.alloc(gy.dtype, p.n * p.c * p.h * p.w);
-    ctx.parallel(ctx.kernel(`adaptive_bwd_${SUFFIX[gy.dtype]}`, 'adaptive_bwd'), [gy.ptr, gx.ptr, ctx.params(adaptiveSlots(p))], p.n * p.c, gx.size * 2);
-    return gx;
-  };
+  const avgPool2d = (xs: Storage, p: Pool2dParams): Storage =>
+    planes('avgPool2d', 'avgpool', xs, p.n * p.c * p.oh * p.ow, poolSlots(p), p.n * p.c, p.n * p.c * p.oh * p.ow * p.kh * p.kw * 2);
+  const avgPool2dBackward = (gys: Storage, p: Pool2dParams): Storage =>
+    planes('avgPool2dBackward', 'avgpool_bwd', gys, p.n * p.c * p.h * p.w, poolSlots(p), p.n * p.c, p.n * p.c * p.oh * p.ow * p.kh * p.kw * 2);
+  const adaptiveAvgPool2d = (xs: Storage, p: AdaptivePool2dParams): Storage =>
+    planes('adaptiveAvgPool2d', 'adaptive', xs, p.n * p.c * p.oh * p.ow, adaptiveSlots(p), p.n * p.c, p.n * p.c * p.h * p.w * 2);
+  const adaptiveAvgPool2dBackward = (gys: Storage, p: AdaptivePool2dParams): Storage =>
+    planes('adaptiveAvgPool2dBackward', 'adaptive_bwd', gys, p.n * p.c * p.h * p.w, adaptiveSlots(p), p.n * p.c, p.n * p.c * p.h * p.w * 2);
 
   return { maxPool2d, maxPool2dValues, maxPool2dBackward, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward };
 }
