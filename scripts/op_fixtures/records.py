@@ -14,7 +14,7 @@ from .common import case, rn, pos, distinct, ints, bools, f32, f64
 INF, NAN = float('inf'), float('nan')
 
 # The one fixture line an op adds besides its record: values where its formula is delicate
-# (forward only). Binary ops list (x, y) pairs.
+# (forward only). Binary ops list (x, y) pairs; a reduction's values are reduced over dim 0.
 EDGES = {
     'atan': [0, -0.0, 1e-8, 1e30, -1e30, INF, -INF, NAN],
     'asin': [-1, 1, 0, -0.0, 0.5, 1.5, NAN],
@@ -41,6 +41,7 @@ EDGES = {
     'fmod': [(5, 3), (-5, 3), (5, -3), (5, 0), (-0.0, 2), (INF, 2), (2, INF)],
     'remainder': [(5, 3), (-5, 3), (5, -3), (5, 0), (-0.0, 2), (0, -2), (2, INF)],
     'xlogy': [(0, 0), (0, NAN), (1, 0), (0, -1), (2, 3), (-1, 2)],
+    'nansum': [1.5, NAN, 2, -4, NAN],
 }
 
 
@@ -127,6 +128,8 @@ def reduction(r, fn):
          {'dim': 0, 'keepdim': True}, grad=grad)
     where_torch_takes(op, 'auto-int32', [ints(-5, 6, 2, 3)], lambda x: fn(x, dim=1), kwargs={'dim': 1})
     where_torch_takes(op, 'auto-bool', [bools(2, 3)], lambda x: fn(x, dim=1), kwargs={'dim': 1})
+    if op in EDGES:
+        case('edges', op, [torch.tensor(EDGES[op], dtype=torch.float32)], lambda x: fn(x, dim=0), {'dim': 0}, grad=False)
 
 
 def build():

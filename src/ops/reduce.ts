@@ -9,7 +9,7 @@ import * as S from './scalar.js';
 import { defineOp } from './dispatch.js';
 import { cast, reshape } from './layout.js';
 import { expandBack, reducePrim, reduction, sum, type Dim } from './broadcast.js';
-import { add, abs, div, eq, gt, mul, pow, sqrt, sub, where } from './elementwise.js';
+import { add, abs, div, eq, gt, mul, ne, pow, sqrt, sub, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { backendOf, record, wrap } from './util.js';
 import { noGrad } from '../autograd/graph.js';
@@ -40,6 +40,12 @@ function extremeGrad(g: Tensor, { x, y, inShape, dims }: { x: Tensor; y: Tensor;
   const count = expandBack(sum(mask, dims, true), inShape, dims);
   return div(mul(expandBack(g, inShape, dims), mask), count);
 }
+
+/** The sum of the elements that are not NaN; they get the gradient, the NaNs none. */
+export const nansum = reduction('nansum', {
+  kernel: { step: S.nanAdd, init: 0, int: S.intAdd }, bool: 'int32', saves: 'x', torch: 'torch.nansum',
+  grad: (g, { x, inShape, dims }) => where(ne(x, x), 0, expandBack(g, inShape, dims)),
+});
 
 export const amax = reduction('amax', { kernel: { wins: S.maxWins, int: 'exact', simd: 'f32x4.max' }, bool: 'bool', saves: 'xy', grad: extremeGrad, torch: 'torch.amax' });
 export const amin = reduction('amin', { kernel: { wins: S.minWins, int: 'exact', simd: 'f32x4.min' }, bool: 'bool', saves: 'xy', grad: extremeGrad, torch: 'torch.amin' });

@@ -103,6 +103,9 @@ export function xlogy(x: number, y: number): number {
   return x * Math.log(y);
 }
 
+// ---- reductions: a sum that skips NaN (torch.nansum) ----
+export function nanAdd(acc: number, v: number): number { return v != v ? acc : acc + v; }
+
 // ---- reductions: whether v replaces the best so far in a max / min (the first NaN wins, then the first extreme) ----
 export function maxWins(best: number, v: number): number { return best == best && (v > best || v != v) ? 1 : 0; }
 export function minWins(best: number, v: number): number { return best == best && (v < best || v != v) ? 1 : 0; }
