@@ -1,6 +1,8 @@
 // Pending results: an op whose fused rewrite may absorb the next op returns its result uncomputed
 // (conv2d + bias, then ReLU, then max pooling run as one kernel). Its inputs are held (as aliases)
 // until the result is read; reading it runs the kernel and records the node it would have recorded.
+// A result read both through the op folded into it and directly is computed once for each: right,
+// but twice the work (nn.Sequential never reads it directly).
 
 import type { Backend, Storage } from '../backend/backend.js';
 import type { DType } from '../tensor/dtype.js';

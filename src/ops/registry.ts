@@ -1,5 +1,5 @@
-// The records of the op table, for what is derived from them: Tensor methods, the wasm kernels
-// (scripts/gen-kernels.ts) and the tests' enrolment (test/helpers/op-table.ts).
+// The records of the op table, for what is derived from them: the wasm kernels (scripts/gen-kernels.ts),
+// the fixture manifest (scripts/op-manifest.ts) and the tests' enrolment (test/helpers/op-table.ts).
 
 import * as ops from './index.js';
 import type { ElementwiseKernel, ReduceKernel } from '../backend/backend.js';
