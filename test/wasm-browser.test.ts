@@ -83,12 +83,17 @@ test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads
   assert.ok(r.maxErr < 1e-4, `GEMM error ${r.maxErr}`);
 });
 
-// The whole library, unchanged, in a page: import nabla's main entry (dist/index.js), train a
-// small network with the PyTorch-style loop, and check it learned y = 2x + 1 without leaking.
+// The whole library, unchanged, in a page: import nabla's main entry (dist/index.js), which starts
+// nothing until `await nb.ready()`, train a small network with the PyTorch-style loop, and check it
+// learned y = 2x + 1 without leaking.
 const trainPage = `<!doctype html><script type="module">
 const report = (o) => fetch('/result', { method: 'POST', body: JSON.stringify(o) });
 try {
   const nb = await import('/dist/index.js');
+  // importing started nothing; in a page the first op before ready() says to await it
+  let early = '';
+  try { nb.tensor([1]); } catch (e) { early = String(e.message); }
+  await nb.ready();
   nb.manualSeed(0);
   const x = nb.keep(nb.linspace(-1, 1, 64).reshape(64, 1));
   const y = nb.keep(x.mul(2).add(1));
@@ -103,13 +108,14 @@ try {
   const tensors = nb.memory().tensors;
   let last = first;
   for (let i = 0; i < 300; i++) last = step();
-  report({ ok: true, backend: nb.getBackend().name, first, last, leaked: nb.memory().tensors - tensors });
+  report({ ok: true, early, backend: nb.getBackend().name, first, last, leaked: nb.memory().tensors - tensors });
 } catch (e) { report({ ok: false, error: String((e && e.stack) || e) }); }
 </script>`;
 
 test('the whole library in headless Chromium: import nabla, train a network, no leaks', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
-  const r = await runPage(trainPage) as { ok: boolean; error?: string; backend: string; first: number; last: number; leaked: number };
+  const r = await runPage(trainPage) as { ok: boolean; error?: string; early: string; backend: string; first: number; last: number; leaked: number };
   assert.ok(r.ok, r.error);
+  assert.match(r.early, /await nb\.ready\(\)/, 'an op before ready() in a page explains itself');
   assert.equal(r.backend, 'wasm');
   // A tanh network fits a line only approximately: require a 100× lower mean squared error than
   // at the start and an absolute fit better than 1e-2.
