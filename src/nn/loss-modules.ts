@@ -4,6 +4,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import * as L from './loss.js';
+import * as LM from './loss-margin.js';
+import * as LL from './loss-likelihood.js';
+import { checkOptions } from '../options.js';
 
 type Red = { reduction?: L.Reduction };
 
@@ -136,5 +139,111 @@ export class CosineEmbeddingLoss extends Loss {
   }
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
     return L.cosineEmbeddingLoss(input1, input2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+// ---- margin, embedding and likelihood losses (./loss-margin.ts, ./loss-likelihood.ts) ----
+
+export class MarginRankingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: LM.MarginOptions = {}) {
+    checkOptions('MarginRankingLoss', opts, ['margin', 'reduction']);
+    super(opts);
+    this.margin = opts.margin ?? 0;
+  }
+  override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return LM.marginRankingLoss(input1, input2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+export class HingeEmbeddingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: LM.MarginOptions = {}) {
+    checkOptions('HingeEmbeddingLoss', opts, ['margin', 'reduction']);
+    super(opts);
+    this.margin = opts.margin ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return LM.hingeEmbeddingLoss(input, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+export class TripletMarginLoss extends Loss {
+  readonly margin: number;
+  readonly p: number;
+  readonly eps: number;
+  readonly swap: boolean;
+  constructor(opts: LM.TripletMarginOptions = {}) {
+    checkOptions('TripletMarginLoss', opts, ['margin', 'p', 'eps', 'swap', 'reduction']);
+    super(opts);
+    this.margin = opts.margin ?? 1;
+    this.p = opts.p ?? 2;
+    this.eps = opts.eps ?? 1e-6;
+    this.swap = opts.swap ?? false;
+  }
+  override forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return LM.tripletMarginLoss(anchor, positive, negative, { reduction: this.reduction, margin: this.margin, p: this.p, eps: this.eps, swap: this.swap });
+  }
+}
+
+export class MultiMarginLoss extends Loss {
+  readonly p: 1 | 2;
+  readonly margin: number;
+  constructor(opts: LM.MultiMarginOptions = {}) {
+    checkOptions('MultiMarginLoss', opts, ['p', 'margin', 'weight', 'reduction']);
+    super(opts);
+    this.p = opts.p ?? 1;
+    this.margin = opts.margin ?? 1;
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return LM.multiMarginLoss(input, target, { reduction: this.reduction, p: this.p, margin: this.margin, weight: this.weight });
+  }
+}
+
+export class MultiLabelSoftMarginLoss extends Loss {
+  constructor(opts: LM.MultiLabelSoftMarginOptions = {}) {
+    checkOptions('MultiLabelSoftMarginLoss', opts, ['weight', 'reduction']);
+    super(opts);
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return LM.multiLabelSoftMarginLoss(input, target, { reduction: this.reduction, weight: this.weight });
+  }
+}
+
+export class PoissonNLLLoss extends Loss {
+  readonly logInput: boolean;
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(opts: LL.PoissonNllOptions = {}) {
+    checkOptions('PoissonNLLLoss', opts, ['logInput', 'full', 'eps', 'reduction']);
+    super(opts);
+    this.logInput = opts.logInput ?? true;
+    this.full = opts.full ?? false;
+    this.eps = opts.eps ?? 1e-8;
+  }
+  override forward(logInput: Tensor, target: Tensor): Tensor {
+    return LL.poissonNllLoss(logInput, target, { reduction: this.reduction, logInput: this.logInput, full: this.full, eps: this.eps });
+  }
+}
+
+export class GaussianNLLLoss extends Loss {
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(opts: LL.GaussianNllOptions = {}) {
+    checkOptions('GaussianNLLLoss', opts, ['full', 'eps', 'reduction']);
+    super(opts);
+    this.full = opts.full ?? false;
+    this.eps = opts.eps ?? 1e-6;
+  }
+  override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return LL.gaussianNllLoss(input, target, variance, { reduction: this.reduction, full: this.full, eps: this.eps });
   }
 }

@@ -17,7 +17,7 @@ import { fmt, record, sameShape } from '../ops/util.js';
 export type Reduction = 'mean' | 'sum' | 'none';
 export interface ReductionOptions { reduction?: Reduction }
 
-function checkReduction(name: string, r: string, allowBatchmean = false): void {
+export function checkReduction(name: string, r: string, allowBatchmean = false): void {
   const ok = r === 'mean' || r === 'sum' || r === 'none' || (allowBatchmean && r === 'batchmean');
   if (!ok) {
     throw new Error(`${name}: reduction must be 'mean', 'sum'${allowBatchmean ? ", 'batchmean'" : ''} or 'none', got '${r}'`);
@@ -25,13 +25,13 @@ function checkReduction(name: string, r: string, allowBatchmean = false): void {
 }
 
 /** Applies 'mean' | 'sum' | 'none' to an element-wise loss. */
-function reduce(name: string, loss: Tensor, reduction: string): Tensor {
+export function reduce(name: string, loss: Tensor, reduction: string): Tensor {
   checkReduction(name, reduction);
   if (reduction === 'none') return loss;
   return reduction === 'sum' ? sum(loss) : mean(loss);
 }
 
-function checkFloat(name: string, what: string, t: Tensor): void {
+export function checkFloat(name: string, what: string, t: Tensor): void {
   if (!isFloat(t.dtype)) throw new TypeError(`${name}: ${what} must be a floating-point tensor, got ${t.dtype}`);
 }
 
@@ -39,7 +39,7 @@ function checkFloat(name: string, what: string, t: Tensor): void {
  * Element-wise losses need input and target of one shape. PyTorch broadcasts with only a warning,
  * which silently turns [N, 1] vs [N] into an [N, N] loss; here it is an error.
  */
-function checkSameShape(name: string, input: Tensor, target: Tensor, what = 'target'): void {
+export function checkSameShape(name: string, input: Tensor, target: Tensor, what = 'target'): void {
   if (!sameShape(input.shape, target.shape)) {
     throw new Error(
       `${name}: input ${fmt(input.shape)} and ${what} ${fmt(target.shape)} have different shapes ` +
@@ -49,7 +49,7 @@ function checkSameShape(name: string, input: Tensor, target: Tensor, what = 'tar
 }
 
 /** The target as input's float dtype (int/bool targets are accepted for element-wise losses). */
-function floatTarget(input: Tensor, target: Tensor): Tensor {
+export function floatTarget(input: Tensor, target: Tensor): Tensor {
   return target.dtype === input.dtype ? target : cast(target, input.dtype);
 }
 
