@@ -67,7 +67,8 @@ export abstract class Optimizer {
     const known = new Set(Object.keys(this.defaults));
     for (const k of Object.keys(input)) {
       if (k !== 'params' && !known.has(k)) {
-        throw new Error(`${this.name}: unknown option '${k}' in a parameter group (options: ${[...known].join(', ')})`);
+        const hint = known.has(camel(k)) ? ` — did you mean '${camel(k)}'?` : '';
+        throw new Error(`${this.name}: unknown option '${k}' in a parameter group${hint} (options: ${[...known].join(', ')})`);
       }
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
