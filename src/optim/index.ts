@@ -9,6 +9,7 @@ export { Adadelta, adadeltaUpdate, type AdadeltaOptions } from './adadelta.js';
 export { Adamax, adamaxUpdate, type AdamaxOptions } from './adamax.js';
 export { NAdam, nadamUpdate, type NAdamOptions } from './nadam.js';
 export { RAdam, radamUpdate, type RAdamOptions } from './radam.js';
+export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export { LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, SequentialLR } from './lr-scheduler.js';
 export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
 export { ReduceLROnPlateau, type PlateauOptions } from './plateau.js';
