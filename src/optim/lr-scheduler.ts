@@ -82,7 +82,8 @@ export abstract class LRScheduler {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) {
       if (k === 'optimizer' || k === 'name' || typeof v === 'function' || v instanceof LRScheduler) continue;
-      if (Array.isArray(v) && v.some((x) => x instanceof LRScheduler)) continue;
+      // other schedulers save themselves; functions (LambdaLR's) are code, not state
+      if (Array.isArray(v) && v.some((x) => x instanceof LRScheduler || typeof x === 'function')) continue;
       out[k] = structuredClone(v);
     }
     return out;
