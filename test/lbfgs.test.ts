@@ -217,6 +217,14 @@ describe('LBFGS refuses what PyTorch refuses, and says so', () => {
   ];
   for (const [what, fn, re] of table) test(what, () => nb.scope(() => { assert.throws(fn, re); }));
 
+  test("lineSearchFn 'strongWolfe' is stored as PyTorch's 'strong_wolfe' (what torch.optim.LBFGS reads from a state dict)", () => nb.scope(() => {
+    const o = new optim.LBFGS(p(), { lineSearchFn: 'strongWolfe', historySize: 5 });
+    const g = o.stateDict().param_groups[0]!;
+    assert.equal(g.line_search_fn, 'strong_wolfe');
+    assert.equal(g.history_size, 5);
+    assert.equal(g.max_eval, 25);
+  }));
+
   test('a closure returning a number works too, and the first evaluation is what step returns', () => nb.scope(() => {
     const x = new nn.Parameter(nb.tensor([3, -2], { dtype: 'float64' }));
     const o = new optim.LBFGS([x], { lineSearchFn: 'strong_wolfe' });

@@ -60,7 +60,9 @@ export class LBFGS extends Optimizer {
     const maxIter = opts.maxIter ?? 20;
     super('LBFGS', params, {
       lr: opts.lr ?? 1, maxIter, maxEval: opts.maxEval ?? Math.floor((maxIter * 5) / 4), toleranceGrad: opts.toleranceGrad ?? 1e-7,
-      toleranceChange: opts.toleranceChange ?? 1e-9, historySize: opts.historySize ?? 100, lineSearchFn: opts.lineSearchFn ?? null,
+      toleranceChange: opts.toleranceChange ?? 1e-9, historySize: opts.historySize ?? 100,
+      // PyTorch's spelling of the value, so that state dicts carry what torch.optim.LBFGS reads
+      lineSearchFn: opts.lineSearchFn === 'strongWolfe' ? 'strong_wolfe' : (opts.lineSearchFn ?? null),
     });
     if (this.paramGroups.length !== 1) throw new Error(`LBFGS: doesn't support per-parameter options (parameter groups); got ${this.paramGroups.length} groups`);
     const ps = this.paramGroups[0]!.params;
