@@ -172,6 +172,23 @@ describe('errors say what was wrong', () => {
   for (const [what, fn, re] of table) test(what, () => nb.scope(() => { assert.throws(fn, re); }));
 });
 
+describe('the older losses refuse option names they do not know too (they ignored them before)', () => {
+  const x = () => nb.zeros([2, 3]);
+  const cls = () => nb.tensor([0, 1], { dtype: 'int32' });
+  const table: [string, () => unknown, RegExp][] = [
+    ['crossEntropy', () => F.crossEntropy(x(), cls(), { label_smoothing: 0.1 } as never), /crossEntropy: unknown option 'label_smoothing' — did you mean 'labelSmoothing'\?/],
+    ['nllLoss', () => F.nllLoss(x(), cls(), { ignore_index: 1 } as never), /nllLoss: unknown option 'ignore_index' — did you mean 'ignoreIndex'\?/],
+    ['binaryCrossEntropyWithLogits', () => F.binaryCrossEntropyWithLogits(x(), x(), { pos_weight: nb.ones([3]) } as never), /unknown option 'pos_weight' — did you mean 'posWeight'\?/],
+    ['klDiv', () => F.klDiv(x(), x(), { log_target: true } as never), /klDiv: unknown option 'log_target' — did you mean 'logTarget'\?/],
+    ['mseLoss', () => F.mseLoss(x(), x(), { size_average: false } as never), /mseLoss: unknown option 'size_average' \(options: reduction\)/],
+    ['CrossEntropyLoss', () => new nn.CrossEntropyLoss({ label_smoothing: 0.1 } as never), /CrossEntropyLoss: unknown option 'label_smoothing' — did you mean 'labelSmoothing'\?/],
+    ['BCEWithLogitsLoss', () => new nn.BCEWithLogitsLoss({ pos_weight: nb.ones([3]) } as never), /BCEWithLogitsLoss: unknown option 'pos_weight'/],
+    ['MSELoss', () => new nn.MSELoss({ reduce: false } as never), /MSELoss: unknown option 'reduce'/],
+    ['KLDivLoss', () => new nn.KLDivLoss({ log_target: true } as never), /KLDivLoss: unknown option 'log_target'/],
+  ];
+  for (const [what, fn, re] of table) test(what, () => nb.scope(() => { assert.throws(fn, re); }));
+});
+
 test('the losses free their intermediates: only the result stays alive', () => {
   const x = nb.randn([8, 5], { requiresGrad: true });
   const t = nb.randint(0, 5, [8]);

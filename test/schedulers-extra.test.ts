@@ -182,6 +182,19 @@ describe('the new schedulers refuse bad arguments', () => {
       for (const p of params) p.dispose();
     });
   }
+  for (const [what, f, re] of [
+    ['StepLR (before: ignored)', (o: nb.optim.Optimizer) => new optim.StepLR(o, { step_size: 3 } as never), /StepLR: unknown option 'step_size' — did you mean 'stepSize'\?/],
+    ['CosineAnnealingLR', (o: nb.optim.Optimizer) => new optim.CosineAnnealingLR(o, { tMax: 3, eta_min: 0.1 } as never), /CosineAnnealingLR: unknown option 'eta_min' — did you mean 'etaMin'\?/],
+    ['OneCycleLR', (o: nb.optim.Optimizer) => new optim.OneCycleLR(o, { max_lr: 0.1, totalSteps: 3 } as never), /OneCycleLR: unknown option 'max_lr' — did you mean 'maxLr'\?/],
+    ['ReduceLROnPlateau', (o: nb.optim.Optimizer) => new optim.ReduceLROnPlateau(o, { min_lr: 0.1 } as never), /ReduceLROnPlateau: unknown option 'min_lr' — did you mean 'minLr'\?/],
+    ['LinearLR last_epoch', (o: nb.optim.Optimizer) => new optim.LinearLR(o, { last_epoch: 3 } as never), /LinearLR: unknown option 'last_epoch' — did you mean 'lastEpoch'\?/],
+  ] as const) {
+    test(`${what} refuses a snake_case option`, () => {
+      const { opt, params } = makeOptimizer('SGD');
+      assert.throws(() => f(opt), re);
+      for (const p of params) p.dispose();
+    });
+  }
   test('CyclicLR cycleMomentum needs momentum or betas', () => {
     const p = nb.zeros([1], { requiresGrad: true });
     assert.throws(() => new optim.CyclicLR(new optim.Adagrad([p]), { baseLr: 0.01, maxLr: 0.1 }), /CyclicLR: cycleMomentum needs an optimizer with momentum or betas \(Adagrad has neither\); pass cycleMomentum: false/);

@@ -21,12 +21,20 @@ abstract class Loss extends Module {
 }
 
 export class MSELoss extends Loss {
+  constructor(opts: Red = {}) {
+    checkOptions('MSELoss', opts, ['reduction']);
+    super(opts);
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return L.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
 export class L1Loss extends Loss {
+  constructor(opts: Red = {}) {
+    checkOptions('L1Loss', opts, ['reduction']);
+    super(opts);
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return L.l1Loss(input, target, { reduction: this.reduction });
   }
@@ -35,6 +43,7 @@ export class L1Loss extends Loss {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: Red & { beta?: number } = {}) {
+    checkOptions('SmoothL1Loss', opts, ['reduction', 'beta']);
     super(opts);
     this.beta = opts.beta ?? 1;
   }
@@ -46,6 +55,7 @@ export class SmoothL1Loss extends Loss {
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: Red & { delta?: number } = {}) {
+    checkOptions('HuberLoss', opts, ['reduction', 'delta']);
     super(opts);
     this.delta = opts.delta ?? 1;
   }
@@ -57,6 +67,7 @@ export class HuberLoss extends Loss {
 export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   constructor(opts: L.NllOptions = {}) {
+    checkOptions('NLLLoss', opts, ['reduction', 'weight', 'ignoreIndex']);
     super(opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.registerBuffer('weight', opts.weight ?? null);
@@ -73,6 +84,7 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: L.CrossEntropyOptions = {}) {
+    checkOptions('CrossEntropyLoss', opts, ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
     super(opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
@@ -90,6 +102,7 @@ export class CrossEntropyLoss extends Loss {
 
 export class BCELoss extends Loss {
   constructor(opts: Red & { weight?: Tensor | null } = {}) {
+    checkOptions('BCELoss', opts, ['reduction', 'weight']);
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
   }
@@ -103,6 +116,7 @@ export class BCELoss extends Loss {
 
 export class BCEWithLogitsLoss extends Loss {
   constructor(opts: L.BceWithLogitsOptions = {}) {
+    checkOptions('BCEWithLogitsLoss', opts, ['reduction', 'weight', 'posWeight']);
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
@@ -122,6 +136,7 @@ export class KLDivLoss extends Module {
   readonly reduction: L.Reduction | 'batchmean';
   readonly logTarget: boolean;
   constructor(opts: { reduction?: L.Reduction | 'batchmean'; logTarget?: boolean } = {}) {
+    checkOptions('KLDivLoss', opts, ['reduction', 'logTarget']);
     super();
     this.reduction = opts.reduction ?? 'mean';
     this.logTarget = opts.logTarget ?? false;
@@ -134,6 +149,7 @@ export class KLDivLoss extends Module {
 export class CosineEmbeddingLoss extends Loss {
   readonly margin: number;
   constructor(opts: Red & { margin?: number } = {}) {
+    checkOptions('CosineEmbeddingLoss', opts, ['reduction', 'margin']);
     super(opts);
     this.margin = opts.margin ?? 0;
   }
