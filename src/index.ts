@@ -3,8 +3,10 @@
 import './tensor/methods.js';
 import { registerBackend, setBackend } from './backend/backend.js';
 import { jsBackend } from './backend/js/index.js';
+import { installAsyncContext } from './tensor/async-context.js';
 
 registerBackend(jsBackend);
+await installAsyncContext();
 await installDefaultBackend();
 
 /**
@@ -79,3 +81,5 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
 export * as train from './train/index.js';
+export * as models from './models/index.js';
+export * as apps from './apps/index.js';

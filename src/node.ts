@@ -28,3 +28,9 @@ export async function save(path: string, stateDict: Record<string, Tensor>, meta
 export async function load(path: string): Promise<Record<string, Tensor>> {
   return fromRecords((await loadSafetensorsFile(path)).tensors);
 }
+export { breastCancer, diabetes, sklearnCsv, sklearnDataDir, SKLEARN_DATA_DIR, BREAST_CANCER_FEATURES, DIABETES_FEATURES } from './data/datasets/sklearn-node.js';
+export { rExportedCsv, rCacheDir, type RExport } from './data/datasets/r-export-node.js';
+export { movielens, type MovieLens } from './data/datasets/movielens-node.js';
+export { euStocks, EU_STOCK_INDICES, type EuStocks } from './data/datasets/eu-stocks-node.js';
+export { imageFolder, readImageFile, IMAGE_EXTENSIONS, type ImageFolder, type ImageFolderOptions } from './data/datasets/image-folder-node.js';
+export { readRawCsvFile } from './data/tabular/table-node.js';

@@ -192,7 +192,7 @@ describe('LBFGS state dicts', () => {
     assert.throws(() => fresh.loadStateDict(bad({ momentum: 1 })), /the state has 'momentum', which LBFGS does not keep/);
     assert.throws(() => fresh.loadStateDict(bad({ n_iter: -1 })), /state 'n_iter' must be a non-negative integer, got -1/);
     assert.throws(() => fresh.loadStateDict({ ...good, state: { 1: s } }), /LBFGS keeps its state under parameter 0, got state for parameter\(s\) 1/);
-    assert.throws(() => new optim.LBFGS(a.params, { ...c.options, historySize: 2 }).loadStateDict(good), /holds 3 curvature pairs, more than historySize 2/);
+    assert.throws(() => fresh.loadStateDict({ ...good, param_groups: [{ ...good.param_groups[0], history_size: 2 }] }), /holds 3 curvature pairs, more than historySize 2/);
     assert.throws(() => fresh.loadStateDict({ ...good, param_groups: [{ ...good.param_groups[0], line_search_fn: 'armijo' }] }), /LBFGS.loadStateDict: group 0: LBFGS: lineSearchFn must be 'strong_wolfe' or null, got "armijo"/);
     // nothing was changed by the refused loads: the fresh optimizer still has no state
     assert.deepEqual(fresh.stateDict().state, {});

@@ -12,7 +12,12 @@ import { version } from './runtime.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 
 function usage(): string {
-  const verbs = [...taskVerbs()].map(([v, tasks]) => `  ${`${v} CHECKPOINT …`.padEnd(28)} ${TASKS.find((t) => t.verbs?.[v])!.verbs![v]!.summary} (${tasks.join(', ')})`);
+  // Tasks that share a verb name may read different inputs: each summary with the tasks it is theirs.
+  const verbs = [...taskVerbs()].map(([v]) => {
+    const bySummary = new Map<string, string[]>();
+    for (const t of TASKS) { const s = t.verbs?.[v]?.summary; if (s) bySummary.set(s, [...(bySummary.get(s) ?? []), t.name]); }
+    return `  ${`${v} CHECKPOINT …`.padEnd(28)} ${[...bySummary].map(([s, ts]) => `${s} (${ts.join(', ')})`).join('; ')}`;
+  });
   return `Usage: nabla <command> [options]
 
 Commands:

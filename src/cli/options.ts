@@ -16,7 +16,7 @@ export function commonFlags(task: AnyTask): Record<string, FlagSpec> {
     epochs: { type: 'int', default: (d.epochs as number | undefined) ?? 5, min: 1, help: 'passes over the training set' },
     'batch-size': { type: 'int', default: (d['batch-size'] as number | undefined) ?? 64, min: 1, help: 'samples per step' },
     lr: { type: 'number', default: d.lr as number | undefined, min: 0, help: d.lr === undefined ? 'peak learning rate (default: 0.003 for adam/adamw, 0.05 for sgd)' : 'peak learning rate' },
-    optimizer: { type: 'string', default: (d.optimizer as string | undefined) ?? 'adamw', choices: ['adam', 'adamw', 'sgd'], help: 'optimizer (sgd: momentum 0.9, Nesterov)' },
+    optimizer: { type: 'string', default: (d.optimizer as string | undefined) ?? 'adamw', choices: ['adam', 'adamw', 'sgd', 'sparse-adam'], help: 'optimizer (sgd: momentum 0.9, Nesterov; sparse-adam: Adam on the rows of sparse embeddings, no weight decay)' },
     'weight-decay': {
       type: 'number', default: d['weight-decay'] as number | undefined, min: 0,
       help: d['weight-decay'] === undefined ? 'weight decay (default: 0.05 for adamw, decoupled; 0.0005 for adam and sgd, as L2)' : 'weight decay (decoupled for adamw, L2 otherwise)',
@@ -42,7 +42,14 @@ export const RUN_ONLY_FLAGS = new Set(['threads', 'out', 'resume', 'force', 'qui
  */
 export function looseFlags(specs: Iterable<Record<string, FlagSpec>>): Record<string, FlagSpec> {
   const all: Record<string, FlagSpec> = {};
-  for (const spec of specs) for (const [k, s] of Object.entries(spec)) all[k] = { type: all[k] && all[k]!.type !== 'boolean' ? all[k]!.type : s.type, help: s.help };
+  for (const spec of specs) {
+    for (const [k, s] of Object.entries(spec)) {
+      const prev = all[k]?.type;
+      // Two tasks may give a name different value types (--hidden: widths '64,32' or one number): any text then.
+      const type = prev && prev !== 'boolean' ? (s.type !== 'boolean' && s.type !== prev ? 'string' : prev) : s.type;
+      all[k] = { type, help: s.help };
+    }
+  }
   return all;
 }
 
@@ -73,6 +80,7 @@ export function makeOptimizer(o: Options, model: nb.nn.Module): nb.optim.Optimiz
   if (o.optimizer === 'sgd') return new nb.optim.SGD(params, { lr, momentum: 0.9, nesterov: true, weightDecay });
   if (o.optimizer === 'adam') return new nb.optim.Adam(params, { lr, weightDecay });
   if (o.optimizer === 'adamw') return new nb.optim.AdamW(params, { lr, weightDecay });
+  if (o.optimizer === 'sparse-adam') return new nb.optim.SparseAdam(params, { lr });
   throw new UsageError(`train: unknown optimizer '${String(o.optimizer)}'`);
 }
 

@@ -8,3 +8,5 @@ export {
 export { DataLoader, tensorsIn, type DataLoaderOptions, type DataLoaderState } from './loader.js';
 export { defaultCollate, type Collated } from './collate.js';
 export * as transforms from './transforms.js';
+export { trainTestSplit, kFold, stratifiedKFold, type SplitIndices } from './splits.js';
+export * as tabular from './tabular/index.js';

@@ -145,7 +145,7 @@ export function multiMarginLoss(input: Tensor, target: Tensor, opts: MultiMargin
     const idx = reshape(target, [n, 1]);
     const z = add(sub(x, gather(x, 1, idx)), margin);
     // the target's own column contributes nothing, and only z > 0 counts (PyTorch's kernel)
-    const active = noGrad(() => logicalAnd(gt(z, 0), ne(idx, arange(c, undefined, 1, { dtype: 'int32' }).reshape([1, c]))));
+    const active = noGrad(() => logicalAnd(gt(z, 0), ne(idx, arange(0, c, 1, { dtype: 'int32' }).reshape([1, c]))));
     let h = where(active, p === 1 ? z : mul(z, z), 0);
     if (w) h = mul(h, reshape(indexSelect(cast(w, input.dtype), 0, reshape(target, [n])), [n, 1]));
     const perSample = div(sum(h, 1), c);

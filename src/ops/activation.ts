@@ -7,8 +7,14 @@ import { abs, add, cast, div, eq, erf, exp, expm1, gt, log, log1p, mul, sigmoid,
 import { amax, sum } from './reduce.js';
 import { normDim, assertFloat } from './util.js';
 import { noGrad } from '../autograd/graph.js';
+// Composites run in a scope: their intermediates are freed even where the caller has none (decision 5).
+import { scope } from '../tensor/memory.js';
 
 export function softmax(x: Tensor, dim: number): Tensor {
+  return scope(() => softmaxUnscoped(x, dim));
+}
+
+function softmaxUnscoped(x: Tensor, dim: number): Tensor {
   assertFloat('softmax', x);
   const d = normDim('softmax', dim, x.ndim);
   const m = noGrad(() => amax(x, d, true));
@@ -19,6 +25,10 @@ export function softmax(x: Tensor, dim: number): Tensor {
 
 /** x - logsumexp(x): stable, never log(softmax). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return scope(() => logSoftmaxUnscoped(x, dim));
+}
+
+function logSoftmaxUnscoped(x: Tensor, dim: number): Tensor {
   assertFloat('logSoftmax', x);
   const d = normDim('logSoftmax', dim, x.ndim);
   // (x - m) - log Σ exp(x - m): subtracting the max first keeps float32 precision at large offsets.
@@ -31,17 +41,29 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return scope(() => leakyReluUnscoped(x, negativeSlope));
+}
+
+function leakyReluUnscoped(x: Tensor, negativeSlope = 0.01): Tensor {
   assertFloat('leakyRelu', x);
   return where(gt(x, 0), x, mul(x, negativeSlope));
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
+  return scope(() => eluUnscoped(x, alpha));
+}
+
+function eluUnscoped(x: Tensor, alpha = 1): Tensor {
   assertFloat('elu', x);
   return where(gt(x, 0), x, mul(expm1(x), alpha));
 }
 
 /** GELU: x·Φ(x) exactly (erf), or the tanh approximation with {approximate: 'tanh'}. */
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  return scope(() => geluUnscoped(x, opts));
+}
+
+function geluUnscoped(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
   assertFloat('gelu', x);
   const approx = opts.approximate ?? 'none';
   if (approx === 'tanh') {
@@ -54,12 +76,20 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
 }
 
 export function silu(x: Tensor): Tensor {
+  return scope(() => siluUnscoped(x));
+}
+
+function siluUnscoped(x: Tensor): Tensor {
   assertFloat('silu', x);
   return mul(x, sigmoid(x));
 }
 
 /** log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's defaults β = 1, threshold = 20). */
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+  return scope(() => softplusUnscoped(x, opts));
+}
+
+function softplusUnscoped(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
   assertFloat('softplus', x);
   const beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   const bx = mul(x, beta);
@@ -70,6 +100,10 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) — only when training. */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  return scope(() => dropoutUnscoped(x, p, training));
+}
+
+function dropoutUnscoped(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
   assertFloat('dropout', x);
   if (!training || p === 0) return mul(x, 1);

@@ -9,6 +9,8 @@ import { expand, permute, reshape } from './shape.js';
 import { scatterAdd } from './indexing.js';
 import { backendOf, fmt, normDim, normDims, prod, record, wrap, type Shape } from './util.js';
 import { noGrad } from '../autograd/graph.js';
+// logsumexp and norm run in a scope: their intermediates are freed even where the caller has none.
+import { scope } from '../tensor/memory.js';
 import { full } from '../tensor/create.js';
 
 export type Dim = number | readonly number[] | null | undefined;
@@ -218,6 +220,10 @@ export function std(x: Tensor, dim?: Dim, opts: VarOptions = {}): Tensor {
 
 /** log(sum(exp(x))) over dim, computed stably by shifting by the maximum. */
 export function logsumexp(x: Tensor, dim: Dim, keepdim = false): Tensor {
+  return scope(() => logsumexpUnscoped(x, dim, keepdim));
+}
+
+function logsumexpUnscoped(x: Tensor, dim: Dim, keepdim = false): Tensor {
   const t = isFloat(x.dtype) ? x : cast(x, 'float32');
   const dims = normDims('logsumexp', dim, t.ndim);
   const m = noGrad(() => {
@@ -233,6 +239,10 @@ export function logsumexp(x: Tensor, dim: Dim, keepdim = false): Tensor {
 
 /** Vector p-norm over dim (all elements by default): p = 2 (default), 1, Infinity, or any p > 0. */
 export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim = false): Tensor {
+  return scope(() => normUnscoped(x, p, dim, keepdim));
+}
+
+function normUnscoped(x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) throw new TypeError(`norm: needs a floating-point tensor, got ${x.dtype}`);
   const pp = p === 'fro' ? 2 : p;
   const dims = normDims('norm', dim, x.ndim);

@@ -40,6 +40,10 @@ export class Adadelta extends Optimizer {
     });
   }
 
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: ['square_avg', 'acc_delta'], numbers: ['step'], required: ['step', 'square_avg', 'acc_delta'] };
+  }
+
   protected override checkHyper(h: Record<string, unknown>): void {
     checkLr('Adadelta', h.lr);
     checkNumber('Adadelta', 'rho value', h.rho, 0);

@@ -41,6 +41,10 @@ export class Adamax extends Optimizer {
     });
   }
 
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: ['exp_avg', 'exp_inf'], numbers: ['step'], required: ['step', 'exp_avg', 'exp_inf'] };
+  }
+
   protected override checkHyper(h: Record<string, unknown>): void {
     checkLr('Adamax', h.lr);
     checkNumber('Adamax', 'epsilon value', h.eps, 0);

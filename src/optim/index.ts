@@ -3,6 +3,7 @@
 export { Optimizer, type ParamGroup, type ParamGroupInput, type Params, type ParamState, type OptimizerStateDict } from './optimizer.js';
 export { SGD, sgdUpdate, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, adamUpdate, type AdamOptions } from './adam.js';
+export { SparseAdam, type SparseAdamOptions } from './sparse-adam.js';
 export { RMSprop, rmspropUpdate, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, adagradUpdate, type AdagradOptions } from './adagrad.js';
 export { Adadelta, adadeltaUpdate, type AdadeltaOptions } from './adadelta.js';

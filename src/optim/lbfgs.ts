@@ -11,6 +11,8 @@ import { sum } from '../ops/reduce.js';
 import { cat, clone, narrow, reshape, stack } from '../ops/shape.js';
 import { fmt, sameShape } from '../ops/util.js';
 import { checkOptions } from '../options.js';
+import { stepBoundary } from '../autograd/release.js';
+import { hasSparseGrad } from '../nn/sparse-grad.js';
 import { Optimizer, checkLr, type OptimizerStateDict, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { strongWolfe } from './strong-wolfe.js';
 
@@ -90,6 +92,11 @@ export class LBFGS extends Optimizer {
     if (ls !== null && ls !== 'strong_wolfe' && ls !== 'strongWolfe') throw new Error(`LBFGS: lineSearchFn must be 'strong_wolfe' or null, got ${JSON.stringify(ls)}`);
   }
 
+  /** LBFGS keeps its state itself (under parameter 0, as PyTorch does): see stateDict/loadStateDict. */
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: [], numbers: [], required: [] };
+  }
+
   protected override update(): Tensor {
     throw new Error('LBFGS: the update needs the closure; call step(closure)');
   }
@@ -106,6 +113,7 @@ export class LBFGS extends Optimizer {
   private gatherFlatGrad(): Tensor {
     const views = this.params.map((p, i) => {
       const g = p.grad;
+      if (hasSparseGrad(p)) throw new Error(`LBFGS does not support sparse gradients (parameter ${i} of shape ${fmt(p.shape)} from nn.Embedding({sparse: true}))`);
       if (!g) return zeros([p.numel()], { dtype: p.dtype });
       if (!sameShape(g.shape, p.shape)) throw new Error(`LBFGS: parameter ${i} ${fmt(p.shape)} has a gradient of shape ${fmt(g.shape)} (a sparse gradient? LBFGS needs dense ones)`);
       return reshape(g.dtype === p.dtype ? g : cast(g, p.dtype), [p.numel()]);
@@ -139,6 +147,8 @@ export class LBFGS extends Optimizer {
     const origLoss = scope(() => enableGrad(closure));
     const loss = lossValue(origLoss);
     noGrad(() => scope(() => this.iterate(closure, h, loss)));
+    // a step boundary (DESIGN.md decision 5), as Optimizer.step has
+    stepBoundary(this.params);
     return origLoss;
   }
 
@@ -290,8 +300,8 @@ export class LBFGS extends Optimizer {
    * Restores a stateDict() — or PyTorch's, whose curvature pairs are lists of vectors and whose
    * scalars may be 0-d tensors — after checking every entry against these parameters.
    */
-  override loadStateDict(sd: OptimizerStateDict): void {
-    const n = 'LBFGS.loadStateDict';
+  override loadStateDict(sd: OptimizerStateDict, opts: { source?: string } = {}): void {
+    const n = opts.source ? `LBFGS.loadStateDict (${opts.source})` : 'LBFGS.loadStateDict';
     if (!sd || typeof sd !== 'object' || !sd.state || typeof sd.state !== 'object' || !Array.isArray(sd.param_groups)) {
       throw new TypeError(`${n}: expected {state, param_groups}`);
     }
@@ -300,8 +310,8 @@ export class LBFGS extends Optimizer {
       throw new Error(`${n}: LBFGS keeps its state under parameter 0, got state for parameter(s) ${entries.map(([k]) => k).filter((k) => k !== '0').join(', ')}`);
     }
     const g = sd.param_groups[0];
+    const merged: Record<string, unknown> = { ...this.paramGroups[0] };
     if (sd.param_groups.length === 1 && g && typeof g === 'object') {
-      const merged: Record<string, unknown> = { ...this.paramGroups[0] };
       for (const [k, v] of Object.entries(g)) if (k !== 'params') merged[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
       try {
         this.checkHyper(merged);
@@ -309,9 +319,9 @@ export class LBFGS extends Optimizer {
         throw new Error(`${n}: group 0: ${(e as Error).message}`, { cause: e });
       }
     }
-    const run = entries.length ? this.parseRun(n, entries[0]![1] as Record<string, unknown>) : null;
+    const run = entries.length ? this.parseRun(n, entries[0]![1] as Record<string, unknown>, merged.historySize as number) : null;
     try {
-      super.loadStateDict({ ...sd, state: {} });
+      super.loadStateDict({ ...sd, state: {} }, opts);
     } catch (e) {
       disposeRun(run);
       throw e;
@@ -320,9 +330,8 @@ export class LBFGS extends Optimizer {
     this.run = run;
   }
 
-  private parseRun(n: string, s: Record<string, unknown>): Run {
+  private parseRun(n: string, s: Record<string, unknown>, historySize: number): Run {
     if (!s || typeof s !== 'object') throw new Error(`${n}: the state of parameter 0 is not an object`);
-    const h = this.paramGroups[0] as unknown as LBFGSHyper;
     const num = (k: string, integer: boolean): number => {
       const v = s[k];
       const x = v instanceof Tensor ? (v.numel() === 1 ? v.item() : NaN) : v;
@@ -359,7 +368,7 @@ export class LBFGS extends Optimizer {
       if (dirs.length !== stps.length || dirs.length !== ro.length) {
         throw new Error(`${n}: the history lengths differ: old_dirs ${dirs.length}, old_stps ${stps.length}, ro ${ro.length}`);
       }
-      if (dirs.length > h.historySize) throw new Error(`${n}: the state holds ${dirs.length} curvature pairs, more than historySize ${h.historySize}`);
+      if (dirs.length > historySize) throw new Error(`${n}: the state holds ${dirs.length} curvature pairs, more than historySize ${historySize}`);
       const d = vec('d', s.d), pfg = vec('prev_flat_grad', s.prev_flat_grad);
       const scalars = { t: num('t', false), hDiag: num('H_diag', false), prevLoss: num('prev_loss', false) };
       return { ...run, ...scalars, d: own(d), prevFlatGrad: own(pfg), oldDirs: dirs.map(own), oldStps: stps.map(own), ro: ro as number[] };

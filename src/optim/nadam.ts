@@ -64,6 +64,10 @@ export class NAdam extends Optimizer {
     });
   }
 
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[]; reals: string[] } {
+    return { tensors: ['exp_avg', 'exp_avg_sq'], numbers: ['step'], reals: ['mu_product'], required: ['step', 'mu_product', 'exp_avg', 'exp_avg_sq'] };
+  }
+
   protected override checkHyper(h: Record<string, unknown>): void {
     checkLr('NAdam', h.lr);
     checkNumber('NAdam', 'epsilon value', h.eps, 0);
@@ -93,7 +97,7 @@ export class NAdam extends Optimizer {
   }
 
   /** As Optimizer's; PyTorch's state holds mu_product as a 0-d tensor, which loads as the number it is. */
-  override loadStateDict(sd: OptimizerStateDict): void {
+  override loadStateDict(sd: OptimizerStateDict, opts: { source?: string } = {}): void {
     if (sd && typeof sd === 'object' && sd.state && typeof sd.state === 'object') {
       const state: Record<number, ParamState> = {};
       for (const [k, s] of Object.entries(sd.state)) {
@@ -105,6 +109,6 @@ export class NAdam extends Optimizer {
       }
       sd = { ...sd, state };
     }
-    super.loadStateDict(sd);
+    super.loadStateDict(sd, opts);
   }
 }

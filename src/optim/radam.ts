@@ -59,6 +59,10 @@ export class RAdam extends Optimizer {
     });
   }
 
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: ['exp_avg', 'exp_avg_sq'], numbers: ['step'], required: ['step', 'exp_avg', 'exp_avg_sq'] };
+  }
+
   protected override checkHyper(h: Record<string, unknown>): void {
     checkLr('RAdam', h.lr);
     checkNumber('RAdam', 'epsilon value', h.eps, 0);

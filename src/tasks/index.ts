@@ -4,6 +4,10 @@
 
 import type { Json, Task } from './task.js';
 import { fashionMnist } from './fashion-mnist/index.js';
+import { tabular, breastCancerTask, diabetesTask } from './tabular/index.js';
+import { images } from './images/index.js';
+import { movielensTask } from './movielens/index.js';
+import { euStocksTask } from './eu-stocks/index.js';
 
 export type { Task } from './task.js';
 
@@ -12,6 +16,12 @@ export type AnyTask = Task<Json>;
 
 export const TASKS: readonly AnyTask[] = [
   fashionMnist as unknown as AnyTask,
+  tabular as unknown as AnyTask,
+  breastCancerTask as unknown as AnyTask,
+  diabetesTask as unknown as AnyTask,
+  images as unknown as AnyTask,
+  movielensTask as unknown as AnyTask,
+  euStocksTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */

@@ -4,7 +4,7 @@
 import type { Backend, Storage } from '../backend/backend.js';
 import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
-import { Buf, trackCreated, trackDisposed } from './memory.js';
+import { Buf, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
 
 let nextId = 1;
 
@@ -21,13 +21,15 @@ export class Tensor {
   /** @internal gradient of a leaf */
   private _grad: Tensor | null = null;
   private _retainsGrad = false;
+  /** @internal the scope holding this handle (tensor/memory.ts) */
+  _scope: Scope | null = null;
 
   readonly shape: readonly number[];
   readonly dtype: DType;
 
   /** @internal use the creation functions (tensor, zeros, …) or ops */
   constructor(buf: Buf, shape: readonly number[], dtype: DType, alias = false) {
-    this._h = { buf, node: null };
+    this._h = { buf, node: null, done: false, kept: false, revoked: false };
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this._isAlias = alias;
@@ -46,10 +48,17 @@ export class Tensor {
   }
   /** @internal the op that produced this tensor (non-leaf) */
   get _node(): Node | null {
-    return this._h.node;
+    return this._h.node as Node | null;
   }
   set _node(n: Node | null) {
     this._h.node = n;
+    // The op's node learns its output's holder, so a step boundary can release it (autograd/release.ts).
+    if (n && !this._isAlias && n.output === null) n.output = this._h;
+  }
+
+  /** @internal keep(): no step boundary releases this handle */
+  _pin(): void {
+    this._h.kept = true;
   }
 
   /** @internal a tensor owning a fresh storage */
@@ -82,6 +91,13 @@ export class Tensor {
 
   /** @internal the live buffer, or a clear error if this tensor was released. */
   _live(where: string): Buf {
+    if (this._buf === null && this._h.revoked) {
+      throw new Error(
+        `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released: it is an output of a graph ` +
+          'whose backward() ran two steps ago (optimizer.step() calls, or backward() calls for tensors no optimizer ' +
+          'updates), and graph outputs are freed then. Call nb.keep(t), or keep t.detach() or t.item(), before then.',
+      );
+    }
     if (this._buf === null) {
       throw new Error(
         `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released — by dispose(), ` +
@@ -183,6 +199,7 @@ export class Tensor {
       return;
     }
     if (finalizer) finalizer.unregister(this);
+    this._h.done = true;
     trackDisposed(this);
     this._buf.release();
     this._buf = null;
@@ -267,15 +284,12 @@ export class Tensor {
 
 export type NestedArray = number | boolean | NestedArray[];
 
-interface Holder {
-  buf: Buf | null;
-  node: Node | null;
-}
-
 /** The backstop: a handle the program dropped without dispose() releases what it held. */
 const finalizer: FinalizationRegistry<Holder> | null =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry((h: Holder) => {
+        if (h.done) return;
+        h.done = true;
         if (h.buf) h.buf.release();
         h.buf = null;
         if (h.node) h.node.release();

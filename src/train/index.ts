@@ -20,3 +20,5 @@ export {
   type Metric, type MetricName, type ClassReport, type Predictions, type Targets,
 } from './metrics.js';
 export { Progress, formatDuration, formatNumber, type ProgressStream, type ProgressOptions, type ProgressMode } from './progress.js';
+export { rocAuc, rocCurve, calibrationCurve, brierScore, RocAuc, type CalibrationBin } from './metrics-binary.js';
+export { targetRanks, hitRateAtK, ndcgAtK, RankingMetric, type TargetRank } from './metrics-ranking.js';

@@ -5,6 +5,7 @@ import { arrayFor, dtypeOfArray, type DType, type TypedArray } from '../../tenso
 import type { BinaryOp, Kernels, ReduceOp, ReduceShape, Storage, UnaryOp } from '../backend.js';
 import { COMPARISON_OPS } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+import { sumF32 } from './sum.js';
 
 const HEAVY: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tanh', 'sigmoid', 'erf']);
 const SIZE_NAME = { 0: '0', 2: '2', 3: '3' } as Record<number, string>;
@@ -56,7 +57,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     if (dtypeOfArray(data) !== dtype || dtype === 'bool') data = convertArray(data, dtype);
     const s = ctx.alloc(dtype, data.length);
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (src.length !== s.size << LOG2[dtype]) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
+    if (src.length !== s.byteLength) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
     heap.refresh();
     heap.u8.set(src, s.ptr);
     return s;
@@ -67,7 +68,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
   const cast = (st: Storage, dtype: DType): Storage => {
     const x = ctx.use(st, 'cast');
     const y = ctx.alloc(dtype, x.size);
-    if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + (x.size << LOG2[dtype])); return y; }
+    if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + x.byteLength); return y; }
     ctx.parallel(`cast_${SUFFIX[x.dtype]}_${SUFFIX[dtype]}`, [x.ptr, y.ptr], x.size, x.size);
     return y;
   };
@@ -161,6 +162,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const wasBool = x.dtype === 'bool';
     if (wasBool && (op === 'sum' || op === 'prod')) throw new TypeError(`wasm backend: reduce ${op} is not defined for bool (the op layer casts first)`);
     if (wasBool) x = cast(x, 'int32') as WasmStorage;
+    if (op === 'sum' && x.dtype === 'float32') return sumF32(ctx, x, s); // float64 accumulation
     const outN = s.outer * s.inner;
     const y = ctx.alloc(isArg ? 'int32' : x.dtype, outN);
     ctx.parallel(`reduce_${op}_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, s.outer, s.r, s.inner], outN, outN * s.r, 1);

@@ -3,9 +3,9 @@
 
 import type { Backend } from '../backend.js';
 import { compileKernels } from './loader.js';
-import { Heap } from './heap.js';
+import { Heap, HEAP_BASE } from './heap.js';
 import { Pool } from './pool.js';
-import { Ctx, type Kernel } from './context.js';
+import { Ctx, MAX_ELEMENTS, type Kernel } from './context.js';
 import { elementwiseKernels } from './elementwise.js';
 import { linalgKernels } from './linalg.js';
 import { fusedKernels } from './fused.js';
@@ -58,13 +58,16 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
     // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
     ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, la.matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
     stats() {
-      return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
+      return {
+        storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes),
+        limitBytes: heap.limit - HEAP_BASE, maxElements: MAX_ELEMENTS,
+      };
     },
     info() {
       return {
         backend: 'wasm', threads: pool.usable, threadsRequested: pool.threads, cores: compiled.cores,
         simd: true, relaxedSimd: compiled.relaxedSimd, kernels: compiled.file,
-        heapBytes: heap.byteLength, heapMaxBytes: heap.maxPages * 65536,
+        heapBytes: heap.byteLength, heapMaxBytes: heap.limit, heapReservedBytes: heap.reserved, heapFreeBytes: heap.freeBytes,
       };
     },
     setNumThreads: (n: number) => pool.setThreads(n),

@@ -245,7 +245,7 @@ export function linalgKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): L
 
   const copyOf = (x: WasmStorage): WasmStorage => {
     const y = ctx.alloc(x.dtype, x.size);
-    ctx.heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + (x.size << LOG2[x.dtype]));
+    ctx.heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + x.byteLength);
     return y;
   };
   const addable = (s: WasmStorage, op: string): string => {
