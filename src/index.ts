@@ -79,3 +79,5 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
 export * as train from './train/index.js';
+// ONNX export and import on bytes (files: exportModelFile/importModelFile in nabla/node).
+export * as onnx from './io/onnx/index.js';

@@ -11,8 +11,7 @@ export { readIdxFile, writeIdxFile } from './data/formats/idx-node.js';
 export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-node.js';
 export { readPngFile, decodePng } from './data/formats/png-node.js';
 export { exportModelFile, importModelFile } from './io/onnx/node.js';
-// ONNX lives here and in nabla/onnx, not in the main entry: protobufjs is CommonJS, which a page
-// importing dist/ without a bundler cannot load (bundlers can: import 'nabla/onnx').
+// nb.onnx is on the main entry; it is here too, so `import { onnx } from 'nabla/node'` keeps working.
 export * as onnx from './io/onnx/index.js';
 
 import { loadSafetensorsFile, saveSafetensorsFile } from './io/node-files.js';

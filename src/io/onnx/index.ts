@@ -1,4 +1,4 @@
-// nabla/onnx (also onnx in nabla/node): models out to ONNX (exportModel) and in from ONNX (importModel), on bytes — file access is
+// nb.onnx (also nabla/onnx, and onnx in nabla/node): models out to ONNX (exportModel) and in from ONNX (importModel), on bytes — file access is
 // in the Node layer (nabla/node) and the CLI.
 
 export { exportModel, traceModel, type ExportOptions } from './export.js';
