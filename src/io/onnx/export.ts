@@ -10,6 +10,7 @@ import { GraphBuilder, onnxDType } from './builder.js';
 import { LAYER_EXPORTERS, type LayerExporter } from './export-layers.js';
 import { RNN_EXPORTERS } from './export-rnn.js';
 import { ATTENTION_EXPORTERS } from './export-attention.js';
+import { ONNX_MODULE_EXPORTERS } from './export-onnx-module.js';
 import { encodeModel, type OnnxDim, type OnnxModel, type OnnxValueInfo } from './proto.js';
 
 export interface ExportOptions {
@@ -30,7 +31,7 @@ export interface ExportOptions {
 
 const OPTION_KEYS = new Set(['opset', 'dynamicAxes', 'inputNames', 'outputNames', 'docString']);
 
-const EXPORTERS = new Map<Function, LayerExporter>([...LAYER_EXPORTERS, ...RNN_EXPORTERS, ...ATTENTION_EXPORTERS]);
+const EXPORTERS = new Map<Function, LayerExporter>([...LAYER_EXPORTERS, ...RNN_EXPORTERS, ...ATTENTION_EXPORTERS, ...ONNX_MODULE_EXPORTERS]);
 
 /** An exporter for m's exact class, if it has one (a subclass is walked like any container). */
 export function exporterFor(m: Module): LayerExporter | undefined {
@@ -136,7 +137,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
             'only nn layers are exported so far — a forward that calls functional ops needs the op-level tracer');
         }
         b.reserve(outNames[i]!);
-        b.nodes.push({ name: `/output_${i}/Identity`, opType: 'Identity', domain: '', inputs: [v], outputs: [outNames[i]!], attrs: {} });
+        b.nodes.push({ name: b.fresh(`/output_${i}/Identity`), opType: 'Identity', domain: '', inputs: [v], outputs: [outNames[i]!], attrs: {} });
       });
       const dyn: Record<string, Record<number, string>> = opts.dynamicAxes === false ? {} : opts.dynamicAxes ?? Object.fromEntries([
         ...inNames.map((n) => [n, { 0: 'batch' }]),

@@ -5,3 +5,4 @@ export { exportModel, traceModel, type ExportOptions } from './export.js';
 export { decodeModel, encodeModel, type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from './proto.js';
 export { importModel, OnnxModule, SUPPORTED_OPS, type ImportOptions } from './import.js';
 export { findHeadInput } from './transfer.js';
+export { splitWeights } from './weights.js';
