@@ -69,20 +69,37 @@ export function importWhole(file: string): { model: nb.nn.Module; spec: OnnxSpec
   }
 }
 
-/** One input batch of the task (Task.exampleInput), for export and for checking an imported model's input. */
+/**
+ * One input batch of the task, for export and for checking an imported model: Task.exampleInput, or
+ * else the inputs of the first test batch (the batch itself, or its first element: [x, y]).
+ * The caller owns (disposes) it.
+ */
 export function exampleInputOf(task: AnyTask, data: TaskData, ctx: TaskContext, what: string): nb.Tensor {
-  if (!task.exampleInput) throw new UsageError(`${what}: task ${task.name} gives no example input (Task.exampleInput), which this needs`);
-  return task.exampleInput(data, ctx);
+  if (task.exampleInput) return nb.keep(task.exampleInput(data, ctx));
+  const loader = new nb.data.DataLoader(data.test, { batchSize: 2, ...(data.collate ? { collate: data.collate } : {}) });
+  for (const batch of loader) {
+    const x = batch instanceof nb.Tensor ? batch : Array.isArray(batch) && batch[0] instanceof nb.Tensor ? batch[0] as nb.Tensor : null;
+    // Kept: the loader releases what a step made when the iteration ends.
+    if (x) return nb.keep(x);
+    break;
+  }
+  throw new UsageError(`${what}: task ${task.name} gives no example input (Task.exampleInput), and its test batches are not a tensor or [inputs, …]`);
 }
 
 /** The shape of what the task's own (default) model outputs for its example input — without touching the generator. */
-export function taskOutputShape(task: AnyTask, o: Options, data: TaskData, ctx: TaskContext): number[] {
+export function taskOutputShape(task: AnyTask, o: Options, data: TaskData, ctx: TaskContext, what: string): number[] {
   const rng = nb.getRngState();
   try {
     const name = (task.defaults?.model as string | undefined) ?? Object.keys(task.models)[0]!;
     const m = task.model(name, { ...ctx, options: { ...o, model: name } });
     m.eval();
-    return nb.scope(() => nb.noGrad(() => [...(m.forward(exampleInputOf(task, data, ctx, 'train: --from')) as nb.Tensor).shape]));
+    const x = exampleInputOf(task, data, ctx, what);
+    try {
+      return nb.scope(() => nb.noGrad(() => [...(m.forward(x) as nb.Tensor).shape]));
+    } finally {
+      x.dispose();
+      for (const t of [...m.parameters(), ...m.namedBuffers().map(([, b]) => b)]) t.dispose();
+    }
   } finally {
     nb.setRngState(rng);
   }
@@ -100,7 +117,7 @@ export function importWithNewHead(file: string, task: AnyTask, o: Options, data:
   } catch (e) {
     throw new UsageError(`train: --from ${file}: ${(e as Error).message}`);
   }
-  const out = taskOutputShape(task, o, data, ctx);
+  const out = taskOutputShape(task, o, data, ctx, 'train: --from');
   const { graph, weights } = nb.onnx.splitWeights(bytes, file);
   const spec: OnnxSpec = { file, graph: Buffer.from(graph).toString('base64'), cut: head.value, head: { features: head.features, outputs: out.at(-1)! } };
   let model: nb.nn.Module;
@@ -110,7 +127,7 @@ export function importWithNewHead(file: string, task: AnyTask, o: Options, data:
     for (const t of Object.values(weights)) t.dispose();
   }
   // The features must take the task's input: say so now rather than in the first step.
-  const x = nb.keep(exampleInputOf(task, data, ctx, 'train: --from'));
+  const x = exampleInputOf(task, data, ctx, 'train: --from');
   try {
     model.eval();
     const y = nb.scope(() => nb.noGrad(() => [...(model.forward(x) as nb.Tensor).shape]));

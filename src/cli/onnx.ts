@@ -59,11 +59,17 @@ export async function exportCommand(argv: string[], log: (s: string) => void): P
   const data = await task.data(ctx.options, { log, cacheDir: cacheDirFor(task), purpose: 'eval' }, ctx.meta);
   const imported = model.modules().flatMap((m) => (m instanceof nb.onnx.OnnxModule ? [m.opset] : []));
   const opset = (flags.opset as number | undefined) ?? Math.max(17, ...imported);
-  const bytes = nb.scope(() => nb.onnx.exportModel(model, exampleInputOf(task, data, ctx, 'export'), {
-    opset,
-    docString: `${task.name} · ${config.model}, exported by nabla ${version()} from ${path}`,
-    metadata: { 'nabla.task': task.name, 'nabla.model': config.model, 'nabla.meta': JSON.stringify(ctx.meta) },
-  }));
+  const x = exampleInputOf(task, data, ctx, 'export');
+  let bytes: Uint8Array;
+  try {
+    bytes = nb.onnx.exportModel(model, x, {
+      opset,
+      docString: `${task.name} · ${config.model}, exported by nabla ${version()} from ${path}`,
+      metadata: { 'nabla.task': task.name, 'nabla.model': config.model, 'nabla.meta': JSON.stringify(ctx.meta) },
+    });
+  } finally {
+    x.dispose();
+  }
   await saveFileAtomic(out, bytes);
   const g = nb.onnx.decodeModel(bytes).graph;
   log(`wrote ${out} (${bytes.length.toLocaleString('en-US')} bytes, opset ${opset}): ${g.inputs.map((v) => `${v.name} ${dimsOf(v)}`).join(', ')} → ${g.outputs.map((v) => `${v.name} ${dimsOf(v)}`).join(', ')}`);
@@ -92,15 +98,17 @@ export async function importCommand(argv: string[], log: (s: string) => void): P
   const { model, spec } = importWhole(file);
   model.eval();
   // It must take the task's input and give what the task's models give, or eval would fail later.
-  const [inShape, got] = nb.scope(() => {
-    const x = exampleInputOf(task, data, ctx, 'import');
-    try {
-      return [[...x.shape], [...(nb.noGrad(() => model.forward(x)) as nb.Tensor).shape]];
-    } catch (e) {
-      throw new UsageError(`import: ${file} does not take ${task.name}'s input [${x.shape.join(', ')}]: ${(e as Error).message}`);
-    }
-  });
-  const want = taskOutputShape(task, o, data, ctx);
+  const x = exampleInputOf(task, data, ctx, 'import');
+  const inShape = [...x.shape];
+  let got: number[];
+  try {
+    got = nb.scope(() => [...(nb.noGrad(() => model.forward(x)) as nb.Tensor).shape]);
+  } catch (e) {
+    throw new UsageError(`import: ${file} does not take ${task.name}'s input [${inShape.join(', ')}]: ${(e as Error).message}`);
+  } finally {
+    x.dispose();
+  }
+  const want = taskOutputShape(task, o, data, ctx, 'import');
   if (got.join() !== want.join()) {
     throw new UsageError(`import: ${file} gives [${got.join(', ')}] for ${task.name}'s input [${inShape.join(', ')}], where the task's models give [${want.join(', ')}]; to train it for ${task.name} with a new head: nabla train ${task.name} --from ${file}`);
   }
