@@ -67,6 +67,11 @@ export async function exportCommand(argv: string[], log: (s: string) => void): P
       docString: `${task.name} · ${config.model}, exported by nabla ${version()} from ${path}`,
       metadata: { 'nabla.task': task.name, 'nabla.model': config.model, 'nabla.meta': JSON.stringify(ctx.meta) },
     });
+  } catch (e) {
+    const m = (e as Error).message;
+    if (m.startsWith('exportModel')) throw e;
+    // The model itself failed on the example: say which input that was.
+    throw new Error(`export: ${task.name}'s ${config.model} model does not run on ${task.exampleInput ? 'the task\'s example input' : 'the inputs of the first test batch'} [${x.shape.join(', ')}]: ${m}`, { cause: e });
   } finally {
     x.dispose();
   }
