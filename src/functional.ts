@@ -12,4 +12,5 @@ export {
   binaryCrossEntropyWithLogits, klDiv, cosineEmbeddingLoss,
   type Reduction, type ReductionOptions, type NllOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
 } from './nn/loss.js';
+export { ctcLoss, type CtcLossOptions, type Lengths } from './nn/ctc.js';
 export { scaledDotProductAttention } from './nn/attention.js';

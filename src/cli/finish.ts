@@ -40,7 +40,7 @@ export function stepFns(task: AnyTask, ctx: TaskContext): { train: nb.train.Step
 
 /** The model on the test set: the metrics' logs (and loss) and the task's inspection. */
 export async function testModel(task: AnyTask, ctx: TaskContext, data: TaskData, model: nb.nn.Module, test: Loader, metrics: () => nb.train.Metric[]): Promise<{ logs: nb.train.Logs; inspection: Inspection | null }> {
-  const inspector = task.inspector?.(data, ctx) ?? null;
+  const inspector = task.inspector?.(data, ctx, model) ?? null;
   const logs = await nb.train.evaluate(model, test, {
     step: stepFns(task, ctx).eval, metrics: metrics(), onBatch: inspector ? (o, t, b) => inspector.update(o, t, b) : undefined,
   });

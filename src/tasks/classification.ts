@@ -5,6 +5,7 @@
 import * as nb from '../index.js';
 import type { Baseline, Inspection, Inspector } from './task.js';
 import { esc, pct } from './html.js';
+import { imageExplanationsHtml, type ExplainExample } from './explain.js';
 
 export interface ClassificationInspectorOptions {
   classes: readonly string[];
@@ -14,6 +15,21 @@ export interface ClassificationInspectorOptions {
   mistakes?: number;
   /** How many correct answers to show per class (the most confident; default 2). */
   correctPerClass?: number;
+  /** An "Explanations" section: the most confident right and wrong images with their heatmaps (image classifiers). */
+  explain?: InspectorExplain;
+}
+
+/** What the inspector needs to explain image predictions (src/tasks/explain.ts draws them). */
+export interface InspectorExplain {
+  model: nb.nn.Module;
+  /** One example as the model reads it, [C, H, W], and as it should be shown, in [0, 1]. */
+  input(batch: unknown, row: number): Float32Array;
+  display(batch: unknown, row: number): Float32Array;
+  shape: [number, number, number];
+  /** a black pixel as the model sees it */
+  baseline: number;
+  /** right and wrong examples each, of different true classes (default 4) */
+  count?: number;
 }
 
 interface Example { html: string; predicted: number; actual: number; probability: number }
@@ -28,7 +44,7 @@ function softmaxRow(v: ArrayLike<number>, off: number, n: number): number[] {
 }
 
 /** Keeps the k entries of largest probability (rendering only those that get in). */
-function keepTop(list: Example[], k: number, p: number, make: () => Example): void {
+function keepTop<T extends { probability: number }>(list: T[], k: number, p: number, make: () => T): void {
   if (k <= 0 || (list.length >= k && p <= list[list.length - 1]!.probability)) return;
   list.push(make());
   list.sort((a, b) => b.probability - a.probability);
@@ -41,6 +57,8 @@ export function classificationInspector(o: ClassificationInspectorOptions): Insp
   const mistakes: Example[] = [];
   const correct: Example[][] = Array.from({ length: C }, () => []);
   const nMistakes = o.mistakes ?? 40, nCorrect = o.correctPerClass ?? 2;
+  // The most confident right and wrong example of each true class, for the explanations.
+  const toExplain: [ExplainExample[][], ExplainExample[][]] = [Array.from({ length: C }, () => []), Array.from({ length: C }, () => [])];
   return {
     update(output, target, batch) {
       if (!output || !target) return;
@@ -52,6 +70,10 @@ export function classificationInspector(o: ClassificationInspectorOptions): Insp
         for (let c = 1; c < C; c++) if (probs[c]! > probs[best]!) best = c;
         const actual = labels[i]!;
         confusion[actual]![best]!++;
+        if (o.explain) {
+          const e = o.explain;
+          keepTop(toExplain[best === actual ? 0 : 1][actual]!, 1, probs[best]!, () => ({ x: e.input(batch, i), display: e.display(batch, i), predicted: best, actual, probability: probs[best]! }));
+        }
         if (!o.render) continue;
         const make = (): Example => ({ html: o.render!(batch, i), predicted: best, actual, probability: probs[best]! });
         if (best === actual) keepTop(correct[actual]!, nCorrect, probs[best]!, make);
@@ -76,10 +98,16 @@ export function classificationInspector(o: ClassificationInspectorOptions): Insp
         html += `<h2>Correctly classified test examples</h2><p class="muted">The ${nCorrect} most confident correct answers of each class, with the predicted probability.</p><div class="grid">${grid(correct.flat(), true)}</div>`
           + `<h2>Misclassified test examples</h2><p class="muted">The ${nMistakes} most confident mistakes: predicted class (bold, with its probability) and the true class.</p><div class="grid">${grid(mistakes, false)}</div>`;
       }
+      if (o.explain) {
+        // of different classes: the `count` most confident of the per-class right answers, and of the mistakes
+        const pick = (per: ExplainExample[][]): ExplainExample[] => per.flat().sort((a, b) => b.probability - a.probability).slice(0, o.explain!.count ?? 4);
+        html += imageExplanationsHtml(o.explain.model, [...pick(toExplain[0]), ...pick(toExplain[1])], o.explain.shape, o.classes, o.explain.baseline);
+      }
       return { lines, html };
     },
   };
 }
+
 
 function confusionTable(classes: readonly string[], m: number[][]): string {
   const max = Math.max(1, ...m.flatMap((r, i) => r.filter((_, j) => j !== i)));

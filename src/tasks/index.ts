@@ -8,6 +8,8 @@ import { tabular, breastCancerTask, diabetesTask } from './tabular/index.js';
 import { images } from './images/index.js';
 import { movielensTask } from './movielens/index.js';
 import { euStocksTask } from './eu-stocks/index.js';
+import { kjvTask } from './kjv/index.js';
+import { freedictTask } from './freedict/index.js';
 
 export type { Task } from './task.js';
 
@@ -22,6 +24,8 @@ export const TASKS: readonly AnyTask[] = [
   images as unknown as AnyTask,
   movielensTask as unknown as AnyTask,
   euStocksTask as unknown as AnyTask,
+  kjvTask as unknown as AnyTask,
+  freedictTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */

@@ -135,8 +135,12 @@ export interface Task<M extends Json = Json> {
   monitor?: string;
   /** Reference points evaluated on the test set beside the model (majority class, unigram, mean…). */
   baselines?(data: TaskData<M>, ctx: TaskContext<M>): Baseline[];
-  /** The task's test-set analysis for `nabla eval` and the report (confusion matrix, examples, samples…). */
-  inspector?(data: TaskData<M>, ctx: TaskContext<M>): Inspector;
+  /**
+   * The task's test-set analysis for `nabla eval` and the report (confusion matrix, examples,
+   * samples…); `model` (the one being tested, in eval mode) is there for sections that run it again,
+   * such as explanations (nb.explain).
+   */
+  inspector?(data: TaskData<M>, ctx: TaskContext<M>, model?: nb.nn.Module): Inspector;
   /** One input batch for the model summary's output shapes (optional). */
   exampleInput?(data: TaskData<M>, ctx: TaskContext<M>): nb.Tensor;
   /** Extra commands on a trained model, by name ('predict', 'generate' …). */

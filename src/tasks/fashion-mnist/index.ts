@@ -1,6 +1,7 @@
 // The Fashion-MNIST task: 28×28 grey photos of clothes in 10 classes — mlp, cnn, resnet-small;
 // cross-entropy (with label smoothing and augmentation); accuracy; majority-class and nearest-class-mean
-// baselines; a report section with the confusion matrix and right and wrong test images; `predict`.
+// baselines; a report section with the confusion matrix, right and wrong test images and their
+// explanations; `predict` and `explain`.
 
 import * as nb from '../../index.js';
 import { UsageError } from '../../cli/args.js';
@@ -10,6 +11,7 @@ import { pngDataUri } from '../html.js';
 import { loadFashion, augmentBatch, pixelsOf, type FashionMeta } from './data.js';
 import { buildModel, FASHION_MODELS, type ModelName } from './models.js';
 import { predictVerb } from './predict.js';
+import { explainVerb } from './explain.js';
 
 type Ctx = TaskContext<FashionMeta>;
 
@@ -89,10 +91,15 @@ export const fashionMnist: Task<FashionMeta> = {
   metrics: () => [new nb.train.Accuracy()],
   evalBatchSize: 500,
   baselines: (data, ctx) => baselines(data.train as nb.data.TensorDataset, ctx.meta),
-  inspector: (_data, ctx) => classificationInspector({
+  inspector: (_data, ctx, model) => classificationInspector({
     classes: ctx.meta.classes,
     render: (batch, row) => `<img src="${pngDataUri(pixelsOf(xy(batch)[0], row, ctx.meta), 28, 28)}" width="84" height="84" alt="test image">`,
+    explain: model && {
+      model, shape: [1, 28, 28], baseline: -ctx.meta.mean / ctx.meta.std,
+      input: (batch, row) => xy(batch)[0].dataSync().slice(row * 784, (row + 1) * 784) as Float32Array,
+      display: (batch, row) => Float32Array.from(pixelsOf(xy(batch)[0], row, ctx.meta), (p) => p / 255),
+    },
   }),
   exampleInput: (data) => (data.test as nb.data.TensorDataset).getBatch([0])[0]!,
-  verbs: { predict: predictVerb },
+  verbs: { predict: predictVerb, explain: explainVerb },
 };
