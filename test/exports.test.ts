@@ -13,8 +13,8 @@ import { records } from '../src/ops/registry.js';
 
 const fixtureOps = new Set(loadFixtures().ops);
 const json = (f: string) => JSON.parse(readFileSync(new URL(`../fixtures/${f}`, import.meta.url), 'utf8')) as { cases: { name: string; op?: string; module?: string }[] };
-/** Losses: fixtures/losses.json (test/losses.test.ts, every backend, with gradcheck). */
-const lossOps = new Set(json('losses.json').cases.map((c) => c.op ?? c.name.split('/')[0]!));
+/** Losses: fixtures/losses.json and losses-extra.json (test/losses*.test.ts, every backend, with gradcheck). */
+const lossOps = new Set([...json('losses.json').cases, ...json('losses-extra.json').cases].map((c) => c.op ?? c.name.split('/')[0]!));
 /** Attention: fixtures/rnn.json (test/nn-attention.test.ts, every backend, with gradcheck). */
 const rnnModules = new Set(json('rnn.json').cases.map((c) => c.module).filter(Boolean));
 

@@ -1,7 +1,7 @@
 // The package as a user installs it: `npm pack`, unpacked into a project's node_modules. It imports as
-// ESM; require() loads it where Node can require() ES modules, else says it is one; every source
-// map's sources are in the package; the installed `nabla` trains, evaluates and, for bench
-// (dev-only), says where it runs. Needs npm run build.
+// ESM (nb.onnx included, without protobufjs installed); require() loads it where Node can require()
+// ES modules, else says it is one; every source map's sources are in the package; the installed
+// `nabla` trains, evaluates and, for bench (dev-only), says where it runs. Needs npm run build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync } from 'node:fs';
@@ -46,6 +46,18 @@ test('npm pack, installed: ESM import, require() (or a helpful error), source ma
   const esm = node(['--input-type=module', '-e', "import * as nb from 'nabla'; import { load } from 'nabla/node'; console.log(nb.tensor([1, 2, 3]).sum().item(), typeof load);"]);
   assert.equal(esm.status, 0, String(esm.stderr));
   assert.equal(String(esm.stdout).trim(), '6 function');
+  // nb.onnx on the main entry, with no protobufjs installed (dist/ holds it bundled as ESM): export a
+  // layer, import it back, same outputs.
+  assert.ok(!existsSync(join(project, 'node_modules/protobufjs')), 'protobufjs is not a dependency of the package');
+  const onnx = node(['--input-type=module', '-e', [
+    "import * as nb from 'nabla';",
+    'nb.manualSeed(0); const m = new nb.nn.Linear(3, 2); const x = nb.randn([4, 3]);',
+    'const bytes = nb.onnx.exportModel(m, x); const back = nb.onnx.importModel(bytes);',
+    'const a = m.forward(x).dataSync(), b = back.forward(x).dataSync();',
+    "console.log(typeof nb.onnx.exportModel, bytes.length > 0, a.every((v, i) => v === b[i]), back.namedParameters().map(([k]) => k).join(','));",
+  ].join('\n')]);
+  assert.equal(onnx.status, 0, String(onnx.stderr));
+  assert.equal(String(onnx.stdout).trim(), 'function true true weight,bias');
   // nabla has no top-level await (importing starts nothing): a Node that can require() an ES module
   // (20.19+, 22.12+) loads it from CommonJS; an older one says how to load it.
   const cjs = node(['-e', "const nb = require('nabla'); const { load } = require('nabla/node'); console.log(nb.tensor([1, 2, 3]).sum().item(), typeof load);"]);
