@@ -171,6 +171,37 @@ test('no method leaks a tensor or a byte over repeated calls (the 10⁴-call soa
   }
 });
 
+test('layer methods on models whose forward runs in its own scope() (the language and translation models): the layer\'s output outlives it', () => {
+  // Before, the captured embedding output was freed when the model's scope ended ("already released").
+  nb.manualSeed(3);
+  for (const kind of ['lstm', 'transformer'] as const) {
+    const lm = nb.models.createCharLM({ ...nb.models.defaultCharLMConfig(kind, 12), embedDim: 8, hiddenSize: 16, numLayers: 1, heads: 2, contextLength: 16, dropout: 0 });
+    lm.eval();
+    const layer = lm instanceof nb.models.CharGPT ? 'tokEmbed' : 'embed';
+    const last = (x: nb.Tensor): nb.Tensor => { const o = lm.forward(x); return o.select(1, o.shape[1]! - 1); };
+    const ids = nb.keep(nb.tensor(Int32Array.from([1, 5, 7, 3, 9, 2, 11, 4]), { shape: [1, 8], dtype: 'int32' }));
+    const base = nb.keep(nb.tensor(new Int32Array(8).fill(6), { shape: [1, 8], dtype: 'int32' }));
+    const call = (): nb.Tensor[] => {
+      const r = explain.layerIntegratedGradients(last, ids, { target: 3, layer: (lm as unknown as Record<string, nb.nn.Module>)[layer]!, baselines: base, nSteps: 64, returnConvergenceDelta: true });
+      return [r.attributions, r.delta];
+    };
+    const [a, delta] = call();
+    assert.deepEqual(a!.shape, [1, 8, 8]);
+    const fx = nb.noGrad(() => last(ids).select(1, 3).item()), fb = nb.noGrad(() => last(base).select(1, 3).item());
+    // completeness: Σ attributions = f(x) − f(baseline), up to the quadrature error
+    assert.ok(Math.abs(delta!.item()) <= 0.01 * Math.abs(fx - fb) + 1e-5, `${kind}: delta ${delta!.item()} for f(x) − f(b) = ${fx - fb}`);
+    assert.ok(Math.abs(a!.sum().item() - (fx - fb)) <= 0.01 * Math.abs(fx - fb) + 1e-5);
+    a!.dispose(); delta!.dispose();
+    nb.scope(() => void call());
+    const before = nb.memory().tensors;
+    for (let i = 0; i < 5; i++) nb.scope(() => void call());
+    assert.equal(nb.memory().tensors, before, `${kind}: no tensor leaked`);
+    nb.scope(() => void explain.layerActivation(last, ids, (lm as unknown as Record<string, nb.nn.Module>)[layer]!));
+    assert.equal(nb.memory().tensors, before);
+    ids.dispose(); base.dispose();
+  }
+});
+
 describe('pictures and measures', () => {
   test('heatmapOverlay: grey image where the map is 0, inferno colour where it is large; PNG bytes decode back', () => {
     const img = nb.full([1, 2, 2], 0.5);

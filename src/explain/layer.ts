@@ -2,7 +2,7 @@
 // replace one layer's output during a forward pass and differentiate with respect to it.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { scope } from '../tensor/memory.js';
+import { adopt, currentScope, scope } from '../tensor/memory.js';
 import { runBackward } from '../autograd/backward.js';
 import { enableGrad, noGrad } from '../autograd/graph.js';
 import { add, mul, relu, sub } from '../ops/elementwise.js';
@@ -21,12 +21,21 @@ import { guidedBackprop } from './modified-grad.js';
 import { INTERPOLATE_MODES, interpolate, type InterpolateMode } from './interpolate.js';
 import { Module } from '../nn/module.js';
 
-/** A patch that makes the layer's output `replace(output)` and refuses a second call in one pass. */
+/**
+ * A patch that makes the layer's output `replace(output)` and refuses a second call in one pass.
+ * What `replace` keeps (the layer's output, the leaf put in its place) moves to the scope that was
+ * current when the patch was made: a model whose forward runs in its own scope() (a language model,
+ * a translation model) would otherwise free them when its forward returns.
+ */
 function layerPatch(op: string, name: string, replace: (out: Tensor) => Tensor): Patch {
   let calls = 0;
+  const outer = currentScope();
   return (orig, args) => {
     if (++calls > 1) throw new Error(`${op}: layer '${name}' runs more than once in a forward pass; attribute to a layer used once`);
-    return replace(layerOutput(op, orig(...args), `layer '${name}'`));
+    const out = layerOutput(op, orig(...args), `layer '${name}'`);
+    const r = replace(out);
+    if (outer) for (const t of new Set([out, r])) adopt(outer, t);
+    return r;
   };
 }
 
