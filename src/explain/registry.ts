@@ -25,8 +25,13 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 /** What every method of the registry may use. */
 export interface RunOptions {
   target: Target;
-  /** the reference value (a number: the same for every feature) — for images, a black pixel as the model sees it */
-  baseline?: number;
+  /**
+   * the reference input: a number for every feature (for images, a black pixel as the model sees
+   * it) or a tensor of one sample's or the batch's shape (for a table, the typical training row)
+   */
+  baseline?: number | Tensor;
+  /** feature ablation and Shapley values: elements sharing an int32 id are removed together (a table column's one-hot block) */
+  featureMask?: Tensor;
   /** Grad-CAM's layer (default: the last layer with a spatial output) */
   layer?: string;
   /** seeds the random methods (default 0, so a command gives the same picture twice) */
@@ -51,7 +56,8 @@ export function heatmapSign(m: MethodName): HeatmapSign {
 /** Runs a method by name on a batch; attributions shaped like the input. */
 export function runMethod(name: string, model: ModelLike, x: Tensor, o: RunOptions): Tensor {
   if (!(METHOD_NAMES as readonly string[]).includes(name)) throw new Error(`explain: unknown method '${name}' (methods: ${METHOD_NAMES.join(', ')})`);
-  const b = o.baseline ?? 0, target = o.target, seed = o.seed ?? 0;
+  const b = o.baseline ?? 0, target = o.target, seed = o.seed ?? 0, featureMask = o.featureMask;
+  if (featureMask !== undefined && name !== 'feature-ablation' && name !== 'shapley') throw new Error(`explain: featureMask is for feature-ablation and shapley, not ${name}`);
   const spatial = x.ndim >= 3;
   const layer = (): string => o.layer ?? lastSpatialLayer(model, x);
   switch (name as MethodName) {
@@ -67,8 +73,8 @@ export function runMethod(name: string, model: ModelLike, x: Tensor, o: RunOptio
       const strides = spatial ? [x.shape[1]!, ...win.slice(1).map((w) => Math.max(1, Math.floor(w / 2)))] : 1;
       return occlusion(model, x, { target, slidingWindowShapes: win, strides, baselines: b, perturbationsPerEval: 16 });
     }
-    case 'feature-ablation': return featureAblation(model, x, { target, baselines: b, perturbationsPerEval: 16 });
-    case 'shapley': return shapleyValueSampling(model, x, { target, baselines: b, nSamples: 25, perturbationsPerEval: 16, seed });
+    case 'feature-ablation': return featureAblation(model, x, { target, baselines: b, featureMask, perturbationsPerEval: 16 });
+    case 'shapley': return shapleyValueSampling(model, x, { target, baselines: b, featureMask, nSamples: 25, perturbationsPerEval: 16, seed });
     case 'grad-cam': return gradCam(model, x, { target, layer: layer(), reluAttributions: true });
     case 'guided-grad-cam': return guidedGradCam(asModule(name, model), x, { target, layer: layer() });
   }
