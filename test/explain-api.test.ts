@@ -252,6 +252,8 @@ describe('pictures and measures', () => {
     assert.match(html, /rgba\(178,24,43,0\.850\)[^>]*>the</);
     assert.match(html, /rgba\(33,102,172,0\.425\)[^>]*>&lt;b&gt;</);
     assert.throws(() => explain.tokensHtml(['a'], [1, 2]), /1 tokens for 2 values/);
+    assert.match(explain.tokensHtml(['a', 'b'], [1, 0], { characters: true }), /padding:1px 0;border-radius:0;white-space:pre">a</);
+    assert.throws(() => explain.tokensHtml(['a'], [1], { chars: true } as never), /tokensHtml: unknown option 'chars' \(options: characters\)/);
     const panels = explain.imagePanelsHtml([{ caption: 'predicted Bag, true Bag', correct: true, images: [{ title: 'input', src: 'data:image/png;base64,AAAA' }] }]);
     assert.match(panels, /<th>input<\/th>/);
     assert.match(panels, /color:#1a7f37">predicted Bag, true Bag/);
