@@ -145,6 +145,16 @@ def captum_out(c):
         a = CA.LayerGradCam(m, layer).attribute(x, target=tgt, relu_attributions=o.get('reluAttributions', False))
         up = o.get('upsample', 'bilinear')
         return a if up == 'none' else CA.LayerAttribution.interpolate(a, tuple(x.shape[2:]), interpolate_mode=up)
+    if method == 'layerGradientXActivation':
+        layer = dict(m.named_modules())[o['layer']]
+        return CA.LayerGradientXActivation(m, layer, multiply_by_inputs=o.get('multiplyByInputs', True)).attribute(x, target=tgt)
+    if method == 'hiResCam':
+        # Captum has no HiResCAM: it is LayerGradientXActivation summed over channels, then Grad-CAM's relu and upsampling
+        layer = dict(m.named_modules())[o['layer']]
+        a = CA.LayerGradientXActivation(m, layer).attribute(x, target=tgt).sum(1, keepdim=True)
+        a = F.relu(a) if o.get('reluAttributions', False) else a
+        up = o.get('upsample', 'bilinear')
+        return a if up == 'none' else CA.LayerAttribution.interpolate(a, tuple(x.shape[2:]), interpolate_mode=up)
     if method == 'guidedGradCam':
         return CA.GuidedGradCam(m, dict(m.named_modules())[o['layer']]).attribute(x, target=tgt)
     if method == 'layerIntegratedGradients':

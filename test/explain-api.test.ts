@@ -153,6 +153,8 @@ test('no method leaks a tensor or a byte over repeated calls (the 10⁴-call soa
     ['shapleyValues', () => explain.shapleyValues(m, x, { target: 1, featureMask: mask })],
     ['gradCam', () => explain.gradCam(m, x, { target: 1, layer: '1' })],
     ['guidedGradCam', () => explain.guidedGradCam(m, x, { target: 1, layer: '1' })],
+    ['layerGradientXActivation', () => explain.layerGradientXActivation(m, x, { target: 1, layer: '1' })],
+    ['hiResCam', () => explain.hiResCam(m, x, { target: 1, layer: '1', reluAttributions: true })],
     ['layerIntegratedGradients', () => explain.layerIntegratedGradients(lstm, ids, { target: 1, layer: 'emb', nSteps: 3, returnConvergenceDelta: true })],
     ['deletionCurve', () => explain.deletionCurve(m, x, null, { target: 1, random: true, steps: 3 })],
   ];
@@ -237,6 +239,17 @@ describe('pictures and measures', () => {
     assert.ok(Math.abs(d.curve[0]![0]! - p[0]![0]!) < 1e-6 && Math.abs(d.curve[1]![0]! - p[1]![3]!) < 1e-6);
     assert.ok(Math.abs(d.curve[0]![4]! - p0[0]![0]!) < 1e-6 && Math.abs(d.curve[1]![4]! - p0[1]![3]!) < 1e-6);
     assert.equal(d.curve[0]!.length, 5);
+    // a baseline image (one for all, or one per input) is what removed pixels become: at the end, the model sees it
+    const mean = nb.rand([1, 8, 8]), blurred = nb.rand([2, 1, 8, 8]);
+    for (const [b, want] of [[mean, [mean, mean]], [blurred, [blurred.select(0, 0), blurred.select(0, 1)]]] as const) {
+      const e = explain.deletionCurve(m, x, attr, { target: [0, 3], steps: 4, baseline: b });
+      want.forEach((w, i) => {
+        const p1 = nb.noGrad(() => nb.softmax(m.forward(w.reshape([1, 1, 8, 8])), 1)).toArray() as number[][];
+        assert.ok(Math.abs(e.curve[i]![4]! - p1[0]![i === 0 ? 0 : 3]!) < 1e-6);
+      });
+      assert.ok(Math.abs(e.curve[0]![0]! - p[0]![0]!) < 1e-6);
+    }
+    assert.throws(() => explain.deletionCurve(m, x, attr, { target: 0, baseline: nb.rand([8, 8]) }), /deletionCurve: a baseline tensor must have the input's shape \[2, 1, 8, 8\] or one sample's \[1, 8, 8\], got \[8, 8\]/);
   });
 
   test('topAttributions: largest |value| first, with names', () => {

@@ -110,6 +110,54 @@ export function gradCam(model: ModelLike, input: Tensor, opts: GradCamOptions): 
   }));
 }
 
+export interface LayerGradientXActivationOptions extends TargetOptions {
+  /** the layer to explain, by name ('features.3') or the module */
+  layer: LayerRef;
+  /** multiply the gradient by the activation (default true; false: the layer gradient alone) */
+  multiplyByInputs?: boolean;
+}
+
+/**
+ * Captum's LayerGradientXActivation: the layer's output times the gradient of the target with
+ * respect to it, element by element — [N, …] like the layer's output, adding up (over every element)
+ * to the first-order change of the target when the layer's output is taken to zero.
+ */
+export function layerGradientXActivation(model: ModelLike, input: Tensor, opts: LayerGradientXActivationOptions): Tensor {
+  const op = 'layerGradientXActivation';
+  checkOptions(op, opts ?? {}, ['target', 'layer', 'multiplyByInputs']);
+  const m = resolveLayer(op, model, opts?.layer);
+  if (!(input && typeof input === 'object' && 'shape' in input)) throw new TypeError(`${op}: input must be a Tensor`);
+  return scope(() => withFrozenParams(model, () => {
+    const { act, grad } = layerGrad(op, forwardOf(op, model), model, m, layerName(opts.layer), input, opts.target);
+    return opts.multiplyByInputs === false ? grad : mul(grad, act);
+  }));
+}
+
+/**
+ * HiResCAM (Draelos & Carin, 2020): like Grad-CAM, but each position's channels are weighted by
+ * that position's own gradient instead of the spatial mean — Σ_c ∂y/∂A_c ⊙ A_c, [N, 1, …], relu'd
+ * on request and upsampled, with gradCam's options and defaults. For a model that ends in global average pooling and a
+ * linear layer the two are equal; for one that flattens the feature map into dense layers, Grad-CAM's
+ * mean can credit places the model does not use, HiResCAM's map adds up to the first-order change of
+ * the target (see docs/notes/explain.md).
+ */
+export function hiResCam(model: ModelLike, input: Tensor, opts: GradCamOptions): Tensor {
+  const op = 'hiResCam';
+  checkOptions(op, opts ?? {}, ['target', 'layer', 'reluAttributions', 'upsample']);
+  const up = opts.upsample ?? 'bilinear';
+  if (up !== 'none' && !INTERPOLATE_MODES.includes(up)) throw new Error(`${op}: unknown upsample '${String(up)}' (none, ${INTERPOLATE_MODES.join(', ')})`);
+  return scope(() => {
+    const gxa = layerGradientXActivation(model, input, { layer: opts.layer, target: opts.target });
+    if (gxa.ndim < 3) throw new Error(`${op}: layer '${layerName(opts.layer)}' gives ${fmt(gxa.shape)}; HiResCAM needs [N, C, …spatial]`);
+    let cam = sum(gxa, 1, true);
+    if (opts.reluAttributions) cam = relu(cam);
+    if (up === 'none') return cam;
+    if (input.ndim !== cam.ndim) throw new Error(`${op}: cannot upsample the layer's ${fmt(cam.shape)} map to an input ${fmt(input.shape)}; pass {upsample: 'none'}`);
+    const mode: InterpolateMode = up === 'nearest' ? 'nearest' : cam.ndim === 3 ? 'linear' : 'bilinear';
+    return interpolate(cam, input.shape.slice(2), mode);
+  });
+}
+
 export interface GuidedGradCamOptions extends TargetOptions {
   layer: LayerRef;
   /** how the Grad-CAM map is resized to the input (Captum's default 'nearest') */

@@ -13,12 +13,12 @@ import { gradientShap, inputXGradient, integratedGradients, saliency } from './g
 import { smoothGrad } from './noise-tunnel.js';
 import { deepLift, guidedBackprop } from './modified-grad.js';
 import { featureAblation, occlusion, shapleyValueSampling } from './perturbation.js';
-import { gradCam, guidedGradCam } from './layer.js';
+import { gradCam, guidedGradCam, hiResCam } from './layer.js';
 import { greyImage, heatmapOverlay, type HeatmapSign, type RgbaImage } from './heatmap.js';
 
 export const METHOD_NAMES = [
   'saliency', 'input-x-gradient', 'integrated-gradients', 'smooth-grad', 'gradient-shap', 'guided-backprop', 'deep-lift',
-  'occlusion', 'feature-ablation', 'shapley', 'grad-cam', 'guided-grad-cam',
+  'occlusion', 'feature-ablation', 'shapley', 'grad-cam', 'guided-grad-cam', 'hires-cam',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -43,7 +43,7 @@ export const METHOD_TITLES: Record<MethodName, string> = {
   'saliency': 'saliency', 'input-x-gradient': 'input × gradient', 'integrated-gradients': 'integrated gradients',
   'smooth-grad': 'SmoothGrad', 'gradient-shap': 'GradientSHAP', 'guided-backprop': 'guided backprop', 'deep-lift': 'DeepLift',
   'occlusion': 'occlusion', 'feature-ablation': 'feature ablation', 'shapley': 'Shapley values', 'grad-cam': 'Grad-CAM',
-  'guided-grad-cam': 'guided Grad-CAM',
+  'guided-grad-cam': 'guided Grad-CAM', 'hires-cam': 'HiResCAM',
 };
 
 /** Methods whose maps are signed (shown blue–red); the others are magnitudes. */
@@ -77,6 +77,7 @@ export function runMethod(name: string, model: ModelLike, x: Tensor, o: RunOptio
     case 'shapley': return shapleyValueSampling(model, x, { target, baselines: b, featureMask, nSamples: 25, perturbationsPerEval: 16, seed });
     case 'grad-cam': return gradCam(model, x, { target, layer: layer(), reluAttributions: true });
     case 'guided-grad-cam': return guidedGradCam(asModule(name, model), x, { target, layer: layer() });
+    case 'hires-cam': return hiResCam(model, x, { target, layer: layer(), reluAttributions: true });
   }
 }
 

@@ -62,7 +62,7 @@ export function defaultTabularMethod(pp: Preprocessor): MethodName {
 
 /** Refuses methods that make no sense for table columns, with the reason. */
 export function checkTabularMethod(m: MethodName, pp: Preprocessor): void {
-  if (m === 'grad-cam' || m === 'guided-grad-cam') throw new UsageError(`explain: --method ${m} needs a conv layer's feature map (images); for table columns use integrated-gradients, shapley or feature-ablation`);
+  if (m === 'grad-cam' || m === 'guided-grad-cam' || m === 'hires-cam') throw new UsageError(`explain: --method ${m} needs a conv layer's feature map (images); for table columns use integrated-gradients, shapley or feature-ablation`);
   if (m === 'occlusion') throw new UsageError('explain: --method occlusion slides a window over an image; for table columns use feature-ablation (one column at a time)');
   const emb = columnsOf(pp).embedded;
   if (emb.length && GRADIENT.includes(m)) {
