@@ -7,7 +7,7 @@ import { promoteTypes } from '../tensor/dtype.js';
 import { defineOp } from './dispatch.js';
 import { cast, reshape, permute, stridedView } from './layout.js';
 import { expand } from './broadcast.js';
-import { backendOf, record, wrap } from './util.js';
+import { backendOf, markCopy, record, wrap } from './util.js';
 
 export { reshape, permute, expand };
 
@@ -81,7 +81,7 @@ export const slice = defineOp('slice', (x: Tensor, dim: number, start?: number |
   shape[d] = len;
   const strides = [...cs];
   strides[d] = cs[d]! * step;
-  return stridedView('slice', x, shape, strides, len > 0 ? s * cs[d]! : 0);
+  return markCopy(stridedView('slice', x, shape, strides, len > 0 ? s * cs[d]! : 0), 'slice');
 });
 
 export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number, length: number): Tensor => {
@@ -146,7 +146,7 @@ export const flip = defineOp('flip', (x: Tensor, dims: readonly number[]): Tenso
     return -s;
   });
   if (x.numel() === 0) offset = 0;
-  return stridedView('flip', x, x.shape, strides, offset);
+  return markCopy(stridedView('flip', x, x.shape, strides, offset), 'flip');
 });
 
 /** Concatenates along dim; all other dims must match. Dtypes promote. */

@@ -8,6 +8,7 @@ import type { DType } from './dtype.js';
 import * as ops from '../ops/index.js';
 import type { Dim, IndexSpec, TensorLike, ValuesIndices, VarOptions } from '../ops/index.js';
 import { runBackward, type BackwardOptions } from '../autograd/backward.js';
+import { installInPlaceMethods } from './inplace-methods.js';
 
 type Ops = typeof ops;
 /** The exports of the op table whose record makes them a method. */
@@ -142,4 +143,5 @@ export function installMethods(proto: object): void {
     P[name] = function (this: Tensor, ...a: unknown[]) { return f(this, ...a); };
   }
   for (const [k, f] of Object.entries(composites)) P[k] = f;
+  installInPlaceMethods(proto);
 }
