@@ -10,7 +10,8 @@ import { contiguousStrides, fmt, sameShape } from '../tensor/shape.js';
 import { isGradEnabled } from '../autograd/graph.js';
 import { rebaseBase, replaceNode } from '../autograd/views.js';
 import { normalArray, uniformArray } from '../tensor/random.js';
-import { add, clamp, div, maskedFill, mul, sub, type TensorLike } from './index.js';
+import { add, clamp, div, maskedFill, mul, sub } from './elementwise.js';
+import type { TensorLike } from './record.js';
 import { cast } from './layout.js';
 import { expand } from './broadcast.js';
 import { clone } from './shape.js';
@@ -124,23 +125,25 @@ export const maskedFill_ = (x: Tensor, mask: Tensor, value: number | Tensor): Te
   inPlace('maskedFill_', x, (s) => maskedFill(s, mask, value), { others: [value] });
 
 /** Every element set to value (a number or a one-element tensor, whose gradient is the sum of x's). */
-export const fill_ = (x: Tensor, value: number | boolean | Tensor): Tensor => {
-  if (value instanceof Tensor && value.numel() !== 1) throw new Error(`fill_: the value must be a number or a one-element tensor, got shape ${fmt(value.shape)}`);
-  return inPlace('fill_', x, (s) => {
-    const be = backendOf('fill_', s);
+export const fill_ = (x: Tensor, value: number | boolean | Tensor): Tensor => filled('fill_', x, value);
+
+export const zero_ = (x: Tensor): Tensor => filled('zero_', x, 0);
+
+function filled(op: string, x: Tensor, value: number | boolean | Tensor): Tensor {
+  if (value instanceof Tensor && value.numel() !== 1) throw new Error(`${op}: the value must be a number or a one-element tensor, got shape ${fmt(value.shape)}`);
+  return inPlace(op, x, (s) => {
+    const be = backendOf(op, s);
     let v: Tensor;
     if (value instanceof Tensor) {
       v = expand(value.ndim === 0 ? value : value.reshape([]), s.shape);
     } else {
       v = wrap(be, be.fill(s.dtype, s.numel(), Number(value)), s.shape);
     }
-    const out = replacing('fill_', s, v);
+    const out = replacing(op, s, v);
     v.dispose();
     return out;
   }, { others: [value] });
-};
-
-export const zero_ = (x: Tensor): Tensor => fill_(x, 0);
+}
 
 /** src's elements (broadcast to x's shape, converted to x's dtype) copied into x; the gradient flows to src. */
 export const copy_ = (x: Tensor, src: Tensor): Tensor => {

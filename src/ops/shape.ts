@@ -107,35 +107,6 @@ export const select = defineOp('select', (x: Tensor, dim: number, index: number)
   return out;
 });
 
-export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?];
-
-/**
- * Python-style indexing, one spec per leading dim: a number selects (and drops the dim),
- * null keeps the dim whole, [start, end, step] slices. x.index(null, [0, 10, 2]) is x[:, 0:10:2].
- */
-export const index = defineOp('index', (x: Tensor, ...specs: IndexSpec[]): Tensor => {
-  if (specs.length > x.ndim) throw new Error(`index: ${specs.length} indices for a tensor of ${x.ndim} dimensions`);
-  let cur = x;
-  const temps: Tensor[] = [];
-  let dim = 0;
-  for (const sp of specs) {
-    let next: Tensor;
-    if (sp === null) {
-      dim++;
-      continue;
-    } else if (typeof sp === 'number') {
-      next = select(cur, dim, sp);
-    } else {
-      next = slice(cur, dim, sp[0] ?? null, sp[1] ?? null, sp[2] ?? 1);
-      dim++;
-    }
-    if (cur !== x) temps.push(cur);
-    cur = next;
-  }
-  for (const t of temps) t.dispose();
-  return cur === x ? reshape(x, x.shape) : cur;
-});
-
 export const flip = defineOp('flip', (x: Tensor, dims: readonly number[]): Tensor => {
   const ds = dims.map((d) => normDim('flip', d, x.ndim));
   const cs = contiguousStrides(x.shape);

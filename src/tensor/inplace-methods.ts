@@ -1,9 +1,10 @@
-// The Tensor methods that write in place or index beyond slices (x.add_(y), x.zero_(), x.set(…, v)):
+// The Tensor methods that write in place or assign through an index (x.add_(y), x.zero_(), x.set(…, v)):
 // their types and the functions installMethods (./methods.ts) puts on Tensor.prototype.
 
 import type { Tensor } from './tensor.js';
 import type { TensorLike } from '../ops/index.js';
 import * as ip from '../ops/inplace.js';
+import { indexPut, indexPut_, set_, type IndexSpec } from '../ops/subscript.js';
 
 declare module './tensor.js' {
   interface Tensor {
@@ -18,6 +19,10 @@ declare module './tensor.js' {
     copy_(src: Tensor): this;
     normal_(mean?: number, std?: number): this;
     uniform_(from?: number, to?: number): this;
+    /** x[spec…] = value in place: x.set(mask, 0), x.set(null, '0::2', v) (the value is the last argument). */
+    set(...specsThenValue: (IndexSpec | TensorLike)[]): this;
+    indexPut_(indices: readonly (Tensor | null)[], values: TensorLike, accumulate?: boolean): this;
+    indexPut(indices: readonly (Tensor | null)[], values: TensorLike, accumulate?: boolean): Tensor;
   }
 }
 
@@ -33,6 +38,9 @@ const methods: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   copy_(this: Tensor, s: Tensor) { return ip.copy_(this, s); },
   normal_(this: Tensor, m?: number, s?: number) { return ip.normal_(this, m, s); },
   uniform_(this: Tensor, a?: number, b?: number) { return ip.uniform_(this, a, b); },
+  set(this: Tensor, ...a: (IndexSpec | TensorLike)[]) { return set_(this, ...a); },
+  indexPut_(this: Tensor, i: readonly (Tensor | null)[], v: TensorLike, acc?: boolean) { return indexPut_(this, i, v, acc); },
+  indexPut(this: Tensor, i: readonly (Tensor | null)[], v: TensorLike, acc?: boolean) { return indexPut(this, i, v, acc); },
 };
 
 export function installInPlaceMethods(proto: object): void {
