@@ -92,6 +92,20 @@ for (const backend of backends) for (const dtype of ['float32', 'float64'] as co
         if (c.gradValue) assertClose(`${c.name} grad of the value`, (v as nb.Tensor).grad!.dataSync(), want(c.gradValue), c.gradValue.shape, TOLS[dtype]);
       });
     });
+    for (const c of fx.cases.put) test(`${c.how === 'set' ? 'indexPutAt' : 'indexPut'} ${c.name} (out of place)`, () => {
+      nb.setBackend(backend);
+      nb.scope(() => {
+        const x = toT(c.x, dtype, true);
+        const v = typeof c.value === 'number' ? c.value : toT(c.value, dtype, true);
+        const specs = c.specs.map(spec);
+        const y = c.how === 'set' ? nb.indexPutAt(x, ...specs, v) : nb.indexPut(x, specs as nb.Tensor[], v, c.accumulate);
+        assertClose(`${c.name} value`, y.dataSync(), want(c.out), c.out.shape, TOLS[dtype]);
+        assert.equal(x._version, 0);
+        y.mul(toT(c.cotangent, dtype)).sum().backward();
+        assertClose(`${c.name} grad of x`, x.grad!.dataSync(), want(c.gradX), c.gradX.shape, TOLS[dtype]);
+        if (c.gradValue) assertClose(`${c.name} grad of the value`, (v as nb.Tensor).grad!.dataSync(), want(c.gradValue), c.gradValue.shape, TOLS[dtype]);
+      });
+    });
     for (const c of fx.cases.inplace) test(`${c.op} ${c.name}`, () => {
       nb.setBackend(backend);
       nb.scope(() => {
