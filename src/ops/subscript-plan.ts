@@ -18,15 +18,17 @@ export const newaxis = 'None' as const;
 export type IndexSpec = number | null | string | readonly [number | null, (number | null)?, number?] | Tensor;
 
 type Axis = { size: number; stride: number; adv?: undefined } | { adv: number; stride: number; size: number };
-interface Adv { data: Int32Array; shape: number[] }
+interface Adv { data: Int32Array; shape: number[]; fromMask: boolean }
 
 /** A plan: the result's shape, and how each result element maps to x (basic dims and advanced indices). */
 export interface Plan {
   shape: number[];
   /** whether any index tensor (or mask) takes part; without one the result is a plain slice */
   advanced: boolean;
-  /** flat positions in x of the result's elements (advanced plans only) */
+  /** flat positions in x of the result's elements */
   positions(): Int32Array;
+  /** whether no position can repeat (no int index tensors: slices and masks never repeat one) */
+  unique: boolean;
 }
 
 export type Norm = { k: 'int'; i: number } | { k: 'slice'; s: number | null; e: number | null; step: number } | { k: 'new' } | { k: 'ellipsis' } | { k: 'tensor'; t: Tensor };
@@ -118,7 +120,7 @@ export function planIndex(op: string, shape: readonly number[], specs: readonly 
         if (v < 0) data[i] = v + size;
       }
       axes.push({ adv: advs.length, stride: cs[d]!, size });
-      advs.push({ data, shape: [...n.t.shape] });
+      advs.push({ data, shape: [...n.t.shape], fromMask: false });
       d++;
     } else if (n.k === 'tensor') {
       // A mask over k dims is k index tensors: the coordinates of its true elements, in order.
@@ -136,29 +138,39 @@ export function planIndex(op: string, shape: readonly number[], specs: readonly 
       for (let j = 0; j < k; j++) {
         const data = Int32Array.from(hits, (h) => Math.floor(h / ms[j]!) % mshape[j]!);
         axes.push({ adv: advs.length, stride: cs[d + j]!, size: shape[d + j]! });
-        advs.push({ data, shape: [hits.length] });
+        advs.push({ data, shape: [hits.length], fromMask: true });
       }
       d += k;
     }
   }
   for (; d < shape.length; d++) axes.push({ size: shape[d]!, stride: cs[d]! });
-  if (advs.length === 0) return { shape: axes.map((a) => a.size), advanced: false, positions: () => basicPositions(axes, offset) };
+  if (advs.length === 0) return { shape: axes.map((a) => a.size), advanced: false, unique: true, positions: () => basicPositions(axes, offset) };
   return advancedPlan(op, axes, advs, offset);
 }
 
 function basicPositions(axes: readonly { size: number; stride: number }[], offset: number): Int32Array {
   const out = new Int32Array(prod(axes.map((a) => a.size)));
-  let k = 0;
-  const walk = (i: number, base: number): void => {
-    if (i === axes.length) {
-      out[k++] = base;
-      return;
+  if (out.length === 0) return out;
+  if (axes.length === 0) {
+    out[0] = offset;
+    return out;
+  }
+  // An odometer over the outer axes, a plain loop over the innermost.
+  const nd = axes.length, last = axes[nd - 1]!;
+  const idx = new Array<number>(nd - 1).fill(0);
+  let base = offset, k = 0;
+  for (;;) {
+    for (let j = 0, p = base; j < last.size; j++, p += last.stride) out[k++] = p;
+    let d = nd - 2;
+    for (; d >= 0; d--) {
+      const a = axes[d]!;
+      base += a.stride;
+      if (++idx[d]! < a.size) break;
+      base -= a.stride * a.size;
+      idx[d] = 0;
     }
-    const { size, stride } = axes[i]!;
-    for (let j = 0; j < size; j++) walk(i + 1, base + j * stride);
-  };
-  if (out.length) walk(0, offset);
-  return out;
+    if (d < 0) return out;
+  }
 }
 
 function advancedPlan(op: string, axes: Axis[], advs: Adv[], offset: number): Plan {
@@ -195,5 +207,5 @@ function advancedPlan(op: string, axes: Axis[], advs: Adv[], offset: number): Pl
     for (const p of before) for (const t of table) for (const q of after) out[k++] = offset + p + t + q;
     return out;
   };
-  return { shape, advanced: true, positions };
+  return { shape, advanced: true, unique: advs.every((a) => a.fromMask), positions };
 }

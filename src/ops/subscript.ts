@@ -4,7 +4,7 @@
 // overwritten and to the values that were written).
 
 import { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { defineOp } from './dispatch.js';
 import { reshape } from './layout.js';
 import { expand } from './broadcast.js';
@@ -18,6 +18,8 @@ import { inPlace } from './inplace.js';
 import { expandSpecs, planIndex, type IndexSpec } from './subscript-plan.js';
 
 export { newaxis, type IndexSpec } from './subscript-plan.js';
+
+const kindOf = (d: string): number => (d === 'bool' ? 0 : d === 'int32' ? 1 : 2);
 
 function int32(x: Tensor, data: Int32Array | Uint8Array, dtype: 'int32' | 'bool'): Tensor {
   const be = backendOf('index', x);
@@ -68,10 +70,18 @@ export const index = defineOp('index', (x: Tensor, ...specs: IndexSpec[]): Tenso
  * the last write wins, as on PyTorch's CPU.
  */
 function put(op: string, x: Tensor, specs: readonly IndexSpec[], value: TensorLike, accumulate: boolean): Tensor {
+  const only = specs.length === 1 ? specs[0] : null;
+  if (!accumulate && only instanceof Tensor && only.dtype === 'bool' && sameShape(only.shape, x.shape) &&
+      (!(value instanceof Tensor) || (value.numel() === 1 && kindOf(value.dtype) <= kindOf(x.dtype)))) {
+    // x[mask] = v with one value: where(mask, v, x) in one pass — the same numbers and gradients.
+    const v = value instanceof Tensor ? (value.dtype === x.dtype ? value : value.to(x.dtype)) : value;
+    const out = where(only, v, x);
+    if (v !== value) (v as Tensor).dispose();
+    return out;
+  }
   const plan = planIndex(op, x.shape, specs);
   const v0 = value instanceof Tensor ? value : asTensor(value, x.dtype, backendOf(op, x));
-  const kind = (d: string): number => (d === 'bool' ? 0 : d === 'int32' ? 1 : 2);
-  if (kind(v0.dtype) > kind(x.dtype)) throw new TypeError(`${op}: values of dtype ${v0.dtype} cannot be written into a ${x.dtype} tensor`);
+  if (kindOf(v0.dtype) > kindOf(x.dtype)) throw new TypeError(`${op}: values of dtype ${v0.dtype} cannot be written into a ${x.dtype} tensor`);
   const v1 = v0.dtype === x.dtype ? v0 : v0.to(x.dtype);
   let ve: Tensor;
   try {
@@ -94,20 +104,30 @@ function put(op: string, x: Tensor, specs: readonly IndexSpec[], value: TensorLi
     // Each position is written once, with the last value given for it (PyTorch's CPU order); the
     // gradient, as PyTorch's index_put backward: x's where nothing was written, every value its
     // position's (an overwritten duplicate too).
-    const last = new Map<number, number>();
-    for (let i = 0; i < m; i++) last.set(positions[i]!, i);
-    const hitPos = Int32Array.from(last.keys()), src = Int32Array.from(last.values());
+    let hitPos = positions, src: Int32Array | null = null;
+    if (!plan.unique) {
+      const last = new Map<number, number>();
+      for (let i = 0; i < m; i++) last.set(positions[i]!, i);
+      if (last.size < m) {
+        hitPos = Int32Array.from(last.keys());
+        src = Int32Array.from(last.values());
+      }
+    }
     const hit = new Uint8Array(n);
     for (const p of hitPos) hit[p] = 1;
     const be = backendOf(op, x);
-    const pos = int32(x, hitPos, 'int32'), from = int32(x, src, 'int32'), mask = int32(x, hit, 'bool'), all = int32(x, positions, 'int32');
-    temps.push(pos, from, mask, all);
+    const pos = int32(x, hitPos, 'int32'), mask = int32(x, hit, 'bool'), all = hitPos === positions ? pos : int32(x, positions, 'int32');
+    const from = src && int32(x, src, 'int32');
+    temps.push(pos, mask);
+    if (all !== pos) temps.push(all);
+    if (from) temps.push(from);
     const forward = noGrad(() => {
       const zeros = wrap(be, be.fill(x.dtype, n, 0), [n]);
-      const vals = indexSelect(vf, 0, from);
+      const vals = from ? indexSelect(vf, 0, from) : vf;
       const scattered = indexAdd(zeros, 0, pos, vals);
       const r = where(mask, scattered, flat);
-      for (const t of [zeros, vals, scattered]) t.dispose();
+      for (const t of [zeros, scattered]) t.dispose();
+      if (vals !== vf) vals.dispose();
       return r;
     });
     out = record(forward, op, [flat, vf], [mask, all], (g, [mk, ps], needs) => [
