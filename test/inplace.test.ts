@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
+import { gradgradcheck } from './helpers/gradcheck.js';
 
 const backends = await testBackends();
 after(closeBackends);
@@ -178,4 +179,13 @@ test('x.set writes like x[spec] = value: masks, strided slices, new axes; int va
     i.set(nb.newaxis, 1, 7.9);
     assert.deepEqual(i.toArray(), [0, 7, 0]);
   });
+});
+
+test('gradients of gradients go through indexing, assignment and in-place ops (float64 gradgradcheck)', () => {
+  const idx = nb.keep(nb.tensor([2, 0, 2], { dtype: 'int32' }));
+  const x = nb.keep(nb.tensor([0.3, -0.7, 1.1, 0.4, -0.2, 0.9], { dtype: 'float64', shape: [3, 2] }));
+  const v = nb.keep(nb.tensor([0.5, -1.5], { dtype: 'float64' }));
+  gradgradcheck('index', (a) => a.index(idx, null).square().sum(), [x]);
+  gradgradcheck('set', (a, b) => a.mul(1).set(1, b.mul(b)).square().sum(), [x, v]);
+  gradgradcheck('mul_ then clamp_', (a) => a.mul(1).mul_(a).clamp_(-0.5, 0.8).square().sum(), [x]);
 });
