@@ -4,6 +4,7 @@
 # Run with Debian's torch: /usr/bin/python3 scripts/gen_module_hook_fixtures.py
 
 import json
+import math
 import os
 import sys
 
@@ -66,6 +67,30 @@ cot = torch.rand(5, 2) + 0.5
 y = net(x)
 (y * cot).sum().backward()
 
+
+
+class PositionalEncoding(nn.Module):
+    # pytorch/examples word_language_model/model.py's PositionalEncoding, as it is there
+    def __init__(self, d_model, dropout=0.1, max_len=5000):
+        super(PositionalEncoding, self).__init__()
+        self.dropout = nn.Dropout(p=dropout)
+        pe = torch.zeros(max_len, d_model)
+        position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
+        pe[:, 0::2] = torch.sin(position * div_term)
+        pe[:, 1::2] = torch.cos(position * div_term)
+        pe = pe.unsqueeze(0).transpose(0, 1)
+        self.register_buffer('pe', pe)
+
+    def forward(self, x):
+        x = x + self.pe[:x.size(0), :]
+        return self.dropout(x)
+
+
+posenc = PositionalEncoding(6, max_len=12).eval()
+px = torch.randn(7, 2, 6)
+ppe = {'x': enc(px), 'out': enc(posenc(px)), 'pe': enc(posenc.pe)}
+
 save({k: v.contiguous() for k, v in net.state_dict().items()}, os.path.join(HERE, 'module-hooks.safetensors'))
 out = {
     'torch': torch.__version__,
@@ -76,6 +101,7 @@ out = {
     'named_modules': [k for k, _ in net.named_modules()],
     'named_buffers': [k for k, _ in net.named_buffers()],
     'pe': enc(net.pe),
+    'positional_encoding': ppe,
 }
 with open(os.path.join(HERE, 'module-hooks.json'), 'w') as f:
     json.dump(out, f)

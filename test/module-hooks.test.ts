@@ -14,6 +14,7 @@ interface FxTensor { shape: number[]; dtype: 'float64' | 'int32'; data: Num[] }
 const fx = JSON.parse(readFileSync(new URL('../fixtures/module-hooks.json', import.meta.url), 'utf8')) as {
   x: FxTensor; cotangent: FxTensor; y: FxTensor; gradX: FxTensor; grads: Record<string, FxTensor>; seen: Record<string, FxTensor[]>;
   state_dict_keys: string[]; named_modules: string[]; named_buffers: string[]; pe: FxTensor;
+  positional_encoding: { x: FxTensor; out: FxTensor; pe: FxTensor };
 };
 const T = (t: FxTensor) => nb.tensor(decodeData(t.data, t.dtype === 'int32' ? 'int32' : 'float32'), { dtype: t.dtype === 'int32' ? 'int32' : 'float32', shape: t.shape });
 const close = (what: string, got: nb.Tensor, want: FxTensor) => assertClose(what, got.dataSync(), decodeData(want.data, 'float64'), want.shape, { rtol: 1e-5, atol: 1e-6 });
@@ -158,5 +159,35 @@ test('a full backward hook on a module whose inputs need no grad fires with null
     assert.deepEqual(got[0], [null]);
     assert.deepEqual(got[1]![0]!.toArray(), [[1, 1], [1, 1], [1, 1], [1, 1]]);
     assert.deepEqual(lin.weight.grad!.toArray(), [[4, 4, 4], [4, 4, 4]]);
+  });
+});
+
+/** pytorch/examples word_language_model's PositionalEncoding, line by line (camelCase, .forward, x.set for pe[…] = …). */
+class PositionalEncoding extends nn.Module {
+  dropout: nn.Dropout;
+  declare pe: nb.Tensor;
+  constructor(dModel: number, dropout = 0.1, maxLen = 5000) {
+    super();
+    this.dropout = new nn.Dropout(dropout);
+    let pe = nb.zeros([maxLen, dModel]);
+    const position = nb.arange(0, maxLen, 1, { dtype: 'float32' }).unsqueeze(1);
+    const divTerm = nb.exp(nb.arange(0, dModel, 2).float().mul(-Math.log(10000.0) / dModel));
+    pe.set(null, '0::2', nb.sin(position.mul(divTerm)));
+    pe.set(null, '1::2', nb.cos(position.mul(divTerm)));
+    pe = pe.unsqueeze(0).transpose(0, 1);
+    this.registerBuffer('pe', pe);
+  }
+  override forward(x: nb.Tensor): nb.Tensor {
+    x = x.add(this.pe.index(`:${x.shape[0]}`, null));
+    return this.dropout.forward(x);
+  }
+}
+
+test('a PyTorch module that assigns into slices of a buffer ports line by line: pe[:, 0::2] = sin(…), this.pe[:n, :]', () => {
+  nb.scope(() => {
+    const fxp = fx.positional_encoding;
+    const m = new PositionalEncoding(6, 0.1, 12).eval();
+    close('pe', m.pe, fxp.pe);
+    close('output', m.forward(T(fxp.x)), fxp.out);
   });
 });
