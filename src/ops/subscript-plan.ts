@@ -29,6 +29,8 @@ export interface Plan {
   positions(): Int32Array;
   /** whether no position can repeat (no int index tensors: slices and masks never repeat one) */
   unique: boolean;
+  /** for a plan without index tensors: the result as a strided view of x (strides and offset in elements) */
+  strided?: { strides: number[]; offset: number };
 }
 
 export type Norm = { k: 'int'; i: number } | { k: 'slice'; s: number | null; e: number | null; step: number } | { k: 'new' } | { k: 'ellipsis' } | { k: 'tensor'; t: Tensor };
@@ -144,7 +146,10 @@ export function planIndex(op: string, shape: readonly number[], specs: readonly 
     }
   }
   for (; d < shape.length; d++) axes.push({ size: shape[d]!, stride: cs[d]! });
-  if (advs.length === 0) return { shape: axes.map((a) => a.size), advanced: false, unique: true, positions: () => basicPositions(axes, offset) };
+  if (advs.length === 0) return {
+    shape: axes.map((a) => a.size), advanced: false, unique: true, positions: () => basicPositions(axes, offset),
+    strided: { strides: axes.map((a) => a.stride), offset },
+  };
   return advancedPlan(op, axes, advs, offset);
 }
 

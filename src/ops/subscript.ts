@@ -4,13 +4,13 @@
 // overwritten and to the values that were written).
 
 import { Tensor } from '../tensor/tensor.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { fmt, prod, sameShape } from '../tensor/shape.js';
 import { defineOp } from './dispatch.js';
-import { reshape } from './layout.js';
+import { embedView, reshape, stridedView } from './layout.js';
 import { expand } from './broadcast.js';
 import { select, slice, unsqueeze } from './shape.js';
 import { indexAdd, indexSelect } from './indexing.js';
-import { where } from './elementwise.js';
+import { sub, where } from './elementwise.js';
 import { asTensor, type TensorLike } from './record.js';
 import { backendOf, record, wrap } from './util.js';
 import { noGrad } from '../autograd/graph.js';
@@ -89,21 +89,36 @@ function put(op: string, x: Tensor, specs: readonly IndexSpec[], value: TensorLi
   } catch {
     throw new Error(`${op}: shape mismatch: value tensor of shape ${fmt(v1.shape)} cannot be broadcast to indexing result of shape ${fmt(plan.shape)}`);
   }
-  const positions = plan.positions();
-  const n = x.numel(), m = positions.length;
+  const n = x.numel(), m = prod(plan.shape);
   const temps: Tensor[] = [ve];
   const flat = reshape(x, [n]);
   const vf = reshape(ve, [m]);
   temps.push(flat, vf);
   let out: Tensor;
-  if (accumulate) {
-    const pos = int32(x, positions, 'int32');
+  if (!accumulate && plan.strided) {
+    // Slices, numbers and new axes only: one strided write forward; backward, the same view of g.
+    const { strides, offset } = plan.strided;
+    const be = backendOf(op, x, vf);
+    const forward = noGrad(() => {
+      const r = wrap(be, be.copyStrided(flat._s(op), [n], [1], 0), [n]);
+      if (m > 0) be.writeStrided(r._s(op), vf._s(op), plan.shape, strides, offset);
+      return r;
+    });
+    out = record(forward, op, [flat, vf], [], (g, _s, needs) => {
+      const part = stridedView(op, g, plan.shape, strides, offset);
+      const res = [needs[0] ? sub(g, reshape(embedView(op, part, [n], plan.shape, strides, offset), [n])) : null, needs[1] ? reshape(part, [m]) : null];
+      if (!needs[1]) part.dispose();
+      return res;
+    });
+  } else if (accumulate) {
+    const pos = int32(x, plan.positions(), 'int32');
     temps.push(pos);
     out = indexAdd(flat, 0, pos, vf);
   } else {
     // Each position is written once, with the last value given for it (PyTorch's CPU order); the
     // gradient, as PyTorch's index_put backward: x's where nothing was written, every value its
     // position's (an overwritten duplicate too).
+    const positions = plan.positions();
     let hitPos = positions, src: Int32Array | null = null;
     if (!plan.unique) {
       const last = new Map<number, number>();
