@@ -135,6 +135,7 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
 
 /** Puts the methods on Tensor.prototype: every method record of the op table, then the composites. */
 export function installMethods(proto: object): void {
+  installInPlaceMethods(proto);
   const P = proto as Record<string, unknown>;
   for (const [name, v] of Object.entries(ops)) {
     const r = v as { kind?: string; def?: { method?: boolean } };
@@ -143,5 +144,4 @@ export function installMethods(proto: object): void {
     P[name] = function (this: Tensor, ...a: unknown[]) { return f(this, ...a); };
   }
   for (const [k, f] of Object.entries(composites)) P[k] = f;
-  installInPlaceMethods(proto);
 }
