@@ -148,6 +148,10 @@ def inplace_cases():
     inplace_case('copy_-broadcast', 'copy_', x, [rn(3)])
     inplace_case('view-mul_', 'mul_', x, [rn(3, 2)], view=[3, 2])
     inplace_case('view-add_', 'add_', x, [rn(6)], view=[6])
+    for op in ('relu_', 'exp_', 'sigmoid_', 'tanh_', 'neg_', 'sin_'):
+        inplace_case(op, op, x, [])
+    inplace_case('sqrt_', 'sqrt_', x.abs() + 0.1, [])
+    inplace_case('view-tanh_', 'tanh_', x, [], view=[6])
 
 
 index_cases()

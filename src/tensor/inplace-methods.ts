@@ -3,11 +3,17 @@
 
 import type { Tensor } from './tensor.js';
 import type { TensorLike } from '../ops/index.js';
+import * as ops from '../ops/index.js';
 import * as ip from '../ops/inplace.js';
 import { indexPut, indexPut_, set_, type IndexSpec } from '../ops/subscript.js';
 
+type Ops = typeof ops;
+/** The element-wise unary records that are methods (exp, relu, …): each has its in-place form (exp_, relu_, …). */
+type UnaryName = { [K in keyof Ops]: Ops[K] extends { kind: 'unary'; def: { method?: infer M } } ? (M extends false ? never : K) : never }[keyof Ops];
+export type UnaryInPlace = { [K in UnaryName as `${K & string}_`]: () => Tensor };
+
 declare module './tensor.js' {
-  interface Tensor {
+  interface Tensor extends UnaryInPlace {
     add_(other: TensorLike, opts?: { alpha?: number }): this;
     sub_(other: TensorLike, opts?: { alpha?: number }): this;
     mul_(other: TensorLike): this;
@@ -45,4 +51,12 @@ const methods: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
 
 export function installInPlaceMethods(proto: object): void {
   Object.assign(proto, methods);
+  const P = proto as Record<string, unknown>;
+  for (const [name, v] of Object.entries(ops)) {
+    const r = v as { kind?: string; def?: { method?: boolean } };
+    if (typeof v !== 'function' || r.kind !== 'unary' || r.def?.method === false) continue;
+    const f = v as (x: Tensor) => Tensor;
+    // The backward of most unary records reads its input: the in-place form computes from a copy when a graph is recorded.
+    P[`${name}_`] = function (this: Tensor) { return ip.inPlace(`${name}_`, this, (s) => f(s), { savesSelf: true }); };
+  }
 }
