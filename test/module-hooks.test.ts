@@ -191,3 +191,21 @@ test('a PyTorch module that assigns into slices of a buffer ports line by line: 
     close('output', m.forward(T(fxp.x)), fxp.out);
   });
 });
+
+test('hooked modules in a scoped training step leak no tensor handle', () => {
+  const lin = new nn.Linear(3, 2), lin2 = new nn.Linear(2, 2);
+  lin.registerFullBackwardHook((_m, gin) => [gin[0]!.mul(2)]);
+  lin2.registerFullBackwardHook(() => undefined);
+  lin2.registerForwardHook((_m, _a, out) => (out as nb.Tensor).add(1));
+  lin2.registerForwardPreHook((_m, a) => a);
+  const before = nb.memory().tensors;
+  for (let i = 0; i < 3; i++) {
+    nb.scope(() => {
+      const x = nb.randn([4, 3]).requiresGrad_();
+      lin2.forward(lin.forward(x)).sum().backward();
+      lin.zeroGrad();
+      lin2.zeroGrad();
+    });
+  }
+  assert.equal(nb.memory().tensors, before);
+});
