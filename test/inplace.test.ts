@@ -51,6 +51,10 @@ test('in-place on a leaf that requires grad (or a view of one) throws outside no
     assert.deepEqual(w.toArray(), [0.5, 1.5, 2.5]);
     assert.equal(w.requiresGrad, true);
     assert.equal(w.isLeaf, true);
+    const leaf = f([1]);
+    assert.equal(leaf.requiresGrad_(), leaf);
+    assert.throws(() => leaf.mul(2).requiresGrad_(false), /requiresGrad_: only a leaf tensor can be changed; use detach\(\) on a non-leaf/);
+    assert.throws(() => nb.tensor([1], { dtype: 'int32' }).requiresGrad_(), /requiresGrad_: only floating-point tensors can require grad, got int32/);
     const p = new nb.nn.Parameter(f([1, 2]));
     nb.noGrad(() => p.mul_(10));
     assert.deepEqual(p.toArray(), [10, 20]);
