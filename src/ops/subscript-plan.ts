@@ -62,7 +62,7 @@ function normalize(specs: readonly IndexSpec[]): Norm[] {
       return parseSlice(sp, at);
     }
     if (sp instanceof Tensor) {
-      if (sp.dtype !== 'int32' && sp.dtype !== 'bool') throw new TypeError(`index: a tensor index must hold int32 indices or be a bool mask, got ${sp.dtype} (index ${at})`);
+      if (sp.dtype !== 'int32' && sp.dtype !== 'bool') throw new TypeError(`index: a tensor index must hold int32 indices, got ${sp.dtype} (index ${at}); a bool tensor indexes as a mask`);
       return { k: 'tensor', t: sp };
     }
     if (Array.isArray(sp) && sp.length >= 1 && sp.length <= 3 && sp.every((v: unknown) => v === null || v === undefined || Number.isInteger(v))) {
