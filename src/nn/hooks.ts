@@ -9,6 +9,7 @@ import { cast, cat, narrow, reshape } from '../ops/index.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { record } from '../ops/util.js';
+import { keep } from '../tensor/memory.js';
 
 /** What register…Hook returns: remove() unregisters the hook (again: nothing). */
 export interface RemovableHandle { readonly id: number; remove(): void }
@@ -177,8 +178,10 @@ function hookOutputs(m: ModuleLike, h: Hooks, args: unknown[], out: unknown, cal
   if (live.length === 0) return out;
   const nArgs = args.filter((a) => a instanceof Tensor).length;
   const gated = gate('BackwardHookFunctionBackward', live, (grads) => {
-    // Kept for the inputs' gate, which fires the hooks; when no input requires grad they fire here.
-    const gradOutput = outs.map((t) => (live.includes(t) ? grads[live.indexOf(t)]!.add(0) : null));
+    // Kept for the inputs' gate, which fires the hooks (backward frees each rule's temporaries when it
+    // returns, so these copies are kept, and freed once the hooks have seen them); when no input
+    // requires grad the hooks fire here.
+    const gradOutput = outs.map((t) => (live.includes(t) ? keep(grads[live.indexOf(t)]!.add(0)) : null));
     if (call.inputsHooked) call.gradOutput = gradOutput;
     else {
       fire(m, h, Array.from({ length: nArgs }, () => null), gradOutput);

@@ -1,13 +1,15 @@
 // Shape ops built on the layout primitives: flatten/squeeze/unsqueeze (views), transpose, slicing,
-// indexing by numbers and ranges, flip, cat/stack/split/chunk, pad, repeat, contiguous, clone.
+// indexing by numbers, ranges and int32 tensors, flip, cat/stack/split/chunk, pad, repeat, contiguous, clone.
 
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, checkInt, contiguousStrides, fmt, normDim, prod, sameShape } from '../tensor/shape.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { defineOp } from './dispatch.js';
 import { cast, reshape, permute, stridedView } from './layout.js';
 import { expand } from './broadcast.js';
+import { indexSelect } from './index-select.js';
 import { backendOf, markCopy, record, wrap } from './util.js';
+import { tensor } from '../tensor/create.js';
 
 export { reshape, permute, expand };
 
@@ -205,11 +207,66 @@ export const chunk = defineOp('chunk', (x: Tensor, chunks: number, dim: number =
   return split(x, Math.max(size, 1), d);
 });
 
+export interface PadOptions {
+  /** 'constant' (default) fills with value; 'reflect', 'replicate' and 'circular' as PyTorch's F.pad. */
+  mode?: 'constant' | 'reflect' | 'replicate' | 'circular';
+  value?: number;
+}
+
 /**
- * Constant padding like F.pad: pads = [left, right] for the last dim, then [top, bottom] for the
- * one before, …; negative pads crop.
+ * F.pad: pads[0..1] pad the last dim (before, after), pads[2..3] the one before, … Negative pads
+ * crop (constant mode). The third argument is the fill value, or {mode, value}.
  */
-export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: number = 0): Tensor => {
+export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: number | PadOptions = 0): Tensor => {
+  if (typeof value === 'object' && value !== null) {
+    for (const k of Object.keys(value)) if (k !== 'mode' && k !== 'value') throw new TypeError(`pad: unknown option '${k}' (options: mode, value)`);
+    const mode = value.mode ?? 'constant';
+    if (mode !== 'constant') {
+      if (value.value !== undefined) throw new TypeError(`pad: a fill value only goes with mode 'constant', not '${mode}'`);
+      return padIndexed(x, pads, mode);
+    }
+    value = value.value ?? 0;
+  }
+  if (typeof value !== 'number') throw new TypeError(`pad: the fill value must be a number (or {mode, value}), got ${typeof value}`);
+  return padConstant(x, pads, value);
+});
+
+/** reflect / replicate / circular padding: an index select per padded dim (its gradient adds back). */
+function padIndexed(x: Tensor, pads: readonly number[], mode: string): Tensor {
+  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') {
+    throw new TypeError(`pad: unknown mode '${mode}' (modes: constant, reflect, replicate, circular)`);
+  }
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
+    throw new Error(`pad: needs an even number of pads, at most 2 per dimension (${x.ndim} dims), got ${fmt(pads)}`);
+  }
+  pads.forEach((p) => checkInt('pad', 'padding', p, 0));
+  let cur = x;
+  for (let k = 0; k < pads.length / 2; k++) {
+    const d = x.ndim - 1 - k;
+    const lo = pads[2 * k]!, hi = pads[2 * k + 1]!, n = x.shape[d]!;
+    if (lo === 0 && hi === 0) continue;
+    const most = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : Infinity;
+    if (n === 0 || lo > most || hi > most) {
+      throw new RangeError(`pad: ${mode} padding of (${lo}, ${hi}) needs ${mode === 'replicate' ? 'a non-empty dim' : `pads ≤ ${mode === 'reflect' ? 'size − 1' : 'size'}`} in dim ${d} of ${fmt(x.shape)}`);
+    }
+    const src = new Int32Array(n + lo + hi);
+    for (let i = 0; i < src.length; i++) {
+      const j = i - lo;
+      src[i] = mode === 'replicate' ? Math.min(Math.max(j, 0), n - 1)
+        : mode === 'circular' ? ((j % n) + n) % n
+        : j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+    }
+    const idx = tensor(src);
+    const next = indexSelect(cur, d, idx);
+    idx.dispose();
+    if (cur !== x) cur.dispose();
+    cur = next;
+  }
+  return cur === x ? reshape(x, x.shape) : cur;
+}
+
+/** Constant padding: negative pads crop. */
+function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor {
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
     throw new Error(`pad: needs an even number of pads, at most 2 per dimension (${x.ndim} dims), got ${fmt(pads)}`);
   }
@@ -246,7 +303,7 @@ export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: n
   for (const t of temps) t.dispose();
   if (cur !== x) cur.dispose();
   return out;
-});
+}
 
 /** Tiles x: repeat([2, 3]) doubles dim -2 and triples dim -1 (extra leading reps add dims). */
 export const repeat = defineOp('repeat', (x: Tensor, reps: readonly number[]): Tensor => {
