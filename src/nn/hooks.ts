@@ -63,8 +63,20 @@ function wrapForward(m: ModuleLike): void {
   Object.defineProperty(m, 'forward', { value: wrapped, configurable: true, writable: true, enumerable: false });
 }
 
+/**
+ * A pending result (src/ops/pending.ts) computed now: a hooked module's inputs and output are the
+ * tensors the neighbouring layers use — a conv2d output a hook keeps is not folded into the ReLU
+ * after it, so gradients reach it (Grad-CAM) — at the cost of that one fusion.
+ */
+function settle(v: unknown): void {
+  if (v instanceof Tensor) {
+    if (v._pending && !v.isDisposed) v._live('hook');
+  } else if (Array.isArray(v)) v.forEach(settle);
+}
+
 function callWithHooks(m: ModuleLike, inner: (args: unknown[]) => unknown, args: unknown[]): unknown {
   const h = registry.get(m)!;
+  if (h.pre.length || h.fwd.length) settle(args);
   for (const { fn } of [...h.pre]) {
     const r = (fn as ForwardPreHook<ModuleLike>)(m, args);
     if (r !== undefined) args = Array.isArray(r) ? [...r] : [r];
@@ -73,6 +85,7 @@ function callWithHooks(m: ModuleLike, inner: (args: unknown[]) => unknown, args:
   const call: { gradOutput: (Tensor | null)[] | null; inputsHooked: boolean } = { gradOutput: null, inputsHooked: false };
   if (backward) args = hookInputs(m, h, args, call);
   let out = inner(args);
+  if (h.fwd.length) settle(out);
   for (const { fn } of [...h.fwd]) {
     const r = (fn as ForwardHook<ModuleLike>)(m, args, out);
     if (r !== undefined) out = r;
