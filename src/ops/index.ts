@@ -7,6 +7,7 @@ export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './indexing.js';
+export { index, indexPut, indexPutAt, newaxis, type IndexSpec } from './subscript.js';
 export { cast, reshape, permute } from './layout.js';
 export { expand, sumTo } from './broadcast.js';
 export { resultType, type TensorLike, type UnaryFn, type BinaryFn } from './record.js';

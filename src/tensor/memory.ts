@@ -9,6 +9,14 @@ import { bytesPer, type DType } from './dtype.js';
 /** A backend storage shared by a tensor and its reshaped views / autograd aliases. */
 export class Buf {
   refs = 1;
+  /** PyTorch's version counter: bumped by every in-place write, shared by the views of this storage */
+  version = 0;
+  /** the in-place op that last wrote here (named by the saved-tensor error) */
+  lastWrite = '';
+  /** the op that made this storage as a copy of part of another tensor (PyTorch makes a view there) */
+  copyOf: string | null = null;
+  /** pending results holding this storage as an input: an in-place write gives each its own copy first */
+  readers: Set<() => void> | null = null;
   constructor(readonly backend: Backend, public storage: Storage) {}
   retain(): this {
     this.refs++;

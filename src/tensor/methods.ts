@@ -8,6 +8,7 @@ import type { DType } from './dtype.js';
 import * as ops from '../ops/index.js';
 import type { Dim, IndexSpec, TensorLike, ValuesIndices, VarOptions } from '../ops/index.js';
 import { runBackward, type BackwardOptions } from '../autograd/backward.js';
+import { installInPlaceMethods } from './inplace-methods.js';
 
 type Ops = typeof ops;
 /** The exports of the op table whose record makes them a method. */
@@ -134,6 +135,7 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
 
 /** Puts the methods on Tensor.prototype: every method record of the op table, then the composites. */
 export function installMethods(proto: object): void {
+  installInPlaceMethods(proto);
   const P = proto as Record<string, unknown>;
   for (const [name, v] of Object.entries(ops)) {
     const r = v as { kind?: string; def?: { method?: boolean } };
