@@ -82,7 +82,9 @@ function scaledSum(op: string, input: Tensor, prodT: Tensor, opts: AddmmOptions)
   const beta = opts.beta ?? 1, alpha = opts.alpha ?? 1;
   const p = alpha === 1 ? prodT : mul(prodT, alpha);
   if (p !== prodT) prodT.dispose();
-  if (!sameShape(broadcastShapes(op, input.shape, p.shape), p.shape)) {
+  let fits: boolean;
+  try { fits = sameShape(broadcastShapes(op, input.shape, p.shape), p.shape); } catch { fits = false; }
+  if (!fits) {
     p.dispose();
     throw new Error(`${op}: input ${fmt(input.shape)} does not broadcast to the product's shape ${fmt(p.shape)}`);
   }
