@@ -32,6 +32,10 @@ def sorts():
     case('k3-dim0-smallest', 'topk', [f32(distinct(4, 3))], lambda x: torch.topk(x, 3, dim=0, largest=False),
          {'k': 3, 'dim': 0, 'largest': False})
     case('k1[2,3,4]-dim1', 'topk', [f64(distinct(2, 3, 4))], lambda x: torch.topk(x, 1, dim=1), {'k': 1, 'dim': 1})
+    # k · 8 < the dim's size: the heap selection path
+    case('k3-of-40-heap', 'topk', [f32(distinct(2, 40))], lambda x: torch.topk(x, 3), {'k': 3})
+    case('k2-of-30-smallest-dim0-heap', 'topk', [f32(distinct(30, 2))], lambda x: torch.topk(x, 2, dim=0, largest=False),
+         {'k': 2, 'dim': 0, 'largest': False})
     case('k0', 'topk', [f32(distinct(2, 3))], lambda x: torch.topk(x, 0), {'k': 0})
     case('k-all-int32', 'topk', [torch.tensor([4, -1, 9, 2], dtype=torch.int32)], lambda x: torch.topk(x, 4), {'k': 4})
 

@@ -44,23 +44,88 @@ function sortOrder(v: ArrayLike<number>, desc: boolean): (i: number, j: number) 
   };
 }
 
-/** The int32 indices that sort x along dim d (stable). */
-function sortIndices(x: Tensor, d: number, desc: boolean): Tensor {
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const LINE = 2097152; // 2^21: a 32-bit key times this plus a position < 2^21 is exact in a float64
+
+/** An order-preserving 32-bit key of a float32 or int32 value (NaN above +∞, -0 equal to 0). */
+function key32(v: number, float: boolean): number {
+  if (!float) return v + 2147483648;
+  if (v !== v) return 0xffffffff;
+  f32[0] = v === 0 ? 0 : v;
+  const b = u32[0]!;
+  return b >= 0x80000000 ? 0xffffffff - b : b + 0x80000000;
+}
+
+/**
+ * The int32 indices that sort x along dim d (stable). float32/int32/bool lines shorter than 2^21
+ * sort as float64 keys (key · 2^21 + position) with the engine's native numeric sort; float64
+ * lines, or longer ones, with a comparator.
+ */
+function sortIndices(x: Tensor, d: number, desc: boolean, k?: number): Tensor {
   const data = x.dataSync();
   const shape = x.shape;
   const outer = prod(shape.slice(0, d)), r = shape[d] ?? 1, inner = prod(shape.slice(d + 1));
-  const out = new Int32Array(data.length);
-  const line = new Float64Array(r), order = new Array<number>(r);
+  const keyed = x.dtype !== 'float64' && r < LINE;
+  // topk with a small k keeps the k best keys in a heap instead of sorting the line
+  const kk = k !== undefined && keyed && k * 8 < r ? k : r;
+  const out = new Int32Array(outer * kk * inner);
+  const heap = new Float64Array(kk < r ? kk : 0);
+  const float = x.dtype === 'float32';
+  const line = new Float64Array(r), keys = new Float64Array(keyed ? r : 0), order = new Array<number>(keyed ? 0 : r);
   const cmp = sortOrder(line, desc);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * r * inner + i;
-      for (let j = 0; j < r; j++) { line[j] = data[base + j * inner]!; order[j] = j; }
-      order.sort(cmp);
-      for (let j = 0; j < r; j++) out[base + j * inner] = order[j]!;
+      if (keyed) {
+        for (let j = 0; j < r; j++) {
+          const k = key32(data[base + j * inner]!, float);
+          keys[j] = (desc ? 0xffffffff - k : k) * LINE + j;
+        }
+        if (kk < r) {
+          const best = smallest(keys, heap);
+          const ob = o * kk * inner + i;
+          for (let j = 0; j < kk; j++) out[ob + j * inner] = best[j]! % LINE;
+          continue;
+        }
+        keys.sort();
+        for (let j = 0; j < r; j++) out[base + j * inner] = keys[j]! % LINE;
+      } else {
+        for (let j = 0; j < r; j++) { line[j] = data[base + j * inner]!; order[j] = j; }
+        order.sort(cmp);
+        for (let j = 0; j < r; j++) out[base + j * inner] = order[j]!;
+      }
     }
   }
-  return fromHost(x, out, 'int32', shape);
+  const outShape = [...shape];
+  if (shape.length > 0) outShape[d] = kk;
+  return fromHost(x, out, 'int32', outShape);
+}
+
+/** The heap.length smallest of keys, in ascending order (a max-heap of the best so far). */
+function smallest(keys: Float64Array, heap: Float64Array): Float64Array {
+  const k = heap.length;
+  if (k === 0) return heap;
+  heap.set(keys.subarray(0, k));
+  heap.sort();
+  heap.reverse(); // descending order is a valid max-heap
+  for (let j = k; j < keys.length; j++) {
+    const v = keys[j]!;
+    if (v >= heap[0]!) continue;
+    let p = 0;
+    for (;;) {
+      const a = 2 * p + 1, b = a + 1;
+      let c = p;
+      let cv = v;
+      if (a < k && heap[a]! > cv) { c = a; cv = heap[a]!; }
+      if (b < k && heap[b]! > cv) { c = b; }
+      if (c === p) break;
+      heap[p] = heap[c]!;
+      p = c;
+    }
+    heap[p] = v;
+  }
+  return heap.slice().sort();
 }
 
 export interface SortOptions { dim?: number; descending?: boolean; stable?: boolean }
@@ -106,9 +171,9 @@ export const topk = defineOp('topk', (x: Tensor, k: number, opts: TopkOptions = 
   const n = x.ndim === 0 ? 1 : x.shape[d]!;
   if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`topk: k = ${k} is out of range for dim ${d} of size ${n} (shape ${fmt(x.shape)})`);
   if (x.ndim === 0) return { values: reshape(x, []), indices: fromHost(x, [0], 'int32', []) };
-  const all = sortIndices(x, d, opts.largest ?? true);
-  const indices = narrow(all, d, 0, k);
-  all.dispose();
+  const all = sortIndices(x, d, opts.largest ?? true, k);
+  const indices = all.shape[d] === k ? all : narrow(all, d, 0, k);
+  if (indices !== all) all.dispose();
   return { values: gather(x, d, indices), indices };
 });
 
