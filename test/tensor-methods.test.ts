@@ -82,6 +82,12 @@ for (const backend of backends) {
       assert.equal(x.allclose(x.clone()), true);
       assert.deepEqual(x.triu().tolist(), [[3, -1, 2], [0, 5, 4]]);
       assert.deepEqual(x.any(1).tolist(), [true, true]);
+      // torch.nonzero(x, as_tuple=True): one index tensor per dim, ready for indexing
+      const [rows, cols] = nb.nonzero(x.lt(1), { asTuple: true });
+      assert.deepEqual([rows!.tolist(), cols!.tolist()], [[0, 1], [1, 0]]);
+      // a plain number searched gives a 0-d index, like torch.searchsorted(seq, 2.5)
+      const at = nb.searchsorted(nb.tensor([1, 2, 3]), 2.5);
+      assert.deepEqual([at.shape, at.item()], [[], 2]);
       assert.deepEqual(x.all(1).tolist(), [true, false]);
     });
 
