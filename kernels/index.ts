@@ -19,3 +19,4 @@ export * from './conv-direct';
 export * from './gru';
 export { rnn_pack_f32 } from './recurrent';
 export * from './conv-pool';
+export * from './sum';

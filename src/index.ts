@@ -25,3 +25,9 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export { serialize, deserialize, toRecords, fromRecords } from './io/tensors.js';
 export * as train from './train/index.js';
+export * as text from './text/index.js';
+export * as models from './models/index.js';
+export * as apps from './apps/index.js';
+export * as explain from './explain/index.js';
+// ONNX export and import on bytes (files: exportModelFile/importModelFile in nabla/node).
+export * as onnx from './io/onnx/index.js';

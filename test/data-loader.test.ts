@@ -206,7 +206,8 @@ test('async iterable dataset: batches from a stream, dropLast, early break close
   }
   await sleep(20); // prefetched batches are released when they arrive
   assert.equal(closed, true);
-  assert.equal(nb.memory().tensors, before);
+  // nothing left behind (fewer is possible: during the sleep the finalizer may collect garbage of earlier tests)
+  assert.ok(nb.memory().tensors <= before, `${nb.memory().tensors} tensors live, ${before} before`);
   assert.throws(() => new DataLoader(stream(3), { shuffle: true }), /shuffle needs a map-style dataset/);
 });
 

@@ -64,7 +64,7 @@ test('fit: an MLP learns Fashion-MNIST (shipped sample): loss falls, test accura
   const text = out.lines.join('');
   assert.equal(text.includes('\r'), false);
   assert.match(text, /Epoch 1\/4  step +\d+\/47  loss \d\.\d{4}  accuracy \d\.\d{4}  [\d,]+ samples\/s  ETA \d+:\d\d\n/);
-  assert.match(text, /Epoch 4\/4  loss \d\.\d{4}  accuracy \d\.\d{4}  valLoss \d\.\d{4}  valAccuracy \d\.\d{4}  lr 0\.002  \d+:\d\d  [\d,]+ samples\/s\n/);
+  assert.match(text, /Epoch 4\/4  loss \d\.\d{4}  accuracy \d\.\d{4}  valLoss \d\.\d{4}  valAccuracy \d\.\d{4}  lr 2\.00e-3  \d+:\d\d  [\d,]+ samples\/s\n/);
 });
 
 /** y = w·x with one weight, no bias. */
@@ -140,12 +140,18 @@ test('fit: stops after the current step when aborted; rejects bad batches and ba
   const model = new Scale();
   const ac = new AbortController();
   let steps = 0;
+  let end: { interrupted: boolean; epoch: number; step: number } | null = null;
   const h = await fit(model, {
     train, loss: mseLoss, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 5, verbose: false, signal: ac.signal,
-    callbacks: [new LambdaCallback({ onBatchEnd: (s) => { steps++; if (s === 3) ac.abort(); } })],
+    callbacks: [new LambdaCallback({
+      onBatchEnd: (s) => { steps++; if (s === 3) ac.abort(); },
+      onTrainEnd: (ctx) => { const st = ctx.state(); end = { interrupted: ctx.interrupted, epoch: st.epoch, step: st.step }; },
+    })],
   });
   assert.equal(steps, 3);
-  assert.equal(h.epoch.length, 1);
+  // The first epoch did not end, so it is not in the history; the state says where to resume.
+  assert.equal(h.epoch.length, 0);
+  assert.deepEqual(end, { interrupted: true, epoch: 0, step: 3 });
   await assert.rejects(fit(model, { train: [[nb.ones(2)]] as never, loss: mseLoss, optimizer: new optim.SGD(model.parameters()), epochs: 1, verbose: false }), /each batch must be \[input, target\] tensors/);
   await assert.rejects(fit(model, { train, loss: mseLoss, optimizer: new optim.SGD(model.parameters()), epochs: -1 }), /epochs must be a non-negative integer/);
   await assert.rejects(

@@ -2,7 +2,9 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { AccumulateGrad, Node, enableGrad, isGradEnabled, noGrad, topoOrder, edgeOf } from './graph.js';
-import { keep } from '../tensor/memory.js';
+import { keep, scope } from '../tensor/memory.js';
+import { noteStep } from '../tensor/leak-watch.js';
+import { graphConsumed } from './release.js';
 import { add } from '../ops/elementwise.js';
 import { full } from '../tensor/create.js';
 import { fmt, sameShape } from '../tensor/shape.js';
@@ -42,6 +44,7 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
     wanted!.set(e, i);
   });
 
+  let order: Node[] = [];
   const run = (): void => {
     const rootEdge = edgeOf(root)!;
     const pending = new Map<Node, Tensor>();
@@ -92,14 +95,16 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
       return;
     }
     deliver(rootEdge, start);
-    for (const node of topoOrder(rootEdge)) {
+    order = topoOrder(rootEdge);
+    for (const node of order) {
       const g = pending.get(node);
       if (!g) {
         if (!retain) node.freeSaved();
         continue;
       }
       pending.delete(node);
-      const grads = node.apply(g);
+      // A rule's temporaries (written with ops) are freed as soon as it returns its gradients.
+      const grads = scope(() => node.apply(g));
       const used = new Set<Tensor>();
       const uses = node.edges.map((e, i) => (e ? grads[i] ?? null : null));
       node.edges.forEach((e, i) => {
@@ -121,6 +126,9 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
   if (createGraph) enableGrad(run);
   else noGrad(run);
   if (inputs) return results;
+  // The graph's saved tensors are gone; its outputs (the loss, activations) follow two steps later.
+  if (!retain) graphConsumed(order);
+  noteStep();
 }
 
 /**
@@ -138,7 +146,8 @@ export function grad(f: (...args: Tensor[]) => Tensor, opts: { argnums?: number 
 
 /** Like grad, but also returns f's value. */
 export function valueAndGrad(f: (...args: Tensor[]) => Tensor, opts: { argnums?: number | number[]; createGraph?: boolean } = {}) {
-  return (...args: Tensor[]): { value: Tensor; grads: Tensor[] } => {
+  // In a scope: what f computes on the way (its graph's outputs) is freed once the gradients exist.
+  return (...args: Tensor[]): { value: Tensor; grads: Tensor[] } => scope(() => {
     const idx = opts.argnums === undefined ? args.map((_, i) => i) : typeof opts.argnums === 'number' ? [opts.argnums] : opts.argnums;
     // Differentiate with respect to fresh leaves that share the arguments' storage.
     const leaves = args.map((a, i) => (idx.includes(i) ? (opts.createGraph ? a : a.detach().requiresGrad_(true)) : a));
@@ -158,7 +167,7 @@ export function valueAndGrad(f: (...args: Tensor[]) => Tensor, opts: { argnums?:
       for (const [k, l] of leaves.entries()) if (l !== args[k]) l.dispose();
     }
     return { value: v, grads: out };
-  };
+  });
 }
 
 export { isGradEnabled };

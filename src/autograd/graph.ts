@@ -2,9 +2,22 @@
 // Backward rules are ordinary ops, so with createGraph the walk itself is recorded (grads of grads).
 
 import type { Tensor } from '../tensor/tensor.js';
+import type { Holder } from '../tensor/memory.js';
+
+/** The outputs of one graph that backward() consumed, released together at a later step boundary. */
+export interface Generation {
+  holders: Holder[];
+  released: boolean;
+}
 
 /** Where a leaf that requires grad receives its gradient (shared by the leaf and its aliases). */
 export class AccumulateGrad {
+  /** @internal graphs through this leaf consumed since its last step boundary (autograd/release.ts) */
+  current: Generation[] = [];
+  /** @internal … and in the interval before that */
+  previous: Generation[] = [];
+  /** @internal an optimizer updates this leaf: its step boundaries are optimizer.step() calls */
+  managed = false;
   constructor(readonly leaf: Tensor) {}
 }
 
@@ -47,6 +60,15 @@ export function enableGrad<T>(fn: () => T): T {
 /** One recorded op: its input edges, the tensors its backward needs, and the rule itself. */
 export class Node {
   refs = 0;
+  /** @internal the holder of the tensor this op produced (set when the tensor takes the node) */
+  output: Holder | null = null;
+  /**
+   * @internal pending results a fused rewrite took over (a conv2d result a ReLU folded into): never
+   * computed unless read, they go with this node's output at a step boundary (release.ts)
+   */
+  absorbed: Holder[] | null = null;
+  /** @internal the nodes recorded with this one as an input, until a backward consumes it (release.ts) */
+  consumers: Node[] | null = [];
   private savedFreed = false;
   constructor(
     readonly name: string,
@@ -54,7 +76,12 @@ export class Node {
     private saved: Tensor[],
     private readonly fn: BackwardFn,
   ) {
-    for (const e of edges) if (e instanceof Node) e.refs++;
+    for (const e of edges) {
+      if (e instanceof Node) {
+        e.refs++;
+        e.consumers?.push(this);
+      }
+    }
   }
 
   apply(g: Tensor): (Tensor | null | undefined)[] {

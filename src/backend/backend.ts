@@ -298,8 +298,8 @@ export interface Backend extends Kernels {
   readonly name: string;
   /** Fused fast paths this backend has (none: the composites run). */
   readonly fused?: Partial<FusedKernels>;
-  /** Live storages and their bytes, for memory(). */
-  stats(): { storages: number; bytes: number };
+  /** Live storages and their bytes, for memory(); the most bytes / elements it can hold, where bounded. */
+  stats(): { storages: number; bytes: number; limitBytes?: number; maxElements?: number };
   /** Free-form facts for `nabla info` (threads, SIMD…). */
   info(): Record<string, unknown>;
 }

@@ -6,6 +6,7 @@
 import { findBackend, listBackends, registerBackend, setBackend as setCurrent, type Backend } from './backend.js';
 import { createJsBackend } from './js/index.js';
 import { createWasmBackend, createWasmBackendSync } from './wasm/index.js';
+import { installAsyncContext } from '../tensor/async-context.js';
 
 const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: unknown } }).process;
 
@@ -31,9 +32,12 @@ let starting: Promise<Backend> | null = null;
 
 /** Starts the default backend (once) and resolves to it. Call it before the first op in a page. */
 export function ready(): Promise<Backend> {
+  // Node before 20.16 (no process.getBuiltinModule) finds AsyncLocalStorage only by an async import;
+  // there ready() is required anyway (the wasm kernels cannot start synchronously either).
   const cur = findBackend();
-  if (cur) return Promise.resolve(cur);
+  if (cur) return installAsyncContext().then(() => cur);
   starting ??= (async () => {
+    await installAsyncContext();
     ensureJs();
     if (wanted() === 'js') { setCurrent('js'); return findBackend()!; }
     try {

@@ -11,12 +11,14 @@ export interface FlagSpec {
   min?: number;
 }
 
-export type Parsed = { positionals: string[]; flags: Record<string, string | number | boolean | undefined> };
+/** Positionals, every flag (given or defaulted), and the names of the flags given on the command line. */
+export type Parsed = { positionals: string[]; flags: Record<string, string | number | boolean | undefined>; given: Set<string> };
 
 /** Parses argv against the spec; `--name value`, `--name=value`, `--flag`, `--no-flag`. */
 export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec>, command: string): Parsed {
   const flags: Parsed['flags'] = {};
   const positionals: string[] = [];
+  const given = new Set<string>();
   for (const [k, s] of Object.entries(spec)) flags[k] = s.default;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -43,6 +45,7 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
     }
     const s = spec[name];
     if (!s) throw new UsageError(`${command}: unknown option '--${name}' (see nabla ${command} --help)`);
+    given.add(name);
     if (s.type === 'boolean') {
       if (value !== undefined && !['true', 'false', '1', '0'].includes(value)) throw new UsageError(`${command}: --${name} takes no value (or true/false), got '${value}'`);
       flags[name] = negated ? false : value === undefined ? true : value === 'true' || value === '1';
@@ -54,7 +57,7 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
     }
     flags[name] = convert(command, name, s, value);
   }
-  return { positionals, flags };
+  return { positionals, flags, given };
 }
 
 function convert(command: string, name: string, s: FlagSpec, value: string): string | number {
@@ -71,11 +74,23 @@ function convert(command: string, name: string, s: FlagSpec, value: string): str
 
 /** The --help text of a command. */
 export function helpText(command: string, usage: string, about: string, spec: Record<string, FlagSpec>): string {
-  const rows = Object.entries(spec).map(([k, s]) => {
+  return helpSections(command, usage, about, [['Options', spec]]);
+}
+
+/** The --help text of a command whose options come in groups (common flags, a task's flags). */
+export function helpSections(command: string, usage: string, about: string, sections: [string, Record<string, FlagSpec>][]): string {
+  const rowsOf = (spec: Record<string, FlagSpec>) => Object.entries(spec).map(([k, s]) => {
     const arg = s.type === 'boolean' ? `--${k}` : `--${k} ${s.choices ? s.choices.join('|') : s.type === 'string' ? 'VALUE' : 'N'}`;
-    const dflt = s.default !== undefined && s.default !== false ? ` (default: ${s.default})` : '';
+    const dflt = s.default !== undefined && s.default !== false && !/\(default/.test(s.help) ? ` (default: ${s.default})` : '';
     return [arg, s.help + dflt] as const;
   });
-  const w = Math.max(...rows.map(([a]) => a.length), 10);
-  return [`Usage: nabla ${command} ${usage}`, '', about, '', 'Options:', ...rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`), `  ${'--help'.padEnd(w)}  show this help`].join('\n');
+  const all = sections.map(([t, spec]) => [t, rowsOf(spec)] as const);
+  const w = Math.max(10, ...all.flatMap(([, rows]) => rows.map(([a]) => a.length)));
+  const out = [`Usage: nabla ${command} ${usage}`, '', about];
+  for (const [t, rows] of all) {
+    if (!rows.length) continue;
+    out.push('', `${t}:`, ...rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`));
+  }
+  out.push(`  ${'--help'.padEnd(w)}  show this help`);
+  return out.join('\n');
 }

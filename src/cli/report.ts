@@ -1,98 +1,118 @@
-// report.html: one self-contained page (inline SVG charts, PNG data URIs, no scripts from
-// anywhere) with loss/accuracy curves, a confusion matrix and misclassified test images.
+// report.html: one self-contained page (inline SVG, PNG data URIs, no scripts, nothing from the network)
+// for any task — result and baselines, per-step loss and learning-rate curves, per-epoch metrics, the
+// epoch table, the model (summary, parameter count), dates and time, then the task's own sections.
 
-export interface EpochRow {
-  epoch: number;
-  trainLoss: number;
-  trainAcc: number;
-  valLoss?: number;
-  valAcc?: number;
-  seconds: number;
-  samplesPerSec: number;
-  lr: number;
-}
+import { esc } from '../tasks/html.js';
+import { lineChart, bucketMeans, type Series } from './charts.js';
+import type { EpochRecord, StepRecord } from './recorder.js';
 
-export interface Misclassified {
-  /** PNG data URI of the image. */
-  png: string;
-  predicted: number;
-  actual: number;
-  probability: number;
-}
+export interface BaselineResult { name: string; about: string; logs: Record<string, number> }
 
 export interface ReportData {
   title: string;
+  task: string;
+  taskSummary: string;
+  model: string;
+  modelSummary: string;
+  parameters: number;
+  started: Date;
+  finished: Date;
+  /** Seconds of training (all sessions of a resumed run) and of the final evaluation. */
+  trainSeconds: number;
+  totalSeconds: number;
+  steps: StepRecord[];
+  epochs: EpochRecord[];
+  /** The metrics' names, in the task's order ('accuracy', 'bitsPerChar' …). */
+  metrics: string[];
+  test: Record<string, number>;
+  baselines: BaselineResult[];
+  bestEpoch: number;
+  monitor: string;
+  format(name: string, v: number): string;
   config: Record<string, unknown>;
-  epochs: EpochRow[];
-  testAccuracy: number;
-  testLoss: number;
-  classes: readonly string[];
-  /** confusion[actual][predicted] */
-  confusion: number[][];
-  perClass: { precision: number; recall: number; f1: number }[];
-  misclassified: Misclassified[];
   backend: Record<string, unknown>;
   dataSource: string;
+  sizes: Record<string, number>;
+  /** The task's sections (HTML). */
+  sections: string;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
-
-/** An SVG line chart of one or more series over epochs. */
-function lineChart(title: string, series: { name: string; color: string; values: (number | undefined)[] }[], yFmt: (v: number) => string): string {
-  const W = 460, H = 260, L = 56, R = 12, T = 28, B = 36;
-  const all = series.flatMap((s) => s.values.filter((v): v is number => v !== undefined && Number.isFinite(v)));
-  if (!all.length) return '';
-  let lo = Math.min(...all), hi = Math.max(...all);
-  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-  const pad = (hi - lo) * 0.08;
-  lo -= pad; hi += pad;
-  const n = Math.max(...series.map((s) => s.values.length));
-  const x = (i: number): number => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
-  const y = (v: number): number => T + ((hi - v) * (H - T - B)) / (hi - lo);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
-  const grid = ticks.map((v) => `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${esc(yFmt(v))}</text>`).join('');
-  const xt = Array.from({ length: n }, (_, i) => `<text x="${x(i)}" y="${H - B + 16}" text-anchor="middle" font-size="11">${i + 1}</text>`).join('');
-  const lines = series.map((s) => {
-    const pts = s.values.map((v, i) => (v === undefined || !Number.isFinite(v) ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`)).filter(Boolean);
-    const dots = pts.map((p) => `<circle cx="${p!.split(',')[0]}" cy="${p!.split(',')[1]}" r="3" fill="${s.color}"/>`).join('');
-    return `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>${dots}`;
-  }).join('');
-  const legend = series.map((s, i) => `<rect x="${L + i * 110}" y="8" width="12" height="4" fill="${s.color}"/><text x="${L + 16 + i * 110}" y="13" font-size="11">${esc(s.name)}</text>`).join('');
-  return `<figure><figcaption>${esc(title)}</figcaption><svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${grid}${xt}<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">epoch</text>${lines}${legend}</svg></figure>`;
+/** Seconds as "1 h 02 min", "3 min 05 s" or "12.3 s". */
+export function duration(s: number): string {
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60), r = Math.round(s % 60);
+  if (m < 60) return `${m} min ${String(r).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-function confusionTable(classes: readonly string[], m: number[][]): string {
-  const max = Math.max(1, ...m.flatMap((r, i) => r.filter((_, j) => j !== i)));
-  const head = `<tr><th>actual \\ predicted</th>${classes.map((c) => `<th class="rot"><div>${esc(c)}</div></th>`).join('')}<th>total</th></tr>`;
-  const body = m.map((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    const cells = row.map((v, j) => {
-      const diag = i === j;
-      const a = diag ? 0.15 + 0.6 * (total ? v / total : 0) : 0.7 * (v / max);
-      const bg = diag ? `rgba(34,139,34,${a.toFixed(3)})` : `rgba(220,50,47,${a.toFixed(3)})`;
-      return `<td style="background:${bg}" title="${esc(classes[i]!)} predicted as ${esc(classes[j]!)}: ${v}">${v}</td>`;
-    }).join('');
-    return `<tr><th>${esc(classes[i]!)}</th>${cells}<td>${total}</td></tr>`;
+/** One format for every learning rate: three significant digits in exponent form. */
+export const lrFormat = (v: number): string => (Number.isFinite(v) ? v.toExponential(2) : '—');
+const lossFormat = (v: number | undefined): string => (v !== undefined && Number.isFinite(v) ? v.toFixed(4) : '—');
+const when = (d: Date): string => d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+
+/** A moving average over `w` steps (what the loss curve's smooth line is). */
+function movingAverage(points: [number, number][], w: number): [number, number][] {
+  const out: [number, number][] = [];
+  let s = 0;
+  for (let i = 0; i < points.length; i++) {
+    s += points[i]![1];
+    if (i >= w) s -= points[i - w]![1];
+    out.push([points[i]![0], s / Math.min(i + 1, w)]);
+  }
+  return out;
+}
+
+const isPercent = (d: ReportData, name: string): boolean => d.format(name, 0.5).endsWith('%');
+
+function charts(d: ReportData): string {
+  const raw = d.steps.map((s) => [s.globalStep, s.loss] as [number, number]);
+  const perEpoch = d.epochs.length ? Math.max(1, Math.round(raw.length / d.epochs.length)) : raw.length;
+  const smooth = movingAverage(raw, Math.max(1, Math.round(perEpoch / 10)));
+  const epochEnd = (e: number): number => d.steps.filter((s) => s.epoch === e).at(-1)?.globalStep ?? NaN;
+  // Every step up to 5,000 points; a longer run shows bucket means (and says so).
+  const MAX = 5000, bucket = Math.ceil(raw.length / MAX);
+  const lossSeries: Series[] = [
+    { name: bucket > 1 ? `train, mean of each ~${bucket} steps` : 'train, per step', color: '#1f77b4', points: bucketMeans(raw, MAX), width: 1, opacity: 0.35 },
+    { name: `train, mean of ${Math.max(1, Math.round(perEpoch / 10))} steps`, color: '#1f77b4', points: bucketMeans(smooth, MAX) },
+  ];
+  const val = d.epochs.map((e) => [epochEnd(e.epoch), e.logs.valLoss ?? NaN] as [number, number]);
+  if (val.some(([, v]) => Number.isFinite(v))) lossSeries.push({ name: 'validation, per epoch', color: '#ff7f0e', points: val, dots: true });
+  const out = [
+    lineChart({ title: 'Loss per step', xLabel: 'step', series: lossSeries }),
+    lineChart({ title: 'Learning rate per step', xLabel: 'step', series: [{ name: 'learning rate', color: '#2ca02c', points: bucketMeans(d.steps.map((s) => [s.globalStep, s.lr]), MAX) }] }),
+  ];
+  for (const m of d.metrics) {
+    const vk = 'val' + m[0]!.toUpperCase() + m.slice(1);
+    const series: Series[] = [{ name: 'train', color: '#1f77b4', points: d.epochs.map((e) => [e.epoch, e.logs[m] ?? NaN]), dots: true }];
+    if (d.epochs.some((e) => Number.isFinite(e.logs[vk] ?? NaN))) series.push({ name: 'validation', color: '#ff7f0e', points: d.epochs.map((e) => [e.epoch, e.logs[vk] ?? NaN]), dots: true });
+    out.push(lineChart({ title: `${m} per epoch`, xLabel: 'epoch', series, percent: isPercent(d, m), xInteger: true }));
+  }
+  return out.join('');
+}
+
+function epochTable(d: ReportData): string {
+  const cols = ['loss', ...d.metrics, 'valLoss', ...d.metrics.map((m) => 'val' + m[0]!.toUpperCase() + m.slice(1))];
+  const present = cols.filter((c) => d.epochs.some((e) => e.logs[c] !== undefined && Number.isFinite(e.logs[c]!)));
+  const head = ['epoch', ...present, 'lr', 'time', 'samples/s'].map((h) => `<th>${esc(h)}</th>`).join('');
+  const rows = d.epochs.map((e) => {
+    const cells = present.map((c) => /loss$/i.test(c) ? lossFormat(e.logs[c]) : d.format(c.replace(/^val(.)/, (_, a: string) => a.toLowerCase()), e.logs[c]!));
+    const best = e.epoch === d.bestEpoch ? ' class="best"' : '';
+    return `<tr${best}><td>${e.epoch}</td>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}<td>${lrFormat(e.logs.lr ?? NaN)}</td><td>${duration(e.seconds)}</td><td>${Math.round(e.samplesPerSec).toLocaleString('en-US')}</td></tr>`;
   }).join('');
-  return `<table class="cm">${head}${body}</table>`;
+  return `<table><tr>${head}</tr>${rows}</table><p class="muted">The highlighted epoch has the best ${esc(d.monitor)}: its weights are best.safetensors, which the test results use. lr: at the end of the epoch.</p>`;
 }
 
 export function renderReport(d: ReportData): string {
-  const ep = d.epochs;
-  const lossChart = lineChart('Loss', [
-    { name: 'train', color: '#1f77b4', values: ep.map((e) => e.trainLoss) },
-    { name: 'validation', color: '#ff7f0e', values: ep.map((e) => e.valLoss) },
-  ], (v) => v.toFixed(3));
-  const accChart = lineChart('Accuracy', [
-    { name: 'train', color: '#1f77b4', values: ep.map((e) => e.trainAcc) },
-    { name: 'validation', color: '#ff7f0e', values: ep.map((e) => e.valAcc) },
-  ], (v) => pct(v));
-  const epochRows = ep.map((e) => `<tr><td>${e.epoch}</td><td>${e.trainLoss.toFixed(4)}</td><td>${pct(e.trainAcc)}</td><td>${e.valLoss?.toFixed(4) ?? '—'}</td><td>${e.valAcc !== undefined ? pct(e.valAcc) : '—'}</td><td>${e.lr.toPrecision(3)}</td><td>${e.seconds.toFixed(1)}</td><td>${Math.round(e.samplesPerSec).toLocaleString('en-US')}</td></tr>`).join('');
-  const classRows = d.perClass.map((c, i) => `<tr><td>${esc(d.classes[i]!)}</td><td>${pct(c.precision)}</td><td>${pct(c.recall)}</td><td>${c.f1.toFixed(3)}</td></tr>`).join('');
-  const mis = d.misclassified.map((m) => `<figure class="mis"><img src="${m.png}" width="84" height="84" alt="test image: ${esc(d.classes[m.actual]!)}"><figcaption><b>${esc(d.classes[m.predicted]!)}</b> ${pct(m.probability)}<br><span>true: ${esc(d.classes[m.actual]!)}</span></figcaption></figure>`).join('');
-  const cfg = Object.entries(d.config).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`).join('');
+  const first = d.metrics[0];
+  const headline = first !== undefined && d.test[first] !== undefined ? `<span class="big">${esc(d.format(first, d.test[first]!))}</span> test ${esc(first)}` : '';
+  const others = d.metrics.slice(1).filter((m) => d.test[m] !== undefined).map((m) => `${esc(m)} ${esc(d.format(m, d.test[m]!))}`);
+  const lossPart = d.test.loss !== undefined ? [`test loss ${lossFormat(d.test.loss)}`] : [];
+  const baseRows = d.baselines.map((b) => `<tr><td>${esc(b.name)}</td>${d.metrics.map((m) => `<td>${b.logs[m] !== undefined ? esc(d.format(m, b.logs[m]!)) : '—'}</td>`).join('')}<td class="left">${esc(b.about)}</td></tr>`).join('');
+  const modelRow = `<tr><td>${esc(d.model)} (this run)</td>${d.metrics.map((m) => `<td>${d.test[m] !== undefined ? esc(d.format(m, d.test[m]!)) : '—'}</td>`).join('')}<td class="left">best epoch's weights</td></tr>`;
+  const baselines = d.baselines.length ? `<h2>Baselines (test set, same metrics)</h2><table><tr><th>predictor</th>${d.metrics.map((m) => `<th>${esc(m)}</th>`).join('')}<th>how it predicts</th></tr>${modelRow}${baseRows}</table>` : '';
+  const cfg = Object.entries(d.config).map(([k, v]) => `<tr><th>${esc(k)}</th><td class="left">${esc(String(v))}</td></tr>`).join('');
   const be = Object.entries(d.backend).map(([k, v]) => `${esc(k)}: ${esc(String(v))}`).join(' · ');
+  const sizes = Object.entries(d.sizes).map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(' / ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -102,19 +122,19 @@ h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:28px;border-bo
 .big{font-size:30px;font-weight:600} .muted{color:#666}
 .charts{display:flex;flex-wrap:wrap;gap:16px} figure{margin:0} figcaption{font-weight:600}
 table{border-collapse:collapse} td,th{padding:3px 8px;text-align:right;border:1px solid #e2e2e2}
-th{background:#fafafa} .cm td{min-width:38px;text-align:center}
+th{background:#fafafa} td.left{text-align:left} tr.best td{background:#eef7ee} .cm td{min-width:38px;text-align:center}
 .rot{height:110px;vertical-align:bottom} .rot div{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left}
-.grid{display:flex;flex-wrap:wrap;gap:10px} .mis{width:110px;font-size:12px;text-align:center}
-.mis img{image-rendering:pixelated;border:1px solid #ccc} .mis span{color:#a33}
+.grid{display:flex;flex-wrap:wrap;gap:10px} .ex{width:110px;font-size:12px;text-align:center}
+.ex img{image-rendering:pixelated;border:1px solid #ccc} .wrong{color:#a33} pre{background:#f6f6f6;padding:8px;overflow:auto}
 </style></head><body>
 <h1>${esc(d.title)}</h1>
-<p class="muted">${esc(d.dataSource)} · ${be}</p>
-<p><span class="big">${pct(d.testAccuracy)}</span> test accuracy · test loss ${d.testLoss.toFixed(4)}</p>
-<h2>Training curves</h2><div class="charts">${lossChart}${accChart}</div>
-<h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th><th>val acc</th><th>lr</th><th>seconds</th><th>samples/s</th></tr>${epochRows}</table>
-<h2>Confusion matrix (test set)</h2>${confusionTable(d.classes, d.confusion)}
-<h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th></tr>${classRows}</table>
-<h2>Misclassified test images</h2><p class="muted">Predicted class (bold, with its probability) and the true class.</p><div class="grid">${mis}</div>
+<p class="muted">${esc(d.taskSummary)}<br>started ${when(d.started)} · finished ${when(d.finished)} · total time ${duration(d.totalSeconds)} (training ${duration(d.trainSeconds)})<br>${esc(d.dataSource)} · ${esc(sizes)}<br>${be}</p>
+<p>${headline}${others.length ? ' · ' + others.join(' · ') : ''}${lossPart.length ? ' · ' + lossPart.join('') : ''} · with the weights of epoch ${d.bestEpoch} (best ${esc(d.monitor)})</p>
+${baselines}
+<h2>Training curves</h2><div class="charts">${charts(d)}</div>
+<h2>Epochs</h2>${epochTable(d)}
+<h2>Model</h2><p>${esc(d.model)}: <b>${d.parameters.toLocaleString('en-US')}</b> parameters</p><pre>${esc(d.modelSummary)}</pre>
+${d.sections}
 <h2>Configuration</h2><table>${cfg}</table>
 </body></html>
 `;

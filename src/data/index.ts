@@ -8,3 +8,10 @@ export {
 export { DataLoader, tensorsIn, type DataLoaderOptions, type DataLoaderState } from './loader.js';
 export { defaultCollate, type Collated } from './collate.js';
 export * as transforms from './transforms.js';
+export { parseKjv, formatKjv, splitKjv, KJV_BOOKS, KJV_SPLITS, KJV_COUNTS, type KjvChapter, type KjvSplitText } from './datasets/kjv.js';
+export {
+  parseDictIndex, parseDictEntry, decodeDictNumber, buildPairs, splitOfHeadword,
+  type DictEntry, type IndexEntry, type TranslationPair, type FreedictSplit, type PairOptions,
+} from './datasets/freedict.js';
+export { trainTestSplit, kFold, stratifiedKFold, type SplitIndices } from './splits.js';
+export * as tabular from './tabular/index.js';

@@ -2,7 +2,7 @@
 // async data), and the step scope — what a step creates is released when the next batch is asked for.
 
 import { Tensor } from '../tensor/tensor.js';
-import { beginScope, endScope, keep } from '../tensor/memory.js';
+import { adopt, beginScope, detachedScope, endScope, enterScope, keep, type Scope } from '../tensor/memory.js';
 import type { RngState } from '../tensor/random.js';
 import { isDataset, randperm, type Dataset, type IterableDataset } from './dataset.js';
 import { defaultCollate, type Collated } from './collate.js';
@@ -30,6 +30,8 @@ export interface DataLoaderOptions<S, B> {
   stepScope?: boolean;
 }
 
+const OPTION_NAMES = ['batchSize', 'shuffle', 'dropLast', 'collate', 'seed', 'prefetch', 'stepScope'];
+
 /** Where a loader is in its run, for checkpoints: the epochs begun and its private shuffle stream. */
 export interface DataLoaderState {
   epoch: number;
@@ -54,7 +56,11 @@ const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<un
  * tensor the loop body creates are released when the next batch is asked for (or the loop ends or
  * breaks) — except parameters, optimizer state, gradients and tensors passed to nb.keep(). So a plain
  * PyTorch-style loop does not leak; a tensor kept in a variable past its step must be kept.
- * Don't interleave two loaders' iterations (zip): scopes nest, so an inner loop must finish first.
+ * Step scopes belong to the async context of the loop (Node, Deno, Bun), so loops in concurrent
+ * tasks don't disturb each other — with `for await`, or, for a synchronous `for … of` whose body
+ * awaits, with each task started inside nb.scope(async () => …) (a sync iterator enters its first
+ * step in the turn that started the tasks). Don't zip two loaders in one loop: the second's step
+ * would end inside the first's.
  */
 export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
@@ -68,6 +74,9 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
   epoch = 0;
 
   constructor(readonly dataset: Dataset<S> | IterableDataset<S>, opts: DataLoaderOptions<S, B> = {}) {
+    for (const k of Object.keys(opts)) {
+      if (!OPTION_NAMES.includes(k)) throw new Error(`DataLoader: unknown option '${k}' (options: ${OPTION_NAMES.join(', ')})`);
+    }
     const bs = opts.batchSize ?? 1;
     if (!Number.isInteger(bs) || bs < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${bs}`);
     const pf = opts.prefetch ?? 2;
@@ -208,24 +217,54 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<B> {
+  /**
+   * The async iteration. A batch's step scope becomes current when the loop reads the batch (the
+   * `value` of the iterator result, read in the loop's own async context after its await), and ends
+   * when the next batch is asked for — so loops in different tasks each have their own step scopes.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<B> {
     const source = this.keptBatches();
-    let s: ReturnType<typeof beginScope> | null = null;
-    try {
-      for (;;) {
-        if (s) { endScope(s); s = null; }
-        const r = await source.next();
-        if (r.done) break;
-        if (this.stepScope) {
-          s = beginScope();
-          for (const t of tensorsIn(r.value)) s.add(t);
-        }
-        yield r.value;
-      }
-    } finally {
-      if (s) endScope(s);
-      await source.return(undefined);
-    }
+    const steps: Scope[] = [];
+    let finished = false;
+    const endSteps = (): void => {
+      for (const s of steps.splice(0)) if (s.open) endScope(s);
+    };
+    const it: AsyncIterableIterator<B> = {
+      next: (): Promise<IteratorResult<B>> => {
+        endSteps();
+        if (finished) return Promise.resolve({ done: true, value: undefined });
+        return source.next().then((r): IteratorResult<B> => {
+          if (r.done) {
+            finished = true;
+            return r;
+          }
+          const batch = r.value;
+          if (!this.stepScope) return { done: false, value: batch };
+          const s = detachedScope();
+          for (const t of tensorsIn(batch)) adopt(s, t);
+          steps.push(s);
+          let entered = false;
+          return {
+            done: false,
+            get value(): B {
+              if (!entered && s.open) {
+                entered = true;
+                enterScope(s);
+              }
+              return batch;
+            },
+          };
+        });
+      },
+      return: async (value?: unknown): Promise<IteratorResult<B>> => {
+        endSteps();
+        finished = true;
+        await source.return(undefined);
+        return { done: true, value: value as B };
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
   }
 
   /** The epoch's batches, each kept out of every scope (the step scope adopts it), loaded ahead for async data. */

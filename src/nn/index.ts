@@ -15,3 +15,5 @@ export * as init from './init.js';
 export * from './rnn.js';
 export * from './attention.js';
 export * from './loss-modules.js';
+export { CTCLoss, type CtcLossOptions } from './ctc.js';
+export * from './transformer.js';

@@ -12,15 +12,18 @@ import { abs, add, div, eq, erf, exp, expm1, gt, log, log1p, lt, mul, sigmoid, s
 import { amax } from './reduce.js';
 import { assertFloat } from './util.js';
 import { noGrad } from '../autograd/graph.js';
+// Composites run in a scope: their intermediates are freed even where the caller has none (decision 5).
+// softmax, logSoftmax and logsumexp free theirs one by one (the graph holds what backward needs).
+import { scope } from '../tensor/memory.js';
 
 /** The shift logsumexp and logSoftmax subtract first: the maximum, or 0 where it is infinite (so inf - inf cannot make NaN). */
 function stableShift(t: Tensor, dims: readonly number[]): Tensor {
   return noGrad(() => {
     const a = amax(t, dims, true);
-    const inf = eq(abs(a), Infinity);
+    const magnitude = abs(a);
+    const inf = eq(magnitude, Infinity);
     const m = where(inf, 0, a);
-    a.dispose();
-    inf.dispose();
+    for (const u of [a, magnitude, inf]) u.dispose();
     return m;
   });
 }
@@ -60,18 +63,18 @@ export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tenso
   return out;
 });
 
-export const leakyRelu = defineOp('leakyRelu', (x: Tensor, negativeSlope: number = 0.01): Tensor => {
+export const leakyRelu = defineOp('leakyRelu', (x: Tensor, negativeSlope: number = 0.01): Tensor => scope(() => {
   assertFloat('leakyRelu', x);
   return where(gt(x, 0), x, mul(x, negativeSlope));
-});
+}));
 
-export const elu = defineOp('elu', (x: Tensor, alpha: number = 1): Tensor => {
+export const elu = defineOp('elu', (x: Tensor, alpha: number = 1): Tensor => scope(() => {
   assertFloat('elu', x);
   return where(gt(x, 0), x, mul(expm1(x), alpha));
-});
+}));
 
 /** GELU: x·Φ(x) exactly (erf), or the tanh approximation with {approximate: 'tanh'}. */
-export const gelu = defineOp('gelu', (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor => {
+export const gelu = defineOp('gelu', (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor => scope(() => {
   assertFloat('gelu', x);
   const approx = opts.approximate ?? 'none';
   if (approx === 'tanh') {
@@ -81,25 +84,25 @@ export const gelu = defineOp('gelu', (x: Tensor, opts: { approximate?: 'none' | 
   }
   if (approx !== 'none') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${approx}'`);
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
-});
+}));
 
-export const silu = defineOp('silu', (x: Tensor): Tensor => {
+export const silu = defineOp('silu', (x: Tensor): Tensor => scope(() => {
   assertFloat('silu', x);
   return mul(x, sigmoid(x));
-});
+}));
 
 /** log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's defaults β = 1, threshold = 20). */
-export const softplus = defineOp('softplus', (x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor => {
+export const softplus = defineOp('softplus', (x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor => scope(() => {
   assertFloat('softplus', x);
   const beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   const bx = mul(x, beta);
   // log1p(exp(bx)) computed safely where it is used; large bx takes the linear branch.
   const safe = where(gt(bx, threshold), 0, bx);
   return where(gt(bx, threshold), x, div(log1p(exp(safe)), beta));
-});
+}));
 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) — only when training. */
-export const dropout = defineOp('dropout', (x: Tensor, p: number = 0.5, training: boolean = true): Tensor => {
+export const dropout = defineOp('dropout', (x: Tensor, p: number = 0.5, training: boolean = true): Tensor => scope(() => {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
   assertFloat('dropout', x);
   if (!training || p === 0) return mul(x, 1);
@@ -110,5 +113,5 @@ export const dropout = defineOp('dropout', (x: Tensor, p: number = 0.5, training
   const out = mul(x, mul(keepMask, 1 / (1 - p)));
   keepMask.dispose();
   return out;
-});
+}));
 

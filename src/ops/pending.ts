@@ -7,7 +7,7 @@
 import type { Backend, Storage } from '../backend/backend.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor, type Pending } from '../tensor/tensor.js';
-import { Buf } from '../tensor/memory.js';
+import { Buf, type Holder } from '../tensor/memory.js';
 import { enableGrad, type BackwardFn } from '../autograd/graph.js';
 import { needsGraph, record } from './util.js';
 
@@ -22,6 +22,11 @@ export interface DeferredSpec<D> {
   run(held: (Tensor | null)[]): Storage;
   /** the node it records: its name, what it saves (input positions, 'out' = the result), its backward */
   node: { name: string; saves: (number | 'out')[]; backward: BackwardFn };
+  /**
+   * the pending results this one took over (the conv2d result a ReLU folded into): no node of their
+   * own unless read, so a step boundary releases them with this node's output (autograd/release.ts)
+   */
+  absorbs?: Tensor[];
 }
 
 /** A pending result as the rules see it: its kind, held inputs and data. */
@@ -31,6 +36,8 @@ export interface Held<D> extends Pending { readonly held: (Tensor | null)[]; rea
 export function deferred<D>(be: Backend, shape: readonly number[], dtype: DType, spec: DeferredSpec<D>): Tensor {
   const requiresGrad = needsGraph(spec.inputs);
   const held = spec.inputs.map((t) => t?._alias() ?? null);
+  // holders only: the taken-over handles stay collectable
+  const absorbed: Holder[] | null = spec.absorbs?.length ? spec.absorbs.map((t) => t._holder) : null;
   let live = true;
   const release = (): void => {
     if (!live) return;
@@ -45,6 +52,8 @@ export function deferred<D>(be: Backend, shape: readonly number[], dtype: DType,
         if (requiresGrad) {
           const { name, saves, backward } = spec.node;
           enableGrad(() => record(t, name, held, saves.map((i) => (i === 'out' ? t : held[i]!)), backward));
+          const n = t._node;
+          if (n && absorbed) n.absorbed = absorbed;
         }
       } finally {
         release();

@@ -13,6 +13,9 @@ import { add, abs, div, eq, gt, maximum, minimum, mul, ne, pow, sqrt, sub, where
 import { scatterAdd } from './indexing.js';
 import { backendOf, record, wrap } from './util.js';
 import { noGrad } from '../autograd/graph.js';
+// norm runs in a scope: its intermediates are freed even where the caller has none (logsumexp,
+// in ./activation.ts, frees its own).
+import { scope } from '../tensor/memory.js';
 import { eye, full } from '../tensor/create.js';
 import { flip, transpose, unsqueeze } from './shape.js';
 import { triu } from './matrix.js';
@@ -132,7 +135,7 @@ export const std = defineOp('std', (x: Tensor, dim?: Dim, opts: VarOptions = {})
 });
 
 /** Vector p-norm over dim (all elements by default): p = 2 (default), 1, Infinity, or any p > 0. */
-export const norm = defineOp('norm', (x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim: boolean = false): Tensor => {
+export const norm = defineOp('norm', (x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim: boolean = false): Tensor => scope(() => {
   if (!isFloat(x.dtype)) throw new TypeError(`norm: needs a floating-point tensor, got ${x.dtype}`);
   const pp = p === 'fro' ? 2 : p;
   const dims = normDims('norm', dim, x.ndim);
@@ -151,7 +154,7 @@ export const norm = defineOp('norm', (x: Tensor, p: number | 'fro' = 2, dim?: Di
   }
   if (!(pp > 0)) throw new RangeError(`norm: p must be positive, Infinity or 'fro', got ${p}`);
   return pow(sum(pow(abs(x), pp), dims, keepdim), 1 / pp);
-});
+}));
 
 /** The running sum along dim (sum's record as a scan); the backward is the reversed running sum. */
 export const cumsum = defineOp('cumsum', (x: Tensor, dim: number): Tensor => {

@@ -1,13 +1,15 @@
 // Shape ops built on the layout primitives: flatten/squeeze/unsqueeze (views), transpose, slicing,
-// indexing by numbers and ranges, flip, cat/stack/split/chunk, pad, repeat, contiguous, clone.
+// indexing by numbers, ranges and int32 tensors, flip, cat/stack/split/chunk, pad, repeat, contiguous, clone.
 
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, checkInt, contiguousStrides, fmt, normDim, prod, sameShape } from '../tensor/shape.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { defineOp } from './dispatch.js';
 import { cast, reshape, permute, stridedView } from './layout.js';
 import { expand } from './broadcast.js';
+import { indexSelect } from './index-select.js';
 import { backendOf, record, wrap } from './util.js';
+import { tensor } from '../tensor/create.js';
 
 export { reshape, permute, expand };
 
@@ -107,27 +109,44 @@ export const select = defineOp('select', (x: Tensor, dim: number, index: number)
   return out;
 });
 
-export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?];
+export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?] | Tensor;
 
 /**
  * Python-style indexing, one spec per leading dim: a number selects (and drops the dim),
- * null keeps the dim whole, [start, end, step] slices. x.index(null, [0, 10, 2]) is x[:, 0:10:2].
+ * null keeps the dim whole, [start, end, step] slices, an int32 tensor t picks along the dim (its dims
+ * replace it). x.index(null, [0, 10, 2]) is x[:, 0:10:2].
  */
 export const index = defineOp('index', (x: Tensor, ...specs: IndexSpec[]): Tensor => {
   if (specs.length > x.ndim) throw new Error(`index: ${specs.length} indices for a tensor of ${x.ndim} dimensions`);
+  if (specs.filter((sp) => sp instanceof Tensor).length > 1) {
+    throw new Error('index: more than one tensor index (advanced indexing that broadcasts index tensors together) is not supported; use gather()');
+  }
   let cur = x;
   const temps: Tensor[] = [];
   let dim = 0;
-  for (const sp of specs) {
+  for (const [i, sp] of specs.entries()) {
     let next: Tensor;
     if (sp === null) {
       dim++;
       continue;
     } else if (typeof sp === 'number') {
       next = select(cur, dim, sp);
-    } else {
+    } else if (sp instanceof Tensor) {
+      // x[t] with an integer tensor t, as in PyTorch: the indexed dim becomes t's dims
+      if (sp.dtype !== 'int32') {
+        throw new TypeError(`index: a tensor index must hold int32 indices, got ${sp.dtype}${sp.dtype === 'bool' ? ' (a mask: use where() or multiply by it)' : ''} (index ${i})`);
+      }
+      const flat = reshape(sp, [sp.numel()]);
+      const picked = indexSelect(cur, dim, flat);
+      flat.dispose();
+      next = reshape(picked, [...cur.shape.slice(0, dim), ...sp.shape, ...cur.shape.slice(dim + 1)]);
+      picked.dispose();
+      dim += sp.ndim;
+    } else if (Array.isArray(sp) && sp.length <= 3 && sp.every((v: unknown) => v === null || v === undefined || typeof v === 'number')) {
       next = slice(cur, dim, sp[0] ?? null, sp[1] ?? null, sp[2] ?? 1);
       dim++;
+    } else {
+      throw new TypeError(`index: index ${i} must be a number, null, a [start, end, step] slice or an int32 tensor, got ${Array.isArray(sp) ? JSON.stringify(sp) : typeof sp}`);
     }
     if (cur !== x) temps.push(cur);
     cur = next;
@@ -234,11 +253,66 @@ export const chunk = defineOp('chunk', (x: Tensor, chunks: number, dim: number =
   return split(x, Math.max(size, 1), d);
 });
 
+export interface PadOptions {
+  /** 'constant' (default) fills with value; 'reflect', 'replicate' and 'circular' as PyTorch's F.pad. */
+  mode?: 'constant' | 'reflect' | 'replicate' | 'circular';
+  value?: number;
+}
+
 /**
- * Constant padding like F.pad: pads = [left, right] for the last dim, then [top, bottom] for the
- * one before, …; negative pads crop.
+ * F.pad: pads[0..1] pad the last dim (before, after), pads[2..3] the one before, … Negative pads
+ * crop (constant mode). The third argument is the fill value, or {mode, value}.
  */
-export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: number = 0): Tensor => {
+export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: number | PadOptions = 0): Tensor => {
+  if (typeof value === 'object' && value !== null) {
+    for (const k of Object.keys(value)) if (k !== 'mode' && k !== 'value') throw new TypeError(`pad: unknown option '${k}' (options: mode, value)`);
+    const mode = value.mode ?? 'constant';
+    if (mode !== 'constant') {
+      if (value.value !== undefined) throw new TypeError(`pad: a fill value only goes with mode 'constant', not '${mode}'`);
+      return padIndexed(x, pads, mode);
+    }
+    value = value.value ?? 0;
+  }
+  if (typeof value !== 'number') throw new TypeError(`pad: the fill value must be a number (or {mode, value}), got ${typeof value}`);
+  return padConstant(x, pads, value);
+});
+
+/** reflect / replicate / circular padding: an index select per padded dim (its gradient adds back). */
+function padIndexed(x: Tensor, pads: readonly number[], mode: string): Tensor {
+  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') {
+    throw new TypeError(`pad: unknown mode '${mode}' (modes: constant, reflect, replicate, circular)`);
+  }
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
+    throw new Error(`pad: needs an even number of pads, at most 2 per dimension (${x.ndim} dims), got ${fmt(pads)}`);
+  }
+  pads.forEach((p) => checkInt('pad', 'padding', p, 0));
+  let cur = x;
+  for (let k = 0; k < pads.length / 2; k++) {
+    const d = x.ndim - 1 - k;
+    const lo = pads[2 * k]!, hi = pads[2 * k + 1]!, n = x.shape[d]!;
+    if (lo === 0 && hi === 0) continue;
+    const most = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : Infinity;
+    if (n === 0 || lo > most || hi > most) {
+      throw new RangeError(`pad: ${mode} padding of (${lo}, ${hi}) needs ${mode === 'replicate' ? 'a non-empty dim' : `pads ≤ ${mode === 'reflect' ? 'size − 1' : 'size'}`} in dim ${d} of ${fmt(x.shape)}`);
+    }
+    const src = new Int32Array(n + lo + hi);
+    for (let i = 0; i < src.length; i++) {
+      const j = i - lo;
+      src[i] = mode === 'replicate' ? Math.min(Math.max(j, 0), n - 1)
+        : mode === 'circular' ? ((j % n) + n) % n
+        : j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+    }
+    const idx = tensor(src);
+    const next = indexSelect(cur, d, idx);
+    idx.dispose();
+    if (cur !== x) cur.dispose();
+    cur = next;
+  }
+  return cur === x ? reshape(x, x.shape) : cur;
+}
+
+/** Constant padding: negative pads crop. */
+function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor {
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
     throw new Error(`pad: needs an even number of pads, at most 2 per dimension (${x.ndim} dims), got ${fmt(pads)}`);
   }
@@ -275,7 +349,7 @@ export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: n
   for (const t of temps) t.dispose();
   if (cur !== x) cur.dispose();
   return out;
-});
+}
 
 /** Tiles x: repeat([2, 3]) doubles dim -2 and triples dim -1 (extra leading reps add dims). */
 export const repeat = defineOp('repeat', (x: Tensor, reps: readonly number[]): Tensor => {

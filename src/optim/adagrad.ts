@@ -32,7 +32,11 @@ export class Adagrad extends Optimizer {
     super('Adagrad', params, {
       lr: opts.lr ?? 1e-2, lrDecay: opts.lrDecay ?? 0, weightDecay: opts.weightDecay ?? 0,
       initialAccumulatorValue: opts.initialAccumulatorValue ?? 0, eps: opts.eps ?? 1e-10, maximize: opts.maximize ?? false,
-    });
+    }, opts);
+  }
+
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: ['sum'], numbers: ['step'], required: ['step', 'sum'] };
   }
 
   protected override checkHyper(h: Record<string, unknown>): void {

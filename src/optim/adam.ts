@@ -55,6 +55,11 @@ abstract class AdamBase extends Optimizer {
     checkBool(this.name, 'maximize', h.maximize);
   }
 
+  protected override stateSpec(group: ParamGroup): { tensors: string[]; numbers: string[]; required: string[] } {
+    const amsgrad = (group as unknown as AdamHyper).amsgrad;
+    return { tensors: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'], numbers: ['step'], required: ['step', 'exp_avg', 'exp_avg_sq', ...(amsgrad ? ['max_exp_avg_sq'] : [])] };
+  }
+
   protected override update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): Tensor {
     const h = group as unknown as AdamHyper;
     if (state.step === undefined) {
@@ -89,7 +94,7 @@ function adamDefaults(opts: AdamOptions, weightDecay: number): Record<string, un
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: Params, opts: AdamOptions = {}) {
-    super('Adam', params, adamDefaults(opts, 0));
+    super('Adam', params, adamDefaults(opts, 0), opts);
   }
 }
 
@@ -97,6 +102,6 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: Params, opts: AdamOptions = {}) {
-    super('AdamW', params, adamDefaults(opts, 1e-2));
+    super('AdamW', params, adamDefaults(opts, 1e-2), opts);
   }
 }

@@ -45,7 +45,13 @@ export class RMSprop extends Optimizer {
     super('RMSprop', params, {
       lr: opts.lr ?? 1e-2, alpha: opts.alpha ?? 0.99, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
       momentum: opts.momentum ?? 0, centered: opts.centered ?? false, maximize: opts.maximize ?? false,
-    });
+    }, opts);
+  }
+
+  protected override stateSpec(group: ParamGroup): { tensors: string[]; numbers: string[]; required: string[] } {
+    const h = group as unknown as RMSpropHyper;
+    const required = ['step', 'square_avg', ...(h.momentum > 0 ? ['momentum_buffer'] : []), ...(h.centered ? ['grad_avg'] : [])];
+    return { tensors: ['square_avg', 'momentum_buffer', 'grad_avg'], numbers: ['step'], required };
   }
 
   protected override checkHyper(h: Record<string, unknown>): void {

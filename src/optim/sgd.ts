@@ -35,7 +35,11 @@ export class SGD extends Optimizer {
     super('SGD', params, {
       lr: opts.lr ?? 1e-3, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0,
       weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false, maximize: opts.maximize ?? false,
-    });
+    }, opts);
+  }
+
+  protected override stateSpec(): { tensors: string[]; numbers: string[]; required: string[] } {
+    return { tensors: ['momentum_buffer'], numbers: [], required: [] };
   }
 
   protected override checkHyper(h: Record<string, unknown>): void {

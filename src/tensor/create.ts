@@ -5,6 +5,7 @@ import { arrayFor, checkDType, dtypeOfArray, isFloat, type DType, type TypedArra
 import { normalArray, uniformArray, randomU32 } from './random.js';
 import { Tensor, type NestedArray } from './tensor.js';
 import { fmt, prod } from '../tensor/shape.js';
+import { checkFits } from './memory.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -21,6 +22,19 @@ function shapeFrom(op: string, args: readonly ShapeArg[]): number[] {
     }
   }
   return [...shape];
+}
+
+/** Checks an options object: an option not understood is an error, never silently ignored. */
+function checkOptions<T extends object>(op: string, opts: T, extra: readonly string[] = []): T {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object, got ${String(opts)}`);
+  const known = ['dtype', 'requiresGrad', ...extra];
+  for (const k of Object.keys(opts)) {
+    if (!known.includes(k)) throw new TypeError(`${op}: unknown option '${k}' (options: ${known.join(', ')})`);
+  }
+  const o = opts as CreateOptions;
+  if (o.dtype !== undefined) checkDType(o.dtype, op);
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== 'boolean') throw new TypeError(`${op}: requiresGrad must be true or false, got ${String(o.requiresGrad)}`);
+  return opts;
 }
 
 function finish(data: TypedArray, shape: readonly number[], dtype: DType, opts?: CreateOptions): Tensor {
@@ -48,6 +62,7 @@ function inferShape(op: string, data: NestedArray): number[] {
  */
 export function tensor(data: NestedArray | TypedArray | Tensor, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
   if (data instanceof Tensor) throw new TypeError('tensor: got a Tensor; use t.clone() or t.detach() to copy one');
+  checkOptions('tensor', opts, ['shape']);
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const shape = opts.shape ? [...opts.shape] : [arr.length];
@@ -108,10 +123,12 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 }
 
 export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  checkOptions('full', opts);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`full: the fill value must be a number or a boolean, got ${typeof value}`);
   const s = shapeFrom('full', [shape]);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'full') : typeof value === 'boolean' ? 'bool' : 'float32';
   const b = currentBackend();
-  const t = Tensor._fromStorage(b, b.fill(dtype, prod(s), Number(value)), s);
+  const t = Tensor._fromStorage(b, b.fill(dtype, checkFits('full', s, dtype, b), Number(value)), s);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }
@@ -120,7 +137,7 @@ function shapeAndOpts(op: string, args: (ShapeArg | CreateOptions | undefined)[]
   let opts: CreateOptions = {};
   const last = args[args.length - 1];
   if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
-    opts = last as CreateOptions;
+    opts = checkOptions(op, last as CreateOptions);
     args = args.slice(0, -1);
   }
   return [shapeFrom(op, args as ShapeArg[]), opts];
@@ -149,26 +166,46 @@ export function fullLike(t: Tensor, value: number, opts: CreateOptions = {}): Te
   return full(t.shape, value, { dtype: t.dtype, ...opts });
 }
 
-/** arange(end) | arange(start, end, step?) — int32 when all arguments are integers, as in PyTorch. */
-export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+/**
+ * arange(end) | arange(start, end, step?) — int32 when all arguments are integers, as in PyTorch;
+ * options ({dtype, requiresGrad}) may follow any of them: arange(5, {dtype: 'float32'}).
+ */
+export function arange(end: number, opts?: CreateOptions): Tensor;
+export function arange(start: number, end: number, opts?: CreateOptions): Tensor;
+export function arange(start: number, end?: number, step?: number, opts?: CreateOptions): Tensor;
+export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
+  let opts: CreateOptions = {};
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === 'object') {
+    opts = checkOptions('arange', last);
+    args = args.slice(0, -1);
+  }
+  while (args.length > 1 && args[args.length - 1] === undefined) args = args.slice(0, -1);
+  if (args.length < 1 || args.length > 3 || !args.every((a) => typeof a === 'number')) {
+    throw new TypeError(`arange: expected (end), (start, end) or (start, end, step) as numbers, then options; got (${args.map((a) => (typeof a === 'number' || a === undefined ? String(a) : JSON.stringify(a))).join(', ')})`);
+  }
+  let [start, end, step = 1] = args as number[];
   if (end === undefined) {
-    end = start;
+    end = start!;
     start = 0;
   }
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
-  if ((end - start) / step < 0) throw new RangeError(`arange: the range from ${start} to ${end} with step ${step} goes the wrong way`);
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  if ((end - start!) / step < 0) throw new RangeError(`arange: the range from ${start} to ${end} with step ${step} goes the wrong way`);
+  const n = Math.max(0, Math.ceil((end - start!) / step));
   const allInt = [start, end, step].every(Number.isInteger);
-  const dtype = opts.dtype ?? (allInt ? 'int32' : 'float32');
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'arange') : allInt ? 'int32' : 'float32';
+  checkFits('arange', [n], dtype, currentBackend());
   const arr = arrayFor(dtype, n);
-  for (let i = 0; i < n; i++) arr[i] = start + i * step;
+  for (let i = 0; i < n; i++) arr[i] = start! + i * step;
   return finish(arr, [n], dtype, opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  checkOptions('linspace', opts);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'linspace') : 'float32';
+  checkFits('linspace', [steps], dtype, currentBackend());
   const arr = arrayFor(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the second half from the end, so the last element is exactly `end`.
@@ -177,8 +214,15 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   return finish(arr, [steps], dtype, opts);
 }
 
-export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
-  const dtype = opts.dtype ?? 'float32';
+export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
+  if (typeof m === 'object') {
+    opts = m;
+    m = n;
+  }
+  checkOptions('eye', opts);
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'eye') : 'float32';
+  const shape = shapeFrom('eye', [[n, m]]);
+  checkFits('eye', shape, dtype, currentBackend());
   const arr = arrayFor(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return finish(arr, [n, m], dtype, opts);
@@ -194,7 +238,7 @@ function floatDType(op: string, opts: CreateOptions): DType {
 export function rand(...args: (ShapeArg | CreateOptions)[]): Tensor {
   const [s, o] = shapeAndOpts('rand', args);
   const dtype = floatDType('rand', o);
-  const u = uniformArray(prod(s), dtype === 'float64');
+  const u = uniformArray(checkFits('rand', s, dtype, currentBackend()), dtype === 'float64');
   return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
 }
 
@@ -202,21 +246,22 @@ export function rand(...args: (ShapeArg | CreateOptions)[]): Tensor {
 export function randn(...args: (ShapeArg | CreateOptions)[]): Tensor {
   const [s, o] = shapeAndOpts('randn', args);
   const dtype = floatDType('randn', o);
-  const u = normalArray(prod(s), dtype === 'float64');
+  const u = normalArray(checkFits('randn', s, dtype, currentBackend()), dtype === 'float64');
   return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
 }
 
 /** Integers uniform in [low, high) (int32). */
 export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  checkOptions('randint', opts);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new RangeError(`randint: need integers low < high, got ${low}, ${high}`);
   }
   const s = shapeFrom('randint', [shape]);
-  const n = prod(s);
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'randint') : 'int32';
+  const n = checkFits('randint', s, dtype, currentBackend());
   const u = new Uint32Array(n);
   randomU32(u);
   const range = high - low;
-  const dtype = opts.dtype ?? 'int32';
   const arr = arrayFor(dtype, n);
   for (let i = 0; i < n; i++) arr[i] = low + Math.floor((u[i]! / 4294967296) * range);
   return finish(arr, s, dtype, opts);

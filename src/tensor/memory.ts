@@ -1,8 +1,10 @@
-// Ownership of backend storage: reference-counted buffers, scopes, keep(), memory(), and the
-// FinalizationRegistry backstop. Tensors register here; nothing here knows about ops.
+// Ownership of backend storage: reference-counted buffers, scopes per async context, keep(),
+// release through a handle's holder (step boundaries), memory() and size checks. Nothing here knows ops.
 
 import type { Backend, Storage } from '../backend/backend.js';
 import { getBackend, listBackends } from '../backend/backend.js';
+import { contextSlot } from './async-context.js';
+import { bytesPer, type DType } from './dtype.js';
 
 /** A backend storage shared by a tensor and its reshaped views / autograd aliases. */
 export class Buf {
@@ -21,25 +23,122 @@ export class Buf {
 export interface Owner {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Marks the handle as kept: no step boundary releases it (keep()). */
+  _pin?(): void;
+  /** @internal the scope that holds this handle (set and read here only) */
+  _scope?: Scope | null;
 }
 
-const scopes: Set<Owner>[] = [];
+/**
+ * What a tensor handle holds, apart from the handle itself: the finalizer and the step boundaries
+ * of autograd/release.ts reach a handle's storage through this without keeping the handle alive.
+ */
+export interface Holder {
+  buf: Buf | null;
+  node: { release(): void } | null;
+  /** Counted out of memory() already (disposed, collected or revoked). */
+  done: boolean;
+  /** Passed to keep(): never released by a step boundary. */
+  kept: boolean;
+  /** Released by a step boundary (the error on use says so). */
+  revoked: boolean;
+  /** A result not computed yet (src/ops/pending.ts): what it holds is released instead of a storage. */
+  pending?: { release(): void } | null;
+}
+
+/**
+ * Releases a handle's storage and graph link through its holder (the handle may be unreachable by
+ * then); a kept or already released handle is left alone. Using the handle afterwards throws.
+ */
+export function revoke(h: Holder): void {
+  if (h.done || h.kept || (!h.buf && !h.pending)) return;
+  h.done = true;
+  h.revoked = true;
+  if (h.pending) {
+    h.pending.release();
+    h.pending = null;
+  }
+  if (h.buf) h.buf.release();
+  h.buf = null;
+  const n = h.node;
+  h.node = null;
+  if (n) n.release();
+  liveHandles--;
+}
+
+/**
+ * A scope: the tensors created while it is current, released when it ends. Scopes form a tree
+ * through their parents; which one is current belongs to the async context (see async-context.ts),
+ * so tasks that interleave with await each see their own. A closed scope is transparent: a context
+ * still pointing at it creates into its nearest open ancestor.
+ */
+export class Scope {
+  /** What the scope holds (made on the first one: most scopes of ops hold few or none for long). */
+  owners: Set<Owner> | null = null;
+  open = true;
+  constructor(public parent: Scope | null) {}
+  add(t: Owner): void {
+    (this.owners ??= new Set()).add(t);
+    t._scope = this;
+  }
+}
+
+const slot = contextSlot<Scope>();
 let liveHandles = 0;
+
+function openAncestor(s: Scope | null | undefined): Scope | null {
+  while (s && !s.open) s = s.parent;
+  return s ?? null;
+}
+
+/** The innermost open scope of the calling context (null: none, tensors live until disposed). */
+export function currentScope(): Scope | null {
+  return openAncestor(slot.get());
+}
+
+/** Whether scopes follow async contexts here (Node, Deno, Bun) or one variable per thread (browsers). */
+export function scopesPerAsyncContext(): boolean {
+  return slot.perAsyncContext;
+}
+
+/** Called with each new handle while set (the leak watch samples creation stacks through it). */
+let creationHook: ((t: Owner) => void) | null = null;
+export function setCreationHook(f: ((t: Owner) => void) | null): void {
+  creationHook = f;
+}
+
+/** Live tensor handles (not yet disposed, collected or released). */
+export function liveHandleCount(): number {
+  return liveHandles;
+}
 
 export function trackCreated(t: Owner): void {
   liveHandles++;
-  const top = scopes[scopes.length - 1];
-  if (top) top.add(t);
+  if (creationHook) creationHook(t);
+  const s = currentScope();
+  if (s) s.add(t);
 }
 
 export function trackDisposed(t: Owner | null): void {
   liveHandles--;
-  if (t) for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.delete(t)) break;
+  if (t) forget(t);
 }
 
-/** Removes a handle from every open scope, so it outlives them (parameters, optimizer state, results). */
+function forget(t: Owner): void {
+  const s = t._scope;
+  if (s) {
+    s.owners?.delete(t);
+    t._scope = null;
+  }
+}
+
+/**
+ * Removes a handle from its scope and exempts it from step boundaries, so it outlives every scope
+ * and step (parameters, optimizer state, results).
+ */
 export function keep<T extends Owner>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  forget(t);
+  t._pin?.();
   return t;
 }
 
@@ -62,27 +161,60 @@ function isOwner(v: object): v is Owner {
   return typeof (v as Owner).dispose === 'function' && 'isDisposed' in v;
 }
 
-/** Opens a scope by hand (the DataLoader's step scope uses this); close it with endScope. */
-export function beginScope(): Set<Owner> {
-  const s = new Set<Owner>();
-  scopes.push(s);
+/** Moves a handle into scope s (out of whatever scope held it). */
+export function adopt(s: Scope, t: Owner): void {
+  forget(t);
+  s.add(t);
+}
+
+/** Opens a scope by hand in the calling context (the DataLoader's step scope uses this); close it with endScope. */
+export function beginScope(): Scope {
+  const s = new Scope(currentScope());
+  slot.enter(s);
   return s;
 }
 
+/** A scope that is not current anywhere yet (a loader's step scope, entered when its batch is read). */
+export function detachedScope(): Scope {
+  return new Scope(null);
+}
+
+/** Makes s current in the calling context, inside the context's current scope (unless s has a parent). */
+export function enterScope(s: Scope): void {
+  if (!s.open) throw new Error('enterScope: this scope has ended');
+  if (s.parent === null) {
+    const p = currentScope();
+    if (p !== s) s.parent = p;
+  }
+  slot.enter(s);
+}
+
 /**
- * Closes a scope opened by beginScope: disposes what was created in it, except the tensors found
- * in `result` (a tensor, or arrays / plain objects / Maps of them), which move to the parent scope.
+ * Closes a scope: disposes what was created in it, except the tensors found in `result` (a tensor,
+ * or arrays / plain objects / Maps of them), which move to the nearest open enclosing scope. Scopes
+ * the calling context opened inside s and left open (a throw) close first; scopes other async
+ * contexts opened inside s stay open.
  */
-export function endScope(s: Set<Owner>, result?: unknown): void {
-  const idx = scopes.lastIndexOf(s);
-  if (idx < 0) throw new Error('endScope: this scope is not open');
-  // Close inner scopes left open by a throw inside them.
-  while (scopes.length > idx + 1) endScope(scopes[scopes.length - 1]!);
-  scopes.pop();
+export function endScope(s: Scope, result?: unknown): void {
+  if (!s.open) throw new Error('endScope: this scope has already ended');
+  const cur = slot.get() ?? null;
+  let inner = false;
+  for (let c: Scope | null = cur; c; c = c.parent) if (c === s) { inner = true; break; }
+  if (inner) for (let c: Scope | null = cur; c && c !== s; c = c.parent) if (c.open) close(c);
+  close(s, result);
+  if (inner) slot.enter(openAncestor(s.parent) ?? undefined);
+}
+
+function close(s: Scope, result?: unknown): void {
+  s.open = false;
   const survivors = new Set<Owner>();
   collectOwners(result, survivors);
-  const parent = scopes[scopes.length - 1];
-  for (const t of s) {
+  const owners = s.owners;
+  s.owners = null;
+  if (!owners) return;
+  const parent = openAncestor(s.parent);
+  for (const t of owners) {
+    t._scope = null;
     if (survivors.has(t)) {
       if (parent) parent.add(t);
     } else if (!t.isDisposed) {
@@ -91,25 +223,81 @@ export function endScope(s: Set<Owner>, result?: unknown): void {
   }
 }
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+
 /**
  * Runs fn and frees every tensor created inside it except the ones it returns (found inside
- * arrays, plain objects and Maps too). Synchronous: for async steps use beginScope/endScope.
+ * arrays, plain objects and Maps too). fn may be async: then scope returns its promise, and the
+ * scope covers fn's awaits too and ends when the promise settles. Tasks running at the same time
+ * each have their own scopes (in Node, Deno and Bun; in a browser, an async scope is current for
+ * the whole thread until it settles — don't interleave two there).
  */
 export function scope<T>(fn: () => T): T {
-  const s = beginScope();
+  const s = new Scope(currentScope());
   let result: T;
   try {
-    result = fn();
+    result = slot.run(s, fn);
   } catch (e) {
     endScope(s);
     throw e;
   }
-  if (result instanceof Promise) {
-    endScope(s);
-    throw new Error('scope: fn returned a Promise; scope(fn) is synchronous — use beginScope()/endScope() around async code');
+  if (!isThenable(result)) {
+    endScope(s, result);
+    return result;
   }
-  endScope(s, result);
-  return result;
+  // Where the platform tracks async contexts, the caller is back in its own scope already; in the
+  // fallback s stays current until fn settles.
+  return Promise.resolve(result).then(
+    (v) => { settle(s, v); return v; },
+    (e: unknown) => { settle(s); throw e; },
+  ) as T;
+}
+
+function settle(s: Scope, result?: unknown): void {
+  if (!s.open) return;
+  close(s, result);
+  // In the fallback s was current for the whole thread: step back out of it (and any scope left
+  // open inside it).
+  const cur = slot.get();
+  if (!slot.perAsyncContext && cur && !cur.open) slot.enter(openAncestor(cur) ?? undefined);
+}
+
+/** "1.50 GiB", "12.0 MiB", "640 B": sizes in errors. */
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** Elements of a typed array at most (V8's limit), for backends that set none of their own. */
+const TYPED_ARRAY_MAX = 2 ** 32;
+
+/**
+ * Checks, before any array is built, that a tensor of `shape` can exist on the backend: an error
+ * that names the op, the size, what is live and the limit instead of "Invalid typed array length"
+ * or a wrapped allocation.
+ */
+export function checkFits(op: string, shape: readonly number[], dtype: DType, backend?: Backend): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  // Small tensors always fit the shape limits; the backend's own allocation error covers a full heap.
+  if (n <= 2 ** 24) return n;
+  backend ??= getBackend();
+  const bytes = n * bytesPer(dtype);
+  const st = backend.stats();
+  const maxElements = st.maxElements ?? TYPED_ARRAY_MAX;
+  const what = () => `${op}: ${dtype === 'int32' ? 'an' : 'a'} ${dtype} tensor of shape [${shape.join(', ')}] (${n.toLocaleString('en-US')} elements, ${formatBytes(bytes)})`;
+  if (n > maxElements) {
+    throw new RangeError(`${what()} is too large: the ${backend.name} backend holds at most ${maxElements.toLocaleString('en-US')} elements in one tensor`);
+  }
+  if (st.limitBytes !== undefined && bytes > st.limitBytes - st.bytes) {
+    throw new RangeError(
+      `${what()} does not fit in the ${backend.name} backend's memory: ${formatBytes(st.bytes)} is live and the limit is ` +
+        `${formatBytes(st.limitBytes)}. Free tensors you no longer need (dispose(), nb.scope) or use smaller sizes.`,
+    );
+  }
+  return n;
 }
 
 export interface MemoryInfo {
@@ -130,4 +318,3 @@ export function memory(): MemoryInfo {
   }
   return { tensors: liveHandles, bytes, backends };
 }
-

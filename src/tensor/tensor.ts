@@ -5,7 +5,7 @@
 import type { Backend, Storage } from '../backend/backend.js';
 import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
-import { Buf, trackCreated, trackDisposed } from './memory.js';
+import { Buf, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
 import { installMethods } from './methods.js';
 
 let nextId = 1;
@@ -30,7 +30,7 @@ export class Tensor {
   /** Unique id, for debugging and maps. */
   readonly id = nextId++;
   /** @internal storage and graph link, shared with the finalizer (which must not see the tensor) */
-  private readonly _h: Holder;
+  private readonly _h: TensorHolder;
   /** @internal where a leaf that requires grad accumulates */
   _acc: AccumulateGrad | null = null;
   /** @internal an alias owned by a graph node (not counted, not scoped) */
@@ -39,6 +39,8 @@ export class Tensor {
   /** @internal gradient of a leaf */
   private _grad: Tensor | null = null;
   private _retainsGrad = false;
+  /** @internal the scope holding this handle (tensor/memory.ts) */
+  _scope: Scope | null = null;
 
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -49,7 +51,7 @@ export class Tensor {
       methodsInstalled = true;
       installMethods(Tensor.prototype);
     }
-    this._h = { buf, node: null, pending };
+    this._h = { buf, node: null, pending, done: false, kept: false, revoked: false };
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this._isAlias = alias;
@@ -69,7 +71,7 @@ export class Tensor {
   /** @internal the op that produced this tensor (non-leaf) */
   get _node(): Node | null {
     if (this._h.pending) this._materialize();
-    return this._h.node;
+    return this._h.node as Node | null;
   }
 
   /** @internal what a pending result holds (null once computed) — for the rewrite rules only */
@@ -85,6 +87,18 @@ export class Tensor {
   }
   set _node(n: Node | null) {
     this._h.node = n;
+    // The op's node learns its output's holder, so a step boundary can release it (autograd/release.ts).
+    if (n && !this._isAlias && n.output === null) n.output = this._h;
+  }
+
+  /** @internal what the finalizer and the step boundaries release for this handle (not the handle itself) */
+  get _holder(): Holder {
+    return this._h;
+  }
+
+  /** @internal keep(): no step boundary releases this handle */
+  _pin(): void {
+    this._h.kept = true;
   }
 
   /** @internal a tensor owning a fresh storage */
@@ -114,6 +128,13 @@ export class Tensor {
   /** @internal the live buffer, or a clear error if this tensor was released. */
   _live(where: string): Buf {
     if (this._h.pending) this._materialize();
+    if (this._buf === null && this._h.revoked) {
+      throw new Error(
+        `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released: it is an output of a graph ` +
+          'whose backward() ran two steps ago (optimizer.step() calls, or backward() calls for tensors no optimizer ' +
+          'updates), and graph outputs are freed then. Call nb.keep(t), or keep t.detach() or t.item(), before then.',
+      );
+    }
     if (this._buf === null) {
       throw new Error(
         `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released — by dispose(), ` +
@@ -215,6 +236,7 @@ export class Tensor {
       this._h.pending = null;
       p.release();
       if (finalizer) finalizer.unregister(this);
+      this._h.done = true;
       trackDisposed(this);
       return;
     }
@@ -224,6 +246,7 @@ export class Tensor {
       return;
     }
     if (finalizer) finalizer.unregister(this);
+    this._h.done = true;
     trackDisposed(this);
     this._buf.release();
     this._buf = null;
@@ -313,16 +336,17 @@ export class Tensor {
 
 export type NestedArray = number | boolean | NestedArray[];
 
-interface Holder {
-  buf: Buf | null;
-  node: Node | null;
+/** memory.ts's holder, plus a result not computed yet (a pending result has no node, so no step boundary revokes it). */
+interface TensorHolder extends Holder {
   pending: Pending | null;
 }
 
 /** The backstop: a handle the program dropped without dispose() releases what it held. */
-const finalizer: FinalizationRegistry<Holder> | null =
+const finalizer: FinalizationRegistry<TensorHolder> | null =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((h: Holder) => {
+    ? new FinalizationRegistry((h: TensorHolder) => {
+        if (h.done) return;
+        h.done = true;
         if (h.pending) h.pending.release();
         h.pending = null;
         if (h.buf) h.buf.release();

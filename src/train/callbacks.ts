@@ -6,6 +6,7 @@ import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { clone } from '../ops/index.js';
 import type { Module } from '../nn/module.js';
+import type { FitState, JsonValue } from './fit-state.js';
 
 /** What fit() needs of an optimizer (every nabla optimizer has it). */
 export interface OptimizerLike {
@@ -24,12 +25,18 @@ export interface TrainContext {
   /** Epoch being run (0-based). */
   epoch: number;
   epochs: number;
+  /** Steps done so far in this epoch. */
+  step: number;
   /** Steps done so far, all epochs. */
   globalStep: number;
   stopTraining: boolean;
+  /** Set when the signal stopped training (mid-epoch or between epochs): ctx.state() is where to resume. */
+  interrupted: boolean;
   history: History;
   /** Prints a line without breaking the progress bar. */
   log(text: string): void;
+  /** Where the run is now, as JSON for a checkpoint: fit({resume}) continues from it exactly. */
+  state(): FitState;
 }
 
 /** What fit() returns: one entry per epoch for every key (epoch, loss, valLoss, lr, metrics…). */
@@ -47,6 +54,9 @@ export interface Callback {
   onBatchEnd?(step: number, logs: Logs, ctx: TrainContext): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
+  /** The callback's own state for a checkpoint (best value, epochs waited…), and its restore. */
+  state?(): JsonValue;
+  loadState?(s: JsonValue): void;
 }
 
 export type Mode = 'min' | 'max' | 'auto';
@@ -105,6 +115,7 @@ export class EarlyStopping implements Callback {
   stoppedEpoch = -1;
   private wait = 0;
   private weights: Map<string, Tensor> | null = null;
+  private restored = false;
 
   constructor(opts: EarlyStoppingOptions = {}) {
     this.monitor = opts.monitor ?? 'valLoss';
@@ -123,6 +134,7 @@ export class EarlyStopping implements Callback {
 
   onTrainBegin(): void {
     this.mode = resolveMode(this.modeOpt, this.monitor);
+    if (this.restored) { this.restored = false; return; } // resumed: loadState() set best and wait
     this.best = this.baseline ?? (this.mode === 'min' ? Infinity : -Infinity);
     this.bestEpoch = -1;
     this.stoppedEpoch = -1;
@@ -151,8 +163,22 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  state(): JsonValue {
+    return { best: jsonNumber(this.best), bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  /** Restores best value and patience count (a resumed run keeps no snapshot of the best weights). */
+  loadState(s: JsonValue): void {
+    const o = s as { best: number | null; bestEpoch: number; wait: number };
+    this.best = o.best === null ? NaN : o.best;
+    this.bestEpoch = o.bestEpoch;
+    this.wait = o.wait;
+    this.restored = true;
+  }
+
   onTrainEnd(ctx: TrainContext): void {
-    if (this.weights && this.restoreBestWeights && this.bestEpoch !== ctx.epoch) {
+    // An interrupted run is to be resumed from the weights it has, so they stay.
+    if (this.weights && this.restoreBestWeights && this.bestEpoch !== ctx.epoch && !ctx.interrupted) {
       ctx.model.loadStateDict(this.weights);
       ctx.log(`EarlyStopping: restored the weights of epoch ${this.bestEpoch + 1} (${this.monitor} ${this.best})`);
     }
@@ -197,7 +223,19 @@ export class ModelCheckpoint implements Callback {
   }
 
   onTrainBegin(): void {
+    if (this.restored) { this.restored = false; return; }
     this.best = resolveMode(this.modeOpt, this.monitor) === 'min' ? Infinity : -Infinity;
+  }
+
+  private restored = false;
+  state(): JsonValue {
+    return { best: jsonNumber(this.best) };
+  }
+
+  loadState(s: JsonValue): void {
+    const b = (s as { best: number | null }).best;
+    this.best = b === null ? NaN : b;
+    this.restored = true;
   }
 
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): Promise<void> {
@@ -249,6 +287,12 @@ export class JsonlLogger implements Callback {
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     await this.write(JSON.stringify({ type: 'epoch', epoch: epoch + 1, ...clean(logs), time: (Date.now() - this.t0) / 1000 }) + '\n');
   }
+}
+
+/** A number JSON can hold: ±Infinity (a best value not yet set) as ±Number.MAX_VALUE, NaN as null. */
+function jsonNumber(v: number): number | null {
+  if (Number.isNaN(v)) return null;
+  return Number.isFinite(v) ? v : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
 }
 
 /** JSON has no NaN/Infinity: they become null. */

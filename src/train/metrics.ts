@@ -2,6 +2,7 @@
 // confusion matrix, MAE, RMSE), and streaming accumulators of the same that fit() updates per batch.
 
 import { Tensor } from '../tensor/tensor.js';
+import type { JsonValue } from './fit-state.js';
 
 /** Predictions: class indices [N], or scores [N, C] (logits or probabilities: the argmax is taken). */
 export type Predictions = Tensor | ArrayLike<number> | readonly (readonly number[])[];
@@ -187,6 +188,20 @@ export interface Metric {
   compute(): number;
   /** A fresh accumulator of the same kind (fit() keeps one for training and one for validation). */
   clone?(): Metric;
+  /** The accumulated state as JSON, and its restore: a run resumed mid-epoch continues the epoch's value. */
+  state?(): JsonValue;
+  loadState?(s: JsonValue): void;
+}
+
+/** The numbers of a saved accumulator state, checked. */
+function counts<K extends string>(name: string, s: JsonValue, keys: readonly K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) {
+    const v = (s as Record<string, unknown> | null)?.[k];
+    if (typeof v !== 'number') throw new Error(`${name}: the saved state's '${k}' is ${JSON.stringify(v)}, not a number`);
+    out[k] = v;
+  }
+  return out;
 }
 
 export class Accuracy implements Metric {
@@ -202,6 +217,8 @@ export class Accuracy implements Metric {
     this.n += p.length;
   }
   compute(): number { return this.n ? this.ok / this.n : 0; }
+  state(): JsonValue { return { ok: this.ok, n: this.n }; }
+  loadState(s: JsonValue): void { ({ ok: this.ok, n: this.n } = counts(this.name, s, ['ok', 'n'])); }
 }
 
 export class TopKAccuracy implements Metric {
@@ -221,6 +238,8 @@ export class TopKAccuracy implements Metric {
     this.n += r.n;
   }
   compute(): number { return this.n ? this.ok / this.n : 0; }
+  state(): JsonValue { return { ok: this.ok, n: this.n }; }
+  loadState(s: JsonValue): void { ({ ok: this.ok, n: this.n } = counts(this.name, s, ['ok', 'n'])); }
 }
 
 /** Accumulates a confusion matrix (its size from the scores' class dimension, or numClasses). */
@@ -238,6 +257,11 @@ export class ConfusionMatrix {
   matrix(): number[][] {
     return this.cm ? this.cm.map((r) => r.slice()) : [];
   }
+  state(): JsonValue { return this.matrix(); }
+  loadState(s: JsonValue): void {
+    if (!Array.isArray(s) || !s.every((r) => Array.isArray(r) && r.every((v) => typeof v === 'number'))) throw new Error('ConfusionMatrix: the state is not a matrix of counts');
+    this.cm = s.length ? (s as number[][]).map((r) => r.slice()) : null;
+  }
 }
 
 /** Macro-averaged precision, recall or F1 over the classes, streamed through a confusion matrix. */
@@ -251,6 +275,8 @@ export class ClassMetric implements Metric {
   reset(): void { this.cm.reset(); }
   update(output: Tensor, target: Tensor): void { this.cm.update(output, target); }
   compute(): number { return classReport(this.cm.matrix()).macro[this.name]; }
+  state(): JsonValue { return this.cm.state(); }
+  loadState(s: JsonValue): void { this.cm.loadState(s); }
 }
 
 export class MeanAbsoluteError implements Metric {
@@ -266,6 +292,8 @@ export class MeanAbsoluteError implements Metric {
     this.n += p.length;
   }
   compute(): number { return this.n ? this.s / this.n : 0; }
+  state(): JsonValue { return { s: this.s, n: this.n }; }
+  loadState(s: JsonValue): void { ({ s: this.s, n: this.n } = counts(this.name, s, ['s', 'n'])); }
 }
 
 export class RootMeanSquaredError implements Metric {
@@ -281,6 +309,8 @@ export class RootMeanSquaredError implements Metric {
     this.n += p.length;
   }
   compute(): number { return this.n ? Math.sqrt(this.s / this.n) : 0; }
+  state(): JsonValue { return { s: this.s, n: this.n }; }
+  loadState(s: JsonValue): void { ({ s: this.s, n: this.n } = counts(this.name, s, ['s', 'n'])); }
 }
 
 export type MetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'mae' | 'rmse' | `top${number}` | `top${number}Accuracy`;

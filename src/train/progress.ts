@@ -87,7 +87,8 @@ export class Progress {
   }
 
   private values(values: Record<string, number>): string {
-    return Object.entries(values).map(([k, v]) => `${k} ${k === 'lr' ? String(Number(v.toPrecision(3))) : formatNumber(v)}`).join('  ');
+    // Learning rates span decades within a run (one-cycle): always three significant digits with an exponent.
+    return Object.entries(values).map(([k, v]) => `${k} ${k === 'lr' ? (Number.isFinite(v) ? v.toExponential(2) : String(v)) : formatNumber(v)}`).join('  ');
   }
 
   /** After `step` steps (1-based) and `samples` samples of this epoch, with the running values (loss, metrics). */

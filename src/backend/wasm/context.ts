@@ -3,7 +3,7 @@
 
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Storage } from '../backend.js';
-import { Heap, PARAM_BASE, PARAM_BYTES } from './heap.js';
+import { Heap, HeapFull, PARAM_BASE, PARAM_BYTES, formatBytes } from './heap.js';
 import type { Pool } from './pool.js';
 import { MAX_PARTS } from './worker-source.js';
 import type { KernelExports, KernelName } from './exports.gen.js';
@@ -15,10 +15,18 @@ export class WasmStorage implements Storage {
   readonly backend = 'wasm';
   freed = false;
   constructor(readonly dtype: DType, readonly size: number, readonly ptr: number, readonly bytes: number) {}
+  /** Bytes of the elements (size · element size; bytes may be larger: at least one element is allocated). */
+  get byteLength(): number { return this.size * BYTES[this.dtype]; }
 }
 
 export const SUFFIX: Record<DType, string> = { float32: 'f32', float64: 'f64', int32: 'i32', bool: 'u8' };
 export const LOG2: Record<DType, number> = { float32: 2, float64: 3, int32: 2, bool: 0 };
+export const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/**
+ * The most elements one storage may have: kernels index elements with i32 and step by up to 16
+ * past the current index, so counts stay below 2³¹ − 64.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 64;
 
 /** Work (≈ nanoseconds on one core) below which a kernel runs on the calling thread alone. */
 const PARALLEL_MIN_WORK = 200_000;
@@ -38,6 +46,8 @@ export function ranges(total: number, t: number, grain: number): [number, number
   }
   return out;
 }
+
+const describe = (dtype: DType, size: number): string => `a ${dtype} tensor of ${size.toLocaleString('en-US')} elements`;
 
 export class Ctx {
   readonly scratch: number[] = [];
@@ -59,8 +69,21 @@ export class Ctx {
   }
 
   alloc(dtype: DType, size: number): WasmStorage {
-    const bytes = Math.max(1, size) << LOG2[dtype];
-    return new WasmStorage(dtype, size, this.heap.alloc(bytes), bytes);
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`wasm backend: cannot allocate ${size} elements of ${dtype}`);
+    // Plain multiplication: a shift would wrap at 2³¹ bytes into a tiny block.
+    const bytes = Math.max(1, size) * BYTES[dtype];
+    if (size > MAX_ELEMENTS) {
+      throw new RangeError(`wasm backend: ${describe(dtype, size)} (${formatBytes(bytes)}) is too large: a tensor holds at most ${MAX_ELEMENTS.toLocaleString('en-US')} elements on this backend (kernels index with 32-bit integers)`);
+    }
+    let ptr: number;
+    try {
+      ptr = this.heap.alloc(bytes);
+    } catch (e) {
+      // described here, not for every allocation
+      if (e instanceof HeapFull) throw this.heap.outOfMemoryError(bytes, describe(dtype, size), e.why);
+      throw e;
+    }
+    return new WasmStorage(dtype, size, ptr, bytes);
   }
 
   /** Checks a storage handle before a kernel reads it. */
@@ -73,10 +96,12 @@ export class Ctx {
   view(s: WasmStorage): TypedArray {
     const h = this.heap;
     h.refresh();
+    // Addresses reach 2³² − 1: a signed shift (>>) would turn those above 2 GiB negative, and
+    // subarray would count them from the end of the heap.
     switch (s.dtype) {
-      case 'float32': return h.f32.subarray(s.ptr >> 2, (s.ptr >> 2) + s.size);
-      case 'float64': return h.f64.subarray(s.ptr >> 3, (s.ptr >> 3) + s.size);
-      case 'int32': return h.i32.subarray(s.ptr >> 2, (s.ptr >> 2) + s.size);
+      case 'float32': return h.f32.subarray(s.ptr >>> 2, (s.ptr >>> 2) + s.size);
+      case 'float64': return h.f64.subarray(s.ptr >>> 3, (s.ptr >>> 3) + s.size);
+      case 'int32': return h.i32.subarray(s.ptr >>> 2, (s.ptr >>> 2) + s.size);
       case 'bool': return h.u8.subarray(s.ptr, s.ptr + s.size);
     }
   }
@@ -96,7 +121,7 @@ export class Ctx {
   }
 
   scratchFor(threads: number): number[] {
-    while (this.scratch.length < threads) this.scratch.push(this.heap.alloc(SCRATCH_BYTES));
+    while (this.scratch.length < threads) this.scratch.push(this.heap.alloc(SCRATCH_BYTES, 'per-thread kernel scratch'));
     return this.scratch;
   }
 

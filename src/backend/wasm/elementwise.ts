@@ -8,6 +8,7 @@ import type { ElementwiseKernel, Kernels, ReduceKernel, ReduceShape, Storage } f
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
 import { PARAM_BYTES } from './heap.js';
 import type { KernelName } from './exports.gen.js';
+import { sumF32 } from './sum.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const FILL: Record<DType, KernelName> = { float32: 'fill_f32', float64: 'fill_f64', int32: 'fill_i32', bool: 'fill_u8' };
@@ -95,15 +96,15 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const k = ptrs.length;
     if (nrows === 1) {
       // one row: the pointers already include its offsets
-      const p0 = ptrs.map((p, j) => p + (offs[j]! << sizes[j]!));
-      ctx.parallelArgs(name, len, 4, work, (s, e) => [...p0.map((p, j) => (moves[j] ? p + (s << sizes[j]!) : p)), outPtr + (s << outSize), 0, 1, e - s, ...tail]);
+      const p0 = ptrs.map((p, j) => p + offs[j]! * 2 ** sizes[j]!);
+      ctx.parallelArgs(name, len, 4, work, (s, e) => [...p0.map((p, j) => (moves[j] ? p + s * 2 ** sizes[j]! : p)), outPtr + s * 2 ** outSize, 0, 1, e - s, ...tail]);
       return;
     }
     const bytes = offs.length * 4;
     const table = bytes <= PARAM_BYTES ? null : ctx.alloc('int32', offs.length);
     const at = table ? table.ptr : ctx.params(Array.from(offs));
-    if (table) { heap.refresh(); heap.i32.set(offs, table.ptr >> 2); }
-    ctx.parallelArgs(name, nrows, 1, work, (s, e) => [...ptrs, outPtr + ((s * len) << outSize), at + s * k * 4, e - s, len, ...tail]);
+    if (table) { heap.refresh(); heap.i32.set(offs, table.ptr / 4); }
+    ctx.parallelArgs(name, nrows, 1, work, (s, e) => [...ptrs, outPtr + s * len * 2 ** outSize, at + s * k * 4, e - s, len, ...tail]);
     if (table) free(table);
   };
 
@@ -111,7 +112,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     if (dtypeOfArray(data) !== dtype || dtype === 'bool') data = convertArray(data, dtype);
     const s = ctx.alloc(dtype, data.length);
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (src.length !== s.size << LOG2[dtype]) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
+    if (src.length !== s.byteLength) throw new TypeError(`wasm backend: fromArray: a ${data.constructor.name} cannot hold ${dtype}`);
     heap.refresh();
     heap.u8.set(src, s.ptr);
     return s;
@@ -122,7 +123,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
   const cast = (st: Storage, dtype: DType): Storage => {
     const x = ctx.use(st, 'cast');
     const y = ctx.alloc(dtype, x.size);
-    if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + (x.size << LOG2[dtype])); return y; }
+    if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + x.byteLength); return y; }
     ctx.parallel(ctx.kernel(`cast_${SUFFIX[x.dtype]}_${SUFFIX[dtype]}`, 'cast'), [x.ptr, y.ptr], x.size, x.size);
     return y;
   };
@@ -137,17 +138,17 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const n = prod(shape);
     if (scatter) {
       // on one thread: a view with overlapping (zero) strides must write in order
-      const p = rows.nrows === 1 ? [x.ptr + (rows.offs[0]! << z), po, 0, 1] : null;
+      const p = rows.nrows === 1 ? [x.ptr + rows.offs[0]! * 2 ** z, po, 0, 1] : null;
       if (p) { ctx.fn(name)(...p, rows.len, step, 1); return; }
       const t = ctx.alloc('int32', rows.offs.length);
-      heap.refresh(); heap.i32.set(rows.offs, t.ptr >> 2);
+      heap.refresh(); heap.i32.set(rows.offs, t.ptr / 4);
       ctx.fn(name)(x.ptr, po, t.ptr, rows.nrows, rows.len, step, 1);
       free(t);
       return;
     }
     if (rows.nrows === 1) {
-      const x0 = x.ptr + (rows.offs[0]! << z);
-      ctx.parallelArgs(name, rows.len, 1, n, (s, e) => [x0 + ((s * step) << z), po + (s << z), 0, 1, e - s, step, 0]);
+      const x0 = x.ptr + rows.offs[0]! * 2 ** z;
+      ctx.parallelArgs(name, rows.len, 1, n, (s, e) => [x0 + s * step * 2 ** z, po + s * 2 ** z, 0, 1, e - s, step, 0]);
       return;
     }
     runRows(name, [x.ptr], [true], [z], po, z, { ...rows, offs: rows.offs }, n, [step, 0]);
@@ -242,6 +243,9 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const x = ctx.use(st, op.name);
     const name = kernelOf('reduce', op, x.dtype, ' (the op layer casts bool to int32 first)');
     if (op.wins && s.r === 0 && s.outer * s.inner > 0) throw new RangeError(`wasm backend: reduce ${op.name}: cannot reduce over an empty dimension`);
+    // float32 sums accumulate in float64 in fixed blocks (kernels/sum.ts): exact to float32 rounding and
+    // the same bits for any thread count; the generated reduce_sum_f32 stays for the record's tests.
+    if (op.name === 'sum' && x.dtype === 'float32') return sumF32(ctx, x, s);
     const outN = s.outer * s.inner;
     const y = ctx.alloc(op.index ? 'int32' : x.dtype, outN);
     ctx.parallel(name, [x.ptr, y.ptr, s.outer, s.r, s.inner], outN, outN * s.r, 1);

@@ -1,5 +1,6 @@
-// The shared WebAssembly.Memory and the allocator over it: size classes with free lists,
-// a bump pointer, and growth (workers keep working: a shared memory's buffer never detaches).
+// The shared WebAssembly.Memory and the allocator over it: segregated free lists of coalesced
+// blocks, a bump pointer, and growth (workers keep working: a shared memory's buffer never detaches).
+// Addresses and sizes are plain JS numbers (never 32-bit shifted), so all of the 4 GiB wasm32 heap works.
 
 /**
  * Memory map: [PARAM_BASE, +PARAM_BYTES) the kernel parameter block; [16 KiB, 64 KiB) the kernels'
@@ -7,33 +8,65 @@
  */
 export const PARAM_BASE = 1024;
 export const PARAM_BYTES = 3072;
-const HEAP_BASE = 64 * 1024;
+export const HEAP_BASE = 64 * 1024;
+import { formatBytes } from '../../tensor/memory.js';
+
+export { formatBytes };
 const ALIGN = 64; // cache line; also keeps v128 loads aligned
 const PAGE = 65536;
+/** Blocks under this size have a bin of their own size; larger ones share 8 bins per power of two. */
+const EXACT_LIMIT = 4096;
+const BINS = EXACT_LIMIT / ALIGN - 1 + (32 - 12 + 1) * 8;
 
-/** Size class of a request: 64-byte granules up to 4 KiB, then 8 classes per power of two. */
-export function sizeClass(bytes: number): number {
-  const b = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-  if (b <= 4096) return b;
-  const p = 2 ** Math.floor(Math.log2(b));
-  const step = p / 8;
-  return Math.ceil(b / step) * step;
+/** Bytes a request of `bytes` occupies: a multiple of 64, at least 64. */
+export function blockSize(bytes: number): number {
+  return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+}
+
+/** The free-list bin of a block of `size` bytes (a multiple of 64 below 2³²). */
+function binOf(size: number): number {
+  if (size < EXACT_LIMIT) return size / ALIGN - 1;
+  const fl = 31 - Math.clz32(size); // size < 2^32, so clz32 sees it whole
+  const sub = Math.floor((size - 2 ** fl) / 2 ** (fl - 3));
+  return EXACT_LIMIT / ALIGN - 1 + (fl - 12) * 8 + sub;
+}
+
+/** Out of memory: a request the heap cannot meet (why: the engine's reason, when it refused to grow). */
+export class HeapFull extends RangeError {
+  constructor(message: string, readonly why?: string) {
+    super(message);
+  }
 }
 
 export class Heap {
   readonly memory: WebAssembly.Memory;
+  /** End of the used region: everything from here to the limit is free (the wilderness). */
   private top = HEAP_BASE;
-  private readonly free = new Map<number, number[]>();
+  /** Free blocks by bin; each bin a set of addresses. */
+  private readonly bins: (Set<number> | undefined)[] = new Array(BINS);
+  /** One bit per bin: set while the bin holds a block (finds the next non-empty bin in a few steps). */
+  private readonly nonEmpty = new Uint32Array(Math.ceil(BINS / 32));
+  private readonly freeAt = new Map<number, number>(); // address → size of a free block
+  private readonly freeEnd = new Map<number, number>(); // end → address of a free block
+  private readonly used = new Map<number, number>(); // address → size of a live block
   private buf!: ArrayBuffer | SharedArrayBuffer;
   f32!: Float32Array; f64!: Float64Array; i32!: Int32Array; u8!: Uint8Array;
-  /** Bytes handed out and not yet returned (class sizes). */
+  /** Bytes handed out and not yet returned (block sizes). */
   liveBytes = 0;
   liveCount = 0;
+  /** Bytes in free blocks below the top (reusable, maybe fragmented). */
+  freeBytes = 0;
   readonly maxPages: number;
+  /** The most bytes the heap can ever hold: maxPages · 64 KiB (4 GiB for wasm32). */
+  readonly limit: number;
 
   constructor(initialPages: number, maxPages: number) {
+    if (!Number.isInteger(maxPages) || maxPages < 2 || maxPages > 65536) {
+      throw new RangeError(`wasm backend: maxPages must be an integer in [2, 65536] (64 KiB pages, 4 GiB at most), got ${maxPages}`);
+    }
     this.maxPages = maxPages;
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages, shared: true } as WebAssembly.MemoryDescriptor);
+    this.limit = maxPages * PAGE;
+    this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, maxPages), maximum: maxPages, shared: true } as WebAssembly.MemoryDescriptor);
     this.refresh();
   }
 
@@ -48,47 +81,146 @@ export class Heap {
 
   get byteLength(): number { return this.memory.buffer.byteLength; }
 
-  /** Returns the address of a block of at least `bytes` bytes (64-byte aligned). */
-  alloc(bytes: number): number {
-    const cls = sizeClass(bytes);
-    const list = this.free.get(cls);
-    let ptr: number;
-    if (list && list.length > 0) {
-      ptr = list.pop()!;
-    } else {
+  /**
+   * Returns the address of a block of at least `bytes` bytes (64-byte aligned). `what` describes
+   * the request in the out-of-memory error ("a float32 tensor of 1,000 elements").
+   */
+  alloc(bytes: number, what?: string): number {
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`wasm backend: cannot allocate ${bytes} bytes`);
+    const size = blockSize(bytes);
+    if (size > this.limit - HEAP_BASE) this.outOfMemory(size, what);
+    let ptr = this.takeFree(size);
+    if (ptr < 0) {
       ptr = this.top;
-      const end = ptr + cls;
-      if (end > this.byteLength) this.grow(end);
+      const end = ptr + size;
+      if (end > this.limit) this.outOfMemory(size, what);
+      if (end > this.byteLength) this.grow(end, size, what);
       this.top = end;
     }
-    this.liveBytes += cls;
+    this.used.set(ptr, size);
+    this.liveBytes += size;
     this.liveCount++;
     return ptr;
   }
 
-  release(ptr: number, bytes: number): void {
-    const cls = sizeClass(bytes);
-    let list = this.free.get(cls);
-    if (!list) { list = []; this.free.set(cls, list); }
-    list.push(ptr);
-    this.liveBytes -= cls;
+  /** Returns a block; neighbours that are free merge with it, and a block at the top goes back to the wilderness. */
+  release(ptr: number, bytes?: number): void {
+    const size = this.used.get(ptr);
+    if (size === undefined) throw new Error(`wasm backend: internal error: release of address ${ptr}, which is not an allocated block`);
+    if (bytes !== undefined && blockSize(bytes) !== size) {
+      throw new Error(`wasm backend: internal error: release of ${bytes} bytes at ${ptr}, a block of ${size}`);
+    }
+    this.used.delete(ptr);
+    this.liveBytes -= size;
     this.liveCount--;
+    let start = ptr, end = ptr + size;
+    const before = this.freeEnd.get(start);
+    if (before !== undefined) { start = before; this.unlink(before); }
+    const after = this.freeAt.get(end);
+    if (after !== undefined) { this.unlink(end); end += after; }
+    if (end === this.top) this.top = start;
+    else this.link(start, end - start);
   }
 
-  private grow(end: number): void {
+  /** The size of the live block at `ptr` (undefined if none starts there). */
+  blockAt(ptr: number): number | undefined { return this.used.get(ptr); }
+
+  /** Bytes a request of `bytes` occupies. */
+  classBytes(bytes: number): number { return blockSize(bytes); }
+
+  /** Bytes in use from the system's point of view (the top of the used region). */
+  get reserved(): number { return this.top; }
+
+  /** The largest block an allocation could get now without growing past the limit. */
+  largestFree(): number {
+    let best = this.limit - this.top;
+    for (const s of this.freeAt.values()) if (s > best) best = s;
+    return best;
+  }
+
+  /** Free blocks below the top (for tests and diagnostics). */
+  get freeBlocks(): number { return this.freeAt.size; }
+
+  private link(ptr: number, size: number): void {
+    this.freeAt.set(ptr, size);
+    this.freeEnd.set(ptr + size, ptr);
+    const b = binOf(size);
+    (this.bins[b] ??= new Set()).add(ptr);
+    this.nonEmpty[b >>> 5]! |= 1 << (b & 31);
+    this.freeBytes += size;
+  }
+
+  private unlink(ptr: number): void {
+    const size = this.freeAt.get(ptr)!;
+    this.freeAt.delete(ptr);
+    this.freeEnd.delete(ptr + size);
+    const b = binOf(size), set = this.bins[b]!;
+    set.delete(ptr);
+    if (set.size === 0) this.nonEmpty[b >>> 5]! &= ~(1 << (b & 31));
+    this.freeBytes -= size;
+  }
+
+  /** A free block of at least `size` (split, the rest stays free), or -1. */
+  private takeFree(size: number): number {
+    if (this.freeAt.size === 0) return -1;
+    const first = binOf(size);
+    let found = -1;
+    // The request's own bin holds blocks both smaller and larger than it (below 4 KiB, only equal).
+    const own = this.bins[first];
+    if (own) for (const p of own) if (this.freeAt.get(p)! >= size) { found = p; break; }
+    if (found < 0) {
+      // Any block of a higher bin is large enough: take one from the lowest non-empty one.
+      const b = this.nextBin(first + 1);
+      if (b < 0) return -1;
+      found = this.bins[b]!.values().next().value!;
+    }
+    const have = this.freeAt.get(found)!;
+    this.unlink(found);
+    if (have > size) this.link(found + size, have - size);
+    return found;
+  }
+
+  /** The first non-empty bin ≥ from, or -1. */
+  private nextBin(from: number): number {
+    for (let w = from >>> 5; w < this.nonEmpty.length; w++) {
+      let bits = this.nonEmpty[w]!;
+      if (w === from >>> 5) bits &= ~0 << (from & 31);
+      if (bits !== 0) return w * 32 + (31 - Math.clz32(bits & -bits));
+    }
+    return -1;
+  }
+
+  private grow(end: number, size: number, what?: string): void {
     const have = this.byteLength / PAGE;
     // Grow by at least half again, so a growing workload does not grow on every step.
     const need = Math.ceil(end / PAGE);
     const want = Math.min(this.maxPages, Math.max(need, Math.ceil(have * 1.5)));
-    if (need > this.maxPages) {
-      throw new RangeError(`wasm backend: out of memory: ${(end / 2 ** 20).toFixed(1)} MiB needed, the shared memory's maximum is ${(this.maxPages * PAGE / 2 ** 20).toFixed(0)} MiB (live: ${(this.liveBytes / 2 ** 20).toFixed(1)} MiB in ${this.liveCount} buffers)`);
+    try {
+      this.memory.grow(want - have);
+    } catch {
+      try {
+        this.memory.grow(need - have);
+      } catch (e) {
+        this.outOfMemory(size, what, `the engine refused to grow the memory to ${formatBytes(need * PAGE)}: ${(e as Error).message}`);
+      }
     }
-    this.memory.grow(want - have);
     this.refresh();
   }
 
-  classBytes(bytes: number): number { return sizeClass(bytes); }
+  private outOfMemory(size: number, what: string | undefined, why?: string): never {
+    throw this.outOfMemoryError(size, what, why);
+  }
 
-  /** Bytes reserved from the system (the high-water mark of the bump pointer). */
-  get reserved(): number { return this.top; }
+  /** The error for a request of `bytes` that cannot be met (also used to re-describe one: Ctx.alloc). */
+  outOfMemoryError(bytes: number, what?: string, why?: string): HeapFull {
+    const size = blockSize(bytes);
+    const frag = this.freeBytes > 0 ? `; ${formatBytes(this.freeBytes)} more is free but in ${this.freeAt.size} pieces, the largest ${formatBytes(this.largestFree())}` : '';
+    return new HeapFull(
+      `wasm backend: out of memory: asked for ${formatBytes(size)}${what ? ` (${what})` : ''}, ` +
+      `${formatBytes(this.liveBytes)} is live in ${this.liveCount} buffers, and the limit is ${formatBytes(this.limit)}` +
+      `${this.limit === 2 ** 32 ? ' (the whole wasm32 address space)' : ''}${frag}` +
+      `${why ? ` (${why})` : ''}. Free tensors you no longer need (dispose(), nb.scope) or use smaller batches.`,
+      why,
+    );
+  }
 }

@@ -3,9 +3,9 @@
 
 import type { Backend } from '../backend.js';
 import { compileKernels, compileKernelsSync, type Compiled } from './loader.js';
-import { Heap } from './heap.js';
+import { Heap, HEAP_BASE } from './heap.js';
 import { Pool } from './pool.js';
-import { Ctx } from './context.js';
+import { Ctx, MAX_ELEMENTS } from './context.js';
 import type { KernelExports } from './exports.gen.js';
 import { elementwiseKernels } from './elementwise.js';
 import { matmulKernels } from './matmul.js';
@@ -95,13 +95,16 @@ function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: 
     // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
     ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
     stats() {
-      return { storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes) };
+      return {
+        storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes),
+        limitBytes: heap.limit - HEAP_BASE, maxElements: MAX_ELEMENTS,
+      };
     },
     info() {
       return {
         backend: 'wasm', threads: pool.usable, threadsRequested: pool.threads, cores: compiled.cores,
         simd: true, relaxedSimd: compiled.relaxedSimd, kernels: compiled.file,
-        heapBytes: heap.byteLength, heapMaxBytes: heap.maxPages * 65536,
+        heapBytes: heap.byteLength, heapMaxBytes: heap.limit, heapReservedBytes: heap.reserved, heapFreeBytes: heap.freeBytes,
       };
     },
     setNumThreads: (n: number) => pool.setThreads(n),

@@ -9,7 +9,7 @@ const ELEM = { 0: 'u8', 2: 'u32', 3: 'u64' } as Record<number, string>;
 export function indexingKernels(ctx: Ctx): Pick<Kernels, 'gather' | 'scatterAdd' | 'indexSelect' | 'indexAdd'> {
   const copyOf = (x: WasmStorage): WasmStorage => {
     const y = ctx.alloc(x.dtype, x.size);
-    ctx.heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + (x.size << LOG2[x.dtype]));
+    ctx.heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + x.byteLength);
     return y;
   };
   const addable = (s: WasmStorage, op: string): string => {

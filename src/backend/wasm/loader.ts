@@ -3,7 +3,7 @@
 
 /** The parts of Node's worker_threads the pool uses (typed here: src/ does not depend on @types/node). */
 export interface NodeWorkerThreads {
-  Worker: new (code: string, opts: { eval: boolean; workerData: unknown }) => {
+  Worker: new (code: string, opts: { eval: boolean; workerData: unknown; execArgv?: string[] }) => {
     unref(): void; terminate(): unknown;
     once(ev: 'message' | 'error', f: (e: Error) => void): void;
   };

@@ -25,6 +25,23 @@ export interface PoolInit {
   nodeWorkers: NodeWorkerThreads | null;
 }
 
+/**
+ * The parent's Node options minus those that would change how the worker's eval'd source runs:
+ * --input-type / --experimental-default-type (ES modules have no require) and -e / -p (the
+ * parent's own script).
+ */
+function workerExecArgv(): string[] {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type' || a === '--experimental-default-type') { i++; continue; }
+    if (/^--(eval|print|input-type|experimental-default-type)=/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 export class Pool {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * MAX_WORKERS));
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * ARGS * MAX_WORKERS));
@@ -95,7 +112,7 @@ export class Pool {
     return new Promise<void>((resolve, reject) => {
       const wt = this.init.nodeWorkers;
       if (wt) {
-        const w = new wt.Worker(nodeWorkerSource, { eval: true, workerData: data });
+        const w = new wt.Worker(nodeWorkerSource, { eval: true, workerData: data, execArgv: workerExecArgv() });
         w.unref();
         w.once('message', () => resolve());
         w.once('error', (e: Error) => reject(new Error(`wasm backend: worker ${slot} failed to start: ${e.message}`)));

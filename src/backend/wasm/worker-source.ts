@@ -73,8 +73,10 @@ function nablaWorker(d, post) {
 }
 `;
 
+// require where the eval'd source is CommonJS (the default); process.getBuiltinModule where the
+// parent made eval'd code ES modules (node --input-type=module), which have no require.
 export const nodeWorkerSource = `${body}
-const { workerData, parentPort } = require('node:worker_threads');
+const { workerData, parentPort } = typeof require === 'function' ? require('node:worker_threads') : process.getBuiltinModule('node:worker_threads');
 nablaWorker(workerData, (m) => parentPort.postMessage(m));
 `;
 

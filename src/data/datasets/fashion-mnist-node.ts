@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { saveFileAtomic } from '../../io/node-files.js';
 import { maybeGunzip } from '../formats/idx-node.js';
+import { isGzip } from '../formats/gzip.js';
 import {
   decodeImageClassification, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_SHA256, FASHION_MNIST_URL,
   type DataSource, type ImageDataset, type Split,
@@ -208,7 +208,8 @@ export async function downloadInto(spec: IdxDatasetSpec, dir: string): Promise<v
       } catch (e) {
         throw new Error(`${spec.name}: download of ${url} failed (${(e as Error).message}); ${spec.howToGet}`, { cause: e });
       }
-      const sha = createHash('sha256').update(gunzipSync(gz)).digest('hex');
+      if (!isGzip(gz)) throw new Error(`${spec.name}: ${url} is not gzip data; not saved`);
+      const sha = createHash('sha256').update(maybeGunzip(gz, `${spec.name}: ${url}`)).digest('hex');
       if (sha !== spec.sha256[base]) {
         throw new Error(`${spec.name}: ${url} has SHA-256 ${sha} after decompression, expected ${spec.sha256[base]}; not saved`);
       }

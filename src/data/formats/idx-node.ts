@@ -5,16 +5,18 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { saveFileAtomicSync } from '../../io/node-files.js';
 import { encodeIdx, parseIdx, type IdxArray, type IdxType } from './idx.js';
+import { MAX_GUNZIP_BYTES, isGzip, tooLarge } from './gzip.js';
 
 /** 1 GiB, far above any IDX data set we read (Fashion-MNIST's train images are 47 MB): a gzip-bomb guard. */
-export const MAX_IDX_BYTES = 2 ** 30;
+export const MAX_IDX_BYTES = MAX_GUNZIP_BYTES;
 
 /** Decompresses gzip bytes (detected by the 1f 8b magic); other bytes pass through unchanged. */
-export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+export function maybeGunzip(bytes: Uint8Array, name: string, limit = MAX_IDX_BYTES): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
   try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+    return gunzipSync(bytes, { maxOutputLength: limit });
   } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(name, bytes.length, limit);
     throw new Error(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`, { cause: e });
   }
 }

@@ -1,8 +1,12 @@
 // nn.Embedding: a lookup table [numEmbeddings, embeddingDim] initialised from N(0, 1); the row
-// at paddingIdx starts at zero and never gets a gradient, as in PyTorch.
+// at paddingIdx starts at zero and never gets a gradient, as in PyTorch. With {sparse: true} the
+// gradient covers only the rows a step looked up (see ../sparse-grad.ts; optim.SparseAdam uses it).
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { noGrad } from '../../autograd/graph.js';
+import { isGradEnabled, noGrad } from '../../autograd/graph.js';
+import { indexSelect } from '../../ops/indexing.js';
+import { tensor } from '../../tensor/create.js';
+import { addSparseLookup } from '../sparse-grad.js';
 import { Module, type Parameter } from '../module.js';
 import { embedding, narrow, cat } from '../../ops/index.js';
 import { zeros } from '../../tensor/create.js';
@@ -12,12 +16,18 @@ import { checkInt, floatDType, newParam, type DTypeOption } from './util.js';
 export interface EmbeddingOptions extends DTypeOption {
   /** this row is zero at init and receives no gradient; negative counts from the end */
   paddingIdx?: number | null;
+  /**
+   * Sparse gradients (PyTorch's sparse=True): backward gives the rows looked up, not a dense table;
+   * train the weight with optim.SparseAdam (dense optimizers refuse it, as PyTorch's do).
+   */
+  sparse?: boolean;
 }
 
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly sparse: boolean;
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
@@ -31,6 +41,7 @@ export class Embedding extends Module {
       }
     }
     this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
+    this.sparse = opts.sparse ?? false;
     this.weight = newParam([numEmbeddings, embeddingDim], floatDType('Embedding', opts.dtype));
     this.resetParameters();
   }
@@ -82,6 +93,7 @@ export class Embedding extends Module {
   override forward(idx: Tensor): Tensor {
     if (idx.dtype !== 'int32') throw new TypeError(`${this.label}: expected int32 indices, got ${idx.dtype} (shape [${idx.shape.join(', ')}])`);
     try {
+      if (this.sparse && isGradEnabled() && this.weight.requiresGrad) return this.sparseLookup(idx);
       return embedding(idx, this.weight, { paddingIdx: this.paddingIdx });
     } catch (e) {
       if (e instanceof RangeError) throw new RangeError(`${this.label}: ${e.message}`);
@@ -89,7 +101,33 @@ export class Embedding extends Module {
     }
   }
 
+  /**
+   * The rows this lookup touches, copied into a leaf that stands in for the weight in the graph:
+   * backward fills that leaf's [rows, dim] gradient, which the optimizer takes as the sparse one.
+   */
+  private sparseLookup(idx: Tensor): Tensor {
+    const n = this.numEmbeddings;
+    const data = idx.dataSync();
+    const touched = new Set<number>();
+    for (const v of data) {
+      if (!(v >= 0 && v < n)) throw new RangeError(`embedding: index ${v} is out of range for an embedding of ${n} rows`);
+      touched.add(v);
+    }
+    const rowsIdx = Int32Array.from([...touched].sort((a, b) => a - b));
+    const at = new Map<number, number>();
+    rowsIdx.forEach((v, k) => at.set(v, k));
+    const local = tensor(Int32Array.from(data, (v) => at.get(v)!), { shape: idx.shape });
+    const sel = tensor(rowsIdx);
+    const rows = noGrad(() => indexSelect(this.weight, 0, sel)).requiresGrad_();
+    sel.dispose();
+    addSparseLookup(this.weight, rowsIdx, rows);
+    const p = this.paddingIdx;
+    const out = embedding(local, rows, { paddingIdx: p === null ? null : at.get(p) ?? null });
+    local.dispose();
+    return out;
+  }
+
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''}${this.sparse ? ', sparse=True' : ''}`;
   }
 }

@@ -31,11 +31,11 @@ interface LinearData { aux: LinearAux; relu: ReluAux | null }
 
 const f32 = (...ts: (Tensor | null)[]) => ts.every((t) => !t || t.dtype === 'float32');
 
-function convDeferred(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, aux: ConvAux, relu: ReluAux | null): Tensor {
+function convDeferred(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, aux: ConvAux, relu: ReluAux | null, absorbs?: Tensor): Tensor {
   const be = backendOf('conv2d', x, w, b);
   const act = relu !== null;
   return deferred<ConvData>(be, [p.n, p.cOut, p.oh, p.ow], 'float32', {
-    kind: act ? 'convRelu' : 'conv', inputs: [x, w, b], data: { p, aux, relu },
+    kind: act ? 'convRelu' : 'conv', inputs: [x, w, b], data: { p, aux, relu }, ...(absorbs && { absorbs: [absorbs] }),
     run: ([hx, hw, hb]) => be.fused!.conv2dBiasAct!(hx!._s('conv2d'), hw!._s('conv2d'), hb ? hb._s('conv2d') : null, p, act),
     node: {
       name: act ? 'conv2dRelu' : 'conv2d', saves: act ? [0, 1, 'out'] : [0, 1],
@@ -49,12 +49,12 @@ function convDeferred(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, a
   });
 }
 
-function linearDeferred(x: Tensor, w: Tensor, b: Tensor | null, aux: LinearAux, relu: ReluAux | null): Tensor {
+function linearDeferred(x: Tensor, w: Tensor, b: Tensor | null, aux: LinearAux, relu: ReluAux | null, absorbs?: Tensor): Tensor {
   const be = backendOf('linear', x, w, b);
   const [m, k] = x.shape as [number, number], n = w.shape[0]!;
   const act = relu !== null;
   return deferred<LinearData>(be, [m, n], 'float32', {
-    kind: act ? 'linearRelu' : 'linear', inputs: [x, w, b], data: { aux, relu },
+    kind: act ? 'linearRelu' : 'linear', inputs: [x, w, b], data: { aux, relu }, ...(absorbs && { absorbs: [absorbs] }),
     run: ([hx, hw, hb]) => be.fused!.linearBiasAct!(hx!._s('linear'), hw!._s('linear'), hb ? hb._s('linear') : null, { m, k, n }, act),
     node: {
       name: act ? 'linearRelu' : 'linear', saves: act ? [0, 1, 'out'] : [0, 1],
@@ -93,9 +93,9 @@ const reluAfter: Rewrite = {
   name: 'ReLU folded into the conv2d / linear before it',
   match: ([x], aux) => {
     const c = pendingOf<ConvData>(x, 'conv');
-    if (c) return () => convDeferred(c.held[0]!, c.held[1]!, c.held[2], c.data.p, c.data.aux, aux as ReluAux);
+    if (c) return () => convDeferred(c.held[0]!, c.held[1]!, c.held[2], c.data.p, c.data.aux, aux as ReluAux, x as Tensor);
     const l = pendingOf<LinearData>(x, 'linear');
-    if (l) return () => linearDeferred(l.held[0]!, l.held[1]!, l.held[2], l.data.aux, aux as ReluAux);
+    if (l) return () => linearDeferred(l.held[0]!, l.held[1]!, l.held[2], l.data.aux, aux as ReluAux, x as Tensor);
     return null;
   },
 };

@@ -1,0 +1,101 @@
+// The parts of a run after and around fit(): the loaders and step functions of a task, and the end —
+// the best weights on the test set, the baselines with the same metrics, the task's inspection and
+// report.html — shared by `nabla train` and (the evaluation part) `nabla eval`.
+
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as nb from '../index.js';
+import { loadCheckpoint } from '../node.js';
+import type { AnyTask } from '../tasks/index.js';
+import type { Inspection, Options, TaskContext, TaskData } from '../tasks/task.js';
+import { clean, type RunRecorder } from './recorder.js';
+import type { RunConfig } from './run-config.js';
+import { renderReport, duration, type BaselineResult } from './report.js';
+import { backendFacts, metricFormatter, metricsLine } from './runtime.js';
+
+type Loader = nb.data.DataLoader<unknown, unknown>;
+
+/** The train loader (shuffled by --seed) and the validation and test loaders of a task's data. */
+export function loaders(task: AnyTask, data: TaskData, o: Options): { train: Loader; val: Loader | null; test: Loader } {
+  const bs = o['batch-size'] as number, ebs = task.evalBatchSize ?? bs;
+  const collate = data.collate ? { collate: data.collate } : {};
+  return {
+    train: new nb.data.DataLoader(data.train, { batchSize: bs, shuffle: true, seed: o.seed as number, ...collate }),
+    val: data.val && data.val.length > 0 ? new nb.data.DataLoader(data.val, { batchSize: ebs, ...collate }) : null,
+    test: new nb.data.DataLoader(data.test, { batchSize: ebs, ...collate }),
+  };
+}
+
+/** The task's train and eval steps, or cross-entropy of model(x) against y. */
+export function stepFns(task: AnyTask, ctx: TaskContext): { train: nb.train.StepFn; eval: nb.train.StepFn } {
+  const dflt: nb.train.StepFn = (model, batch) => {
+    const [x, y] = batch as [nb.Tensor, nb.Tensor];
+    const output = model.forward(x) as nb.Tensor;
+    return { loss: nb.F.crossEntropy(output, y), output, target: y };
+  };
+  const train: nb.train.StepFn = task.trainStep ? (m, b) => task.trainStep!(m, b, ctx) : dflt;
+  const evalStep: nb.train.StepFn = task.evalStep ? (m, b) => task.evalStep!(m, b, ctx) : task.trainStep ? train : dflt;
+  return { train, eval: evalStep };
+}
+
+/** The model on the test set: the metrics' logs (and loss) and the task's inspection. */
+export async function testModel(task: AnyTask, ctx: TaskContext, data: TaskData, model: nb.nn.Module, test: Loader, metrics: () => nb.train.Metric[]): Promise<{ logs: nb.train.Logs; inspection: Inspection | null }> {
+  const inspector = task.inspector?.(data, ctx, model) ?? null;
+  const logs = await nb.train.evaluate(model, test, {
+    step: stepFns(task, ctx).eval, metrics: metrics(), onBatch: inspector ? (o, t, b) => inspector.update(o, t, b) : undefined,
+  });
+  return { logs, inspection: inspector ? inspector.finish() : null };
+}
+
+export interface FinishArgs {
+  task: AnyTask;
+  ctx: TaskContext;
+  data: TaskData;
+  model: nb.nn.Module;
+  test: Loader;
+  metrics: () => nb.train.Metric[];
+  monitor: string;
+  recorder: RunRecorder;
+  paths: { best: string; metrics: string };
+  out: string;
+  started: Date;
+  config: RunConfig;
+  sizes: Record<string, number>;
+  log(line: string): void;
+}
+
+/** Loads the best weights, evaluates them and the baselines on the test set, writes report.html and prints the result. */
+export async function finish(a: FinishArgs): Promise<void> {
+  const t0 = performance.now();
+  const { task, ctx, model } = a;
+  nb.train.restoreTraining(await loadCheckpoint(a.paths.best), model, undefined, a.paths.best);
+  const { logs, inspection } = await testModel(task, ctx, a.data, model, a.test, a.metrics);
+  const names = a.metrics().map((m) => m.name);
+  const fmt = metricFormatter(task);
+  const baselines: BaselineResult[] = [];
+  for (const b of task.baselines?.(a.data, ctx) ?? []) {
+    const bl = await nb.train.evaluate(b.model, a.test, { step: stepFns(task, ctx).eval, metrics: a.metrics() });
+    baselines.push({ name: b.name, about: b.about, logs: bl });
+  }
+  let summary: string;
+  try {
+    summary = model.summary(task.exampleInput?.(a.data, ctx));
+  } catch (e) {
+    summary = `${model.toString()}\n(no layer table: ${(e as Error).message})`;
+  }
+  const evalSeconds = (performance.now() - t0) / 1000;
+  const report = renderReport({
+    title: `nabla train — ${a.config.model} on ${task.name}`, task: task.name, taskSummary: task.summary, model: a.config.model,
+    modelSummary: summary, parameters: model.numParameters(), started: a.started, finished: new Date(),
+    trainSeconds: a.recorder.trainSeconds, totalSeconds: a.recorder.trainSeconds + evalSeconds,
+    steps: a.recorder.steps, epochs: a.recorder.epochs, metrics: names, test: logs, baselines, bestEpoch: a.recorder.bestEpoch, monitor: a.monitor,
+    format: fmt, config: { task: task.name, model: a.config.model, ...a.config.options }, backend: backendFacts(), dataSource: a.data.source, sizes: a.sizes,
+    sections: inspection?.html ?? '',
+  });
+  writeFileSync(join(a.out, 'report.html'), report);
+  const lines = baselines.map((b) => JSON.stringify({ type: 'baseline', name: b.name, logs: clean(b.logs) }) + '\n');
+  appendFileSync(a.paths.metrics, lines.join('') + JSON.stringify({ type: 'test', epoch: a.recorder.bestEpoch, logs: clean(logs) }) + '\n');
+  const loss = logs.loss !== undefined ? ` (loss ${logs.loss.toFixed(4)})` : '';
+  a.log(`test ${metricsLine(names, logs, fmt)}${loss} with the best checkpoint (epoch ${a.recorder.bestEpoch}) · total time ${duration(a.recorder.trainSeconds + evalSeconds)} · wrote ${join(a.out, 'report.html')}`);
+  if (baselines.length) a.log(`baselines on the test set: ${baselines.map((b) => `${b.name} ${metricsLine(names, b.logs, fmt)}`).join(' · ')}`);
+}

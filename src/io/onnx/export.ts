@@ -1,0 +1,178 @@
+// onnx.exportModel: runs the forward once in eval mode on example inputs with every module's
+// forward hooked; each layer with an exporter writes its nodes, containers are walked through.
+
+import { Tensor } from '../../tensor/tensor.js';
+import { scope } from '../../tensor/memory.js';
+import { noGrad } from '../../autograd/graph.js';
+import { cat, narrow } from '../../ops/shape.js';
+import { Module } from '../../nn/module.js';
+import { GraphBuilder, onnxDType } from './builder.js';
+import { LAYER_EXPORTERS, type LayerExporter } from './export-layers.js';
+import { RNN_EXPORTERS } from './export-rnn.js';
+import { ATTENTION_EXPORTERS } from './export-attention.js';
+import { ONNX_MODULE_EXPORTERS } from './export-onnx-module.js';
+import { encodeModel, type OnnxDim, type OnnxModel, type OnnxValueInfo } from './proto.js';
+
+export interface ExportOptions {
+  /** ONNX opset (default 17; 17–20 accepted — the nodes written mean the same in all of them) */
+  opset?: number;
+  /**
+   * Dims that stay symbolic, by input/output name: `{input: {0: 'batch'}, output: {0: 'batch'}}`.
+   * Default: dim 0 of every input is 'batch', and so is each output dim that follows it (found by a second forward with inputs one longer). `false` or `{}`: every dim fixed.
+   */
+  dynamicAxes?: Record<string, Record<number, string>> | false;
+  /** graph input names (default 'input', or 'input0', 'input1' … for several) */
+  inputNames?: string[];
+  /** graph output names (default 'output', or 'output0' …) */
+  outputNames?: string[];
+  /** model doc string */
+  docString?: string;
+  /** the model's metadata_props (key → value): what reading its inputs and outputs needs, e.g. class names */
+  metadata?: Record<string, string>;
+}
+
+const OPTION_KEYS = new Set(['opset', 'dynamicAxes', 'inputNames', 'outputNames', 'docString', 'metadata']);
+
+const EXPORTERS = new Map<Function, LayerExporter>([...LAYER_EXPORTERS, ...RNN_EXPORTERS, ...ATTENTION_EXPORTERS, ...ONNX_MODULE_EXPORTERS]);
+
+/** An exporter for m's exact class, if it has one (a subclass is walked like any container). */
+export function exporterFor(m: Module): LayerExporter | undefined {
+  return EXPORTERS.get(Object.getPrototypeOf(m).constructor as Function);
+}
+
+/** Tensors of a forward's result in order: arrays and tuples flattened, {values, indices} by key, null skipped. */
+export function flattenTensors(v: unknown, out: Tensor[] = []): Tensor[] {
+  if (v instanceof Tensor) out.push(v);
+  else if (Array.isArray(v)) for (const e of v) flattenTensors(e, out);
+  else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) flattenTensors(e, out);
+  return out;
+}
+
+function names(given: string[] | undefined, n: number, base: string, what: string): string[] {
+  if (given) {
+    if (given.length !== n) throw new Error(`exportModel: ${what} has ${given.length} names for ${n} ${base}s`);
+    return given;
+  }
+  return n === 1 ? [base] : Array.from({ length: n }, (_, i) => `${base}${i}`);
+}
+
+function outputDimsFollowingBatch(model: Module, inputs: Tensor[]): number[][] {
+  return scope(() => noGrad(() => {
+    const shapes = (xs: Tensor[]): number[][] => flattenTensors(model.forward(...xs)).map((t) => [...t.shape]);
+    const a = shapes(inputs);
+    const b = shapes(inputs.map((x) => (x.ndim ? cat([x, narrow(x, 0, 0, 1)], 0) : x)));
+    return a.map((s, i) => s.flatMap((d, k) => (b[i]?.[k] !== d ? [k] : [])));
+  }));
+}
+
+/** The graph a forward traces to (exportModel encodes it). */
+export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts: ExportOptions = {}): OnnxModel {
+  if (!(model instanceof Module)) throw new TypeError('exportModel: the first argument must be an nn.Module');
+  for (const k of Object.keys(opts)) if (!OPTION_KEYS.has(k)) throw new Error(`exportModel: unknown option '${k}' (options: ${[...OPTION_KEYS].join(', ')})`);
+  for (const [k, v] of Object.entries(opts.metadata ?? {})) if (typeof v !== 'string') throw new TypeError(`exportModel: metadata '${k}' must be a string, got ${typeof v}`);
+  const opset = opts.opset ?? 17;
+  if (!Number.isInteger(opset) || opset < 17 || opset > 20) throw new RangeError(`exportModel: opset must be 17, 18, 19 or 20, got ${opset}`);
+  const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : exampleInputs;
+  if (!Array.isArray(inputs) || !inputs.length || !inputs.every((t) => t instanceof Tensor)) {
+    throw new TypeError('exportModel: exampleInputs must be a tensor or a non-empty array of tensors');
+  }
+  const b = new GraphBuilder([...model.namedParameters(), ...model.namedBuffers()], opset);
+  const inNames = names(opts.inputNames, inputs.length, 'input', 'inputNames');
+  inNames.forEach((n, i) => { b.reserve(n); b.bind(inputs[i]!, n); });
+
+  const wasTraining = model.training;
+  const hooked: [Module, boolean, Module['forward']][] = [];
+  const containers: string[] = [];
+  let inside = 0; // > 0 while a layer with an exporter runs its own forward
+  const valueOf = (t: Tensor, path: string, m: Module): string => {
+    const v = b.valueOf(t);
+    if (v !== undefined) return v;
+    const op = t.gradFn ? `op '${t.gradFn.name}'` : 'an op';
+    const where = containers.length ? `the forward of '${containers.at(-1) || '(root)'}'` : 'the caller';
+    throw new Error(`exportModel: module '${path}' (${m.constructor.name}) gets a tensor ${[...t.shape].join('×') || 'scalar'} computed by ${op} in ${where}, outside any layer; ` +
+      'only nn layers are exported so far — a forward that calls functional ops needs the op-level tracer');
+  };
+  let growing: number[][] = [];
+  try {
+    model.eval();
+    // The dims of each output that follow dim 0 of the inputs (for the default dynamic axes): one more
+    // forward with every input one longer there, before any hook is installed.
+    if (opts.dynamicAxes === undefined) growing = outputDimsFollowingBatch(model, inputs);
+    for (const [path, m] of model.namedModules()) {
+      const orig = m.forward;
+      const exporter = exporterFor(m);
+      hooked.push([m, Object.prototype.hasOwnProperty.call(m, 'forward'), orig]);
+      m.forward = function (this: Module, ...args: unknown[]) {
+        if (inside > 0) return orig.apply(this, args);
+        if (!exporter) {
+          containers.push(path);
+          try {
+            return orig.apply(this, args);
+          } finally {
+            containers.pop();
+          }
+        }
+        const ins = flattenTensors(args).map((t) => valueOf(t, path, m));
+        inside++;
+        let out: unknown;
+        try {
+          out = orig.apply(this, args);
+        } finally {
+          inside--;
+        }
+        const outs = flattenTensors(out);
+        const vals = exporter(b, m, { path, inputs: ins, args, out });
+        if (vals.length !== outs.length) throw new Error(`exportModel: internal: ${m.constructor.name} wrote ${vals.length} outputs for ${outs.length}`);
+        outs.forEach((t, i) => b.bind(t, vals[i]!));
+        return out;
+      } as Module['forward'];
+    }
+    return scope(() => {
+      const result = model.forward(...inputs);
+      const outs = flattenTensors(result);
+      if (!outs.length) throw new Error('exportModel: the forward returned no tensor');
+      const outNames = names(opts.outputNames, outs.length, 'output', 'outputNames');
+      outs.forEach((t, i) => {
+        const v = b.valueOf(t);
+        if (v === undefined) {
+          const op = t.gradFn ? `op '${t.gradFn.name}'` : 'an op';
+          throw new Error(`exportModel: output ${i} of the model (${model.constructor.name}) is computed by ${op} in the forward of '(root)', outside any layer; ` +
+            'only nn layers are exported so far — a forward that calls functional ops needs the op-level tracer');
+        }
+        b.reserve(outNames[i]!);
+        b.nodes.push({ name: b.fresh(`/output_${i}/Identity`), opType: 'Identity', domain: '', inputs: [v], outputs: [outNames[i]!], attrs: {} });
+      });
+      const dyn: Record<string, Record<number, string>> = opts.dynamicAxes === false ? {} : opts.dynamicAxes ?? Object.fromEntries([
+        ...inNames.map((n) => [n, { 0: 'batch' }]),
+        ...outNames.map((n, i) => [n, Object.fromEntries((growing[i] ?? []).map((d) => [d, 'batch']))]),
+      ]);
+      for (const k of Object.keys(dyn)) if (!inNames.includes(k) && !outNames.includes(k)) throw new Error(`exportModel: dynamicAxes names '${k}', which is neither an input (${inNames.join(', ')}) nor an output (${outNames.join(', ')})`);
+      const info = (name: string, t: Tensor): OnnxValueInfo => ({
+        name, dtype: onnxDType(t, name), shape: t.shape.map((d, i): OnnxDim => dyn[name]?.[i] ?? d),
+      });
+      return {
+        irVersion: 8, opsets: [{ domain: '', version: opset }], producerName: 'nabla', producerVersion: '0.1.0',
+        docString: opts.docString ?? '', metadata: { ...opts.metadata },
+        graph: {
+          name: model.constructor.name, nodes: b.nodes, initializers: b.initializers,
+          inputs: inputs.map((t, i) => info(inNames[i]!, t)), outputs: outs.map((t, i) => info(outNames[i]!, t)),
+        },
+      };
+    });
+  } finally {
+    for (const [m, own, orig] of hooked) {
+      if (own) m.forward = orig;
+      else delete (m as { forward?: unknown }).forward;
+    }
+    model.train(wasTraining);
+  }
+}
+
+/**
+ * The model as ONNX bytes (opset 17, weights as initializers under their stateDict keys, dim 0
+ * dynamic), traced from one forward in eval mode on `exampleInputs`. A layer or op without an ONNX
+ * mapping fails with its name and module path.
+ */
+export function exportModel(model: Module, exampleInputs: Tensor | Tensor[], opts: ExportOptions = {}): Uint8Array {
+  return encodeModel(traceModel(model, exampleInputs, opts));
+}
