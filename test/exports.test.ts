@@ -27,6 +27,7 @@ const NOT_OPS: Record<string, string> = {
   zeros: 'creation: full(0)', ones: 'creation: full(1)', zerosLike: 'creation: full(0)', onesLike: 'creation: full(1)', fullLike: 'creation: full',
   rand: 'random: seeded Philox, not PyTorch\'s generator (test/optim, test/data-loader)', randn: 'random', randint: 'random',
   randLike: 'random', randnLike: 'random', randintLike: 'random',
+  multinomial: 'random: seeded Philox (test/sampling.test.ts: distribution, seeds, errors)', randperm: 'random: seeded Philox (test/sampling.test.ts)',
   manualSeed: 'RNG state', getRngState: 'RNG state', setRngState: 'RNG state',
   scope: 'memory (test/memory)', keep: 'memory', memory: 'memory', beginScope: 'memory', endScope: 'memory',
   noGrad: 'autograd mode (test/autograd)', enableGrad: 'autograd mode', isGradEnabled: 'autograd mode', grad: 'autograd (test/autograd)', valueAndGrad: 'autograd',

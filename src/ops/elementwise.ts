@@ -65,6 +65,10 @@ export const round = unary('round', { f: S.round, int: 'exact', simd: 'f32x4.nea
 export const trunc = unary('trunc', { f: S.trunc, int: 'exact', simd: 'f32x4.trunc(v)', grad: zero, torch: 'torch.trunc' });
 export const frac = unary('frac', { f: S.frac, int: 'exact', grad: (g) => g, torch: 'torch.frac' });
 export const logicalNot = unary('logicalNot', { f: S.not, int: 'exact', bool: true, out: 'bool', torch: 'torch.logical_not' });
+/** The value tests (bool results; an int32 or bool input is never NaN or infinite). */
+export const isnan = unary('isnan', { f: S.isnan, int: 'exact', bool: true, out: 'bool', torch: 'torch.isnan' });
+export const isinf = unary('isinf', { f: S.isinf, int: 'exact', bool: true, out: 'bool', torch: 'torch.isinf' });
+export const isfinite = unary('isfinite', { f: S.isfinite, int: 'exact', bool: true, out: 'bool', torch: 'torch.isfinite' });
 
 // ---- binary ----
 const scaled = (b: TensorLike, alpha: number): TensorLike => mul(b, alpha);

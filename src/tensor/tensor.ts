@@ -126,10 +126,6 @@ export class Tensor {
     return n;
   }
 
-  get size(): number {
-    return this.numel();
-  }
-
   /** The backend's name (js, wasm). */
   get device(): string {
     return this._live('device').backend.name;
