@@ -13,10 +13,12 @@ let samples: Map<Owner, string> | null = null;
 let watchGrowth = { perStep: 0, bytesPerStep: 0 };
 
 function sampleCreation(t: Owner): void {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
+  // stackTraceLimit is V8's (typed by @types/node only; the playground's build has no node types).
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 40;
   const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
+  E.stackTraceLimit = limit;
   sampling?.set(t, stack);
 }
 
