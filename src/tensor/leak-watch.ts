@@ -12,13 +12,14 @@ let sampling: Map<Owner, string> | null = null;
 let samples: Map<Owner, string> | null = null;
 let watchGrowth = { perStep: 0, bytesPerStep: 0 };
 
+/** V8's (Node's, Chromium's) stack depth setting; other engines ignore it. */
+const V8Error = Error as { stackTraceLimit?: number };
+
 function sampleCreation(t: Owner): void {
-  // stackTraceLimit is V8's (typed by @types/node only; the playground's build has no node types).
-  const E = Error as { stackTraceLimit?: number };
-  const limit = E.stackTraceLimit;
-  E.stackTraceLimit = 40;
+  const limit = V8Error.stackTraceLimit;
+  V8Error.stackTraceLimit = 40;
   const stack = new Error().stack ?? '';
-  E.stackTraceLimit = limit;
+  V8Error.stackTraceLimit = limit;
   sampling?.set(t, stack);
 }
 
