@@ -91,6 +91,11 @@ export class CheckedHeap extends Heap {
     return ptr;
   }
 
+  /** Whether `ptr` starts a live block (addresses among a kernel's arguments are shown in hex). */
+  isBlock(ptr: number): boolean {
+    return this.guards.has(ptr);
+  }
+
   /** Names the block at `ptr` in guard errors ("a float32 tensor of 1,000 elements"). */
   override describe(ptr: number, what: string): void {
     const g = this.guards.get(ptr);
@@ -191,14 +196,14 @@ export class CheckedHeap extends Heap {
         `changed, the first ${pos}: ${b.first.map((v) => v.toString(16).padStart(2, '0')).join(' ')}`;
     });
     if (broken.length > 4) lines.push(`… and ${broken.length - 4} more`);
-    const recent = listRecent && this.recent.length > 0 ? `\n  the last kernels run: ${this.recent.map(([n, a]) => describeCall(n, a)).join('; ')}` : '';
+    const recent = listRecent && this.recent.length > 0 ? `\n  the last kernels run: ${this.recent.map(([n, a]) => describeCall(this, n, a)).join('; ')}` : '';
     return new HeapGuardError(`wasm heap check: an out-of-bounds write ${where}:\n  ${lines.join('\n  ')}${recent}`, broken);
   }
 }
 
-/** The arguments of a kernel call, with addresses that start a live block shown in hex. */
-function describeCall(name: string, args: readonly number[]): string {
-  return `${name}(${args.map((a) => (a >= HEAP_BASE && Number.isInteger(a) ? hex(a) : String(a))).join(', ')})`;
+/** The arguments of a kernel call, with addresses (of live blocks, of the parameter block) in hex. */
+function describeCall(heap: CheckedHeap, name: string, args: readonly number[]): string {
+  return `${name}(${args.map((a) => (heap.isBlock(a) || a === PARAM_BASE ? hex(a) : String(a))).join(', ')})`;
 }
 
 /**
@@ -211,7 +216,7 @@ export function checkKernels(heap: CheckedHeap, ex: Record<string, Kernel>, pool
     heap.noteKernel(name, args);
     // the call site is formatted only when a guard is broken
     const site = new Error();
-    heap.checkAll(() => `by kernel ${describeCall(name, args)}, run ${whereFrom(site.stack ?? '')}`, true);
+    heap.checkAll(() => `by kernel ${describeCall(heap, name, args)}, run ${whereFrom(site.stack ?? '')}`, true);
   };
   const out: Record<string, Kernel> = {};
   for (const [name, f] of Object.entries(ex)) {
