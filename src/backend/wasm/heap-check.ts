@@ -17,10 +17,25 @@ const PATTERN32 = 0xdbdbdbdb | 0;
  * so a result that reads memory nobody wrote turns NaN instead of depending on what was there before.
  */
 const POISON = 0xff;
+/** V8's stack depth setting: deep enough here to reach the user's line from inside a backward rule. */
+const V8Error = Error as { stackTraceLimit?: number };
+const STACK_DEPTH = 40;
+
+/** A stack captured now (formatted only if an error reads it). */
+export function site(): Error {
+  const limit = V8Error.stackTraceLimit;
+  V8Error.stackTraceLimit = STACK_DEPTH;
+  const e = new Error();
+  V8Error.stackTraceLimit = limit;
+  return e;
+}
+
 /** How many recent kernels an error found outside a kernel (at a free, by checkHeap) lists. */
 const RECENT = 8;
 
 interface Guarded {
+  /** The address handed out. */
+  ptr: number;
   /** Start and size of the whole block (guards included). */
   block: number; size: number;
   /** The bytes asked for. */
@@ -72,8 +87,9 @@ export class CheckedHeap extends Heap {
   kernelChecks = 0;
   /** The kernels run last, with their arguments (for errors found outside a kernel). */
   private readonly recent: [string, readonly number[]][] = [];
-  /** The words between the parameter block and the heap (the kernels' constant tables), at start-up. */
+  /** The kernels' constant tables (the non-zero words below the heap, above the parameter block) at start-up, and their first word. */
   private statics: Int32Array | null = null;
+  private staticsAt = 0;
 
   override alloc(bytes: number, what?: string): number {
     if (!(bytes >= 0) || !Number.isFinite(bytes)) return super.alloc(bytes, what);
@@ -87,7 +103,7 @@ export class CheckedHeap extends Heap {
     this.u8.fill(PATTERN, block, ptr);
     this.u8.fill(POISON, ptr, ptr + bytes);
     this.u8.fill(PATTERN, ptr + bytes, block + size);
-    this.guards.set(ptr, { block, size, bytes, what: what ?? `a block of ${bytes.toLocaleString('en-US')} bytes`, made: new Error() });
+    this.guards.set(ptr, { ptr, block, size, bytes, what: what ?? `a block of ${bytes.toLocaleString('en-US')} bytes`, made: site() });
     return ptr;
   }
 
@@ -114,13 +130,17 @@ export class CheckedHeap extends Heap {
     this.liveBytes += g.size - want;
     this.guardBytes -= g.size - want;
     super.release(g.block);
-    if (broken.length > 0) throw this.error(broken, `when it was freed ${whereFrom(new Error().stack ?? '')}`, true);
+    if (broken.length > 0) throw this.error(broken, `when it was freed ${whereFrom(site().stack ?? '')}`, true);
   }
 
   /** Remembers the kernel tables' bytes (checked by checkAll). */
   snapshotStatics(): void {
     this.refresh();
-    this.statics = this.i32.slice((PARAM_BASE + PARAM_BYTES) >>> 2, HEAP_BASE >>> 2);
+    let a = (PARAM_BASE + PARAM_BYTES) >>> 2, e = HEAP_BASE >>> 2;
+    while (a < e && this.i32[a] === 0) a++;
+    while (e > a && this.i32[e - 1] === 0) e--;
+    this.staticsAt = a;
+    this.statics = this.i32.slice(a, e);
   }
 
   /** The guards of one block that are broken now (repaired, so each breakage is reported once). */
@@ -164,12 +184,12 @@ export class CheckedHeap extends Heap {
   checkAll(where: () => string, inKernel = false): number {
     this.refresh();
     const broken: BrokenGuard[] = [];
-    for (const [ptr, g] of this.guards) {
-      const b = this.verify(ptr, g);
+    for (const g of this.guards.values()) {
+      const b = this.verify(g.ptr, g);
       if (b.length > 0) broken.push(...b);
     }
     if (this.statics) {
-      const s = this.statics, i32 = this.i32, base = (PARAM_BASE + PARAM_BYTES) >>> 2;
+      const s = this.statics, i32 = this.i32, base = this.staticsAt;
       for (let i = 0; i < s.length; i++) {
         if (i32[base + i] !== s[i]) {
           i32.set(s, base);
@@ -214,9 +234,8 @@ export function checkKernels(heap: CheckedHeap, ex: Record<string, Kernel>, pool
   let dispatching = 0;
   const after = (name: string, args: readonly number[]) => {
     heap.noteKernel(name, args);
-    // the call site is formatted only when a guard is broken
-    const site = new Error();
-    heap.checkAll(() => `by kernel ${describeCall(heap, name, args)}, run ${whereFrom(site.stack ?? '')}`, true);
+    // where() runs (and captures the stack: still the op's) only when a guard is broken
+    heap.checkAll(() => `by kernel ${describeCall(heap, name, args)}, run ${whereFrom(site().stack ?? '')}`, true);
   };
   const out: Record<string, Kernel> = {};
   for (const [name, f] of Object.entries(ex)) {

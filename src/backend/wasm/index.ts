@@ -4,7 +4,7 @@
 import type { Backend } from '../backend.js';
 import { compileKernels } from './loader.js';
 import { Heap, HEAP_BASE } from './heap.js';
-import { CheckedHeap, checkKernels, whereFrom } from './heap-check.js';
+import { CheckedHeap, checkKernels, site, whereFrom } from './heap-check.js';
 import { Pool } from './pool.js';
 import { Ctx, MAX_ELEMENTS, type Kernel } from './context.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -79,7 +79,7 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
       };
     },
     checkHeap() {
-      if (heap instanceof CheckedHeap) return { checked: true, blocks: heap.checkAll(() => `found by checkHeap() ${whereFrom(new Error().stack ?? '')}`) };
+      if (heap instanceof CheckedHeap) return { checked: true, blocks: heap.checkAll(() => `found by checkHeap() ${whereFrom(site().stack ?? '')}`) };
       return { checked: false, blocks: 0 };
     },
     info() {
