@@ -101,3 +101,24 @@ test('NABLA_HEAP_CHECK must be 0 or 1', () => {
   });
   assert.match(r.stderr, /NABLA_HEAP_CHECK must be 0 or 1, got "yes"/);
 });
+
+test('with many live blocks a kernel checks its own blocks at once and all blocks every few kernels', async () => {
+  const b = await checkedBackend();
+  const many = Array.from({ length: 600 }, () => b.fill('float32', 3, 0));
+  const dst = b.fromArray(new Float32Array(10), 'float32');
+  const src = b.fromArray(new Float32Array(12), 'float32');
+  // the kernel's own output overrun: pinned on it at once
+  assert.throws(() => b.writeStrided(dst, src, [12], [1], 0), /out-of-bounds write by kernel copy_strided_\d\(0x[0-9a-f]+, 0x[0-9a-f]+.*\n  8 guard bytes after a float32 tensor of 10 elements/);
+  // a write through a pointer into a block (as kernels get for parts of a tensor) is not pinned at
+  // once: a storage forged 8 bytes into a 4-element block stands for one; the next full check finds
+  // the overrun and lists the kernels run since the last one
+  const inner = b.fromArray(new Float32Array(4), 'float32') as unknown as { ptr: number; size: number; dtype: string };
+  const forged = Object.assign(Object.create(Object.getPrototypeOf(inner)), { ...inner, ptr: inner.ptr + 8, size: 4, freed: false });
+  let err: unknown = null;
+  for (let i = 0; i < 10 && !err; i++) {
+    try { b.writeStrided(forged, src, [4], [1], 0); b.unary('neg', many[i]!); } catch (e) { err = e; }
+  }
+  assert.ok(err instanceof HeapGuardError, String(err));
+  assert.match((err as Error).message, /or one run before it since the last full check:\n  8 guard bytes after a float32 tensor of 4 elements[^]*the kernels run since the last full check \(the last 8 at most\): .*copy_strided/);
+  for (const s of many) b.free(s);
+});

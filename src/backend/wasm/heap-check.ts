@@ -30,8 +30,14 @@ export function site(): Error {
   return e;
 }
 
-/** How many recent kernels an error found outside a kernel (at a free, by checkHeap) lists. */
+/** How many of the kernels run since the last full check an error lists. */
 const RECENT = 8;
+/**
+ * Up to this many live blocks, every kernel is followed by a check of every block. Above it, by a
+ * check of the blocks in its arguments (an overrun of those is pinned on it exactly) and a full
+ * check every live/FULL_EVERY kernels, so a kernel costs O(FULL_EVERY) block checks, not O(live).
+ */
+const FULL_EVERY = 256;
 
 interface Guarded {
   /** The address handed out. */
@@ -85,8 +91,9 @@ export class CheckedHeap extends Heap {
   guardBytes = 0;
   /** How many kernel runs (dispatches) were followed by a check. */
   kernelChecks = 0;
-  /** The kernels run last, with their arguments (for errors found outside a kernel). */
+  /** The kernels run since the last full check, with their arguments (the last RECENT of them). */
   private readonly recent: [string, readonly number[]][] = [];
+  private sinceFull = 0;
   /** The kernels' constant tables (the non-zero words below the heap, above the parameter block) at start-up, and their first word. */
   private statics: Int32Array | null = null;
   private staticsAt = 0;
@@ -197,14 +204,35 @@ export class CheckedHeap extends Heap {
         }
       }
     }
-    if (broken.length > 0) throw this.error(broken, where(), !inKernel);
+    const since = this.sinceFull;
+    this.sinceFull = 0;
+    if (broken.length > 0) throw this.error(broken, where(), !inKernel || since > 1);
+    this.recent.length = 0;
     return this.guards.size;
   }
 
-  /** Notes a kernel run (for errors found later, outside any kernel). */
-  noteKernel(name: string, args: readonly number[]): void {
+  /**
+   * Checks after a kernel run: the blocks among `pointers` (its arguments, its threads' scratch)
+   * now, and all blocks now or every few kernels (FULL_EVERY).
+   */
+  afterKernel(name: string, args: readonly number[], pointers: Iterable<number>): void {
     this.kernelChecks++;
     if (this.recent.push([name, args]) > RECENT) this.recent.shift();
+    this.sinceFull++;
+    // where() runs (and captures the stack: still the op's) only when a guard is broken
+    const where = () => `by kernel ${describeCall(this, name, args)}, run ${whereFrom(site().stack ?? '')}`;
+    if (this.guards.size > FULL_EVERY && this.sinceFull * FULL_EVERY < this.guards.size) {
+      this.refresh();
+      const own: BrokenGuard[] = [];
+      for (const p of pointers) {
+        const g = this.guards.get(p);
+        if (g) own.push(...this.verify(p, g));
+      }
+      if (own.length > 0) throw this.error(own, where(), false);
+      return;
+    }
+    const several = this.sinceFull > 1;
+    this.checkAll(() => (several ? `by kernel ${describeCall(this, name, args)} or one run before it since the last full check` : where()), true);
   }
 
   private error(broken: BrokenGuard[], where: string, listRecent: boolean): HeapGuardError {
@@ -216,7 +244,7 @@ export class CheckedHeap extends Heap {
         `changed, the first ${pos}: ${b.first.map((v) => v.toString(16).padStart(2, '0')).join(' ')}`;
     });
     if (broken.length > 4) lines.push(`… and ${broken.length - 4} more`);
-    const recent = listRecent && this.recent.length > 0 ? `\n  the last kernels run: ${this.recent.map(([n, a]) => describeCall(this, n, a)).join('; ')}` : '';
+    const recent = listRecent && this.recent.length > 0 ? `\n  the kernels run since the last full check (the last ${RECENT} at most): ${this.recent.map(([n, a]) => describeCall(this, n, a)).join('; ')}` : '';
     return new HeapGuardError(`wasm heap check: an out-of-bounds write ${where}:\n  ${lines.join('\n  ')}${recent}`, broken);
   }
 }
@@ -232,11 +260,7 @@ function describeCall(heap: CheckedHeap, name: string, args: readonly number[]):
  */
 export function checkKernels(heap: CheckedHeap, ex: Record<string, Kernel>, pool: Pool): Record<string, Kernel> {
   let dispatching = 0;
-  const after = (name: string, args: readonly number[]) => {
-    heap.noteKernel(name, args);
-    // where() runs (and captures the stack: still the op's) only when a guard is broken
-    heap.checkAll(() => `by kernel ${describeCall(heap, name, args)}, run ${whereFrom(site().stack ?? '')}`, true);
-  };
+  const after = (name: string, args: readonly number[], pointers: Iterable<number> = args) => heap.afterKernel(name, args, pointers);
   const out: Record<string, Kernel> = {};
   for (const [name, f] of Object.entries(ex)) {
     if (typeof f !== 'function') { out[name] = f; continue; }
@@ -250,12 +274,12 @@ export function checkKernels(heap: CheckedHeap, ex: Record<string, Kernel>, pool
   pool.run = (fn, parts, local) => {
     dispatching++;
     try { run(fn, parts, local); } finally { dispatching--; }
-    after(fn, parts[0] ?? []);
+    after(fn, parts[0] ?? [], parts.flat());
   };
   pool.runShared = (fn, parts, local, scratchArg, scratch) => {
     dispatching++;
     try { runShared(fn, parts, local, scratchArg, scratch); } finally { dispatching--; }
-    after(fn, parts[0] ?? []);
+    after(fn, parts[0] ?? [], [...parts.flat(), ...(scratch ?? [])]);
   };
   return out;
 }
