@@ -113,6 +113,36 @@ for (const [cin, cout, hw, k, stride, pad] of [[1, 1, 5, 3, 1, 1], [3, 5, 7, 3, 
   });
 }
 
+// Large enough to be split over threads: a part's tail past its end, or the last part's past the block's.
+add('threaded: elementwise, comparisons, casts, reductions, softmax, copies at odd sizes near 10⁶', () => {
+  for (const n of [1_000_003, 262_147]) {
+    for (const mk of [f32, f64]) {
+      const a = mk([n], true), b = mk([n], true);
+      back(nb.add(nb.mul(nb.tanh(a), b), nb.exp(nb.neg(nb.abs(b)))));
+      nb.where(nb.lt(a, b), a, b); nb.cast(nb.gt(a, 0), 'float32'); nb.sum(a); nb.cumsum(a, 0); nb.amax(a);
+    }
+    const i = i32([n]); nb.add(i, i); nb.eq(i, 3); nb.cast(i, 'float32'); nb.sum(i);
+  }
+  const x = f32([1001, 1003], true);
+  back(F.softmax(x, 1)); back(F.logSoftmax(x, 0)); back(nb.contiguous(nb.t(x))); back(nb.sum(x, 0)); nb.argmax(x, 1);
+  back(nb.cat([x, x], 1)); back(nb.flip(x, [1])); back(nb.slice(x, 1, 1, 1000, 3));
+});
+
+add('threaded: matmul 257×129×255, 1×4099×3, 4097×2×5, batched 9×65×33×31 (+ backward)', () => {
+  for (const [m, k, n] of [[257, 129, 255], [1, 4099, 3], [4097, 2, 5], [3, 1000, 1001]]) back(nb.matmul(f32([m, k], true), f32([k, n], true)));
+  back(nb.matmul(f32([9, 65, 33], true), f32([9, 33, 31], true)));
+  back(F.linear(f32([513, 67], true), f32([65, 67], true), f32([65], true)));
+});
+
+add('threaded: conv2d 3×3 (Winograd) and 5×5 on 8×16×33×33, 1×1, pools (+ backward)', () => {
+  const x = f32([8, 16, 33, 33], true);
+  back(F.conv2d(x, f32([32, 16, 3, 3], true), f32([32], true), { padding: 1 }));
+  back(F.conv2d(x, f32([7, 16, 5, 5], true), null, { stride: 2 }));
+  back(F.conv2d(x, f32([5, 16, 1, 1], true), f32([5], true)));
+  back(F.conv2d(f32([8, 3, 35, 35], true), f32([16, 3, 3, 3], true), f32([16], true), { padding: 1, activation: 'relu' }));
+  back(F.maxPool2d(x, 3, { stride: 2 })); back(F.avgPool2d(x, 2));
+});
+
 add('layers: norms, dropout, embedding, depthwise conv, activations', () => {
   for (const c of [1, 3, 17]) {
     back(new nn.BatchNorm1d(c).forward(f32([5, c], true)));
