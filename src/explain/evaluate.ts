@@ -8,7 +8,7 @@ import { tensor } from '../tensor/create.js';
 import { noGrad } from '../autograd/graph.js';
 import { softmax } from '../ops/activation.js';
 import { randomInt } from '../tensor/random.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import { checkInput, checkOptions, checkPositiveInt, forwardOf, selectTarget, withSeed, type ModelLike, type TargetOptions } from './common.js';
 
 export interface DeletionOptions extends TargetOptions {

@@ -9,7 +9,7 @@ import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { cat } from '../ops/shape.js';
 import { zerosLike } from '../tensor/create.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import {
   baselineFor, checkInput, checkOptions, checkPositiveInt, forwardOf, selectTarget, sumPerExample, tileRows, tileTarget,
   withFrozenParams, type Baseline, type Forward, type ModelLike, type Target, type TargetOptions,
@@ -41,7 +41,7 @@ export function layerActivation(model: ModelLike, input: Tensor, layer: LayerRef
   const f = forwardOf(op, model);
   return scope(() => {
     let act: Tensor | null = null;
-    noGrad(() => withPatchedForwards(model, new Map([[m, layerPatch(op, layerName(layer), (o) => (act = o))]]), () => f(input)));
+    noGrad(() => withPatchedForwards(new Map([[m, layerPatch(op, layerName(layer), (o) => (act = o))]]), () => f(input)));
     if (!act) throw new Error(`${op}: layer '${layerName(layer)}' did not run in the model's forward pass`);
     return act as Tensor;
   });
@@ -58,7 +58,7 @@ function layerGrad(op: string, f: Forward, model: ModelLike, m: Module, name: st
     leaf = (replaceWith ?? o).detach().requiresGrad_(true);
     return leaf;
   });
-  const root = enableGrad(() => withPatchedForwards(model, new Map([[m, patch]]), () => sum(selectTarget(op, f(input), target, input.shape[0]!))));
+  const root = enableGrad(() => withPatchedForwards(new Map([[m, patch]]), () => sum(selectTarget(op, f(input), target, input.shape[0]!))));
   if (!act || !leaf) throw new Error(`${op}: layer '${name}' did not run in the model's forward pass`);
   const l = leaf as Tensor;
   const grad = root.requiresGrad ? (runBackward(root, null, {}, [l]) as (Tensor | null)[])[0] ?? zerosLike(l) : zerosLike(l);

@@ -100,7 +100,7 @@ export function lastSpatialLayer(model: ModelLike, x: Tensor): string {
       return out;
     });
   }
-  scope(() => noGrad(() => withPatchedForwards(model, patches, () => f(x.narrow(0, 0, 1)))));
+  scope(() => noGrad(() => withPatchedForwards(patches, () => f(x.narrow(0, 0, 1)))));
   if (!last) throw new Error('explain: the model has no layer with a spatial output ([N, C, H, W]) for Grad-CAM; name one with layer');
   return last;
 }

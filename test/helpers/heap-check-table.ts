@@ -101,10 +101,11 @@ for (const [cin, cout, hw, k, stride, pad] of [[1, 1, 5, 3, 1, 1], [3, 5, 7, 3, 
       const conv = (): T => F.conv2d(x, w, bias, { stride, padding: pad });
       const y = conv();
       back(y);
-      back(F.conv2d(x, w, bias, { stride, padding: pad, activation: 'relu' }));
+      back(F.relu(F.conv2d(x, w, bias, { stride, padding: pad })));
       if (y.shape[2]! >= 2) {
         back(F.maxPool2d(conv(), 2)); back(F.avgPool2d(conv(), 2)); back(F.adaptiveAvgPool2d(conv(), 1));
-        back(F.conv2dReluMaxPool2d(x, w, bias, { stride, padding: pad }, 2));
+        back(F.maxPool2d(F.relu(conv()), 2));
+        nb.noGrad(() => F.maxPool2d(F.relu(F.conv2d(x, w, bias, { stride, padding: pad })), 2));
       }
       back(F.convTranspose2d(f32([n, cout, 4, 4], true), f32([cout, cin, k, k], true), bias.shape[0] === cin ? bias : null, { stride }));
     }
@@ -139,7 +140,7 @@ add('threaded: conv2d 3×3 (Winograd) and 5×5 on 8×16×33×33, 1×1, pools (+ 
   back(F.conv2d(x, f32([32, 16, 3, 3], true), f32([32], true), { padding: 1 }));
   back(F.conv2d(x, f32([7, 16, 5, 5], true), null, { stride: 2 }));
   back(F.conv2d(x, f32([5, 16, 1, 1], true), f32([5], true)));
-  back(F.conv2d(f32([8, 3, 35, 35], true), f32([16, 3, 3, 3], true), f32([16], true), { padding: 1, activation: 'relu' }));
+  back(F.relu(F.conv2d(f32([8, 3, 35, 35], true), f32([16, 3, 3, 3], true), f32([16], true), { padding: 1 })));
   back(F.maxPool2d(x, 3, { stride: 2 })); back(F.avgPool2d(x, 2));
 });
 
