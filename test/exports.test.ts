@@ -30,6 +30,7 @@ const NOT_OPS: Record<string, string> = {
   multinomial: 'random: seeded Philox (test/sampling.test.ts: distribution, seeds, errors)', randperm: 'random: seeded Philox (test/sampling.test.ts)',
   manualSeed: 'RNG state', getRngState: 'RNG state', setRngState: 'RNG state',
   scope: 'memory (test/memory)', keep: 'memory', memory: 'memory', beginScope: 'memory', endScope: 'memory',
+  checkHeap: 'memory: the wasm heap check (test/wasm-heap-check)',
   noGrad: 'autograd mode (test/autograd)', enableGrad: 'autograd mode', isGradEnabled: 'autograd mode', grad: 'autograd (test/autograd)', valueAndGrad: 'autograd',
   ready: 'backend start (test/wasm-browser, this file)', setBackend: 'backend choice', getBackend: 'backend choice', listBackends: 'backend choice', registerBackend: 'backend choice',
   setTracer: 'op tracing (test/dispatch)', promoteTypes: 'dtype rule (fixture cases of every binary op)', resultType: 'dtype rule (fixture cases of every binary op)',

@@ -326,3 +326,19 @@ export function memory(): MemoryInfo {
   }
   return { tensors: liveHandles, bytes, backends };
 }
+
+/**
+ * Verifies the guard bytes around every live block of the backends that keep them (the wasm backend
+ * under NABLA_HEAP_CHECK=1) and throws an error naming the block, its size and where it was made
+ * if one was overwritten. Returns the backends checked and the blocks verified; without the mode
+ * there is nothing to verify (checked: []).
+ */
+export function checkHeap(): { checked: string[]; blocks: number } {
+  const checked: string[] = [];
+  let blocks = 0;
+  for (const name of listBackends()) {
+    const r = getBackend(name).checkHeap?.();
+    if (r?.checked) { checked.push(name); blocks += r.blocks; }
+  }
+  return { checked, blocks };
+}
