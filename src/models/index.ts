@@ -10,6 +10,7 @@ export {
   CharRNN, CharGPT, createCharLM, defaultCharLMConfig, CHAR_LM_KINDS,
   type CharLMKind, type CharLMConfig, type CharLanguageModel, type LMState,
 } from './char-lm.js';
+export { CharStreamDataset, StreamBatchSampler, CarriedState, STREAM_PAD, type StreamBatch } from './char-streams.js';
 export { CharWindowDataset, lmLoss, evaluateCharLM, generateText, type LMEvalOptions, type GenerateOptions } from './language.js';
 export {
   GRUSeq2Seq, TransformerSeq2Seq, createSeq2Seq, defaultSeq2SeqConfig, SEQ2SEQ_KINDS,
