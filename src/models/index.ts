@@ -17,6 +17,6 @@ export {
   type Seq2SeqKind, type Seq2SeqConfig, type Seq2SeqModel,
 } from './seq2seq.js';
 export {
-  buildTranslationVocabs, Seq2SeqBatches, encodeBatch, seq2seqForward, seq2seqLoss, translate, translateIds, scoreTranslations,
+  buildTranslationVocabs, Seq2SeqBatches, encodeBatch, sameLengthBatches, seq2seqForward, seq2seqLoss, translate, translateIds, scoreTranslations,
   nearestHeadwordBaseline, type Pair, type TranslationVocabs, type TranslateOptions, type TranslationScores,
 } from './translation.js';

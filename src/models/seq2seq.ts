@@ -13,7 +13,7 @@ import { GRU } from '../nn/rnn.js';
 import { Transformer, TransformerDecoder, TransformerDecoderLayer } from '../nn/transformer.js';
 import { add, mul, div, tanh, eq, maskedFill, cast, logicalNot } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { cat, narrow, select, unsqueeze, reshape, stack } from '../ops/shape.js';
+import { cat, narrow, select, unsqueeze, squeeze, reshape } from '../ops/shape.js';
 import { indexSelect } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
 import { softmax, logSoftmax } from '../ops/activation.js';
@@ -113,16 +113,11 @@ export class GRUSeq2Seq extends Module implements Seq2SeqModel {
 
   /** Attention of decoder outputs dec [N, T, H] over the encoder: weights [N, T, S] and the output logits [N, T, V]. */
   private attend(dec: Tensor, s: GruState): { logits: Tensor; weights: Tensor } {
-    // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]), one decoder position at a time, v as a
-    // product and a sum over A: with one [N, T, S, A] broadcast and a Linear(A, 1) read-out, a standalone
-    // repro corrupted other tensors on the wasm backend. Longer runs of this model still hit a corruption
-    // (a later embedding reads garbage ids), not yet found: it lies in the backend, not in this math.
+    // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]) for every t at once, through one
+    // [N, T, S, A] broadcast (a position-at-a-time loop dodged a wasm heap corruption of the old allocator)
     const qs = this.attnQuery.forward(dec); // [N, T, A]
-    const v = reshape(this.attnV.weight, [this.attnV.weight.shape[1]!]);
-    const T = qs.shape[1]!;
-    const cols: Tensor[] = [];
-    for (let t = 0; t < T; t++) cols.push(sum(mul(tanh(add(s.keys, narrow(qs, 1, t, 1))), v), 2)); // [N, S]
-    const scores = stack(cols, 1); // [N, T, S]
+    const hidden = tanh(add(unsqueeze(s.keys, 1), unsqueeze(qs, 2))); // [N, T, S, A]
+    const scores = squeeze(this.attnV.forward(hidden), 3); // [N, T, S]
     const weights = softmax(maskedFill(scores, unsqueeze(s.padMask, 1), -Infinity), -1);
     const ctx = matmul(weights, s.enc); // [N, T, H]
     const h = tanh(this.combine.forward(cat([dec, ctx], 2)));
