@@ -10,7 +10,8 @@ import { helpSections, UsageError } from './args.js';
 import { commonFlags, makeOptimizer, makeScheduler, parseTrainArgs, preParse, RUN_ONLY_FLAGS } from './options.js';
 import { taskFor, taskNamed, TASKS, DEFAULT_TASK, type AnyTask } from '../tasks/index.js';
 import type { Options, TaskContext, TaskData } from '../tasks/task.js';
-import { cacheDirFor, runConfigOf, savedOptions, taskOf, type RunConfig } from './run-config.js';
+import { cacheDirFor, ONNX_MODEL, onnxSpecOf, runConfigOf, savedOptions, taskOf, type RunConfig } from './run-config.js';
+import { freezeParameters, importWithNewHead, onnxModelFromCheckpoint } from './onnx-model.js';
 import { RunRecorder } from './recorder.js';
 import { finish, loaders, stepFns } from './finish.js';
 import { backendFacts, setThreads, version } from './runtime.js';
@@ -69,6 +70,10 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   const { task, input, resumeFrom } = await chooseTask(argv);
   const { flags, given } = parseTrainArgs(argv, task);
   let o: Options = { ...flags, input: input ?? task.name };
+  if (o.from !== undefined && !resumeFrom) {
+    if (given.has('model')) throw new UsageError('train: give --model (a network of the task) or --from (one from an ONNX file), not both');
+    o.model = ONNX_MODEL;
+  }
   if (resumeFrom) {
     // The run goes on as it was configured: flags that change what it computes must match or be left out.
     const saved = resumeFrom.config.options;
@@ -87,7 +92,13 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   const io = { log, cacheDir: cacheDirFor(task), purpose: 'train' as const };
   const data: TaskData = await task.data(o, io, resumeFrom ? resumeFrom.config.meta : undefined);
   const ctx: TaskContext = { options: o, meta: data.meta, log };
-  const model = task.model(o.model as string, ctx);
+  // The network: the task's, one from an ONNX file with a new head (--from), or, resuming, the run's.
+  let onnx = resumeFrom ? onnxSpecOf(resumeFrom.config) : null;
+  let model: nb.nn.Module;
+  if (onnx) model = onnxModelFromCheckpoint(onnx, resumeFrom!.ck);
+  else if (o.from !== undefined) ({ model, spec: onnx } = importWithNewHead(o.from as string, task, o, data, ctx));
+  else model = task.model(o.model as string, ctx);
+  const frozen = o.freeze !== undefined ? freezeParameters(model, o.freeze as string) : null;
   const optimizer = makeOptimizer(o, model);
   const { train, val, test } = loaders(task, data, ctx);
   const scheduler = makeScheduler(o, optimizer, train.length);
@@ -96,7 +107,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   const monitor = task.monitor ?? (val ? (probe[0] ? `val${probe[0].name[0]!.toUpperCase()}${probe[0].name.slice(1)}` : 'valLoss') : (probe[0]?.name ?? 'loss'));
   const monitored = probe.find((m) => monitor === m.name || monitor === `val${m.name[0]!.toUpperCase()}${m.name.slice(1)}`);
   const mode = monitored ? (monitored.higherIsBetter ? 'max' : 'min') : nb.train.resolveMode('auto', monitor);
-  const config: RunConfig = { task: task.name, model: o.model as string, options: savedOptions(Object.fromEntries(Object.entries(o).filter(([k]) => !RUN_ONLY_FLAGS.has(k)))), meta: data.meta, nabla: version(), started: started.toISOString() };
+  const config: RunConfig = { task: task.name, model: o.model as string, options: savedOptions(Object.fromEntries(Object.entries(o).filter(([k]) => !RUN_ONLY_FLAGS.has(k)))), meta: data.meta, nabla: version(), started: started.toISOString(), ...(onnx ? { onnx } : {}) };
 
   const paths = { last: join(out, 'last.safetensors'), best: join(out, 'best.safetensors'), metrics: join(out, 'metrics.jsonl') };
   const recorder = new RunRecorder({
@@ -115,7 +126,8 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   }
   writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, out, backend: backendFacts() }, null, 2) + '\n');
   const sizes = { train: data.train.length, val: data.val?.length ?? 0, test: data.test.length };
-  log(`${task.name} · ${o.model}: ${model.numParameters().toLocaleString('en-US')} parameters · ${sizes.train} train / ${sizes.val} val / ${sizes.test} test (${data.source}) · ${Object.entries(backendFacts()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const params = `${model.numParameters().toLocaleString('en-US')} parameters${frozen ? ` (${frozen.frozen.toLocaleString('en-US')} frozen by --freeze, ${frozen.trainable.toLocaleString('en-US')} train)` : ''}`;
+  log(`${task.name} · ${o.model}: ${params} · ${sizes.train} train / ${sizes.val} val / ${sizes.test} test (${data.source}) · ${Object.entries(backendFacts()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
   const ac = new AbortController();
   const onSigint = (): void => {
