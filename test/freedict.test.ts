@@ -101,12 +101,22 @@ test('nabla train freedict-deu-eng on the 13,516 cognate-suffix pairs beats the 
   assert.equal(tr.code, 0, tr.out.join('\n'));
   assert.match(tr.out[0]!, /^Guten Morgen → /);
   assert.equal((await run(['translate', join(dir, 'best.safetensors')])).code, 2);
-  const bad = await run(['train', 'freedict-deu-eng', '--match', '(ung', '--out', tmp()]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.out.join('\n'), /--match: "\(ung" is not a regular expression/);
-  const none = await run(['train', 'freedict-deu-eng', '--match', '^zzzq$', '--out', tmp()]);
-  assert.equal(none.code, 2);
-  assert.match(none.out.join('\n'), /train: no training pairs match --match \^zzzq\$/);
+});
+
+test('--match: an expression that does not parse, or matches no pair, is a one-line usage error', async () => {
+  const usage = async (argv: string[]): Promise<string> => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => (lines.push(s), true)) as typeof process.stderr.write;
+    try {
+      assert.equal((await run(argv)).code, 2, argv.join(' '));
+    } finally {
+      process.stderr.write = write;
+    }
+    return lines.join('');
+  };
+  assert.match(await usage(['train', 'freedict-deu-eng', '--match', '(ung', '--out', tmp()]), /^nabla: --match: "\(ung" is not a regular expression \(.+\)\n$/);
+  assert.match(await usage(['train', 'freedict-deu-eng', '--match', '^zzzq$', '--out', tmp()]), /^nabla: train: no training pairs match --match \^zzzq\$\n$/);
 });
 
 test('translation metrics of the CLI agree with nb.text on decoded rows', () => {
