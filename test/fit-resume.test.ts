@@ -23,12 +23,21 @@ interface Run {
   loader: InstanceType<typeof data.DataLoader>;
 }
 
-/** A fresh run: model, optimizer, scheduler, a stateful callback and a loader (seeded or drawing from the global generator). */
-function makeRun(ds: InstanceType<typeof data.TensorDataset>, seeded: boolean): Run {
+type LoaderKind = 'global' | 'seeded' | 'bucketed';
+
+/**
+ * A fresh run: model, optimizer, scheduler, a stateful callback and a loader — shuffling from the
+ * global generator, from its own seeded stream, or grouping samples of similar (made-up) length
+ * with a BucketBatchSampler that draws from the global generator.
+ */
+function makeRun(ds: InstanceType<typeof data.TensorDataset>, kind: LoaderKind): Run {
   nb.manualSeed(7);
   const model = new nn.Sequential(new nn.Linear(8, 16), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(16, 4));
   const optimizer = new optim.AdamW(model.parameters(), { lr: 0.01 });
-  const loader = new data.DataLoader(ds, { batchSize: 32, shuffle: true, ...(seeded ? { seed: 5 } : {}) });
+  const lengths = Array.from({ length: ds.length }, (_, i) => (i * 37) % 11);
+  const loader = kind === 'bucketed'
+    ? new data.DataLoader(ds, { batchSampler: new data.BucketBatchSampler(lengths, { batchSize: 32, shuffle: true, bucketSize: 2 }) })
+    : new data.DataLoader(ds, { batchSize: 32, shuffle: true, ...(kind === 'seeded' ? { seed: 5 } : {}) });
   const scheduler = new optim.OneCycleLR(optimizer, { maxLr: 0.02, totalSteps: 3 * loader.length });
   return { model, optimizer, scheduler, early: new train.EarlyStopping({ monitor: 'valLoss', patience: 10 }), loader };
 }
@@ -51,17 +60,18 @@ async function fitRun(r: Run, val: InstanceType<typeof data.DataLoader>, extra: 
 const bytesOf = (m: nb.nn.Module): Map<string, Uint8Array> =>
   new Map(Object.entries(m.stateDict()).map(([k, t]) => [k, new Uint8Array(t.dataSync().slice().buffer)]));
 
-for (const seeded of [false, true]) {
+const ABOUT: Record<LoaderKind, string> = { global: 'shuffle from the global generator', seeded: 'seeded loader', bucketed: 'length-grouped batches' };
+for (const kind of ['global', 'seeded', 'bucketed'] as const) {
   // 7 steps per epoch: step 10 is mid-epoch 2, 14 its last step (stopped before its validation), and
   // 'epoch 1' stops at the end of the first epoch (after its validation and callbacks).
   for (const stopAt of [10, 14, 'epoch 1'] as const) {
-    test(`fit: stopped at ${typeof stopAt === 'number' ? `step ${stopAt}` : stopAt} (${seeded ? 'seeded loader' : 'shuffle from the global generator'}), checkpointed and resumed in fresh objects, ends bit-identical`, async () => {
+    test(`fit: stopped at ${typeof stopAt === 'number' ? `step ${stopAt}` : stopAt} (${ABOUT[kind]}), checkpointed and resumed in fresh objects, ends bit-identical`, async () => {
       const ds = dataset(200);
       const val = new data.DataLoader(dataset(64), { batchSize: 64 });
-      const a = makeRun(ds, seeded);
+      const a = makeRun(ds, kind);
       const ha = await fitRun(a, val);
 
-      const b = makeRun(ds, seeded);
+      const b = makeRun(ds, kind);
       const ac = new AbortController();
       let saved: Uint8Array | null = null;
       const stopper = new train.LambdaCallback({
@@ -77,7 +87,7 @@ for (const seeded of [false, true]) {
       assert.equal(hb.epoch.length, 1);
 
       // Fresh objects, a different global generator state: everything must come from the checkpoint.
-      const c = makeRun(ds, seeded);
+      const c = makeRun(ds, kind);
       nb.manualSeed(99999);
       const ck = decodeCheckpoint(saved!, 'resume.safetensors');
       const state = train.restoreTraining(ck, c.model, c.optimizer, 'resume.safetensors');

@@ -73,19 +73,25 @@ test('the real dictionary: pairs split by headword (no test headword in training
   assert.equal(again.train.length, c.train.length);
 });
 
-test('nabla train freedict-deu-eng on 1,500 pairs learns (test cross-entropy < 3.0 nats; uniform is ln 57 ≈ 4.04), eval reproduces it, translate runs', async () => {
+test('nabla train freedict-deu-eng on the 13,516 cognate-suffix pairs beats the nearest headword on unseen ones; eval reproduces it, translate runs', async () => {
+  // German words ending in -tion, -ität, -ismus, -ist, -isch, -ie (and their entries' example phrases):
+  // a real slice of the dictionary a small model learns in three epochs (Akkretion → accretion), where
+  // the nearest training headword gives the translation of a different word
   const dir = tmp();
-  const { code, out } = await run(['train', 'freedict-deu-eng', '--limit', '1500', '--epochs', '1', '--test-limit', '100', '--val-size', '50',
+  const match = '(tion|ität|ismus|ist|isch|ie)$';
+  const { code, out } = await run(['train', 'freedict-deu-eng', '--match', match, '--epochs', '3', '--val-size', '50',
     '--beam', '1', '--lr', '0.003', '--out', dir, '--quiet']);
   assert.equal(code, 0, out.join('\n'));
   const rec = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; logs?: Record<string, number> });
   const t = rec.find((r) => r.type === 'test')!.logs!;
-  // 24 steps learn the English character statistics (teacher-forced loss well below a uniform guess over
-  // the 53 characters and 4 special tokens); decoding that beats the nearest-headword baseline needs the full run
-  assert.ok(t.loss! < 3.0, `test cross-entropy ${t.loss}`);
-  const text = out.join('\n');
-  assert.match(text, /baselines on the test set: nearest training headword exactMatch \d+\.\d\d%, cer \d+\.\d\d%, chrF \d+\.\d/);
-  const ev = await run(['eval', join(dir, 'best.safetensors'), '--test-limit', '100', '--beam', '1']);
+  const base = /baselines on the test set: nearest training headword exactMatch (\d+\.\d\d)%, cer (\d+\.\d\d)%, chrF (\d+\.\d)/.exec(out.join('\n'));
+  assert.ok(base, out.join('\n'));
+  const [bExact, bCer, bChrF] = base.slice(1).map(Number) as [number, number, number];
+  // measured: model 19.8% exact, CER 47%, chrF 47 against the baseline's 4.5%, 57%, 39.9 on the 268 test headwords
+  assert.ok(100 * t.exactMatch! > bExact + 5, `exact match ${t.exactMatch} vs baseline ${bExact}%`);
+  assert.ok(100 * t.cer! < bCer - 3, `CER ${t.cer} vs baseline ${bCer}%`);
+  assert.ok(t.chrF! > bChrF + 2, `chrF ${t.chrF} vs baseline ${bChrF}`);
+  const ev = await run(['eval', join(dir, 'best.safetensors'), '--beam', '1']);
   assert.equal(ev.code, 0, ev.out.join('\n'));
   assert.match(ev.out.join('\n'), new RegExp(`cer ${(100 * t.cer!).toFixed(2)}%`));
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -95,6 +101,22 @@ test('nabla train freedict-deu-eng on 1,500 pairs learns (test cross-entropy < 3
   assert.equal(tr.code, 0, tr.out.join('\n'));
   assert.match(tr.out[0]!, /^Guten Morgen → /);
   assert.equal((await run(['translate', join(dir, 'best.safetensors')])).code, 2);
+});
+
+test('--match: an expression that does not parse, or matches no pair, is a one-line usage error', async () => {
+  const usage = async (argv: string[]): Promise<string> => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => (lines.push(s), true)) as typeof process.stderr.write;
+    try {
+      assert.equal((await run(argv)).code, 2, argv.join(' '));
+    } finally {
+      process.stderr.write = write;
+    }
+    return lines.join('');
+  };
+  assert.match(await usage(['train', 'freedict-deu-eng', '--match', '(ung', '--out', tmp()]), /^nabla: --match: "\(ung" is not a regular expression \(.+\)\n$/);
+  assert.match(await usage(['train', 'freedict-deu-eng', '--match', '^zzzq$', '--out', tmp()]), /^nabla: train: no training pairs match --match \^zzzq\$\n$/);
 });
 
 test('translation metrics of the CLI agree with nb.text on decoded rows', () => {

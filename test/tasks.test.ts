@@ -1,10 +1,13 @@
 // The Task interface carries a task that is not Fashion-MNIST: a toy regression task added to TASKS
 // here (RMSE, a lower-is-better monitor, a mean baseline, its own step, inspector, flags and a verb,
 // chosen by a path it claims) runs through `nabla train`, `eval`, its verb, --resume and `nabla export`
-// (ONNX Runtime gives the model's outputs) like any other.
+// (ONNX Runtime gives the model's outputs) like any other; with --bucketed its batches group samples of
+// similar "length" (a batch sampler), and a run stopped by a real SIGINT and resumed ends with the same
+// bytes as one never stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { decodeSafetensors } from '../src/io/safetensors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../src/index.js';
@@ -35,11 +38,19 @@ class MeanPredictor extends nb.nn.Module {
 }
 
 const seen: string[] = [];
+/** Each toy sample's "length" (|x0| in tenths), by dataset: what --bucketed groups by. */
+const lengthsOf = new WeakMap<object, number[]>();
+/** The spread of lengths (longest − shortest) in each training batch, and when to send SIGINT. */
+const spreads: number[] = [];
+const interrupt = { atStep: -1, steps: 0 };
 const toy: Task<ToyMeta> = {
   name: 'toy-regression',
   summary: 'a linear function of 3 features (test task)',
   claims: (arg) => arg.endsWith('.toy'),
-  flags: { rows: { type: 'int', default: 600, min: 50, help: 'samples in the file' } },
+  flags: {
+    rows: { type: 'int', default: 600, min: 50, help: 'samples in the file' },
+    bucketed: { type: 'boolean', default: false, help: 'batch samples of similar |x0| together' },
+  },
   evalFlags: ['rows'],
   defaults: { model: 'linear', epochs: 4, 'batch-size': 32, lr: 0.05, optimizer: 'adam', schedule: 'constant' },
   models: { linear: 'one Linear layer', mlp: '3-16-1 with ReLU' },
@@ -48,7 +59,11 @@ const toy: Task<ToyMeta> = {
     const seed = Number(readFileSync(o.input as string, 'utf8').trim());
     const { x, y } = toyData(o.rows as number, seed);
     const n = x.length / 3, nTest = n / 4, nVal = n / 4, nTrain = n - nTest - nVal;
-    const part = (a: number, b: number) => new nb.data.TensorDataset({ data: x.slice(3 * a, 3 * b), shape: [b - a, 3] }, { data: y.slice(a, b), shape: [b - a, 1] });
+    const part = (a: number, b: number) => {
+      const ds = new nb.data.TensorDataset({ data: x.slice(3 * a, 3 * b), shape: [b - a, 3] }, { data: y.slice(a, b), shape: [b - a, 1] });
+      lengthsOf.set(ds, Array.from({ length: b - a }, (_, i) => Math.round(10 * Math.abs(x[3 * (a + i)]!))));
+      return ds;
+    };
     let mean = 0;
     for (let i = 0; i < nTrain; i++) mean += y[i]! / nTrain;
     io.log(`toy: ${n} rows (${io.purpose})`);
@@ -58,10 +73,16 @@ const toy: Task<ToyMeta> = {
   model(name, ctx) {
     return name === 'linear' ? new nb.nn.Linear(ctx.meta.features, 1) : new nb.nn.Sequential(new nb.nn.Linear(ctx.meta.features, 16), new nb.nn.ReLU(), new nb.nn.Linear(16, 1));
   },
+  batchSampler: (split, data, batchSize, ctx) =>
+    ctx.options.bucketed ? new nb.data.BucketBatchSampler(lengthsOf.get(data[split]!)!, { batchSize, shuffle: split === 'train' }) : null,
   trainStep(model, batch) {
     const [x, y] = batch as [nb.Tensor, nb.Tensor];
     const output = model.forward(x) as nb.Tensor;
     seen.push('train');
+    const x0 = Array.from(x.narrow(1, 0, 1).dataSync(), (v) => Math.round(10 * Math.abs(v)));
+    spreads.push(Math.max(...x0) - Math.min(...x0));
+    // A real signal to this process, which the CLI's handler sees between steps.
+    if (++interrupt.steps === interrupt.atStep) process.kill(process.pid, 'SIGINT');
     return { loss: nb.F.mseLoss(output, y), output, target: y };
   },
   evalStep(model, batch) {
@@ -155,4 +176,41 @@ test('a second task (regression, RMSE, lower-is-better monitor, its own flags an
   } finally {
     toy.exampleInput = example;
   }
+});
+
+const tensorsOf = (path: string): Record<string, Uint8Array> => {
+  const t = decodeSafetensors(readFileSync(path)).tensors;
+  return Object.fromEntries(Object.entries(t).map(([k, r]) => [k, new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)]));
+};
+
+test('a task\'s batch sampler groups similar lengths; a SIGINT mid-epoch and --resume end bit-identical to a run never stopped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nabla-task-'));
+  const file = join(dir, 'data.toy');
+  writeFileSync(file, '11\n');
+  const args = ['train', file, '--model', 'mlp', '--epochs', '3', '--batch-size', '16', '--quiet'];
+  spreads.length = 0;
+  const plain = await run([...args, '--out', join(dir, 'plain')]);
+  assert.equal(plain.code, 0, plain.out.join('\n'));
+  const mean = (a: number[]): number => a.reduce((p, q) => p + q, 0) / a.length;
+  const plainSpread = mean(spreads.splice(0));
+  const full = await run([...args, '--bucketed', '--out', join(dir, 'a')]);
+  assert.equal(full.code, 0, full.out.join('\n'));
+  const bucketSpread = mean(spreads.splice(0));
+  // 300 training rows, one bucket (the default 100 batches): each batch holds neighbours in |x0|.
+  assert.ok(bucketSpread < plainSpread / 3, `length spread per batch: bucketed ${bucketSpread}, shuffled ${plainSpread}`);
+
+  // 19 steps an epoch: stop in the second one.
+  Object.assign(interrupt, { atStep: 25, steps: 0 });
+  const cut = await run([...args, '--bucketed', '--out', join(dir, 'b')]);
+  interrupt.atStep = -1;
+  assert.equal(cut.code, 130, cut.out.join('\n'));
+  const m = /interrupted at step (\d+) of 19 in epoch 2/.exec(cut.out.join('\n'));
+  assert.ok(m, cut.out.join('\n'));
+  const resumed = await run(['train', '--out', join(dir, 'b'), '--resume', '--quiet']);
+  assert.equal(resumed.code, 0, resumed.out.join('\n'));
+  assert.match(resumed.out.join('\n'), new RegExp(`resuming .* at epoch 2, step ${m[1]} of 19`));
+  const wa = tensorsOf(join(dir, 'a', 'last.safetensors')), wb = tensorsOf(join(dir, 'b', 'last.safetensors'));
+  for (const k of Object.keys(wa)) assert.ok(Buffer.from(wa[k]!).equals(Buffer.from(wb[k]!)), `${k} differs after resume`);
+  const plainW = tensorsOf(join(dir, 'plain', 'last.safetensors'));
+  assert.ok(Object.keys(wa).some((k) => !Buffer.from(wa[k]!).equals(Buffer.from(plainW[k]!))), 'bucketed batches train differently from shuffled ones');
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as nb from '../index.js';
 import { loadCheckpoint } from '../node.js';
 import type { AnyTask } from '../tasks/index.js';
-import type { Inspection, Options, TaskContext, TaskData } from '../tasks/task.js';
+import type { Inspection, SplitName, TaskContext, TaskData } from '../tasks/task.js';
 import { clean, type RunRecorder } from './recorder.js';
 import type { RunConfig } from './run-config.js';
 import { renderReport, duration, type BaselineResult } from './report.js';
@@ -15,14 +15,25 @@ import { backendFacts, metricFormatter, metricsLine } from './runtime.js';
 
 type Loader = nb.data.DataLoader<unknown, unknown>;
 
-/** The train loader (shuffled by --seed) and the validation and test loaders of a task's data. */
-export function loaders(task: AnyTask, data: TaskData, o: Options): { train: Loader; val: Loader | null; test: Loader } {
+/**
+ * The train loader (shuffled by --seed) and the validation and test loaders of a task's data — or,
+ * where the task groups samples (Task.batchSampler), its batch samplers, the train one drawing from
+ * the loader's stream seeded by --seed (which checkpoints hold).
+ */
+export function loaders(task: AnyTask, data: TaskData, ctx: TaskContext): { train: Loader; val: Loader | null; test: Loader } {
+  const o = ctx.options;
   const bs = o['batch-size'] as number, ebs = task.evalBatchSize ?? bs;
   const collate = data.collate ? { collate: data.collate } : {};
+  const make = (split: SplitName, ds: nb.data.Dataset<unknown>, size: number, shuffle: boolean): Loader => {
+    const batchSampler = task.batchSampler?.(split, data, size, ctx) ?? null;
+    const seed = shuffle ? { seed: o.seed as number } : {};
+    if (batchSampler) return new nb.data.DataLoader(ds, { batchSampler, ...seed, ...collate });
+    return new nb.data.DataLoader(ds, { batchSize: size, ...(shuffle ? { shuffle: true } : {}), ...seed, ...collate });
+  };
   return {
-    train: new nb.data.DataLoader(data.train, { batchSize: bs, shuffle: true, seed: o.seed as number, ...collate }),
-    val: data.val && data.val.length > 0 ? new nb.data.DataLoader(data.val, { batchSize: ebs, ...collate }) : null,
-    test: new nb.data.DataLoader(data.test, { batchSize: ebs, ...collate }),
+    train: make('train', data.train, bs, true),
+    val: data.val && data.val.length > 0 ? make('val', data.val, ebs, false) : null,
+    test: make('test', data.test, ebs, false),
   };
 }
 

@@ -100,7 +100,7 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   else model = task.model(o.model as string, ctx);
   const frozen = o.freeze !== undefined ? freezeParameters(model, o.freeze as string) : null;
   const optimizer = makeOptimizer(o, model);
-  const { train, val, test } = loaders(task, data, o);
+  const { train, val, test } = loaders(task, data, ctx);
   const scheduler = makeScheduler(o, optimizer, train.length);
   const metrics = (): nb.train.Metric[] => task.metrics?.(ctx) ?? [new nb.train.Accuracy()];
   const probe = metrics();

@@ -40,7 +40,7 @@ export async function evalCommand(argv: string[], log: (s: string) => void): Pro
   const overrides = Object.fromEntries([...given].filter((k) => k !== 'threads').map((k) => [k, flags[k]]));
   const { ctx, model } = await buildRun(r, log, overrides);
   const data = await task.data(ctx.options, { log, cacheDir: cacheDirFor(task), purpose: 'eval' }, ctx.meta);
-  const { test } = loaders(task, data, ctx.options);
+  const { test } = loaders(task, data, ctx);
   const metrics = (): nb.train.Metric[] => task.metrics?.(ctx) ?? [new nb.train.Accuracy()];
   const { logs, inspection } = await testModel(task, ctx, data, model, test, metrics);
   const names = metrics().map((m) => m.name);

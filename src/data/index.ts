@@ -6,6 +6,7 @@ export {
   type Dataset, type IterableDataset, type ArraySample, type Column,
 } from './dataset.js';
 export { DataLoader, tensorsIn, type DataLoaderOptions, type DataLoaderState } from './loader.js';
+export { BucketBatchSampler, type BatchSampler, type BucketBatchSamplerOptions } from './batch-sampler.js';
 export { defaultCollate, type Collated } from './collate.js';
 export * as transforms from './transforms.js';
 export { parseKjv, formatKjv, splitKjv, KJV_BOOKS, KJV_SPLITS, KJV_COUNTS, type KjvChapter, type KjvSplitText } from './datasets/kjv.js';

@@ -7,6 +7,7 @@ import type { RngState } from '../tensor/random.js';
 import { isDataset, randperm, type Dataset, type IterableDataset } from './dataset.js';
 import { defaultCollate, type Collated } from './collate.js';
 import { seededState, withRngState } from './rng.js';
+import type { BatchSampler } from './batch-sampler.js';
 
 export interface DataLoaderOptions<S, B> {
   /** Samples per batch (default 1). */
@@ -28,9 +29,15 @@ export interface DataLoaderOptions<S, B> {
   prefetch?: number;
   /** Open a step scope per batch (default true): see the class comment. */
   stepScope?: boolean;
+  /**
+   * Which samples form each batch (e.g. a BucketBatchSampler: samples of similar length together),
+   * instead of batchSize, shuffle and dropLast, which it replaces (map-style datasets only). Its random
+   * draws come from this loader's stream (`seed`, else the global generator), so getState() holds them.
+   */
+  batchSampler?: BatchSampler;
 }
 
-const OPTION_NAMES = ['batchSize', 'shuffle', 'dropLast', 'collate', 'seed', 'prefetch', 'stepScope'];
+const OPTION_NAMES = ['batchSize', 'shuffle', 'dropLast', 'collate', 'seed', 'prefetch', 'stepScope', 'batchSampler'];
 
 /** Where a loader is in its run, for checkpoints: the epochs begun and its private shuffle stream. */
 export interface DataLoaderState {
@@ -68,6 +75,7 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
   readonly dropLast: boolean;
   readonly prefetch: number;
   readonly stepScope: boolean;
+  readonly batchSampler: BatchSampler | null;
   private readonly collateFn: ((samples: S[]) => B) | null;
   private rng: RngState | null;
   /** Epochs begun (an epoch begins when an iteration starts). */
@@ -88,6 +96,20 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
       throw new Error('DataLoader: shuffle needs a map-style dataset (length + get); an iterable dataset is read in its own order');
     }
     if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new Error(`DataLoader: seed must be a number, got ${opts.seed}`);
+    const sampler = opts.batchSampler ?? null;
+    if (sampler) {
+      // As in PyTorch: the sampler decides batch membership, order and size.
+      const clash = (['batchSize', 'shuffle', 'dropLast'] as const).filter((k) => opts[k] !== undefined);
+      if (clash.length) throw new Error(`DataLoader: batchSampler decides the batches; leave out ${clash.join(', ')}`);
+      if (typeof sampler.batches !== 'function' || !Number.isInteger(sampler.length) || sampler.length < 0) {
+        throw new TypeError('DataLoader: batchSampler must have batches() and a length (batches per epoch)');
+      }
+      if (!isDataset(dataset)) throw new Error('DataLoader: batchSampler needs a map-style dataset (length + get); an iterable dataset is read in its own order');
+      if (sampler.numSamples !== undefined && sampler.numSamples !== dataset.length) {
+        throw new Error(`DataLoader: batchSampler is for ${sampler.numSamples} samples, the dataset has ${dataset.length}`);
+      }
+    }
+    this.batchSampler = sampler;
     this.batchSize = bs;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
@@ -105,6 +127,7 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
   /** Batches per epoch. */
   get length(): number {
     if (!isDataset(this.dataset)) throw new Error('DataLoader: an iterable dataset has no length');
+    if (this.batchSampler) return this.batchSampler.length;
     const n = this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
@@ -112,6 +135,8 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
   /** Samples per epoch (what the batches hold), when known. */
   get numSamples(): number {
     if (!isDataset(this.dataset)) throw new Error('DataLoader: an iterable dataset has no length');
+    // A batch sampler's epoch is known only when it is drawn: this counts every sample once.
+    if (this.batchSampler) return this.dataset.length;
     return this.dropLast ? this.length * this.batchSize : this.dataset.length;
   }
 
@@ -124,17 +149,19 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
     this.rng = s.rng ? { ...s.rng } : null;
   }
 
-  /** The order of sample indices for a new epoch (a fresh permutation when shuffling). */
-  private epochOrder(n: number): number[] {
-    this.epoch++;
-    if (!this.shuffle) return Array.from({ length: n }, (_, i) => i);
-    if (this.rng === null) return randperm(n);
-    const { result, state } = withRngState(this.rng, () => randperm(n));
+  /** Draws from this loader's stream: the private one of a seeded loader, else the global generator. */
+  private draw<T>(fn: () => T): T {
+    if (this.rng === null) return fn();
+    const { result, state } = withRngState(this.rng, fn);
     this.rng = state;
     return result;
   }
 
-  private batchesOf(order: number[]): number[][] {
+  /** A new epoch's batches of sample indices: the batch sampler's, or runs of batchSize in order or shuffled. */
+  private epochBatches(n: number): number[][] {
+    this.epoch++;
+    if (this.batchSampler) return this.sampledBatches(n);
+    const order = this.shuffle ? this.draw(() => randperm(n)) : Array.from({ length: n }, (_, i) => i);
     const out: number[][] = [];
     for (let i = 0; i < order.length; i += this.batchSize) {
       const b = order.slice(i, i + this.batchSize);
@@ -142,6 +169,22 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
       out.push(b);
     }
     return out;
+  }
+
+  /** The batch sampler's epoch, checked: a wrong count or index would otherwise train on something else silently. */
+  private sampledBatches(n: number): number[][] {
+    const s = this.batchSampler!;
+    const batches = this.draw(() => s.batches());
+    if (!Array.isArray(batches) || batches.length !== s.length) {
+      throw new Error(`DataLoader: batchSampler.batches() gave ${Array.isArray(batches) ? batches.length : typeof batches} batches, but its length says ${s.length}`);
+    }
+    batches.forEach((b, k) => {
+      if (!Array.isArray(b) || b.length === 0) throw new Error(`DataLoader: batchSampler batch ${k} is ${Array.isArray(b) ? 'empty' : typeof b}, not a list of sample indices`);
+      for (const i of b) {
+        if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`DataLoader: batchSampler batch ${k} holds index ${i}, outside the dataset's 0…${n - 1}`);
+      }
+    });
+    return batches;
   }
 
   private collate(samples: S[]): B {
@@ -171,7 +214,7 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
   [Symbol.iterator](): Iterator<B> {
     const ds = this.dataset;
     if (isDataset(ds)) {
-      const batches = this.batchesOf(this.epochOrder(ds.length));
+      const batches = this.epochBatches(ds.length);
       return this.scoped(batches.map((idx) => () => {
         const b = this.load(ds, idx);
         if (isPromise(b)) {
@@ -273,7 +316,7 @@ export class DataLoader<S = unknown, B = Collated<S>> implements Iterable<B>, As
     const kept = (b: B): B => (tensorsIn(b).forEach((t) => keep(t)), b);
     const disposeLater = (p: Promise<B>): void => void p.then((b) => tensorsIn(b).forEach((t) => t.dispose()), () => undefined);
     if (isDataset(ds)) {
-      const batches = this.batchesOf(this.epochOrder(ds.length));
+      const batches = this.epochBatches(ds.length);
       const ahead: Promise<B>[] = [];
       let next = 0;
       let async = false;

@@ -10,12 +10,13 @@ export {
   CharRNN, CharGPT, createCharLM, defaultCharLMConfig, CHAR_LM_KINDS,
   type CharLMKind, type CharLMConfig, type CharLanguageModel, type LMState,
 } from './char-lm.js';
+export { CharStreamDataset, StreamBatchSampler, CarriedState, STREAM_PAD, type StreamBatch } from './char-streams.js';
 export { CharWindowDataset, lmLoss, evaluateCharLM, generateText, type LMEvalOptions, type GenerateOptions } from './language.js';
 export {
   GRUSeq2Seq, TransformerSeq2Seq, createSeq2Seq, defaultSeq2SeqConfig, SEQ2SEQ_KINDS,
   type Seq2SeqKind, type Seq2SeqConfig, type Seq2SeqModel,
 } from './seq2seq.js';
 export {
-  buildTranslationVocabs, Seq2SeqBatches, encodeBatch, seq2seqForward, seq2seqLoss, translate, translateIds, scoreTranslations,
+  buildTranslationVocabs, Seq2SeqBatches, encodeBatch, sameLengthBatches, seq2seqForward, seq2seqLoss, translate, translateIds, scoreTranslations,
   nearestHeadwordBaseline, type Pair, type TranslationVocabs, type TranslateOptions, type TranslationScores,
 } from './translation.js';

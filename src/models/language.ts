@@ -2,9 +2,9 @@
 // character on held-out text (state carried through the stream, or sliding windows for transformers),
 // and seeded text generation with temperature and top-k.
 
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/create.js';
-import { scope, keep } from '../tensor/memory.js';
+import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { crossEntropy } from '../nn/loss.js';
 import { reshape, narrow } from '../ops/shape.js';
@@ -15,6 +15,7 @@ import { bitsPerChar } from '../text/metrics.js';
 import { sampleLogits, checkSampleOptions, type SampleOptions } from '../text/decode.js';
 import type { CharVocab } from '../text/vocab.js';
 import type { CharLanguageModel, LMState } from './char-lm.js';
+import { keepState, disposeState } from './char-streams.js';
 
 /**
  * Non-overlapping windows of a character stream as [input, target] pairs: input ids[s .. s+L),
@@ -153,17 +154,6 @@ function windowNats(model: CharLanguageModel, ids: Int32Array, opts: LMEvalOptio
     });
   }
   return nats;
-}
-
-function keepState(s: LMState): LMState {
-  if (s instanceof Tensor) return keep(s.detach());
-  if (Array.isArray(s)) return [keep(s[0].detach()), keep(s[1].detach())];
-  return null;
-}
-
-function disposeState(s: LMState): void {
-  if (s instanceof Tensor) s.dispose();
-  else if (Array.isArray(s)) { s[0].dispose(); s[1].dispose(); }
 }
 
 export interface GenerateOptions extends SampleOptions {

@@ -14,7 +14,7 @@ import { Transformer, TransformerDecoder, TransformerDecoderLayer } from '../nn/
 import { add, mul, div, tanh, eq, maskedFill, logicalNot } from '../ops/elementwise.js';
 import { cast } from '../ops/layout.js';
 import { sum } from '../ops/reduce.js';
-import { cat, narrow, select, unsqueeze, reshape, stack } from '../ops/shape.js';
+import { cat, narrow, select, unsqueeze, squeeze, reshape } from '../ops/shape.js';
 import { indexSelect } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
 import { softmax, logSoftmax } from '../ops/activation.js';
@@ -114,16 +114,13 @@ export class GRUSeq2Seq extends Module implements Seq2SeqModel {
 
   /** Attention of decoder outputs dec [N, T, H] over the encoder: weights [N, T, S] and the output logits [N, T, V]. */
   private attend(dec: Tensor, s: GruState): { logits: Tensor; weights: Tensor } {
-    // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]), one decoder position at a time, v as a
-    // product and a sum over A, which needs no [N, T, S, A] tensor. (A standalone repro of the one-broadcast
-    // form read tensors back wrong on trees before 53b3494; that was the signed read-back above 2 GiB,
-    // not this math nor a kernel write: docs/notes/memory.md. Under NABLA_HEAP_CHECK=1 this model trains clean.)
+    // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]) for every t at once, through one
+    // [N, T, S, A] broadcast. (A standalone repro of this form read tensors back wrong on trees before
+    // 53b3494: that was the signed read-back above 2 GiB, not this math nor a kernel write —
+    // docs/notes/memory.md.)
     const qs = this.attnQuery.forward(dec); // [N, T, A]
-    const v = reshape(this.attnV.weight, [this.attnV.weight.shape[1]!]);
-    const T = qs.shape[1]!;
-    const cols: Tensor[] = [];
-    for (let t = 0; t < T; t++) cols.push(sum(mul(tanh(add(s.keys, narrow(qs, 1, t, 1))), v), 2)); // [N, S]
-    const scores = stack(cols, 1); // [N, T, S]
+    const hidden = tanh(add(unsqueeze(s.keys, 1), unsqueeze(qs, 2))); // [N, T, S, A]
+    const scores = squeeze(this.attnV.forward(hidden), 3); // [N, T, S]
     const weights = softmax(maskedFill(scores, unsqueeze(s.padMask, 1), -Infinity), -1);
     const ctx = matmul(weights, s.enc); // [N, T, H]
     const h = tanh(this.combine.forward(cat([dec, ctx], 2)));

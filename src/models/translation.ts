@@ -128,20 +128,35 @@ export function translateIds(model: Seq2SeqModel, vocabs: TranslationVocabs, src
   }));
 }
 
-/** Translates sources (greedy when beamSize is 1, else beam search), in batches, in eval mode. */
+/**
+ * Batches of at most `batchSize` indices whose lengths are equal (in order of length): sources decoded
+ * together are then never padded, so a bidirectional encoder's backward pass starts at each word's end.
+ */
+export function sameLengthBatches(lengths: ArrayLike<number>, batchSize: number): number[][] {
+  const order = Array.from({ length: lengths.length }, (_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const out: number[][] = [];
+  for (const i of order) {
+    const last = out[out.length - 1];
+    if (last && last.length < batchSize && lengths[last[0]!] === lengths[i]) last.push(i);
+    else out.push([i]);
+  }
+  return out;
+}
+
+/** Translates sources (greedy when beamSize is 1, else beam search), in batches of equal length, in eval mode. */
 export function translate(model: Seq2SeqModel, vocabs: TranslationVocabs, sources: readonly string[], opts: TranslateOptions = {}): string[] {
   const B = opts.batchSize ?? 128;
   const wasTraining = model.training;
   model.eval();
-  const out: string[] = [];
+  const encoded = sources.map((s) => vocabs.src.encode(s));
+  const out: string[] = new Array<string>(sources.length);
   try {
-    for (let i = 0; i < sources.length; i += B) {
-      const part = sources.slice(i, i + B).map((s) => vocabs.src.encode(s));
-      const L = Math.max(1, ...part.map((s) => s.length));
-      const flat = new Int32Array(part.length * L);
-      part.forEach((s, r) => flat.set(s, r * L));
-      const ids = scope(() => translateIds(model, vocabs, tensor(flat, { shape: [part.length, L], dtype: 'int32' }), opts));
-      for (const t of ids) out.push(vocabs.tgt.decode(t));
+    for (const batch of sameLengthBatches(encoded.map((e) => e.length), B)) {
+      const L = Math.max(1, encoded[batch[0]!]!.length);
+      const flat = new Int32Array(batch.length * L);
+      batch.forEach((i, r) => flat.set(encoded[i]!, r * L));
+      const ids = scope(() => translateIds(model, vocabs, tensor(flat, { shape: [batch.length, L], dtype: 'int32' }), opts));
+      ids.forEach((t, r) => { out[batch[r]!] = vocabs.tgt.decode(t); });
     }
   } finally {
     model.train(wasTraining);

@@ -64,6 +64,9 @@ export interface Baseline {
   model: nb.nn.Module;
 }
 
+/** Which split a loader reads. */
+export type SplitName = 'train' | 'val' | 'test';
+
 /** The task's look at the test set: lines for `nabla eval`, an HTML section for report.html. */
 export interface Inspection {
   /** Printed by `nabla eval` after the metrics (tables, confusion matrix…). */
@@ -135,6 +138,14 @@ export interface Task<M extends Json = Json> {
   monitor?: string;
   /** Reference points evaluated on the test set beside the model (majority class, unigram, mean…). */
   baselines?(data: TaskData<M>, ctx: TaskContext<M>): Baseline[];
+  /**
+   * Which samples batch together in a split, e.g. `new nb.data.BucketBatchSampler(lengths, {batchSize,
+   * shuffle: split === 'train'})` so that clips or sentences of similar length share a batch (less
+   * padding). Absent or null: runs of `batchSize` samples, shuffled for train. The train loader's
+   * stream is seeded by --seed and saved in checkpoints, so the sampler's draws replay on --resume.
+   * `batchSize` is --batch-size for train, evalBatchSize (or --batch-size) for val and test.
+   */
+  batchSampler?(split: SplitName, data: TaskData<M>, batchSize: number, ctx: TaskContext<M>): nb.data.BatchSampler | null;
   /**
    * The task's test-set analysis for `nabla eval` and the report (confusion matrix, examples,
    * samples…); `model` (the one being tested, in eval mode) is there for sections that run it again,

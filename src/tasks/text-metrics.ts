@@ -3,7 +3,7 @@
 
 import * as nb from '../index.js';
 
-/** Bits per character: the summed cross-entropy of logits [N, L, V] against targets [N, L], over ln 2. */
+/** Bits per character: the summed cross-entropy of logits [N, L, V] against targets [N, L] (negative: padding, not counted), over ln 2. */
 export class BitsPerChar implements nb.train.Metric {
   readonly name = 'bitsPerChar';
   readonly higherIsBetter = false;
@@ -13,7 +13,9 @@ export class BitsPerChar implements nb.train.Metric {
   update(output: nb.Tensor, target: nb.Tensor): void {
     const V = output.shape[output.ndim - 1]!;
     this.nats += nb.scope(() => nb.F.crossEntropy(output.reshape([-1, V]), target.reshape([-1]), { reduction: 'sum' }).item());
-    this.n += target.numel();
+    // targets past the end of a stream are crossEntropy's ignoreIndex: not characters of the text
+    const t = target.dataSync();
+    for (let i = 0; i < t.length; i++) if (t[i]! >= 0) this.n++;
   }
   compute(): number { return this.n ? this.nats / this.n / Math.LN2 : NaN; }
   clone(): BitsPerChar { return new BitsPerChar(); }
