@@ -69,7 +69,7 @@ export async function trainBaselines(run: FitRun, out: string, resuming: boolean
       }
       resumeFrom = { path: last, ck, config };
     }
-    const changes = Object.entries(b.options).map(([k, v]) => `--${k} ${String(v)}`).join(' ');
+    const changes = Object.entries(b.options).map(([k, v]) => (v === true ? `--${k}` : v === false ? `--no-${k}` : `--${k} ${String(v)}`)).join(' ');
     log(`baseline '${b.name}' (${b.about}): the same command with ${changes}, into ${dir}`);
     const r = await runFit({ task, o, out: dir, resumeFrom, started: resumeFrom ? new Date(resumeFrom.config.started) : new Date(), label: `baseline '${b.name}': `, log });
     if (r.stoppedAt) {
