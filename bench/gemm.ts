@@ -82,7 +82,7 @@ export async function gemmTfjs(backend: 'cpu' | 'wasm', SIZES = DEFAULT_SIZES, w
 }
 
 /** PyTorch via /usr/bin/python3 (1 torch thread, OpenBLAS on every core); null with the reason on stderr when torch is missing. */
-export function gemmTorch(SIZES = DEFAULT_SIZES, WINDOW_S_ = WINDOW_S): Row | null {
+export function gemmTorch(SIZES = DEFAULT_SIZES, WINDOW_S_ = WINDOW_S, blasThreads = CORES): Row | null {
   const WINDOW_S = WINDOW_S_;
   // PyTorch's best configuration on this machine (see notes/peers.md): one torch thread, OpenBLAS's own threads.
   const script = `
@@ -101,11 +101,11 @@ for n in ${JSON.stringify(SIZES)}:
 print(json.dumps({"version": torch.__version__, "gflops": out}))
 `;
   const r = spawnSync('/usr/bin/python3', ['-c', script], {
-    encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(CORES), OMP_NUM_THREADS: '1' },
+    encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' },
   });
   if (r.status !== 0) { console.error(`(PyTorch skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`); return null; }
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; gflops: number[] };
-  return { lib: `PyTorch ${j.version} (OpenBLAS)`, threads: `1 + BLAS ${CORES}`, gflops: j.gflops };
+  return { lib: `PyTorch ${j.version} (OpenBLAS)`, threads: `1 + BLAS ${blasThreads}`, gflops: j.gflops };
 }
 
 async function main(): Promise<void> {

@@ -1,20 +1,41 @@
 // Where a training step's time goes, primitive by primitive (the wasm backend's calls wrapped
-// with timers): node --import tsx bench/profile-step.ts mlp|cnn|lstm|infer [threads]
+// with timers), the time outside kernels, and the storages (allocations) a step makes:
+// node --import tsx bench/profile-step.ts mlp|cnn|lstm|infer|gpt|gpt-gen|gpt-gen-full|wlm|vae|dcgan [threads]
+// (issue 14's workloads are bench/peers/nabla-generative.ts's, on nabla bench's data and sizes; SHAPES=1
+// splits matmul by shape.)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as nb from '../src/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { generativeJobs, type Job } from './peers/common.js';
+import { prepareData } from './peers/data.js';
+import { generativeSteps } from './peers/nabla-generative.js';
 
 const kind = process.argv[2] ?? 'cnn';
+const GENERATIVE = ['gpt', 'gpt-gen', 'gpt-gen-full', 'wlm', 'vae', 'dcgan'];
+const KINDS = ['mlp', 'cnn', 'lstm', 'infer', ...GENERATIVE];
+if (!KINDS.includes(kind)) throw new Error(`profile-step: unknown workload '${kind}'; choose from ${KINDS.join(', ')}`);
 const W = await createWasmBackend({ threads: Number(process.argv[3] ?? 1) });
 nb.registerBackend(W); nb.setBackend('wasm');
 nb.manualSeed(0);
 
 const tot: Record<string, number> = {}, cnt: Record<string, number> = {};
+/** Storages the kernels returned (each one an allocation in the wasm heap) and their bytes. */
+const allocs = { n: 0, bytes: 0 };
+const countAlloc = (r: unknown) => {
+  const st = r as { size?: number; dtype?: string; backend?: string } | null;
+  if (st && typeof st === 'object' && st.backend === 'wasm' && typeof st.size === 'number') {
+    allocs.n++; allocs.bytes += st.size * (st.dtype === 'float64' ? 8 : st.dtype === 'bool' ? 1 : 4);
+  } else if (Array.isArray(r)) r.forEach(countAlloc);
+};
 for (const k of Object.keys(W) as (keyof typeof W)[]) {
   const f = (W as unknown as Record<string, unknown>)[k];
   if (typeof f !== 'function' || ['info', 'stats', 'numThreads', 'setNumThreads', 'close'].includes(k)) continue;
   (W as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
     const s = performance.now();
     const r = (f as (...x: unknown[]) => unknown)(...a);
+    countAlloc(r);
     const key = k === 'binary' || k === 'unary' || k === 'reduce' ? `${k} ${a[0]}` : k === 'matmul' && process.env.SHAPES ? `matmul ${JSON.stringify(a[2]).replace(/"(aBatchStride|bBatchStride)":\d+,?/g, '')}` : k;
     tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
     return r;
@@ -29,6 +50,7 @@ if (fused) {
     fused[k] = (...a: unknown[]) => {
       const s = performance.now();
       const r = f(...a);
+      countAlloc(r);
       const key = `fused ${k}`;
       tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
       return r;
@@ -37,7 +59,23 @@ if (fused) {
 }
 
 let step: () => void;
-if (kind === 'mlp') {
+let unit = 'step';
+if (GENERATIVE.includes(kind)) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nabla-profile-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  prepareData(dataDir, { batch: 32, seq: 64, offsetsSteps: 4000 });
+  const train = (batch: number, lr: number, warmup: number) => ({ batch, lr, warmup, capS: 60, steps: 1e9, testN: 0, evalCapS: 0 });
+  const job = { dataDir, ...generativeJobs({ quick: false, cap: 60, train }) } as Job;
+  let i = 0;
+  if (kind.startsWith('gpt-gen')) {
+    const generate = generativeSteps.gptGenerator(nb, job);
+    step = () => { generate(kind === 'gpt-gen'); };
+    unit = `generation of ${job.gptGen.newTokens} tokens${kind === 'gpt-gen' ? ' (KV cache)' : ' (full forwards)'}`;
+  } else {
+    const s = generativeSteps[kind as 'gpt' | 'wlm' | 'vae' | 'dcgan'](nb, job);
+    step = () => { s(i++); };
+  }
+} else if (kind === 'mlp') {
   const m = new nb.nn.Sequential(new nb.nn.Linear(784, 512), new nb.nn.ReLU(), new nb.nn.Linear(512, 256), new nb.nn.ReLU(), new nb.nn.Linear(256, 10));
   const opt = new nb.optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 });
   const x = nb.keep(nb.randn([128, 784])), y = nb.keep(nb.randint(0, 10, [128]));
@@ -68,13 +106,14 @@ if (kind === 'mlp') {
 }
 for (let i = 0; i < 3; i++) step();
 for (const k in tot) { delete tot[k]; delete cnt[k]; }
-const N = kind === 'lstm' ? 3 : kind === 'infer' ? 100 : 20;
+allocs.n = 0; allocs.bytes = 0;
+const N = kind === 'lstm' || kind === 'wlm' || kind === 'dcgan' ? 3 : kind === 'infer' ? 100 : kind.startsWith('gpt-gen') ? 5 : 20;
 const s = performance.now();
 for (let i = 0; i < N; i++) step();
 const per = (performance.now() - s) / N;
 const inK = Object.values(tot).reduce((a, b) => a + b, 0) / N;
-console.log(`${kind}: ${per.toFixed(2)} ms/step on ${W.numThreads()} thread(s); in kernels ${inK.toFixed(2)} ms, outside (op layer, autograd, JS) ${(per - inK).toFixed(2)} ms; ${Object.values(cnt).reduce((a, b) => a + b, 0) / N} kernel calls/step`);
-for (const [k, v] of Object.entries(tot).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+console.log(`${kind}: ${per.toFixed(2)} ms/${unit} on ${W.numThreads()} thread(s); in kernels ${inK.toFixed(2)} ms, outside (op layer, autograd, JS) ${(per - inK).toFixed(2)} ms; ${Object.values(cnt).reduce((a, b) => a + b, 0) / N} kernel calls, ${(allocs.n / N).toFixed(0)} storages allocated (${(allocs.bytes / N / 2 ** 20).toFixed(1)} MiB) per ${unit}`);
+for (const [k, v] of Object.entries(tot).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 16))) {
   console.log(`  ${k.padEnd(24)} ${(v / N).toFixed(2).padStart(7)} ms  ${(100 * v / N / per).toFixed(0).padStart(3)}%  ×${cnt[k]! / N}`);
 }
 W.close();

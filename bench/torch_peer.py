@@ -1,5 +1,6 @@
 # bench/run.ts's PyTorch peer: the same MLP / CNN / char-LSTM / inference workloads on the same data
 # files (bench/peers/data.ts), same timing rules as bench/peers/common.ts; prints one "@@RESULT {json}" line.
+# Issue 14's workloads (GPT, word-LM Transformer, VAE, DCGAN) are in torch_generative.py.
 # Run by bench/run.ts: /usr/bin/python3 bench/torch_peer.py '<job json>'  (OPENBLAS_NUM_THREADS set by it)
 import json
 import os
@@ -123,6 +124,11 @@ def lstm():
         opt.step()
         return loss.item()
 
+    return train_windows(s, step)
+
+
+def train_windows(s, step):
+    """trainWindows in common.ts: tokens/s (batch · seq per step), the median over windows of windowSteps timed steps."""
     tokens_per_step = s["batch"] * s["seq"]
     losses, steps, timed, sec, cold, stamps = run_steps(s["warmup"] + s["windowSteps"] * s["windows"], s["warmup"], s["capS"], step)
     if cold:
@@ -158,9 +164,11 @@ def infer():
     return {"ms": out}
 
 
-WORK = {"mlp": lambda: classifier("mlp"), "cnn": lambda: classifier("cnn"), "lstm": lstm, "infer": infer}
-try:
-    res = {"lib": LIB, "threads": THREADS, **WORK[job["workload"]]()}
-except Exception as e:  # a workload it cannot run becomes a "cannot" row with the error
-    res = {"lib": LIB, "threads": THREADS, "cannot": f"{type(e).__name__}: {e}".split("\n")[0]}
-print("@@RESULT " + json.dumps(res), flush=True)
+if __name__ == "__main__":  # torch_generative.py imports the helpers above
+    from torch_generative import GENERATIVE
+    WORK = {"mlp": lambda: classifier("mlp"), "cnn": lambda: classifier("cnn"), "lstm": lstm, "infer": infer, **GENERATIVE}
+    try:
+        res = {"lib": LIB, "threads": THREADS, **WORK[job["workload"]]()}
+    except Exception as e:  # a workload it cannot run becomes a "cannot" row with the error
+        res = {"lib": LIB, "threads": THREADS, "cannot": f"{type(e).__name__}: {e}".split("\n")[0]}
+    print("@@RESULT " + json.dumps(res), flush=True)

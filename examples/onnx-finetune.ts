@@ -4,9 +4,9 @@
 // Run: npm run build && node --import tsx examples/onnx-finetune.ts [model.onnx]
 import { readFileSync } from 'node:fs';
 import * as nb from 'nabla';
-import { fashionMnistSync, importModelFile, onnx } from 'nabla/node';
+import { fashionMnistSync, importModelFile } from 'nabla/node';
 
-const { nn, optim, F, data } = nb;
+const { nn, optim, F, data, onnx } = nb;
 nb.manualSeed(0);
 const file = process.argv[2] ?? new URL('../fixtures/onnx/fmnist-cnn-0to4.onnx', import.meta.url).pathname;
 

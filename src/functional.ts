@@ -13,4 +13,9 @@ export {
   type Reduction, type ReductionOptions, type NllOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
 } from './nn/loss.js';
 export { ctcLoss, type CtcLossOptions, type Lengths } from './nn/ctc.js';
+export {
+  marginRankingLoss, hingeEmbeddingLoss, tripletMarginLoss, multiMarginLoss, multiLabelSoftMarginLoss,
+  type MarginOptions, type TripletMarginOptions, type MultiMarginOptions, type MultiLabelSoftMarginOptions,
+} from './nn/loss-margin.js';
+export { poissonNllLoss, gaussianNllLoss, type PoissonNllOptions, type GaussianNllOptions } from './nn/loss-likelihood.js';
 export { scaledDotProductAttention } from './nn/attention.js';

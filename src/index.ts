@@ -85,3 +85,5 @@ export * as text from './text/index.js';
 export * as models from './models/index.js';
 export * as apps from './apps/index.js';
 export * as explain from './explain/index.js';
+// ONNX export and import on bytes (files: exportModelFile/importModelFile in nabla/node).
+export * as onnx from './io/onnx/index.js';

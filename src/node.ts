@@ -14,8 +14,7 @@ export { readCsvFile, readNpyFile, writeNpyFile } from './data/formats/formats-n
 export { readPngFile, decodePng } from './data/formats/png-node.js';
 export { encodePng, writePngFile } from './explain/heatmap-node.js';
 export { exportModelFile, importModelFile } from './io/onnx/node.js';
-// ONNX lives here and in nabla/onnx, not in the main entry: protobufjs is CommonJS, which a page
-// importing dist/ without a bundler cannot load (bundlers can: import 'nabla/onnx').
+// nb.onnx is on the main entry; it is here too, so `import { onnx } from 'nabla/node'` keeps working.
 export * as onnx from './io/onnx/index.js';
 export { spokenDigits, espeakVariants, ACCENTS, type SpokenDigitsOptions } from './data/datasets/spoken-digits-node.js';
 export { readWav } from './data/audio/wav-node.js';

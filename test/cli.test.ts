@@ -251,3 +251,13 @@ test('help lists the tasks, their models and flags, and the verbs', async () => 
   const text = train.out.join('\n');
   for (const part of ['fashion-mnist', 'Models of fashion-mnist: mlp', '--label-smoothing', '--resume', '--force', '--clip']) assert.ok(text.includes(part), part);
 });
+
+test('output into a pipe whose reader has gone (nabla … | head) ends quietly, with no stack trace', async () => {
+  const child = spawn(process.execPath, ['bin/nabla.js', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.destroy();                   // the reader is gone before the first write: EPIPE
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(stderr, '', 'nothing on stderr');
+  assert.equal(code, 0);
+});

@@ -1,5 +1,5 @@
 // The package as a user installs it: `npm pack`, unpacked into a project's node_modules. It imports as
-// ESM; require() says it is an ES module; every source map's sources are in the package; the
+// ESM (nb.onnx included, without protobufjs installed); require() says it is an ES module; every source map's sources are in the package; the
 // installed `nabla` trains, evaluates and, for bench (dev-only), says where it runs. Needs npm run build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,6 +45,18 @@ test('npm pack, installed: ESM import, a helpful require() error, source maps th
   const esm = node(['--input-type=module', '-e', "import * as nb from 'nabla'; import { load } from 'nabla/node'; console.log(nb.tensor([1, 2, 3]).sum().item(), typeof load);"]);
   assert.equal(esm.status, 0, String(esm.stderr));
   assert.equal(String(esm.stdout).trim(), '6 function');
+  // nb.onnx on the main entry, with no protobufjs installed (dist/ holds it bundled as ESM): export a
+  // layer, import it back, same outputs.
+  assert.ok(!existsSync(join(project, 'node_modules/protobufjs')), 'protobufjs is not a dependency of the package');
+  const onnx = node(['--input-type=module', '-e', [
+    "import * as nb from 'nabla';",
+    'nb.manualSeed(0); const m = new nb.nn.Linear(3, 2); const x = nb.randn([4, 3]);',
+    'const bytes = nb.onnx.exportModel(m, x); const back = nb.onnx.importModel(bytes);',
+    'const a = m.forward(x).dataSync(), b = back.forward(x).dataSync();',
+    "console.log(typeof nb.onnx.exportModel, bytes.length > 0, a.every((v, i) => v === b[i]), back.namedParameters().map(([k]) => k).join(','));",
+  ].join('\n')]);
+  assert.equal(onnx.status, 0, String(onnx.stderr));
+  assert.equal(String(onnx.stdout).trim(), 'function true true weight,bias');
   const cjs = node(['-e', "require('nabla')"]);
   assert.notEqual(cjs.status, 0);
   assert.match(String(cjs.stderr), /nabla is an ES module: load it with `import \* as nb from 'nabla'`, or `const nb = await import\('nabla'\)` in CommonJS/);

@@ -1,8 +1,9 @@
 // The Task interface carries a task that is not Fashion-MNIST: a toy regression task added to TASKS
 // here (RMSE, a lower-is-better monitor, a mean baseline, its own step, inspector, flags and a verb,
-// chosen by a path it claims) runs through `nabla train`, `eval`, its verb and --resume like any other;
-// with --bucketed its batches group samples of similar "length" (a batch sampler), and a run stopped by
-// a real SIGINT and resumed ends with the same bytes as one never stopped.
+// chosen by a path it claims) runs through `nabla train`, `eval`, its verb, --resume and `nabla export`
+// (ONNX Runtime gives the model's outputs) like any other; with --bucketed its batches group samples of
+// similar "length" (a batch sampler), and a run stopped by a real SIGINT and resumed ends with the same
+// bytes as one never stopped; its trained baseline runs through the same command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import type { Task, TaskData } from '../src/tasks/task.js';
 import { UsageError } from '../src/cli/args.js';
 import { main } from '../src/cli/main.js';
 import { baselineOptions } from '../src/cli/trained-baselines.js';
+import { loadRun } from '../src/cli/run-config.js';
+import { ortRun } from './helpers/onnx.js';
 
 interface ToyMeta { [k: string]: nb.train.JsonValue; features: number; mean: number }
 
@@ -79,8 +82,14 @@ const toy: Task<ToyMeta> = {
     seen.push('train');
     const x0 = Array.from(x.narrow(1, 0, 1).dataSync(), (v) => Math.round(10 * Math.abs(v)));
     spreads.push(Math.max(...x0) - Math.min(...x0));
-    // A real signal to this process, which the CLI's handler sees between steps.
-    if (++interrupt.steps === interrupt.atStep) process.kill(process.pid, 'SIGINT');
+    // A real signal to this process, which the CLI's handler sees between steps. fit() gives the event
+    // loop a turn once 15 ms have passed since the last: this step lasts longer than that, so the turn
+    // (and the stop) comes right after it rather than wherever a toy's fast steps reach 15 ms.
+    if (++interrupt.steps === interrupt.atStep) {
+      process.kill(process.pid, 'SIGINT');
+      const t = performance.now();
+      while (performance.now() - t < 20);
+    }
     return { loss: nb.F.mseLoss(output, y), output, target: y };
   },
   evalStep(model, batch) {
@@ -158,6 +167,23 @@ test('a second task (regression, RMSE, lower-is-better monitor, its own flags an
   assert.equal(again.code, 0, again.out.join('\n'));
   assert.match(again.out.join('\n'), new RegExp(`test rmse ${rmse.toFixed(3)}`));
   assert.equal((await run(['train', '--out', out, '--resume', '--rows', '800'])).code, 2);
+
+  // export: without exampleInput, the first test batch's inputs are what the model is traced with.
+  const example = toy.exampleInput;
+  delete toy.exampleInput;
+  try {
+    const file = join(dir, 'toy.onnx');
+    const ex = await run(['export', join(out, 'best.safetensors'), file]);
+    assert.equal(ex.code, 0, ex.out.join('\n'));
+    assert.match(ex.out.join('\n'), /input \[batch, 3\] → output \[batch, 1\]/);
+    const { model } = await loadRun(join(out, 'best.safetensors'), () => {});
+    const x = nb.tensor([[1, 0, 0], [0.5, -2, 3], [0, 0, 0]], { dtype: 'float32' });
+    const [got] = await ortRun(readFileSync(file), [x]);
+    const want = nb.noGrad(() => model.forward(x) as nb.Tensor).dataSync();
+    got!.data.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6 * (1 + Math.abs(want[i]!)), `row ${i}: ${v} vs ${want[i]}`));
+  } finally {
+    toy.exampleInput = example;
+  }
 });
 
 const tensorsOf = (path: string): Record<string, Uint8Array> => {

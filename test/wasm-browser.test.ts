@@ -84,7 +84,8 @@ test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads
 });
 
 // The whole library, unchanged, in a page: import nabla's main entry (dist/index.js), train a
-// small network with the PyTorch-style loop, and check it learned y = 2x + 1 without leaking.
+// small network with the PyTorch-style loop, and check it learned y = 2x + 1 without leaking; then
+// nb.onnx (protobufjs bundled as ESM, no bundler in the page) exports it and imports it back.
 const trainPage = `<!doctype html><script type="module">
 const report = (o) => fetch('/result', { method: 'POST', body: JSON.stringify(o) });
 try {
@@ -103,16 +104,26 @@ try {
   const tensors = nb.memory().tensors;
   let last = first;
   for (let i = 0; i < 300; i++) last = step();
-  report({ ok: true, backend: nb.getBackend().name, first, last, leaked: nb.memory().tensors - tensors });
+  const leaked = nb.memory().tensors - tensors;
+  model.eval();
+  const bytes = nb.onnx.exportModel(model, x);
+  const back = nb.onnx.importModel(bytes);
+  const [a, b] = nb.noGrad(() => [model.forward(x).dataSync(), back.forward(x).dataSync()]);
+  const onnxMaxDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  report({ ok: true, backend: nb.getBackend().name, first, last, leaked, onnxBytes: bytes.length, onnxMaxDiff, onnxParams: back.namedParameters().map(([k]) => k) });
 } catch (e) { report({ ok: false, error: String((e && e.stack) || e) }); }
 </script>`;
 
-test('the whole library in headless Chromium: import nabla, train a network, no leaks', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
-  const r = await runPage(trainPage) as { ok: boolean; error?: string; backend: string; first: number; last: number; leaked: number };
+test('the whole library in headless Chromium: import nabla, train a network, no leaks, nb.onnx round trip', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
+  const r = await runPage(trainPage) as { ok: boolean; error?: string; backend: string; first: number; last: number; leaked: number; onnxBytes: number; onnxMaxDiff: number; onnxParams: string[] };
   assert.ok(r.ok, r.error);
   assert.equal(r.backend, 'wasm');
   // A tanh network fits a line only approximately: require a 100× lower mean squared error than
   // at the start and an absolute fit better than 1e-2.
   assert.ok(r.last < r.first / 100 && r.last < 1e-2, `loss ${r.first} → ${r.last}`);
   assert.equal(r.leaked, 0);
+  // The weights (4 + 8 + 8 + 1 floats) are in the file; imported, the same ops give the same numbers.
+  assert.ok(r.onnxBytes > 25 * 4, `${r.onnxBytes} bytes`);
+  assert.deepEqual(r.onnxParams, ['0.weight', '0.bias', '2.weight', '2.bias']);
+  assert.ok(r.onnxMaxDiff <= 1e-6, `imported model differs by ${r.onnxMaxDiff}`);
 });

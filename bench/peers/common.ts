@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type Workload = 'gemm' | 'mlp' | 'cnn' | 'lstm' | 'infer';
+export type Workload = 'gemm' | 'mlp' | 'cnn' | 'lstm' | 'infer' | GenWorkload;
+/** Issue 14's workloads: the programs people port from PyTorch (peers/*-generative.ts, torch_generative.py). */
+export type GenWorkload = 'gpt' | 'gpt-gen' | 'wlm' | 'vae' | 'dcgan';
 
 /** The job bench/run.ts hands a peer as JSON (argv[2]); bench/torch_peer.py reads the same object. */
 export interface Job {
@@ -16,10 +18,37 @@ export interface Job {
   mlp: TrainSpec;
   cnn: TrainSpec;
   /** LSTM: `warmup` steps, then windows of `windowSteps` steps until `windows` are done or `capS` passes. */
-  lstm: { batch: number; seq: number; warmup: number; windowSteps: number; windows: number; capS: number; lr: number };
+  lstm: WindowSpec;
   /** Inference: median ms of one forward at each batch size, over `windowS` seconds after warm-up. */
   infer: { batches: number[]; windowS: number };
+  /** char-level GPT (nanoGPT's model): training in windows of steps like the LSTM; `seq` = block size. */
+  gpt: WindowSpec & GptSize & { weightDecay: number; betas: [number, number]; clip: number };
+  /** GPT generation, batch 1, greedy, token by token: `newTokens` after a one-token prompt, each way, median of `runs` generations. */
+  gptGen: GptSize & { newTokens: number; runs: number; capS: number };
+  /** word_language_model's Transformer: [seq = bptt, batch] token ids, SGD lr with gradient clipping. */
+  wlm: WindowSpec & { emsize: number; nhid: number; nlayers: number; nhead: number; dropout: number; clip: number };
+  vae: TrainSpec;
+  dcgan: TrainSpec & { nz: number; ngf: number; ndf: number; beta1: number };
 }
+
+/** Issue 14's programs at their sizes (bench/README.md); `train` makes run.ts's epoch specs. */
+export function generativeJobs(o: { quick: boolean; cap: number; train: (batch: number, lr: number, warmup: number, quickSteps: number) => TrainSpec }): Pick<Job, 'gpt' | 'gptGen' | 'wlm' | 'vae' | 'dcgan'> {
+  const gptSize = { vocab: 65, nLayer: 2, nHead: 4, nEmbd: 64, block: 64 };
+  const windows = { warmup: 2, windowSteps: o.quick ? 5 : 10, windows: o.quick ? 3 : 5, capS: o.cap / 2 };
+  return {
+    gpt: { ...gptSize, ...windows, batch: 32, seq: 64, lr: 1e-3, betas: [0.9, 0.99], weightDecay: 0.1, clip: 1 },
+    gptGen: { ...gptSize, newTokens: 63, runs: o.quick ? 3 : 7, capS: o.cap / 4 },
+    // the example's defaults, with the learning rate its README gives the Transformer (--lr 5)
+    wlm: { ...windows, batch: 20, seq: 35, lr: 5, emsize: 200, nhid: 200, nlayers: 2, nhead: 2, dropout: 0.2, clip: 0.25 },
+    vae: o.train(128, 1e-3, 5, 100),
+    dcgan: { ...o.train(64, 2e-4, 3, 20), nz: 100, ngf: 64, ndf: 64, beta1: 0.5 },
+  };
+}
+
+/** Training measured in windows of steps after a warm-up (tokens/s = batch · seq per step). */
+export interface WindowSpec { batch: number; seq: number; warmup: number; windowSteps: number; windows: number; capS: number; lr: number }
+
+export interface GptSize { vocab: number; nLayer: number; nHead: number; nEmbd: number; block: number }
 
 export interface TrainSpec {
   batch: number;
@@ -51,6 +80,11 @@ export interface Result {
   cold?: boolean;
   /** Inference: median ms per batch size. */
   ms?: number[];
+  /** GPT generation: tokens/s with a full forward per token (nanoGPT's generate) and with a KV cache. */
+  genFull?: number;
+  genCached?: number;
+  /** Set by bench/run.ts: the cores the library ran on (1, or all), for the same-threads ratio. */
+  cores?: number;
   /** Set by bench/run.ts --runs: how many runs the numbers are the median of, and perS's range. */
   runs?: number;
   range?: [number, number];
@@ -88,6 +122,31 @@ export function textBatch(d: TextData, step: number, batch: number, seq: number)
     const o = d.offsets[base + b]!;
     x.set(d.tokens.subarray(o, o + seq), b * seq);
     y.set(d.tokens.subarray(o + 1, o + seq + 1), b * seq);
+  }
+  return { x, y };
+}
+
+export interface WordData { tokens: Int32Array; vocab: number }
+
+/** word_language_model's corpus: word ids (`<eos>` after each line), read from words.i32 (data.ts). */
+export function loadWords(dir: string): WordData {
+  const tokens = new Int32Array(readFileSync(join(dir, 'words.i32')).buffer.slice(0));
+  const vocab = JSON.parse(readFileSync(join(dir, 'words.json'), 'utf8')).vocab as number;
+  return { tokens, vocab };
+}
+
+/**
+ * word_language_model's batchify + get_batch: the stream cut into `batch` columns; step `step` reads rows
+ * [i, i + seq) as input [seq, batch] and rows [i + 1, i + seq + 1) as targets [seq · batch], row-major.
+ */
+export function wordBatch(d: WordData, step: number, batch: number, seq: number): { x: Int32Array; y: Int32Array } {
+  const rows = Math.floor(d.tokens.length / batch);
+  const nSteps = Math.floor((rows - 1) / seq);
+  const i = (step % nSteps) * seq;
+  const x = new Int32Array(seq * batch), y = new Int32Array(seq * batch);
+  for (let t = 0; t < seq; t++) for (let b = 0; b < batch; b++) {
+    x[t * batch + b] = d.tokens[b * rows + i + t]!;
+    y[t * batch + b] = d.tokens[b * rows + i + t + 1]!;
   }
   return { x, y };
 }
@@ -145,7 +204,7 @@ export function trainEpoch(spec: TrainSpec, nTrain: number, step: (i: number) =>
  * LSTM: tokens/s as the median over windows of `windowSteps` timed steps after the warm-up (a window
  * cut short by the time cap counts with the steps it has).
  */
-export function trainWindows(spec: Job['lstm'], step: (i: number) => number): Pick<Result, 'perS' | 'steps' | 'seconds' | 'loss' | 'cold'> {
+export function trainWindows(spec: WindowSpec, step: (i: number) => number): Pick<Result, 'perS' | 'steps' | 'seconds' | 'loss' | 'cold'> {
   const stamps: number[] = [];
   const r = runSteps(spec.warmup + spec.windowSteps * spec.windows, spec.warmup, spec.capS, (i) => { const l = step(i); stamps.push(performance.now()); return l; });
   const tokens = spec.batch * spec.seq;

@@ -1,6 +1,7 @@
 // Writes the benchmark's data once, as raw files every peer reads (Node and Python alike), so all
 // libraries train on the same bytes in the same order: Fashion-MNIST shuffled with a fixed seed, and
-// a character text mapped to a 65-symbol vocabulary with the LSTM's batch offsets.
+// a character text mapped to a 65-symbol vocabulary with the LSTM's batch offsets, and the same text
+// as words for word_language_model.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ function rng(seed: number): () => number {
   };
 }
 
-export interface DataInfo { fashion: string; text: string; nTrain: number; nTest: number; textChars: number }
+export interface DataInfo { fashion: string; text: string; words: string; nTrain: number; nTest: number; textChars: number }
 
 /** Fashion-MNIST (Debian's files, else the shipped sample — said in `fashion`), the train split shuffled. */
 function writeFashion(dir: string): Pick<DataInfo, 'fashion' | 'nTrain' | 'nTest'> {
@@ -63,8 +64,28 @@ function readText(): { text: string; source: string } {
   return { text, source: 'synthetic text (500 random words) — bible-kjv-text is not installed (apt-get install -y bible-kjv-text for real text)' };
 }
 
-function writeText(dir: string, lstm: { batch: number; seq: number; offsetsSteps: number }): Pick<DataInfo, 'text' | 'textChars'> {
+/**
+ * word_language_model's corpus from the same text: each non-empty line split into words and punctuation
+ * marks (as WikiText is tokenized), then '<eos>'; ids in order of first appearance, like its Dictionary.
+ */
+function writeWords(dir: string, text: string): Pick<DataInfo, 'words'> {
+  const ids = new Map<string, number>();
+  const out: number[] = [];
+  const add = (w: string) => { let k = ids.get(w); if (k === undefined) { k = ids.size; ids.set(w, k); } out.push(k); };
+  for (const line of text.split('\n')) {
+    const words = line.match(/[A-Za-z']+|[^\sA-Za-z']/g);
+    if (!words) continue;
+    for (const w of words) add(w);
+    add('<eos>');
+  }
+  writeFileSync(join(dir, 'words.i32'), Int32Array.from(out));
+  writeFileSync(join(dir, 'words.json'), JSON.stringify({ vocab: ids.size }));
+  return { words: `${out.length.toLocaleString('en-US')} words, vocabulary ${ids.size.toLocaleString('en-US')}` };
+}
+
+function writeText(dir: string, lstm: { batch: number; seq: number; offsetsSteps: number }): Pick<DataInfo, 'text' | 'textChars' | 'words'> {
   const { text, source } = readText();
+  const words = writeWords(dir, text);
   const ids = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) { const k = VOCAB.indexOf(text[i]!); ids[i] = k < 0 ? 64 : k; }
   writeFileSync(join(dir, 'text.u8'), ids);
@@ -72,7 +93,7 @@ function writeText(dir: string, lstm: { batch: number; seq: number; offsetsSteps
   const off = new Int32Array(lstm.offsetsSteps * lstm.batch);
   for (let i = 0; i < off.length; i++) off[i] = Math.floor(rand() * (ids.length - lstm.seq - 1));
   writeFileSync(join(dir, 'lstm-offsets.i32'), off);
-  return { text: `${source}, ${ids.length.toLocaleString('en-US')} characters`, textChars: ids.length };
+  return { text: `${source}, ${ids.length.toLocaleString('en-US')} characters`, textChars: ids.length, ...words };
 }
 
 export function prepareData(dir: string, lstm: { batch: number; seq: number; offsetsSteps: number }): DataInfo {

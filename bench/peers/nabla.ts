@@ -3,6 +3,7 @@
 // Run by bench/run.ts: node --import tsx bench/peers/nabla.ts '<job json>'
 
 import { gemmNabla } from '../gemm.js';
+import { generative } from './nabla-generative.js';
 import { accuracy, argmaxRows, loadFashion, loadText, medianMs, runPeer, textBatch, trainEpoch, trainWindows, type Job } from './common.js';
 
 const job = JSON.parse(process.argv[2]!) as Job;
@@ -90,4 +91,5 @@ await runPeer(lib, threads, {
   cnn: (j) => classifier('cnn', j),
   lstm,
   infer,
+  ...Object.fromEntries(Object.entries(generative).map(([k, f]) => [k, (j: Job) => f(nb!, j)])) as Record<keyof typeof generative, (j: Job) => Partial<import('./common.js').Result>>,
 });

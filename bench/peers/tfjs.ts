@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 // The umbrella package, as a user installs it: tfjs-core alone registers no gradients.
 import * as tf from '@tensorflow/tfjs';
 import { gemmTfjs } from '../gemm.js';
+import { generative } from './tfjs-generative.js';
 import { accuracy, argmaxRows, loadFashion, loadText, medianMs, runPeer, textBatch, trainEpoch, trainWindows, type Job } from './common.js';
 
 const backend = process.argv[3] as 'cpu' | 'wasm';
@@ -133,4 +134,5 @@ await runPeer(`tfjs-${backend}`, threads, {
   cnn: (j) => classifier('cnn', j),
   lstm,
   infer,
+  ...generative,
 });

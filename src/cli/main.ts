@@ -1,4 +1,5 @@
-// The `nabla` command: train, eval and the tasks' verbs (predict, …) on one loop, plus info and bench.
+// The `nabla` command: train, eval and the tasks' verbs (predict, …) on one loop, ONNX export and
+// import, plus info, bench and serve.
 // Uses only the public API (nabla, nabla/node). Bad usage, missing files and broken checkpoints print
 // one line and exit 2.
 
@@ -10,6 +11,7 @@ import { evalCommand, evalHelp, taskVerbs, verbCommand, verbHelp } from './verbs
 import { TASKS } from '../tasks/index.js';
 import { version } from './runtime.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
+import { exportCommand, exportHelp, importCommand, importHelp } from './onnx.js';
 
 function usage(): string {
   // Tasks that share a verb name may read different inputs: each summary with the tasks it is theirs.
@@ -24,6 +26,8 @@ Commands:
   train [TASK] [options]       train a model for a task, with progress, checkpoints, Ctrl-C/--resume and report.html
   eval CHECKPOINT              the task's metrics (and its tables) on the test set
 ${verbs.join('\n')}
+  export CHECKPOINT OUT.onnx   the model as an ONNX file (dynamic batch) for ONNX Runtime and other tools
+  import MODEL.onnx --out CK   an ONNX model as a task's checkpoint (eval, predict, export read it)
   info                         version, backend, threads, SIMD features
   bench                        the benchmarks against TensorFlow.js and PyTorch (in a checkout of the repository)
   serve                        the playground page (train in the browser) on http://127.0.0.1:8080
@@ -76,6 +80,12 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
       case 'eval':
         if (wantsHelp) return log(evalHelp()), 0;
         return await evalCommand(rest, log);
+      case 'export':
+        if (wantsHelp) return log(exportHelp()), 0;
+        return await exportCommand(rest, log);
+      case 'import':
+        if (wantsHelp) return log(importHelp()), 0;
+        return await importCommand(rest, log);
       case 'info':
         return info(log);
       case 'serve':
@@ -88,7 +98,7 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
           if (wantsHelp) return log(verbHelp(cmd)), 0;
           return await verbCommand(cmd, rest, log);
         }
-        throw new UsageError(`unknown command '${cmd}' (commands: train, eval, ${[...taskVerbs().keys()].join(', ')}, info, bench, serve; see nabla --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: train, eval, ${[...taskVerbs().keys()].join(', ')}, export, import, info, bench, serve; see nabla --help)`);
     }
   } catch (e) {
     const err = e as Error;

@@ -13,6 +13,8 @@ export function commonFlags(task: AnyTask): Record<string, FlagSpec> {
   const models = Object.keys(task.models);
   return {
     model: { type: 'string', default: (d.model as string | undefined) ?? models[0], choices: models, help: 'network to train' },
+    from: { type: 'string', help: 'instead of --model: a network trained elsewhere (an ONNX file), its head replaced by a new one for this task' },
+    freeze: { type: 'string', help: 'parameters that do not train, by name (globs, comma-separated; with --from the ONNX file\'s names), e.g. \'features.*\'' },
     epochs: { type: 'int', default: (d.epochs as number | undefined) ?? 5, min: 1, help: 'passes over the training set' },
     'batch-size': { type: 'int', default: (d['batch-size'] as number | undefined) ?? 64, min: 1, help: 'samples per step' },
     lr: { type: 'number', default: d.lr as number | undefined, min: 0, help: d.lr === undefined ? 'peak learning rate (default: 0.003 for adam/adamw, 0.05 for sgd)' : 'peak learning rate' },

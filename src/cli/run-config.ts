@@ -8,6 +8,7 @@ import { loadCheckpoint, nablaCacheDir } from '../node.js';
 import { UsageError } from './args.js';
 import { taskNamed, TASKS, DEFAULT_TASK, type AnyTask } from '../tasks/index.js';
 import type { Json, Options, TaskContext } from '../tasks/task.js';
+import { onnxModelFromCheckpoint, type OnnxSpec } from './onnx-model.js';
 
 /** The `config` of every checkpoint `nabla train` writes. */
 export interface RunConfig {
@@ -20,6 +21,14 @@ export interface RunConfig {
   /** When the run began (ISO 8601). */
   started: string;
 }
+
+/** A run config's model from an ONNX file (`nabla import`, `nabla train --from`, whose model is 'onnx'), under the key `onnx`. */
+export function onnxSpecOf(config: RunConfig): OnnxSpec | null {
+  return (config.onnx as OnnxSpec | undefined) ?? null;
+}
+
+/** The --model of runs whose network came from an ONNX file. */
+export const ONNX_MODEL = 'onnx';
 
 export interface LoadedRun {
   ck: Awaited<ReturnType<typeof loadCheckpoint>>;
@@ -63,6 +72,10 @@ export function cacheDirFor(task: AnyTask): string {
 export function taskOf(config: RunConfig, path: string): AnyTask {
   const t = taskNamed(config.task);
   if (!t) throw new Error(`checkpoint ${path}: task '${config.task}' is not one this nabla knows (${TASKS.map((x) => x.name).join(', ')})`);
+  if (config.model === ONNX_MODEL) {
+    if (typeof onnxSpecOf(config)?.graph !== 'string') throw new Error(`checkpoint ${path}: its model is '${ONNX_MODEL}' but its config holds no ONNX graph`);
+    return t;
+  }
   if (!(config.model in t.models)) throw new Error(`checkpoint ${path}: model '${config.model}' is not one of task ${t.name}'s (${Object.keys(t.models).join(', ')})`);
   return t;
 }
@@ -85,7 +98,8 @@ export async function buildRun(r: Awaited<ReturnType<typeof readRun>>, log: (s: 
   let meta = config.meta;
   if (meta === null) meta = (await task.data(options, { log, cacheDir: cacheDirFor(task), purpose: 'eval' })).meta;
   const ctx: TaskContext = { options, meta, log };
-  const model = task.model(config.model, ctx);
+  const spec = onnxSpecOf(config);
+  const model = spec ? onnxModelFromCheckpoint(spec, ck) : task.model(config.model, ctx);
   nb.train.restoreTraining(ck, model, undefined, `checkpoint ${path}`);
   model.eval();
   return { ck, config, task, ctx, model };

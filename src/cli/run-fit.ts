@@ -9,7 +9,8 @@ import { loadCheckpoint, saveCheckpoint } from '../node.js';
 import { makeOptimizer, makeScheduler, RUN_ONLY_FLAGS } from './options.js';
 import type { AnyTask } from '../tasks/index.js';
 import type { Options, TaskContext, TaskData } from '../tasks/task.js';
-import { cacheDirFor, savedOptions, type RunConfig } from './run-config.js';
+import { cacheDirFor, onnxSpecOf, savedOptions, type RunConfig } from './run-config.js';
+import { freezeParameters, importWithNewHead, onnxModelFromCheckpoint } from './onnx-model.js';
 import { RunRecorder } from './recorder.js';
 import { loaders, stepFns } from './finish.js';
 import { backendFacts, version } from './runtime.js';
@@ -62,7 +63,13 @@ export async function runFit(a: RunFitArgs): Promise<FitRun> {
   const io = { log, cacheDir: cacheDirFor(task), purpose: 'train' as const };
   const data: TaskData = await task.data(o, io, resumeFrom ? resumeFrom.config.meta : undefined);
   const ctx: TaskContext = { options: o, meta: data.meta, log };
-  const model = task.model(o.model as string, ctx);
+  // The network: the task's, one from an ONNX file with a new head (--from), or, resuming, the run's.
+  let onnx = resumeFrom ? onnxSpecOf(resumeFrom.config) : null;
+  let model: nb.nn.Module;
+  if (onnx) model = onnxModelFromCheckpoint(onnx, resumeFrom!.ck);
+  else if (o.from !== undefined) ({ model, spec: onnx } = importWithNewHead(o.from as string, task, o, data, ctx));
+  else model = task.model(o.model as string, ctx);
+  const frozen = o.freeze !== undefined ? freezeParameters(model, o.freeze as string) : null;
   const optimizer = makeOptimizer(o, model);
   const { train, val, test } = loaders(task, data, ctx);
   const scheduler = makeScheduler(o, optimizer, train.length);
@@ -70,7 +77,7 @@ export async function runFit(a: RunFitArgs): Promise<FitRun> {
   const probe = metrics();
   const { monitor, mode } = monitorOf(task, probe, val !== null);
   const options = savedOptions(Object.fromEntries(Object.entries(o).filter(([k]) => !RUN_ONLY_FLAGS.has(k))));
-  const config: RunConfig = { task: task.name, model: o.model as string, options, meta: data.meta, nabla: version(), started: a.started.toISOString() };
+  const config: RunConfig = { task: task.name, model: o.model as string, options, meta: data.meta, nabla: version(), started: a.started.toISOString(), ...(onnx ? { onnx } : {}) };
 
   const paths = { last: join(out, 'last.safetensors'), best: join(out, 'best.safetensors'), metrics: join(out, 'metrics.jsonl') };
   const recorder = new RunRecorder({
@@ -89,7 +96,8 @@ export async function runFit(a: RunFitArgs): Promise<FitRun> {
   }
   writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, out, backend: backendFacts() }, null, 2) + '\n');
   const sizes = { train: data.train.length, val: data.val?.length ?? 0, test: data.test.length };
-  log(`${a.label ?? ''}${task.name} · ${o.model}: ${model.numParameters().toLocaleString('en-US')} parameters · ${sizes.train} train / ${sizes.val} val / ${sizes.test} test (${data.source}) · ${Object.entries(backendFacts()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const params = `${model.numParameters().toLocaleString('en-US')} parameters${frozen ? ` (${frozen.frozen.toLocaleString('en-US')} frozen by --freeze, ${frozen.trainable.toLocaleString('en-US')} train)` : ''}`;
+  log(`${a.label ?? ''}${task.name} · ${o.model}: ${params} · ${sizes.train} train / ${sizes.val} val / ${sizes.test} test (${data.source}) · ${Object.entries(backendFacts()).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
   const ac = new AbortController();
   const onSigint = (): void => {

@@ -9,7 +9,7 @@ import { helpSections, UsageError } from './args.js';
 import { commonFlags, parseTrainArgs, preParse, RUN_ONLY_FLAGS } from './options.js';
 import { taskFor, taskNamed, TASKS, DEFAULT_TASK, type AnyTask } from '../tasks/index.js';
 import type { Options } from '../tasks/task.js';
-import { runConfigOf, taskOf, type RunConfig } from './run-config.js';
+import { ONNX_MODEL, runConfigOf, taskOf, type RunConfig } from './run-config.js';
 import { finish } from './finish.js';
 import { runFit, stoppedWhere } from './run-fit.js';
 import { BASELINE_DIR_PREFIX, trainBaselines } from './trained-baselines.js';
@@ -73,6 +73,10 @@ export async function trainCommand(argv: string[], log: (s: string) => void = (s
   const { task, input, resumeFrom } = await chooseTask(argv);
   const { flags, given } = parseTrainArgs(argv, task);
   let o: Options = { ...flags, input: input ?? task.name };
+  if (o.from !== undefined && !resumeFrom) {
+    if (given.has('model')) throw new UsageError('train: give --model (a network of the task) or --from (one from an ONNX file), not both');
+    o.model = ONNX_MODEL;
+  }
   if (resumeFrom) {
     // The run goes on as it was configured: flags that change what it computes must match or be left out.
     const saved = resumeFrom.config.options;

@@ -10,10 +10,10 @@ import { looseFlags } from './options.js';
 import { loaders, testModel } from './finish.js';
 import { metricFormatter, setThreads } from './runtime.js';
 
-const THREADS: Record<string, FlagSpec> = { threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' } };
+export const THREADS: Record<string, FlagSpec> = { threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' } };
 
 /** eval's flags: --threads and every task's data flags (which ones a checkpoint's task takes is checked after loading it). */
-function evalFlags(): Record<string, FlagSpec> {
+export function evalFlags(): Record<string, FlagSpec> {
   const out: Record<string, FlagSpec> = { ...THREADS };
   // Checked by type here; a task's own bounds and choices are checked when its flags are parsed.
   for (const t of TASKS) for (const k of t.evalFlags ?? []) out[k] = { type: t.flags[k]!.type, help: t.flags[k]!.help };

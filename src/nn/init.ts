@@ -6,6 +6,7 @@ import { full, rand, randn, tensor } from '../tensor/create.js';
 import { noGrad } from '../autograd/graph.js';
 import { add, mul } from '../ops/elementwise.js';
 import { fmt, prod } from '../ops/util.js';
+import { checkOptions } from '../options.js';
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
@@ -55,29 +56,51 @@ function fill(t: Tensor, fresh: Tensor): Tensor {
   return t;
 }
 
-/** Fills t with U(a, b). */
-export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
+/**
+ * PyTorch's keyword arguments: a trailing options object ({std: 0.02}) or the positional values.
+ * Returns the values in `names` order, undefined where not given.
+ */
+function args(op: string, names: readonly string[], given: unknown[]): (number | undefined)[] {
+  if (given[0] !== null && typeof given[0] === 'object') {
+    if (given.slice(1).some((v) => v !== undefined)) throw new TypeError(`${op}: give the options either as an object or as numbers, not both`);
+    const o = given[0] as Record<string, unknown>;
+    checkOptions(op, o, names);
+    return names.map((n) => num(op, n, o[n]));
+  }
+  return names.map((n, i) => num(op, n, given[i]));
+}
+
+function num(op: string, name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${op}: ${name} must be a number, got ${String(v)}`);
+  return v;
+}
+
+/** Fills t with U(a, b): uniform_(t, a, b) or uniform_(t, {a, b}). */
+export function uniform_(t: Tensor, a?: number | { a?: number; b?: number }, b?: number): Tensor {
+  const [lo = 0, hi = 1] = args('uniform_', ['a', 'b'], [a, b]);
   floatOnly('uniform_', t);
-  if (!(b >= a)) throw new RangeError(`uniform_: need a ≤ b, got a=${a}, b=${b}`);
+  if (!(hi >= lo)) throw new RangeError(`uniform_: need a ≤ b, got a=${lo}, b=${hi}`);
   return noGrad(() => {
     const u = rand([...t.shape], { dtype: t.dtype });
-    const s = mul(u, b - a);
+    const s = mul(u, hi - lo);
     u.dispose();
-    const out = add(s, a);
+    const out = add(s, lo);
     s.dispose();
     return fill(t, out);
   });
 }
 
-/** Fills t with N(mean, std²). */
-export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
+/** Fills t with N(mean, std²): normal_(t, mean, std) or normal_(t, {mean, std}). */
+export function normal_(t: Tensor, mean?: number | { mean?: number; std?: number }, std?: number): Tensor {
+  const [mu = 0, sigma = 1] = args('normal_', ['mean', 'std'], [mean, std]);
   floatOnly('normal_', t);
-  if (!(std >= 0)) throw new RangeError(`normal_: std must be ≥ 0, got ${std}`);
+  if (!(sigma >= 0)) throw new RangeError(`normal_: std must be ≥ 0, got ${sigma}`);
   return noGrad(() => {
     const z = randn([...t.shape], { dtype: t.dtype });
-    const s = mul(z, std);
+    const s = mul(z, sigma);
     z.dispose();
-    const out = add(s, mean);
+    const out = add(s, mu);
     s.dispose();
     return fill(t, out);
   });
@@ -92,7 +115,8 @@ export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** U(−a, a) with a = gain·√(6 / (fanIn + fanOut)) (Glorot & Bengio, 2010). */
-export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+export function xavierUniform_(t: Tensor, gainOrOpts?: number | { gain?: number }): Tensor {
+  const [gain = 1] = args('xavierUniform_', ['gain'], [gainOrOpts]);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, 'xavierUniform_');
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
@@ -100,7 +124,8 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
 }
 
 /** N(0, std²) with std = gain·√(2 / (fanIn + fanOut)). */
-export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+export function xavierNormal_(t: Tensor, gainOrOpts?: number | { gain?: number }): Tensor {
+  const [gain = 1] = args('xavierNormal_', ['gain'], [gainOrOpts]);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, 'xavierNormal_');
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
@@ -115,6 +140,7 @@ export interface KaimingOptions {
 }
 
 function kaimingStd(op: string, t: Tensor, o: KaimingOptions): number {
+  checkOptions(op, o, ['a', 'mode', 'nonlinearity']);
   const mode = o.mode ?? 'fanIn';
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, op);
   let fan: number;
@@ -144,7 +170,8 @@ export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
  * [rows, numel/rows] (transposed when wider than tall), Q of its QR with the signs of R's diagonal
  * folded in. QR here is modified Gram-Schmidt in float64, which gives the same Q as Householder.
  */
-export function orthogonal_(t: Tensor, gain = 1): Tensor {
+export function orthogonal_(t: Tensor, gainOrOpts?: number | { gain?: number }): Tensor {
+  const [gain = 1] = args('orthogonal_', ['gain'], [gainOrOpts]);
   floatOnly('orthogonal_', t);
   if (t.ndim < 2) throw new Error(`orthogonal_: only tensors with 2 or more dimensions are supported, got shape ${fmt(t.shape)}`);
   const rows = t.shape[0]!;
@@ -195,4 +222,89 @@ export function eye_(t: Tensor): Tensor {
   const out = new Float64Array(r * c);
   for (let i = 0; i < Math.min(r, c); i++) out[i * c + i] = 1;
   return noGrad(() => fill(t, tensor(out, { dtype: t.dtype, shape: [r, c] })));
+}
+
+export interface TruncNormalOptions { mean?: number; std?: number; a?: number; b?: number }
+
+/**
+ * N(mean, std²) truncated to [a, b] (PyTorch's trunc_normal_, default a = −2, b = 2 — absolute
+ * bounds, not in stds): draws outside [a, b] are redrawn, which is the distribution PyTorch
+ * documents. Where [a, b] lies so far in a tail that almost nothing is accepted, this is an error
+ * (PyTorch warns and returns values that do not follow the distribution).
+ */
+export function truncNormal_(t: Tensor, mean?: number | TruncNormalOptions, std?: number, a?: number, b?: number): Tensor {
+  const op = 'truncNormal_';
+  const [mu = 0, sigma = 1, lo = -2, hi = 2] = args(op, ['mean', 'std', 'a', 'b'], [mean, std, a, b]);
+  floatOnly(op, t);
+  if (!(sigma >= 0)) throw new RangeError(`${op}: std must be ≥ 0, got ${sigma}`);
+  if (!(lo < hi)) throw new RangeError(`${op}: need a < b, got a=${lo}, b=${hi}`);
+  const n = t.numel();
+  const out = new Float64Array(n);
+  if (sigma === 0) {
+    if (!(mu >= lo && mu <= hi)) throw new RangeError(`${op}: with std 0 every value is the mean ${mu}, which is outside [${lo}, ${hi}]`);
+    out.fill(mu);
+  } else {
+    let filled = 0, drawn = 0;
+    while (filled < n) {
+      const want = Math.max(64, Math.ceil((n - filled) * 1.25));
+      const z = noGrad(() => randn([want], { dtype: 'float64' }));
+      const zs = z.dataSync() as Float64Array;
+      z.dispose();
+      for (let i = 0; i < want && filled < n; i++) {
+        const v = mu + sigma * zs[i]!;
+        if (v >= lo && v <= hi) out[filled++] = v;
+      }
+      drawn += want;
+      if (drawn > 64 * n + 100_000 && filled < n / 2) {
+        throw new RangeError(`${op}: [${lo}, ${hi}] is too far in the tail of N(${mu}, ${sigma}²): fewer than 1 in ${Math.floor(drawn / Math.max(filled, 1))} draws fall in it`);
+      }
+    }
+  }
+  return noGrad(() => fill(t, tensor(out, { dtype: t.dtype, shape: [...t.shape] })));
+}
+
+/**
+ * The identity of a convolution: a [out, in, k…] weight (3-, 4- or 5-d) that passes input
+ * channel d to output channel d (per group) through the kernel's centre; zeros elsewhere.
+ */
+export function dirac_(t: Tensor, groups: number | { groups?: number } = 1): Tensor {
+  const op = 'dirac_';
+  const [g = 1] = args(op, ['groups'], [groups]);
+  if (t.ndim < 3 || t.ndim > 5) throw new Error(`${op}: only tensors with 3, 4 or 5 dimensions (convolution weights) are supported, got shape ${fmt(t.shape)}`);
+  if (!Number.isInteger(g) || g <= 0) throw new RangeError(`${op}: groups must be a positive integer, got ${g}`);
+  const [outCh, inCh, ...k] = t.shape as number[];
+  if (outCh! % g !== 0) throw new Error(`${op}: dim 0 (${outCh}) must be divisible by groups (${g})`);
+  const perGroup = outCh! / g;
+  const strides = [inCh! * prod(k), prod(k), ...k.map((_, i) => prod(k.slice(i + 1)))];
+  const centre = k.reduce((acc, size, i) => acc + Math.floor(size / 2) * strides[i + 2]!, 0);
+  const out = new Float64Array(t.numel());
+  for (let gi = 0; gi < g; gi++) {
+    for (let d = 0; d < Math.min(perGroup, inCh!); d++) out[(gi * perGroup + d) * strides[0]! + d * strides[1]! + centre] = 1;
+  }
+  return noGrad(() => fill(t, tensor(out, { dtype: t.dtype, shape: [...t.shape] })));
+}
+
+/**
+ * A sparse 2-d matrix (Martens, 2010): N(0, std²) with ⌈sparsity·rows⌉ entries of each column,
+ * chosen at random, set to zero.
+ */
+export function sparse_(t: Tensor, sparsity: number, std: number | { std?: number } = 0.01): Tensor {
+  const op = 'sparse_';
+  const [sigma = 0.01] = args(op, ['std'], [std]);
+  if (t.ndim !== 2) throw new Error(`${op}: only 2-d tensors are supported, got shape ${fmt(t.shape)}`);
+  if (typeof sparsity !== 'number' || !(sparsity >= 0 && sparsity <= 1)) throw new RangeError(`${op}: sparsity must be a fraction in [0, 1], got ${String(sparsity)}`);
+  const [rows, cols] = t.shape as [number, number];
+  const numZeros = Math.ceil(sparsity * rows);
+  normal_(t, 0, sigma);
+  const w = Float64Array.from(t.dataSync() as ArrayLike<number>);
+  // a random permutation of the rows per column: the order of uniform keys
+  const keys = noGrad(() => rand([cols, rows], { dtype: 'float64' }));
+  const ks = keys.dataSync() as Float64Array;
+  keys.dispose();
+  const idx = Array.from({ length: rows }, (_, i) => i);
+  for (let c = 0; c < cols; c++) {
+    idx.sort((x, y) => ks[c * rows + x]! - ks[c * rows + y]!);
+    for (let z = 0; z < numZeros; z++) w[idx[z]! * cols + c] = 0;
+  }
+  return noGrad(() => fill(t, tensor(w, { dtype: t.dtype, shape: [rows, cols] })));
 }

@@ -13,11 +13,12 @@ import { gather } from '../ops/indexing.js';
 import { logSoftmax } from '../ops/activation.js';
 import { softmaxCrossEntropyRows } from '../ops/xent.js';
 import { fmt, record, sameShape } from '../ops/util.js';
+import { checkOptions } from '../options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 export interface ReductionOptions { reduction?: Reduction }
 
-function checkReduction(name: string, r: string, allowBatchmean = false): void {
+export function checkReduction(name: string, r: string, allowBatchmean = false): void {
   const ok = r === 'mean' || r === 'sum' || r === 'none' || (allowBatchmean && r === 'batchmean');
   if (!ok) {
     throw new Error(`${name}: reduction must be 'mean', 'sum'${allowBatchmean ? ", 'batchmean'" : ''} or 'none', got '${r}'`);
@@ -25,13 +26,13 @@ function checkReduction(name: string, r: string, allowBatchmean = false): void {
 }
 
 /** Applies 'mean' | 'sum' | 'none' to an element-wise loss. */
-function reduce(name: string, loss: Tensor, reduction: string): Tensor {
+export function reduce(name: string, loss: Tensor, reduction: string): Tensor {
   checkReduction(name, reduction);
   if (reduction === 'none') return loss;
   return reduction === 'sum' ? sum(loss) : mean(loss);
 }
 
-function checkFloat(name: string, what: string, t: Tensor): void {
+export function checkFloat(name: string, what: string, t: Tensor): void {
   if (!isFloat(t.dtype)) throw new TypeError(`${name}: ${what} must be a floating-point tensor, got ${t.dtype}`);
 }
 
@@ -39,7 +40,7 @@ function checkFloat(name: string, what: string, t: Tensor): void {
  * Element-wise losses need input and target of one shape. PyTorch broadcasts with only a warning,
  * which silently turns [N, 1] vs [N] into an [N, N] loss; here it is an error.
  */
-function checkSameShape(name: string, input: Tensor, target: Tensor, what = 'target'): void {
+export function checkSameShape(name: string, input: Tensor, target: Tensor, what = 'target'): void {
   if (!sameShape(input.shape, target.shape)) {
     throw new Error(
       `${name}: input ${fmt(input.shape)} and ${what} ${fmt(target.shape)} have different shapes ` +
@@ -49,13 +50,14 @@ function checkSameShape(name: string, input: Tensor, target: Tensor, what = 'tar
 }
 
 /** The target as input's float dtype (int/bool targets are accepted for element-wise losses). */
-function floatTarget(input: Tensor, target: Tensor): Tensor {
+export function floatTarget(input: Tensor, target: Tensor): Tensor {
   return target.dtype === input.dtype ? target : cast(target, input.dtype);
 }
 
 /** Mean squared error: (input - target)². */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   const name = 'mseLoss';
+  checkOptions(name, opts, ['reduction']);
   checkFloat(name, 'input', input);
   checkSameShape(name, input, target);
   return scope(() => {
@@ -67,6 +69,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
 /** Mean absolute error: |input - target|. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   const name = 'l1Loss';
+  checkOptions(name, opts, ['reduction']);
   checkFloat(name, 'input', input);
   checkSameShape(name, input, target);
   return scope(() => reduce(name, abs(sub(input, floatTarget(input, target))), opts.reduction ?? 'mean'));
@@ -75,6 +78,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 /** 0.5·d²/β where |d| < β, |d| − 0.5·β elsewhere (β = 0 gives the L1 loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
   const name = 'smoothL1Loss';
+  checkOptions(name, opts, ['reduction', 'beta']);
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new RangeError(`${name}: beta must be ≥ 0, got ${beta}`);
   checkFloat(name, 'input', input);
@@ -91,6 +95,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptio
 /** 0.5·d² where |d| < δ, δ·(|d| − 0.5·δ) elsewhere. */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
   const name = 'huberLoss';
+  checkOptions(name, opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new RangeError(`${name}: delta must be > 0, got ${delta}`);
   checkFloat(name, 'input', input);
@@ -217,6 +222,7 @@ function nllFromPicked(name: string, p: Picked, reduction: string): Tensor {
 /** Negative log-likelihood of log-probabilities input [N, C, d1, …] (or [C]) at int32 class targets. */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
   const name = 'nllLoss';
+  checkOptions(name, opts, ['reduction', 'weight', 'ignoreIndex']);
   checkFloat(name, 'input', input);
   return scope(() => nllFromPicked(name, pick(name, input, target, opts), opts.reduction ?? 'mean'));
 }
@@ -227,6 +233,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const name = 'crossEntropy';
+  checkOptions(name, opts, ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
   checkFloat(name, 'input', input);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`${name}: labelSmoothing must be in [0, 1], got ${eps}`);
@@ -333,6 +340,7 @@ function bceElementwise(x: Tensor, t: Tensor): Tensor {
 /** Binary cross-entropy of probabilities input ∈ [0, 1] against targets in [0, 1]. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
   const name = 'binaryCrossEntropy';
+  checkOptions(name, opts, ['reduction', 'weight']);
   checkFloat(name, 'input', input);
   checkSameShape(name, input, target);
   if (noGrad(() => logicalOrAll(lt(input, 0), lt(1, input)))) throw new RangeError(`${name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
@@ -365,6 +373,7 @@ export interface BceWithLogitsOptions extends ReductionOptions {
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
   const name = 'binaryCrossEntropyWithLogits';
+  checkOptions(name, opts, ['reduction', 'weight', 'posWeight']);
   checkFloat(name, 'input', input);
   checkSameShape(name, input, target);
   return scope(() => {
@@ -387,6 +396,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
   const name = 'klDiv';
+  checkOptions(name, opts, ['reduction', 'logTarget']);
   const reduction = opts.reduction ?? 'mean';
   checkReduction(name, reduction, true);
   checkFloat(name, 'input', input);
@@ -412,6 +422,7 @@ export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reducti
  */
 export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, opts: ReductionOptions & { margin?: number } = {}): Tensor {
   const name = 'cosineEmbeddingLoss';
+  checkOptions(name, opts, ['reduction', 'margin']);
   checkFloat(name, 'input1', x1);
   checkSameShape(name, x1, x2, 'input2');
   if (x1.ndim !== 1 && x1.ndim !== 2) throw new Error(`${name}: inputs must be [N, D] or [D], got ${fmt(x1.shape)}`);

@@ -3,6 +3,7 @@
 // scheduler.step() after optimizer.step(); getLastLr() gives the current rates, one per group.
 
 import type { Optimizer, ParamGroup } from './optimizer.js';
+import { checkOptions } from '../options.js';
 
 function checkOptimizer(name: string, o: unknown): Optimizer {
   if (!o || typeof o !== 'object' || !Array.isArray((o as Optimizer).paramGroups)) {
@@ -82,7 +83,8 @@ export abstract class LRScheduler {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) {
       if (k === 'optimizer' || k === 'name' || typeof v === 'function' || v instanceof LRScheduler) continue;
-      if (Array.isArray(v) && v.some((x) => x instanceof LRScheduler)) continue;
+      // other schedulers save themselves; functions (LambdaLR's) are code, not state
+      if (Array.isArray(v) && v.some((x) => x instanceof LRScheduler || typeof x === 'function')) continue;
       out[k] = structuredClone(v);
     }
     return out;
@@ -107,6 +109,7 @@ export class StepLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: Optimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
     super('StepLR', optimizer);
+    checkOptions('StepLR', opts, ['stepSize', 'gamma', 'lastEpoch']);
     this.stepSize = checkPositiveInt('StepLR', 'stepSize', opts?.stepSize);
     this.gamma = opts.gamma ?? 0.1;
     this.init(opts.lastEpoch ?? -1);
@@ -126,6 +129,7 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: Optimizer, opts: { milestones: number[]; gamma?: number; lastEpoch?: number }) {
     super('MultiStepLR', optimizer);
+    checkOptions('MultiStepLR', opts, ['milestones', 'gamma', 'lastEpoch']);
     if (!Array.isArray(opts?.milestones)) throw new TypeError('MultiStepLR: milestones must be an array of epochs');
     this.milestones = [...opts.milestones].sort((a, b) => a - b);
     this.gamma = opts.gamma ?? 0.1;
@@ -147,6 +151,7 @@ export class ExponentialLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: Optimizer, opts: { gamma: number; lastEpoch?: number }) {
     super('ExponentialLR', optimizer);
+    checkOptions('ExponentialLR', opts, ['gamma', 'lastEpoch']);
     if (typeof opts?.gamma !== 'number') throw new TypeError('ExponentialLR: gamma (the decay per epoch) is required');
     this.gamma = opts.gamma;
     this.init(opts.lastEpoch ?? -1);
@@ -166,6 +171,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
   constructor(optimizer: Optimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
     super('CosineAnnealingLR', optimizer);
+    checkOptions('CosineAnnealingLR', opts, ['tMax', 'etaMin', 'lastEpoch']);
     this.tMax = checkPositiveInt('CosineAnnealingLR', 'tMax', opts?.tMax);
     this.etaMin = opts.etaMin ?? 0;
     this.init(opts.lastEpoch ?? -1);
@@ -193,6 +199,7 @@ export class LinearLR extends LRScheduler {
   totalIters: number;
   constructor(optimizer: Optimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
     super('LinearLR', optimizer);
+    checkOptions('LinearLR', opts, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
     this.startFactor = opts.startFactor ?? 1 / 3;
     this.endFactor = opts.endFactor ?? 1;
     this.totalIters = opts.totalIters ?? 5;
@@ -222,6 +229,7 @@ export class SequentialLR extends LRScheduler {
   milestones: number[];
   constructor(optimizer: Optimizer, opts: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
     super('SequentialLR', optimizer);
+    checkOptions('SequentialLR', opts, ['schedulers', 'milestones', 'lastEpoch']);
     const { schedulers, milestones } = opts;
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error('SequentialLR: schedulers must be a non-empty array');
     schedulers.forEach((s, i) => {

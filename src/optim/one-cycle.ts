@@ -3,6 +3,7 @@
 
 import type { Optimizer } from './optimizer.js';
 import { LRScheduler } from './lr-scheduler.js';
+import { checkOptions } from '../options.js';
 
 export interface OneCycleOptions {
   maxLr: number | number[];
@@ -31,6 +32,7 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, opts: OneCycleOptions) {
     super('OneCycleLR', optimizer);
+    checkOptions('OneCycleLR', opts, ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch']);
     const n = 'OneCycleLR';
     const o = opts ?? ({} as OneCycleOptions);
     if (o.totalSteps !== undefined) {

@@ -79,9 +79,10 @@ export abstract class Optimizer {
 
   /**
    * The state one parameter of `group` may hold (PyTorch's names): tensors of the parameter's shape,
-   * numbers, and which of them must be there. loadStateDict checks a state against it.
+   * numbers (counts: non-negative integers), reals (any finite number, e.g. NAdam's mu_product),
+   * and which of them must be there. loadStateDict checks a state against it.
    */
-  protected abstract stateSpec(group: ParamGroup): { tensors: string[]; numbers: string[]; required: string[] };
+  protected abstract stateSpec(group: ParamGroup): { tensors: string[]; numbers: string[]; required: string[]; reals?: string[] };
 
   /** The update of one parameter: returns its new value; state tensors are replaced through setState. */
   protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): Tensor;
@@ -95,7 +96,8 @@ export abstract class Optimizer {
     const known = new Set(Object.keys(this.defaults));
     for (const k of Object.keys(input)) {
       if (k !== 'params' && !known.has(k)) {
-        throw new Error(`${this.name}: unknown option '${k}' in a parameter group (options: ${[...known].join(', ')})`);
+        const hint = known.has(camel(k)) ? ` — did you mean '${camel(k)}'?` : '';
+        throw new Error(`${this.name}: unknown option '${k}' in a parameter group${hint} (options: ${[...known].join(', ')})`);
       }
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
@@ -262,18 +264,20 @@ export abstract class Optimizer {
       if (s === null || typeof s !== 'object') throw new Error(`${n}: the state of parameter ${key} is not an object`);
       const group = merged[this.paramGroups.findIndex((g) => g.params.includes(p))]!;
       const spec = this.stateSpec(group);
-      for (const r of spec.required) if (!(r in s)) throw new Error(`${n}: the state of parameter ${key} has no '${r}' (${this.name} keeps ${[...spec.numbers, ...spec.tensors].join(', ')})`);
+      for (const r of spec.required) if (!(r in s)) throw new Error(`${n}: the state of parameter ${key} has no '${r}' (${this.name} keeps ${[...spec.numbers, ...(spec.reals ?? []), ...spec.tensors].join(', ')})`);
       for (const [k, v] of Object.entries(s)) {
         if (spec.numbers.includes(k)) {
           const num = v instanceof Tensor ? (v.numel() === 1 ? v.item() : NaN) : v;
           if (typeof num !== 'number' || !Number.isInteger(num) || num < 0) throw new Error(`${n}: state '${k}' of parameter ${key} must be a non-negative integer, got ${v instanceof Tensor ? `a tensor of shape ${fmt(v.shape)}` : show(v)}`);
+        } else if (spec.reals?.includes(k)) {
+          if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${n}: state '${k}' of parameter ${key} must be a finite number, got ${v instanceof Tensor ? `a tensor of shape ${fmt(v.shape)}` : show(v)}`);
         } else if (spec.tensors.includes(k)) {
           if (!(v instanceof Tensor)) throw new Error(`${n}: state '${k}' of parameter ${key} must be a tensor, got ${typeof v}`);
           if (v.isDisposed) throw new Error(`${n}: state '${k}' of parameter ${key} was disposed`);
           if (!isFloat(v.dtype)) throw new Error(`${n}: state '${k}' of parameter ${key} is ${v.dtype}, not floating-point`);
           if (!sameShape(v.shape, p.shape)) throw new Error(`${n}: state '${k}' of parameter ${key} has shape ${fmt(v.shape)}, the parameter ${fmt(p.shape)}`);
         } else {
-          throw new Error(`${n}: the state of parameter ${key} has '${k}', which ${this.name} does not keep (it keeps ${[...spec.numbers, ...spec.tensors].join(', ')})`);
+          throw new Error(`${n}: the state of parameter ${key} has '${k}', which ${this.name} does not keep (it keeps ${[...spec.numbers, ...(spec.reals ?? []), ...spec.tensors].join(', ')})`);
         }
       }
     }

@@ -3,6 +3,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from './optimizer.js';
+import { checkOptions } from '../options.js';
 
 export interface PlateauOptions {
   mode?: 'min' | 'max';
@@ -34,6 +35,7 @@ export class ReduceLROnPlateau {
   constructor(readonly optimizer: Optimizer, opts: PlateauOptions = {}) {
     const n = this.name;
     if (!optimizer || !Array.isArray(optimizer.paramGroups)) throw new TypeError(`${n}: the first argument must be an Optimizer`);
+    checkOptions(n, opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     this.factor = opts.factor ?? 0.1;
     if (!(this.factor < 1)) throw new RangeError(`${n}: factor must be < 1, got ${this.factor}`);
     this.mode = opts.mode ?? 'min';

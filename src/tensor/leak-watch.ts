@@ -12,11 +12,14 @@ let sampling: Map<Owner, string> | null = null;
 let samples: Map<Owner, string> | null = null;
 let watchGrowth = { perStep: 0, bytesPerStep: 0 };
 
+/** V8's (Node's, Chromium's) stack depth setting; other engines ignore it. */
+const V8Error = Error as { stackTraceLimit?: number };
+
 function sampleCreation(t: Owner): void {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
+  const limit = V8Error.stackTraceLimit;
+  V8Error.stackTraceLimit = 40;
   const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
+  V8Error.stackTraceLimit = limit;
   sampling?.set(t, stack);
 }
 

@@ -2,7 +2,7 @@
 // stateDict keys), constants, and the value each traced tensor is bound to.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import type { OnnxAttr, OnnxDType, OnnxNode, OnnxTensor } from './proto.js';
+import type { OnnxAttr, OnnxData, OnnxDType, OnnxNode, OnnxTensor } from './proto.js';
 
 export type AttrInput = number | string | number[] | string[] | OnnxAttr;
 
@@ -78,8 +78,8 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A derived initializer (e.g. LSTM weights in ONNX's gate order), a trainable tensor on import. */
-  derived(name: string, dtype: OnnxDType, dims: number[], data: Float32Array | Float64Array): string {
+  /** A derived initializer (e.g. LSTM weights in ONNX's gate order: a trainable tensor on import; int64 ones stay constants). */
+  derived(name: string, dtype: OnnxDType, dims: number[], data: OnnxData): string {
     const n = this.fresh(name);
     this.initializers.push({ name: n, dtype, dims, data });
     return n;

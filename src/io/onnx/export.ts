@@ -10,6 +10,7 @@ import { GraphBuilder, onnxDType } from './builder.js';
 import { LAYER_EXPORTERS, type LayerExporter } from './export-layers.js';
 import { RNN_EXPORTERS } from './export-rnn.js';
 import { ATTENTION_EXPORTERS } from './export-attention.js';
+import { ONNX_MODULE_EXPORTERS } from './export-onnx-module.js';
 import { encodeModel, type OnnxDim, type OnnxModel, type OnnxValueInfo } from './proto.js';
 
 export interface ExportOptions {
@@ -26,11 +27,13 @@ export interface ExportOptions {
   outputNames?: string[];
   /** model doc string */
   docString?: string;
+  /** the model's metadata_props (key → value): what reading its inputs and outputs needs, e.g. class names */
+  metadata?: Record<string, string>;
 }
 
-const OPTION_KEYS = new Set(['opset', 'dynamicAxes', 'inputNames', 'outputNames', 'docString']);
+const OPTION_KEYS = new Set(['opset', 'dynamicAxes', 'inputNames', 'outputNames', 'docString', 'metadata']);
 
-const EXPORTERS = new Map<Function, LayerExporter>([...LAYER_EXPORTERS, ...RNN_EXPORTERS, ...ATTENTION_EXPORTERS]);
+const EXPORTERS = new Map<Function, LayerExporter>([...LAYER_EXPORTERS, ...RNN_EXPORTERS, ...ATTENTION_EXPORTERS, ...ONNX_MODULE_EXPORTERS]);
 
 /** An exporter for m's exact class, if it has one (a subclass is walked like any container). */
 export function exporterFor(m: Module): LayerExporter | undefined {
@@ -66,6 +69,7 @@ function outputDimsFollowingBatch(model: Module, inputs: Tensor[]): number[][] {
 export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts: ExportOptions = {}): OnnxModel {
   if (!(model instanceof Module)) throw new TypeError('exportModel: the first argument must be an nn.Module');
   for (const k of Object.keys(opts)) if (!OPTION_KEYS.has(k)) throw new Error(`exportModel: unknown option '${k}' (options: ${[...OPTION_KEYS].join(', ')})`);
+  for (const [k, v] of Object.entries(opts.metadata ?? {})) if (typeof v !== 'string') throw new TypeError(`exportModel: metadata '${k}' must be a string, got ${typeof v}`);
   const opset = opts.opset ?? 17;
   if (!Number.isInteger(opset) || opset < 17 || opset > 20) throw new RangeError(`exportModel: opset must be 17, 18, 19 or 20, got ${opset}`);
   const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : exampleInputs;
@@ -136,7 +140,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
             'only nn layers are exported so far — a forward that calls functional ops needs the op-level tracer');
         }
         b.reserve(outNames[i]!);
-        b.nodes.push({ name: `/output_${i}/Identity`, opType: 'Identity', domain: '', inputs: [v], outputs: [outNames[i]!], attrs: {} });
+        b.nodes.push({ name: b.fresh(`/output_${i}/Identity`), opType: 'Identity', domain: '', inputs: [v], outputs: [outNames[i]!], attrs: {} });
       });
       const dyn: Record<string, Record<number, string>> = opts.dynamicAxes === false ? {} : opts.dynamicAxes ?? Object.fromEntries([
         ...inNames.map((n) => [n, { 0: 'batch' }]),
@@ -148,7 +152,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
       });
       return {
         irVersion: 8, opsets: [{ domain: '', version: opset }], producerName: 'nabla', producerVersion: '0.1.0',
-        docString: opts.docString ?? '', metadata: {},
+        docString: opts.docString ?? '', metadata: { ...opts.metadata },
         graph: {
           name: model.constructor.name, nodes: b.nodes, initializers: b.initializers,
           inputs: inputs.map((t, i) => info(inNames[i]!, t)), outputs: outs.map((t, i) => info(outNames[i]!, t)),

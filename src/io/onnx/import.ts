@@ -4,6 +4,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/create.js';
 import { scope } from '../../tensor/memory.js';
+import { noGrad } from '../../autograd/graph.js';
 import { Module, Parameter } from '../../nn/module.js';
 import { decodeModel, type OnnxModel, type OnnxNode, type OnnxValueInfo } from './proto.js';
 import { BASIC_OPS } from './import-ops.js';
@@ -18,11 +19,18 @@ const MIN_OPSET = 13, MAX_OPSET = 20;
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS).sort();
 
 export interface ImportOptions {
-  /** end the graph at these values instead of its outputs (e.g. the features before a classifier head) */
+  /** end the graph at these values instead of its outputs (e.g. the features before a classifier head); the module then takes only the graph inputs they need */
   outputs?: string[];
   /** a file name for error messages */
   name?: string;
+  /**
+   * Weights the file leaves out (see splitWeights): the graph inputs with these names become the
+   * module's parameters (or buffers) holding these tensors, checked against the inputs' dtype and shape.
+   */
+  weights?: Record<string, Tensor>;
 }
+
+const IMPORT_OPTIONS = ['outputs', 'name', 'weights'];
 
 interface Step { node: OnnxNode; def: OpDef; where: string }
 
@@ -30,6 +38,19 @@ const isDefault = (domain: string): boolean => domain === '' || domain === 'ai.o
 
 function describe(n: OnnxNode, i: number): string {
   return `node ${i} (${n.opType}${n.name ? ` '${n.name}'` : ''})`;
+}
+
+/** Which nodes computing `outputs` needs (walking back from them), and every value they read. */
+export function neededNodes(nodes: readonly OnnxNode[], outputs: readonly string[]): { keep: boolean[]; needed: Set<string> } {
+  const needed = new Set(outputs);
+  const keep = new Array<boolean>(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    keep[i] = true;
+    for (const x of n.inputs) if (x) needed.add(x);
+  }
+  return { keep, needed };
 }
 
 /** An imported ONNX model. forward(...inputs) takes the graph's inputs in order. */
@@ -51,19 +72,23 @@ export class OnnxModule extends Module {
     this.opset = opset;
     const inits = new Map(g.initializers.map((t) => [t.name, t]));
     if (inits.size !== g.initializers.length) throw new Error(`${where}: two initializers share a name`);
-    this.inputs = g.inputs.filter((v) => !inits.has(v.name));
+    const weights = new Map(Object.entries(opts.weights ?? {}));
+    for (const [k, t] of weights) {
+      const v = g.inputs.find((i) => i.name === k);
+      if (!v || inits.has(k)) throw new Error(`${where}: weights names '${k}', which is not a graph input (the inputs: ${g.inputs.filter((i) => !inits.has(i.name)).map((i) => i.name).join(', ')})`);
+      if (!(t instanceof Tensor) || (t.dtype !== 'float32' && t.dtype !== 'float64')) throw new TypeError(`${where}: weights '${k}' must be a float32 or float64 tensor`);
+      if (t.dtype !== v.dtype || (v.shape && (v.shape.length !== t.ndim || v.shape.some((d, i) => d !== t.shape[i])))) {
+        throw new Error(`${where}: weights '${k}' is ${t.dtype} ${fmtDims(t.shape)}, the graph input is ${v.dtype} [${(v.shape ?? []).map((d) => d ?? '?').join(', ')}]`);
+      }
+    }
     this.outputNames = opts.outputs ? [...opts.outputs] : g.outputs.map((o) => o.name);
     if (!this.outputNames.length) throw new Error(`${where}: the graph has no outputs`);
 
     // Keep only the nodes the outputs need; list the unsupported ones before anything runs.
-    const needed = new Set(this.outputNames);
-    const keep = new Array<boolean>(g.nodes.length).fill(false);
-    for (let i = g.nodes.length - 1; i >= 0; i--) {
-      const n = g.nodes[i]!;
-      if (!n.outputs.some((o) => needed.has(o))) continue;
-      keep[i] = true;
-      for (const x of n.inputs) if (x) needed.add(x);
-    }
+    const { keep, needed } = neededNodes(g.nodes, this.outputNames);
+    // A graph ended early (outputs) takes only the inputs it needs: weight inputs of a cut-off head
+    // (a graph from splitWeights) are not asked for.
+    this.inputs = g.inputs.filter((v) => !inits.has(v.name) && !weights.has(v.name) && (!opts.outputs || needed.has(v.name)));
     const missing = new Map<string, number>();
     g.nodes.forEach((n, i) => {
       if (!keep[i]) return;
@@ -76,7 +101,7 @@ export class OnnxModule extends Module {
     }
 
     // Check the order, the names and the attributes; collect the steps.
-    const defined = new Set([...this.inputs.map((v) => v.name), ...inits.keys()]);
+    const defined = new Set([...this.inputs.map((v) => v.name), ...inits.keys(), ...weights.keys()]);
     this.steps = [];
     g.nodes.forEach((n, i) => {
       if (!keep[i]) return;
@@ -92,9 +117,10 @@ export class OnnxModule extends Module {
     // Initializers the kept nodes use: floats are parameters (BatchNormalization's running mean and
     // variance are buffers), integers stay on the host.
     const stats = new Set(this.steps.filter((s) => s.node.opType === 'BatchNormalization').flatMap((s) => s.node.inputs.slice(3, 5)));
-    for (const [name, t] of inits) {
+    for (const [name, t] of [...inits, ...weights]) {
       if (!needed.has(name)) continue;
-      const v = valueOfOnnx(t);
+      // Given weights are copied: the module owns its parameters, whatever the caller does with theirs.
+      const v = t instanceof Tensor ? noGrad(() => t.clone()) : valueOfOnnx(t);
       if (v instanceof Ints) this.consts.set(name, v);
       else if (stats.has(name)) this.registerBuffer(name, v);
       else {
@@ -102,6 +128,16 @@ export class OnnxModule extends Module {
         v.dispose();
       }
     }
+  }
+
+  /** The nodes forward runs, in order (those the outputs need). */
+  get nodes(): readonly OnnxNode[] {
+    return this.steps.map((s) => s.node);
+  }
+
+  /** The integer initializers the nodes use (shapes, axes, indices), which are not parameters. */
+  get intConstants(): ReadonlyMap<string, { dims: number[]; data: number[] }> {
+    return this.consts as ReadonlyMap<string, Ints>;
   }
 
   override extraRepr(): string {
@@ -164,6 +200,6 @@ export class OnnxModule extends Module {
 
 /** An ONNX model (bytes) as a trainable nn.Module; unsupported operators are listed before anything runs. */
 export function importModel(bytes: Uint8Array, opts: ImportOptions = {}): OnnxModule {
-  for (const k of Object.keys(opts)) if (k !== 'outputs' && k !== 'name') throw new Error(`importModel: unknown option '${k}' (options: outputs, name)`);
+  for (const k of Object.keys(opts)) if (!IMPORT_OPTIONS.includes(k)) throw new Error(`importModel: unknown option '${k}' (options: ${IMPORT_OPTIONS.join(', ')})`);
   return new OnnxModule(decodeModel(bytes, opts.name), opts);
 }

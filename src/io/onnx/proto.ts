@@ -1,7 +1,7 @@
 // The ONNX protobuf through protobufjs (onnx.proto as a JSON descriptor): bytes ⇄ plain typed
 // objects, with every tensor's length, dtype and dims checked so bad files give errors that say where.
 
-import protobuf from 'protobufjs/light.js';
+import protobuf from './protobuf.js';
 import { ONNX_SCHEMA } from './schema.js';
 
 /** The element types we read and write; others are named in errors. */

@@ -1,8 +1,9 @@
 // The models `nabla train fashion-mnist --model` builds for 28×28 grey images: mlp, cnn and resnet-small.
 
-import * as nb from '../../index.js';
-
-const { nn, relu, add } = nb;
+import type * as nb from '../../index.js';
+// Named imports, not `const { nn } = nb`: destructuring the namespace makes a bundler keep all of
+// nabla (the playground's worker bundle).
+import { nn, relu, add } from '../../index.js';
 type Tensor = nb.Tensor;
 
 export const FASHION_MODELS = {
