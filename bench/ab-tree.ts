@@ -1,8 +1,9 @@
 // A/B in one process (development aid): another source tree's wasm backend (A, e.g. `git archive
 // <commit> | tar -x -C /tmp/a`, node_modules linked, kernels built there) against this tree's (B),
-// interleaved round by round — the benchmark CNN's conv2 kernels and its training step / inference.
-// node --import tsx bench/ab-tree.ts /tmp/a [threads] — env ROUNDS (default 7), CPU=1 for process CPU
-// time instead of wall time (steadier on a shared machine with 1 thread).
+// interleaved round by round — element-wise ops and reductions through the public API, the MLP's and
+// the char-LSTM's training steps, the benchmark CNN's conv2 kernels and its training step / inference.
+// node --import tsx bench/ab-tree.ts /tmp/a [threads] — env ROUNDS (default 7), ONLY=ops,mlp,lstm,conv,cnn
+// (default all), CPU=1 for process CPU time instead of wall time (steadier on a shared machine).
 import * as nbB from '../src/index.js';
 import { createWasmBackend as createB } from '../src/backend/wasm/index.js';
 import type { Backend, Conv2dParams } from '../src/backend/backend.js';
@@ -47,11 +48,54 @@ function cnn(nb: typeof nbB, W: Backend): [string, () => void][] {
     ['CNN inference (batch 64)', () => { model.eval(); nb.noGrad(() => nb.scope(() => { (model.forward(x) as nbB.Tensor).dataSync(); })); model.train(); }],
   ];
 }
-const A = [...convs(WA), ...cnn(nbA, WA)], B = [...convs(WB), ...cnn(nbB, WB)];
+/** Element-wise ops and reductions on 2^20 float32 elements (and a [128, 512] bias-gradient sum). */
+function ops(nb: typeof nbB, W: Backend): [string, () => void][] {
+  nb.registerBackend(W); nb.setBackend('wasm');
+  nb.manualSeed(1);
+  const x = nb.keep(nb.randn([1024, 1024])), y = nb.keep(nb.randn([1024, 1024])), row = nb.keep(nb.randn([1024]));
+  const g = nb.keep(nb.randn([128, 512])), m = nb.keep(x.gt(0));
+  const op = (f: () => nbB.Tensor) => () => nb.noGrad(() => nb.scope(() => { f(); }));
+  return [
+    ['add (same shape)', op(() => x.add(y))], ['add (row broadcast)', op(() => x.add(row))], ['mul by a number', op(() => x.mul(0.5))],
+    ['exp', op(() => x.exp())], ['relu', op(() => x.relu())], ['sigmoid', op(() => x.sigmoid())], ['where', op(() => nb.where(m, x, y))],
+    ['sum (all)', op(() => x.sum())], ['sum over dim 0 of [128,512]', op(() => g.sum(0))], ['amax over dim 1', op(() => x.amax(1))],
+    ['argmax over dim 1', op(() => x.argmax(1))], ['transpose copy', op(() => x.t().contiguous())],
+  ];
+}
+/** The MLP workload's training step: 784-512-256-10 ReLU, batch 128, SGD momentum 0.9. */
+function mlp(nb: typeof nbB, W: Backend): [string, () => void][] {
+  nb.registerBackend(W); nb.setBackend('wasm');
+  nb.manualSeed(0);
+  const model = new nb.nn.Sequential(new nb.nn.Linear(784, 512), new nb.nn.ReLU(), new nb.nn.Linear(512, 256), new nb.nn.ReLU(), new nb.nn.Linear(256, 10));
+  const opt = new nb.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  const x = nb.keep(nb.randn([128, 784])), y = nb.keep(nb.randint(0, 10, [128]));
+  return [['MLP training step (batch 128)', () => nb.scope(() => { opt.zeroGrad(); const l = nb.F.crossEntropy(model.forward(x) as nbB.Tensor, y); l.backward(); opt.step(); l.item(); })]];
+}
+/** The char-LSTM workload's training step: embedding 64, LSTM 256, sequence 64, batch 32, Adam. */
+function lstm(nb: typeof nbB, W: Backend): [string, () => void][] {
+  nb.registerBackend(W); nb.setBackend('wasm');
+  nb.manualSeed(0);
+  const emb = new nb.nn.Embedding(65, 64), rnn = new nb.nn.LSTM(64, 256, { batchFirst: true }), head = new nb.nn.Linear(256, 65);
+  const opt = new nb.optim.Adam([...emb.parameters(), ...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });
+  const x = nb.keep(nb.randint(0, 65, [32, 64])), y = nb.keep(nb.randint(0, 65, [32 * 64]));
+  return [['LSTM training step (32×64)', () => nb.scope(() => {
+    opt.zeroGrad();
+    const [out] = rnn.forward(emb.forward(x) as nbB.Tensor) as unknown as [nbB.Tensor];
+    const l = nb.F.crossEntropy(head.forward(out.reshape([32 * 64, 256])) as nbB.Tensor, y);
+    l.backward(); opt.step(); l.item();
+  })]];
+}
+const only = (process.env.ONLY ?? 'ops,mlp,lstm,conv,cnn').split(',');
+const suite = (nb: typeof nbB, W: Backend) => [...(only.includes('ops') ? ops(nb, W) : []), ...(only.includes('mlp') ? mlp(nb, W) : []),
+  ...(only.includes('lstm') ? lstm(nb, W) : []), ...(only.includes('conv') ? convs(W) : []), ...(only.includes('cnn') ? cnn(nb, W) : [])];
+const A = suite(nbA, WA), B = suite(nbB, WB);
 for (let i = 0; i < 3; i++) for (const [, f] of [...A, ...B]) f(); // past V8's baseline tier
 const ta = A.map(() => [] as number[]), tb = B.map(() => [] as number[]);
 for (let r = 0; r < rounds; r++) {
-  A.forEach(([, f], i) => { ta[i]!.push(med(f, 7)); tb[i]!.push(med(B[i]![1], 7)); });
+  // which tree goes first alternates: the garbage one leaves (collected on the clock of the other) falls on both alike
+  A.forEach(([, f], i) => {
+    if (r % 2 === 0) { ta[i]!.push(med(f, 7)); tb[i]!.push(med(B[i]![1], 7)); } else { tb[i]!.push(med(B[i]![1], 7)); ta[i]!.push(med(f, 7)); }
+  });
 }
 const mid = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 console.log(`A = ${root}, B = this tree, ${WB.numThreads()} threads, ${rounds} rounds${cpu ? ', CPU time' : ''}: ms (median of rounds; best)`);

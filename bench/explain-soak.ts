@@ -36,6 +36,8 @@ const methods: [string, () => unknown][] = [
   ['shapleyValues', () => explain.shapleyValues(cnn, x, { target: 1, featureMask: mask })],
   ['gradCam', () => explain.gradCam(cnn, x, { target: 1, layer: '1' })],
   ['guidedGradCam', () => explain.guidedGradCam(cnn, x, { target: 1, layer: '1' })],
+  ['layerGradientXActivation', () => explain.layerGradientXActivation(cnn, x, { target: 1, layer: '1' })],
+  ['hiResCam', () => explain.hiResCam(cnn, x, { target: 1, layer: '1', reluAttributions: true })],
   ['layerIntegratedGradients', () => explain.layerIntegratedGradients(text, ids, { target: 1, layer: 'emb', nSteps: 8, returnConvergenceDelta: true })],
   ['deletionCurve', () => explain.deletionCurve(cnn, x, null, { target: 1, random: true, steps: 4 })],
 ];

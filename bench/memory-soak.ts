@@ -2,6 +2,8 @@
 // over a DataLoader for 10⁵ steps holds nb.memory() flat. Run: node --import tsx bench/memory-soak.ts [steps]
 import * as nb from '../src/index.js';
 
+await nb.ready();
+
 const steps = Number(process.argv[2] ?? 100_000);
 nb.manualSeed(0);
 const n = 512;

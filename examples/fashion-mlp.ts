@@ -4,6 +4,7 @@ import * as nb from 'nabla';
 import { fashionMnistSync } from 'nabla/node';
 
 const { nn, optim, F, data } = nb;
+await nb.ready(); // starts the wasm backend (in Node the first op would too; a page must call it)
 nb.manualSeed(0);
 
 const train = fashionMnistSync({ split: 'train' });

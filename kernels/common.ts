@@ -1,4 +1,5 @@
-// Shared helpers of the kernels: the multiply-add that is fused where relaxed SIMD exists.
+// Shared helpers of the kernels: the multiply-add that is fused where relaxed SIMD exists, and the
+// parameter block's slots.
 // RELAXED is an integer constant given at build time (--use RELAXED=0|1).
 
 // @ts-ignore: decorator
@@ -12,3 +13,7 @@
 @inline export function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
 // @ts-ignore: decorator
 @inline export function imax(a: i32, b: i32): i32 { return a > b ? a : b; }
+
+/** Slot i of a kernel's int32 parameter block (the slots are named in src/backend/wasm/slots.ts). */
+// @ts-ignore: decorator
+@inline export function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }

@@ -1,12 +1,9 @@
 // Direct float32 convolution for few input channels per group (first layers: cIn·kh·kw small): the
 // forward pass with its bias/ReLU epilogue applied in registers, and the weight gradient.
 // Parameter slots as conv.ts: n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow.
-
-import { madd, imin, imax } from './common';
+import { Conv } from '../src/backend/wasm/slots';
+import { P, madd, imin, imax } from './common';
 import { biasOf } from './epilogue';
-
-// @ts-ignore: decorator
-@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
 // The input of one image-group is copied once per kernel column kx and row phase f < sh, shifted,
 // strided and zero-padded, with the output's row length, for a band of output rows [oy0, oy0 + BR)
@@ -202,9 +199,9 @@ function plane1(xs: usize, y0: usize, np: i32, K: i32, offs: usize, wj: usize, b
  * vectors (4 v128), then xs.
  */
 export function conv_direct_f32(x: usize, wt: usize, y: usize, prm: usize, u0: i32, u1: i32, scratch: usize, bias: usize, relu: i32): void {
-  const cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
-  const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15), BR = P(prm, 16);
+  const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
+  const groups = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow), BR = P(prm, Conv.band);
   const cig = cIn / groups, cog = cOut / groups, K = cig * kh * kw;
   const n4 = cog / CB, nb = n4 + (cog - n4 * CB > 0 ? 1 : 0), nbands = (oh + BR - 1) / BR;
   const Hb = bandHeight(BR, kh, dh, sh);
@@ -293,9 +290,9 @@ function wpass(xs: usize, g0p: usize, g1p: usize, g2p: usize, np: i32, oa: usize
  * xs, then the accumulators ([unit][tap][channel] v128).
  */
 export function conv_direct_bwd_weight_f32(x: usize, gy: usize, gw: usize, prm: usize, u0: i32, u1: i32, scratch: usize): void {
-  const nImg = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
-  const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15), BR = P(prm, 16);
+  const nImg = P(prm, Conv.n), cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
+  const groups = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow), BR = P(prm, Conv.band);
   const cig = cIn / groups, cog = cOut / groups, K = cig * kh * kw, nb = (cog + CW - 1) / CW;
   const nt = (K + TB - 1) / TB, KT = nt * TB, Hb = bandHeight(BR, kh, dh, sh);
   const offs = scratch, xs = scratch + ((<usize>KT * 4 + 15) & ~15);

@@ -1,9 +1,8 @@
 // float32 convolution as GEMM over im2col blocks that are packed straight into the GEMM's
 // B-panel layout (never a whole-batch, nor even a whole-image, im2col buffer).
-// Parameter slots: n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow.
-
+import { Conv } from '../src/backend/wasm/slots';
 import { KC, NC, macro, packB } from './gemm';
-import { imin, imax } from './common';
+import { P, imin, imax } from './common';
 import { biasOf, epilogueRow } from './epilogue';
 
 // Scratch layout (per thread): [0, KC*NC*4) packed panels; then a tile buffer; then index
@@ -13,9 +12,6 @@ const IDX_OFF: usize = TMP_OFF + 1024;
 const DCOL_OFF: usize = IDX_OFF + 8192;
 const DCOL_FLOATS: i32 = 256 * 1024 - 2304;
 
-// @ts-ignore: decorator
-@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
-
 /**
  * Packs rows k in [k0, k0+kb) × columns p in [p0, p0+nb) of one image-group's im2col matrix
  * (k = (ci, ky, kx), p = (oy, ox)) as B panels of 8 columns. x points at channel 0 of the group.
@@ -23,8 +19,8 @@ const DCOL_FLOATS: i32 = 256 * 1024 - 2304;
  * at the clipped ends of a run.
  */
 export function packIm2col(x: usize, prm: usize, k0: i32, kb: i32, p0: i32, nb: i32, dst: usize): void {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 5), kw = P(prm, 6), sh = P(prm, 7), sw = P(prm, 8);
-  const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12), ow = P(prm, 15);
+  const h = P(prm, Conv.h), w = P(prm, Conv.w), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw), sh = P(prm, Conv.sh), sw = P(prm, Conv.sw);
+  const ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw), ow = P(prm, Conv.ow);
   const kk2 = kh * kw;
   const panelStep = <usize>kb << 5;
   for (let kk = 0; kk < kb; kk++) {
@@ -76,8 +72,8 @@ export function packIm2col(x: usize, prm: usize, k0: i32, kb: i32, p0: i32, nb: 
 /** Forward: y[n, g*cog:(g+1)*cog, p0:p1] for images [n0, n1). */
 export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n1: i32, p0: i32, p1: i32, scratch: usize,
   bias: usize, relu: i32): void {
-  const cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
+  const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const groups = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow;
   const tmp = scratch + TMP_OFF;
   for (let n = n0; n < n1; n++) {
@@ -108,8 +104,8 @@ export function conv2d_f32(x: usize, wt: usize, y: usize, prm: usize, n0: i32, n
  * (row stride nb). Walks output-row runs like packIm2col; stride 1 adds four at a time.
  */
 function col2imAdd(gx: usize, prm: usize, dcol: usize, kg: i32, p0: i32, nb: i32): void {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 5), kw = P(prm, 6), sh = P(prm, 7), sw = P(prm, 8);
-  const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12), ow = P(prm, 15);
+  const h = P(prm, Conv.h), w = P(prm, Conv.w), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw), sh = P(prm, Conv.sh), sw = P(prm, Conv.sw);
+  const ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw), ow = P(prm, Conv.ow);
   const kk2 = kh * kw;
   for (let k = 0; k < kg; k++) {
     const ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
@@ -149,9 +145,9 @@ function col2imAdd(gx: usize, prm: usize, dcol: usize, kg: i32, p0: i32, nb: i32
 
 /** Backward to the input, images [n0, n1): dcol = Wᵀ·gy block by block, then col2im adds. */
 export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize, n0: i32, n1: i32, scratch: usize): void {
-  const cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
-  const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
+  const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
+  const groups = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow, kk2 = kh * kw;
   const tmp = scratch + TMP_OFF, dcol = scratch + DCOL_OFF;
   // columns per block: the dcol block (kg × pb floats) must fit its scratch area
@@ -182,8 +178,8 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
  * row-major with row stride ld (the A operand of the weight-gradient GEMM).
  */
 function im2colRows(x: usize, prm: usize, k0: i32, kr: i32, p0: i32, np_: i32, dst: usize, ld: i32): void {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 5), kw = P(prm, 6), sh = P(prm, 7), sw = P(prm, 8);
-  const ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12), ow = P(prm, 15);
+  const h = P(prm, Conv.h), w = P(prm, Conv.w), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw), sh = P(prm, Conv.sh), sw = P(prm, Conv.sw);
+  const ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw), ow = P(prm, Conv.ow);
   const kk2 = kh * kw;
   for (let kk = 0; kk < kr; kk++) {
     const k = k0 + kk, ci = k / kk2, r = k - ci * kk2, ky = r / kw, kx = r - ky * kw;
@@ -223,8 +219,8 @@ function im2colRows(x: usize, prm: usize, k0: i32, kr: i32, p0: i32, np_: i32, d
  * transposes. (Threads split rows, or columns when kg is small, e.g. 9 for a first layer.)
  */
 export function conv2d_bwd_weight_f32(x: usize, gy: usize, gwt: usize, prm: usize, r0: i32, r1: i32, j0: i32, j1: i32, scratch: usize): void {
-  const nImg = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), w = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const groups = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
+  const nImg = P(prm, Conv.n), cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const groups = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const cig = cIn / groups, cog = cOut / groups, kg = cig * kh * kw, np = oh * ow;
   const tmp = scratch + TMP_OFF, acol = scratch + DCOL_OFF;
   for (let g = 0; g < groups; g++) {

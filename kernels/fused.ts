@@ -2,8 +2,11 @@
 // of one parameter, and one LSTM time step forward/backward (its product with W_hh and the cell).
 
 import { vexp, vsigmoid, vtanh } from './vmath';
-import { fmaxp } from './scalar';
 import { product } from './recurrent';
+
+/** NaN-propagating maximum (Adam's amsgrad state, the softmax row maximum). */
+// @ts-ignore: decorator
+@inline function fmaxp<T>(x: T, y: T): T { return x != x ? x : y != y ? y : x > y ? x : y; }
 
 // ---- optimizer updates (element-wise over [start, end)) ----
 // The same float32 operations, in the same order, as the composites in src/optim (no fused

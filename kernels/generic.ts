@@ -1,9 +1,7 @@
 // Straightforward scalar kernels, generic over the element type: the float64 (and int32) paths
 // of GEMM and convolution, and pooling / adaptive pooling for every float type.
-
-// Parameters of a convolution or pooling, as the TS side writes them (int32 slots).
-// @ts-ignore: decorator
-@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
+import { Adaptive, Conv, Pool } from '../src/backend/wasm/slots';
+import { P } from './common';
 
 // @ts-ignore: decorator
 @inline function ld<T>(p: usize, i: i32): T { return load<T>(p + (<usize>i << alignof<T>())); }
@@ -33,12 +31,11 @@ export function gemm_i32(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, r
   gemmRef<i32>(a, b, c, m, n, k, rsA, csA, rsB, csB, aBS, bBS, b0, b1, m0, m1, j0, j1);
 }
 
-// Conv parameter slots: n cIn h w cOut kh kw sh sw ph pw dh dw groups oh ow
 // Direct convolution, output planes (image, cOut) in [p0, p1).
 function convDirect<T>(x: usize, w: usize, y: usize, prm: usize, p0: i32, p1: i32): void {
-  const cIn = P(prm, 1), h = P(prm, 2), wd = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
-  const g = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
+  const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), wd = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
+  const g = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const cig = cIn / g, cog = cOut / g;
   for (let p = p0; p < p1; p++) {
     const ni = p / cOut, co = p - ni * cOut, gi = co / cog;
@@ -64,9 +61,9 @@ export function conv2d_direct_f64(x: usize, w: usize, y: usize, prm: usize, p0: 
 
 // Gradient w.r.t. the input, images [n0, n1): gx (zeroed here) += gy ⊛ w.
 function convBwdInput<T>(gy: usize, w: usize, gx: usize, prm: usize, n0: i32, n1: i32): void {
-  const cIn = P(prm, 1), h = P(prm, 2), wd = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
-  const g = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
+  const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), wd = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
+  const g = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const cig = cIn / g, cog = cOut / g;
   memory.fill(gx + (<usize>(n0 * cIn * h * wd) << alignof<T>()), 0, <usize>((n1 - n0) * cIn * h * wd) << alignof<T>());
   for (let ni = n0; ni < n1; ni++) for (let co = 0; co < cOut; co++) {
@@ -92,9 +89,9 @@ export function conv2d_bwd_input_direct_f64(gy: usize, w: usize, gx: usize, prm:
 
 // Gradient w.r.t. the weight, output channels [c0, c1).
 function convBwdWeight<T>(x: usize, gy: usize, gw: usize, prm: usize, c0: i32, c1: i32): void {
-  const n = P(prm, 0), cIn = P(prm, 1), h = P(prm, 2), wd = P(prm, 3), cOut = P(prm, 4), kh = P(prm, 5), kw = P(prm, 6);
-  const sh = P(prm, 7), sw = P(prm, 8), ph = P(prm, 9), pw = P(prm, 10), dh = P(prm, 11), dw = P(prm, 12);
-  const g = P(prm, 13), oh = P(prm, 14), ow = P(prm, 15);
+  const n = P(prm, Conv.n), cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), wd = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
+  const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
+  const g = P(prm, Conv.groups), oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const cig = cIn / g, cog = cOut / g;
   for (let co = c0; co < c1; co++) {
     const gi = co / cog;
@@ -118,10 +115,9 @@ function convBwdWeight<T>(x: usize, gy: usize, gw: usize, prm: usize, c0: i32, c
 }
 export function conv2d_bwd_weight_direct_f64(x: usize, gy: usize, gw: usize, prm: usize, c0: i32, c1: i32): void { convBwdWeight<f64>(x, gy, gw, prm, c0, c1); }
 
-// Pool parameter slots: n c h w kh kw sh sw ph pw dh dw oh ow countIncludePad divisorOverride
 function maxPool<T>(x: usize, y: usize, idx: usize, prm: usize, p0: i32, p1: i32): void {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 4), kw = P(prm, 5), sh = P(prm, 6), sw = P(prm, 7);
-  const ph = P(prm, 8), pw = P(prm, 9), dh = P(prm, 10), dw = P(prm, 11), oh = P(prm, 12), ow = P(prm, 13);
+  const h = P(prm, Pool.h), w = P(prm, Pool.w), kh = P(prm, Pool.kh), kw = P(prm, Pool.kw), sh = P(prm, Pool.sh), sw = P(prm, Pool.sw);
+  const ph = P(prm, Pool.ph), pw = P(prm, Pool.pw), dh = P(prm, Pool.dh), dw = P(prm, Pool.dw), oh = P(prm, Pool.oh), ow = P(prm, Pool.ow);
   // Fast path: no padding, so every window lies inside the plane (the common 2×2/2 pooling).
   if (ph == 0 && pw == 0 && (oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w) {
     for (let p = p0; p < p1; p++) {
@@ -167,7 +163,7 @@ export function maxpool_f32(x: usize, y: usize, idx: usize, prm: usize, p0: i32,
 export function maxpool_f64(x: usize, y: usize, idx: usize, prm: usize, p0: i32, p1: i32): void { maxPool<f64>(x, y, idx, prm, p0, p1); }
 
 function maxPoolBwd<T>(gy: usize, idx: usize, gx: usize, prm: usize, p0: i32, p1: i32): void {
-  const h = P(prm, 2), w = P(prm, 3), oh = P(prm, 12), ow = P(prm, 13);
+  const h = P(prm, Pool.h), w = P(prm, Pool.w), oh = P(prm, Pool.oh), ow = P(prm, Pool.ow);
   memory.fill(gx + (<usize>(p0 * h * w) << alignof<T>()), 0, <usize>((p1 - p0) * h * w) << alignof<T>());
   for (let p = p0; p < p1; p++) {
     const xb = p * h * w, ob = p * oh * ow;
@@ -184,23 +180,23 @@ export function maxpool_bwd_f64(gy: usize, idx: usize, gx: usize, prm: usize, p0
 // countIncludePad, clipped to the input itself).
 // @ts-ignore: decorator
 @inline function avgDiv(prm: usize, oy: i32, ox: i32): i32 {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 4), kw = P(prm, 5), sh = P(prm, 6), sw = P(prm, 7);
-  const ph = P(prm, 8), pw = P(prm, 9), dh = P(prm, 10), dw = P(prm, 11);
-  const ov = P(prm, 15);
+  const h = P(prm, Pool.h), w = P(prm, Pool.w), kh = P(prm, Pool.kh), kw = P(prm, Pool.kw), sh = P(prm, Pool.sh), sw = P(prm, Pool.sw);
+  const ph = P(prm, Pool.ph), pw = P(prm, Pool.pw), dh = P(prm, Pool.dh), dw = P(prm, Pool.dw);
+  const ov = P(prm, Pool.divisorOverride);
   if (ov > 0) return ov;
   let y0 = oy * sh - ph, x0 = ox * sw - pw;
   let y1 = y0 + (kh - 1) * dh + 1, x1 = x0 + (kw - 1) * dw + 1;
   if (y1 > h + ph) y1 = h + ph;
   if (x1 > w + pw) x1 = w + pw;
-  if (P(prm, 14)) return ((y1 - y0 + dh - 1) / dh) * ((x1 - x0 + dw - 1) / dw);
+  if (P(prm, Pool.countIncludePad)) return ((y1 - y0 + dh - 1) / dh) * ((x1 - x0 + dw - 1) / dw);
   if (y0 < 0) y0 = 0; if (x0 < 0) x0 = 0;
   if (y1 > h) y1 = h; if (x1 > w) x1 = w;
   return ((y1 - y0 + dh - 1) / dh) * ((x1 - x0 + dw - 1) / dw);
 }
 
 function avgPool<T>(x: usize, y: usize, prm: usize, p0: i32, p1: i32): void {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 4), kw = P(prm, 5), sh = P(prm, 6), sw = P(prm, 7);
-  const ph = P(prm, 8), pw = P(prm, 9), dh = P(prm, 10), dw = P(prm, 11), oh = P(prm, 12), ow = P(prm, 13);
+  const h = P(prm, Pool.h), w = P(prm, Pool.w), kh = P(prm, Pool.kh), kw = P(prm, Pool.kw), sh = P(prm, Pool.sh), sw = P(prm, Pool.sw);
+  const ph = P(prm, Pool.ph), pw = P(prm, Pool.pw), dh = P(prm, Pool.dh), dw = P(prm, Pool.dw), oh = P(prm, Pool.oh), ow = P(prm, Pool.ow);
   for (let p = p0; p < p1; p++) {
     const xb = p * h * w;
     for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
@@ -222,8 +218,8 @@ export function avgpool_f32(x: usize, y: usize, prm: usize, p0: i32, p1: i32): v
 export function avgpool_f64(x: usize, y: usize, prm: usize, p0: i32, p1: i32): void { avgPool<f64>(x, y, prm, p0, p1); }
 
 function avgPoolBwd<T>(gy: usize, gx: usize, prm: usize, p0: i32, p1: i32): void {
-  const h = P(prm, 2), w = P(prm, 3), kh = P(prm, 4), kw = P(prm, 5), sh = P(prm, 6), sw = P(prm, 7);
-  const ph = P(prm, 8), pw = P(prm, 9), dh = P(prm, 10), dw = P(prm, 11), oh = P(prm, 12), ow = P(prm, 13);
+  const h = P(prm, Pool.h), w = P(prm, Pool.w), kh = P(prm, Pool.kh), kw = P(prm, Pool.kw), sh = P(prm, Pool.sh), sw = P(prm, Pool.sw);
+  const ph = P(prm, Pool.ph), pw = P(prm, Pool.pw), dh = P(prm, Pool.dh), dw = P(prm, Pool.dw), oh = P(prm, Pool.oh), ow = P(prm, Pool.ow);
   memory.fill(gx + (<usize>(p0 * h * w) << alignof<T>()), 0, <usize>((p1 - p0) * h * w) << alignof<T>());
   for (let p = p0; p < p1; p++) {
     const xb = p * h * w;
@@ -246,7 +242,7 @@ export function avgpool_bwd_f64(gy: usize, gx: usize, prm: usize, p0: i32, p1: i
 
 // Adaptive average pooling; slots n c h w oh ow; cell i covers [floor(i*h/oh), ceil((i+1)*h/oh)).
 function adaptive<T>(x: usize, y: usize, prm: usize, p0: i32, p1: i32, backward: bool): void {
-  const h = P(prm, 2), w = P(prm, 3), oh = P(prm, 4), ow = P(prm, 5);
+  const h = P(prm, Adaptive.h), w = P(prm, Adaptive.w), oh = P(prm, Adaptive.oh), ow = P(prm, Adaptive.ow);
   if (backward) memory.fill(y + (<usize>(p0 * h * w) << alignof<T>()), 0, <usize>((p1 - p0) * h * w) << alignof<T>());
   for (let p = p0; p < p1; p++) {
     for (let oy = 0; oy < oh; oy++) {

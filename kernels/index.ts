@@ -1,6 +1,10 @@
-// Entry point of the WebAssembly kernels: everything exported here is callable from src/backend/wasm.
+// Entry point of the WebAssembly kernels: everything exported here is callable from src/backend/wasm
+// (typed in src/backend/wasm/exports.gen.ts). gen/ is generated from the op table by scripts/gen-kernels.ts.
 export * from './gemm';
-export * from './elementwise.gen';
+export * from './gen/unary';
+export * from './gen/binary';
+export * from './gen/reduce';
+export * from './gen/layout';
 export * from './generic';
 export * from './indexing';
 export * from './conv';

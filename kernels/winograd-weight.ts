@@ -1,6 +1,8 @@
 // float32 3×3 stride-1 convolution's weight gradient by Winograd F(2×2, 3×3): the 16 products
 // dU[ξ] = Σ over tiles of (A·gy·Aᵀ)[ξ] ⊗ (Bᵀ·d·B)[ξ], then gw = Gᵀ·dU·G. The sum over tiles is
 // split at places fixed by the shape alone, so results do not depend on the thread count.
+import { Conv } from '../src/backend/wasm/slots';
+import { P } from './common';
 
 import { macro } from './gemm';
 import { ROWS_OFF, ZERO_OFF, R_OFF, V_OFF } from './winograd';
@@ -14,9 +16,6 @@ const TQ_OFF: usize = 256;
  */
 const KT: i32 = 64;
 
-// @ts-ignore: decorator
-@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
-
 /**
  * Weight gradient, part 1: dU[ξ][co][ci] = Σ over the tiles of the tile rows [r0, r1) (of the
  * (image, tile row) sequence) of (A·gy·Aᵀ)[ξ][co] · (Bᵀ·d·B)[ξ][ci], for all 16 products ξ.
@@ -29,8 +28,8 @@ const KT: i32 = 64;
  */
 export function winograd_bwd_weight_f32(x: usize, gy: usize, du: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
   const i0 = 0, i1 = 4;
-  const nImg = P(prm, 0), K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
-  const oh = P(prm, 14), ow = P(prm, 15);
+  const nImg = P(prm, Conv.n), K = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), M = P(prm, Conv.cOut), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw);
+  const oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
   const wp = (((tW + 3) & ~3) << 1) + 4;
   // x rows: 4 channels × 4 rows of Bᵀd (16·wp ≤ 8192 floats); gy rows: 4 rows of A·g

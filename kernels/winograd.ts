@@ -2,6 +2,8 @@
 // instead of 36. Per block of tiles: input transform into B panels, 16 GEMMs (cOut × cIn ·
 // cIn × tiles) with gemm.ts's micro-kernel, output transform. Each output depends on its tile
 // alone, so results do not depend on the block or the thread split.
+import { Conv } from '../src/backend/wasm/slots';
+import { P } from './common';
 
 import { macro } from './gemm';
 import { biasOf } from './epilogue';
@@ -14,9 +16,6 @@ export const ROWS_OFF: usize = 1024;
 export const ZERO_OFF: usize = 33 * 1024;
 export const R_OFF: usize = 41 * 1024;
 export const V_OFF: usize = 73 * 1024;
-
-// @ts-ignore: decorator
-@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
 /**
  * U[ξ][m][k] = (G g Gᵀ)[ξ] for the 3×3 filter g(m, k): w[m][k] (flip 0, the forward conv with m =
@@ -67,8 +66,8 @@ export function winograd_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, f
  * none), the same float operations as kernels/epilogue.ts.
  */
 export function winograd_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize, bias: usize, relu: i32): void {
-  const K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
-  const oh = P(prm, 14), ow = P(prm, 15);
+  const K = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), M = P(prm, Conv.cOut), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw);
+  const oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
   // Tile order in a block: every row's full groups of 4 tiles first (so the input transform
   // stores each group as one vector), then the rows' leftover tiles (tW mod 4 per row).
@@ -214,8 +213,8 @@ function products(u: usize, M: i32, K: i32, vb: usize, vPlane: usize, mb: usize,
  * Gt[ξ] with u from winograd_weights_f32(flip 2), then B·M·Bᵀ added over the overlapping 4×4 patches.
  */
 export function winograd_bwd_input_f32(gy: usize, u: usize, gx: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize): void {
-  const M = P(prm, 1), h = P(prm, 2), w = P(prm, 3), K = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
-  const oh = P(prm, 14), ow = P(prm, 15);
+  const M = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), K = P(prm, Conv.cOut), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw);
+  const oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1;
   const g4 = tW & ~3;
   const wp = (((tW + 3) & ~3) << 1) + 4;

@@ -1,6 +1,8 @@
 // float32 3×3 stride-1 convolution by Winograd F(4×4, 3×3): 36 products per 4×4 output tile (2.25
 // per output against F(2×2)'s 4). The plan of winograd.ts: per block of tile rows, input transform
 // into B panels, 36 GEMMs with gemm.ts's micro-kernel, output transform with the conv epilogue fused.
+import { Conv } from '../src/backend/wasm/slots';
+import { P } from './common';
 
 import { macro } from './gemm';
 import { biasOf } from './epilogue';
@@ -10,9 +12,6 @@ import { ROWS_OFF, ZERO_OFF, V_OFF } from './winograd';
 // Scratch: [0, 512) the micro-kernel's tile buffer, [512, 896) the output transform's 24 vectors,
 // then winograd.ts's areas: six padded rows at ROWS_OFF (6·wp ≤ 8192 floats), the zero row, V, M.
 const TB_OFF: usize = 512;
-
-// @ts-ignore: decorator
-@inline function P(prm: usize, i: i32): i32 { return load<i32>(prm + (<usize>i << 2)); }
 
 // Row r of G (6×3) applied to (a, b, c): 1/4 a; -(a+b+c)/6; -(a-b+c)/6; a/24 + b/12 + c/6; a/24 - b/12 + c/6; c
 // @ts-ignore: decorator
@@ -60,8 +59,8 @@ export function winograd4_weights_f32(w: usize, u: usize, mDim: i32, kDim: i32, 
  * not depend on the block or the thread split.
  */
 export function winograd4_f32(x: usize, u: usize, y: usize, prm: usize, rb: i32, r0: i32, r1: i32, scratch: usize, bias: usize, relu: i32): void {
-  const K = P(prm, 1), h = P(prm, 2), w = P(prm, 3), M = P(prm, 4), ph = P(prm, 9), pw = P(prm, 10);
-  const oh = P(prm, 14), ow = P(prm, 15);
+  const K = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), M = P(prm, Conv.cOut), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw);
+  const oh = P(prm, Conv.oh), ow = P(prm, Conv.ow);
   const tH = (oh + 3) >> 2, tW = (ow + 3) >> 2;
   // tile order in a block as winograd.ts: every row's full groups of 4 tiles, then the leftovers
   const g4 = tW & ~3;

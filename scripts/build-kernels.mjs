@@ -1,6 +1,6 @@
-// Builds the WebAssembly kernels: kernels/index.ts → build/nabla-simd.wasm (plain SIMD) and
-// build/nabla-relaxed.wasm (relaxed-SIMD fused multiply-add). Run: npm run build:kernels
-// (skips when the outputs are newer than the sources; --force rebuilds).
+// Builds the WebAssembly kernels: generates kernels/gen/ from the op table, then kernels/index.ts →
+// build/nabla-simd.wasm (plain SIMD) and build/nabla-relaxed.wasm (relaxed-SIMD fused multiply-add).
+// Run: npm run build:kernels (asc is skipped when the outputs are newer than the sources; --force).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +14,16 @@ if (!existsSync(asc)) {
 }
 mkdirSync(join(root, 'build'), { recursive: true });
 
-// Up to date? (outputs newer than every source; --force rebuilds anyway)
+// The kernels the op table implies (kernels/gen/, src/backend/wasm/exports.gen.ts): regenerated
+// every time (it is quick and writes only what changed), so a stale copy cannot survive a build.
+const gen = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'gen-kernels.ts')], { cwd: root, stdio: 'inherit' });
+if (gen.status !== 0) { console.error('build-kernels: scripts/gen-kernels.ts failed'); process.exit(gen.status ?? 1); }
+
+// Up to date? (outputs newer than every kernel source; --force rebuilds anyway)
 const outputs = ['build/nabla-relaxed.wasm', 'build/nabla-simd.wasm'].map((f) => join(root, f));
-const sources = [...readdirSync(join(root, 'kernels')).filter((f) => f.endsWith('.ts') && !f.endsWith('.gen.ts')).map((f) => join(root, 'kernels', f)),
-  join(root, 'scripts', 'build-kernels.mjs'), join(root, 'scripts', 'gen-elementwise.mjs')];
+const kernelFiles = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? kernelFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+const sources = [...kernelFiles(join(root, 'kernels')), join(root, 'src', 'backend', 'wasm', 'slots.ts'), join(root, 'scripts', 'build-kernels.mjs')];
 if (!process.argv.includes('--force') && outputs.every(existsSync)) {
   const oldest = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
   if (sources.every((f) => statSync(f).mtimeMs < oldest)) {
@@ -25,10 +31,6 @@ if (!process.argv.includes('--force') && outputs.every(existsSync)) {
     process.exit(0);
   }
 }
-
-// Regenerate the element-wise kernels from their table first.
-const gen = spawnSync(process.execPath, [join(root, 'scripts', 'gen-elementwise.mjs')], { stdio: 'inherit' });
-if (gen.status !== 0) process.exit(gen.status ?? 1);
 
 // 65536 pages = 4 GiB: the most a wasm32 memory can address.
 const common = ['kernels/index.ts', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory',

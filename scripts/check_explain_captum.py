@@ -8,8 +8,6 @@
 #
 # Random draws (SmoothGrad's noise, InputBaselineXGradient's α) are replaced by the fixture's own.
 
-import importlib.abc
-import importlib.machinery
 import json
 import os
 import sys
@@ -21,38 +19,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 import explain_reference as G  # noqa: E402  (the same models and inputs, same seeds)
 
-CAPTUM = os.environ.get('CAPTUM_PATH')
-if not CAPTUM:
-    sys.exit('set CAPTUM_PATH to a Captum source checkout (the directory holding captum/)')
-sys.path.insert(0, CAPTUM)
-
-
-class _Stubs(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Empty modules for Captum's optional display dependencies, when they are not installed."""
-    NAMES = ('tqdm', 'matplotlib', 'mpl_toolkits', 'IPython')
-
-    def __init__(self):
-        self.missing = {n for n in self.NAMES if importlib.util.find_spec(n) is None}
-
-    def find_spec(self, name, path, target=None):
-        if name.split('.')[0] not in self.missing:
-            return None
-        return importlib.machinery.ModuleSpec(name, self, is_package=True)
-
-    def create_module(self, spec):
-        m = mock.MagicMock()
-        m.__path__ = []
-        m.__spec__ = spec
-        return m
-
-    def exec_module(self, m):
-        pass
-
-
-import importlib.util  # noqa: E402
-sys.meta_path.insert(0, _Stubs())
-import warnings  # noqa: E402
-warnings.filterwarnings('ignore')
+import captum_path  # noqa: E402,F401  (CAPTUM_PATH on sys.path, stubs for Captum's display dependencies)
 import captum.attr as CA  # noqa: E402
 from captum.attr._core import gradient_shap as GS  # noqa: E402
 from captum.attr._core.noise_tunnel import NoiseTunnel  # noqa: E402
@@ -143,6 +110,16 @@ def captum_out(c):
     if method == 'gradCam':
         layer = dict(m.named_modules())[o['layer']]
         a = CA.LayerGradCam(m, layer).attribute(x, target=tgt, relu_attributions=o.get('reluAttributions', False))
+        up = o.get('upsample', 'bilinear')
+        return a if up == 'none' else CA.LayerAttribution.interpolate(a, tuple(x.shape[2:]), interpolate_mode=up)
+    if method == 'layerGradientXActivation':
+        layer = dict(m.named_modules())[o['layer']]
+        return CA.LayerGradientXActivation(m, layer, multiply_by_inputs=o.get('multiplyByInputs', True)).attribute(x, target=tgt)
+    if method == 'hiResCam':
+        # Captum has no HiResCAM: it is LayerGradientXActivation summed over channels, then Grad-CAM's relu and upsampling
+        layer = dict(m.named_modules())[o['layer']]
+        a = CA.LayerGradientXActivation(m, layer).attribute(x, target=tgt).sum(1, keepdim=True)
+        a = F.relu(a) if o.get('reluAttributions', False) else a
         up = o.get('upsample', 'bilinear')
         return a if up == 'none' else CA.LayerAttribution.interpolate(a, tuple(x.shape[2:]), interpolate_mode=up)
     if method == 'guidedGradCam':

@@ -297,6 +297,22 @@ def grad_cam(model, x, layer, target, relu=False, upsample='bilinear'):
     return F.interpolate(cam, size=x.shape[2:], mode=upsample, **({} if upsample == 'nearest' else {'align_corners': False}))
 
 
+def layer_grad_x_act(model, x, layer, target, multiply=True):
+    act, g = layer_grad(model, model, x, layer, target)
+    return g * act if multiply else g
+
+
+def hires_cam(model, x, layer, target, relu=False, upsample='bilinear'):
+    # HiResCAM (Draelos & Carin 2020): each position's own gradient weights its channels
+    act, g = layer_grad(model, model, x, layer, target)
+    cam = (g * act).sum(1, keepdim=True)
+    if relu:
+        cam = cam.clamp(min=0)
+    if upsample == 'none':
+        return cam
+    return F.interpolate(cam, size=x.shape[2:], mode=upsample, **({} if upsample == 'nearest' else {'align_corners': False}))
+
+
 def layer_ig(model, ids, layer, target, base_ids, n_steps=50, method='gausslegendre'):
     def act_of(inp):
         store = {}

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from explain_reference import (
-    DT, INPUTS, MODELS, deeplift, enc, feature_ablation, forward_of, grad_at, grad_cam, ig, layer_ig,
+    DT, INPUTS, MODELS, deeplift, enc, feature_ablation, forward_of, grad_at, grad_cam, hires_cam, ig, layer_grad_x_act, layer_ig,
     modified_relu_grad, occlusion, randn, r32, shapley_exact,
 )
 
@@ -87,6 +87,12 @@ def gradient_cases():
     add('cnn gradCam relu, nearest', 'cnn', 'gradCam', {'target': [2, 1], 'layer': 'features.5', 'reluAttributions': True, 'upsample': 'nearest'},
         grad_cam(cnn, xc, 'features.5', [2, 1], relu=True, upsample='nearest'))
     add('cnn gradCam layer-sized', 'cnn', 'gradCam', {'target': 1, 'layer': 'features.4', 'upsample': 'none'}, grad_cam(cnn, xc, 'features.4', 1, upsample='none'))
+    add('cnn layerGradientXActivation features.4', 'cnn', 'layerGradientXActivation', {'target': [1, 0], 'layer': 'features.4'}, layer_grad_x_act(cnn, xc, 'features.4', [1, 0]))
+    add('cnn layerGradientXActivation features.2, gradient only', 'cnn', 'layerGradientXActivation', {'target': 2, 'layer': 'features.2', 'multiplyByInputs': False},
+        layer_grad_x_act(cnn, xc, 'features.2', 2, multiply=False))
+    add('cnn hiResCam features.5', 'cnn', 'hiResCam', {'target': 0, 'layer': 'features.5'}, hires_cam(cnn, xc, 'features.5', 0))
+    add('cnn hiResCam relu, nearest', 'cnn', 'hiResCam', {'target': [2, 1], 'layer': 'features.4', 'reluAttributions': True, 'upsample': 'nearest'},
+        hires_cam(cnn, xc, 'features.4', [2, 1], relu=True, upsample='nearest'))
     for target in [0, [1, 2]]:
         gb = modified_relu_grad(cnn, cnn, xc, target, False)
         cam = grad_cam(cnn, xc, 'features.5', target, relu=True, upsample='none')

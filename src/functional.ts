@@ -4,7 +4,7 @@ export { relu, sigmoid, tanh } from './ops/elementwise.js';
 export { softmax, logSoftmax, leakyRelu, elu, gelu, silu, softplus, dropout } from './ops/activation.js';
 export { linear, matmul } from './ops/linalg.js';
 export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from './ops/conv.js';
-export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool2d, conv2dReluMaxPool2d, type MaxPoolOptions, type AvgPoolOptions } from './ops/pool.js';
+export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from './ops/pool.js';
 export { embedding, oneHot } from './ops/indexing.js';
 export { pad } from './ops/shape.js';
 export {

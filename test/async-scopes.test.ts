@@ -7,6 +7,8 @@ import * as nb from '../src/index.js';
 import { scopesPerAsyncContext } from '../src/tensor/memory.js';
 
 const { nn, optim, F, data } = nb;
+// memory() lists the started backends: start them before the first snapshot is taken
+await nb.ready();
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 test('Node tracks scopes per async context', () => {

@@ -111,6 +111,25 @@ test('implementation invariance: two functionally equal networks get equal gradi
 const DEBIAN = '/usr/share/datasets/fashion-mnist';
 const skip = existsSync(`${DEBIAN}/train-images-idx3-ubyte.gz`) ? false : `Debian's dataset-fashion-mnist is not installed (${DEBIAN})`;
 
+test('HiResCAM: equal to Grad-CAM behind global average pooling and a linear layer; behind a flattening linear head its map adds up to the logit minus the bias, which Grad-CAM\'s need not', () => {
+  nb.manualSeed(5);
+  const x = nb.randn([3, 2, 6, 6]);
+  // GAP + linear: ∂y/∂A[c, i, j] = w_c / (H·W) at every position, so the spatial mean of the gradient is the gradient
+  const gap = new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(4, 3)).eval();
+  const g = explain.gradCam(gap, x, { target: [0, 1, 2], layer: '1', upsample: 'none' }).dataSync();
+  const h = explain.hiResCam(gap, x, { target: [0, 1, 2], layer: '1', upsample: 'none' }).dataSync();
+  g.forEach((v, i) => assert.ok(Math.abs(v - h[i]!) < 1e-5 * (1 + Math.abs(v)), `position ${i}: ${v} vs ${h[i]}`));
+  // flatten + linear: y = Σ w ⊙ A + b, so Σ (∂y/∂A ⊙ A) = y − b exactly, position by position
+  const flat = new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 36, 3)).eval();
+  const y = nb.noGrad(() => flat.forward(x)).dataSync(), b = (flat.at(3) as nb.nn.Linear).bias!.dataSync();
+  const hm = explain.hiResCam(flat, x, { target: 2, layer: '1', upsample: 'none' }).sum([1, 2, 3]).dataSync();
+  const gm = explain.gradCam(flat, x, { target: 2, layer: '1', upsample: 'none' }).sum([1, 2, 3]).dataSync();
+  for (let n = 0; n < 3; n++) {
+    assert.ok(Math.abs(hm[n]! - (y[n * 3 + 2]! - b[2]!)) < 1e-4, `HiResCAM sums to y − b: ${hm[n]} vs ${y[n * 3 + 2]! - b[2]!}`);
+    assert.ok(Math.abs(gm[n]! - (y[n * 3 + 2]! - b[2]!)) > 1e-3, `Grad-CAM's mean weights do not (${gm[n]})`);
+  }
+});
+
 describe('on a CNN trained on Fashion-MNIST (4,000 images, 2 epochs)', { skip }, () => {
   let model: nb.nn.Sequential, x: nb.Tensor, pred: number[];
   const N = 32;

@@ -19,7 +19,7 @@ const METHODS: Record<string, (m: never, x: nb.Tensor, o: never) => unknown> = {
   smoothGrad: explain.smoothGrad, inputBaselineXGradient: explain.inputBaselineXGradient, guidedBackprop: explain.guidedBackprop,
   deconvolution: explain.deconvolution, deepLift: explain.deepLift, gradCam: explain.gradCam, guidedGradCam: explain.guidedGradCam,
   layerIntegratedGradients: explain.layerIntegratedGradients, occlusion: explain.occlusion, featureAblation: explain.featureAblation,
-  shapleyValues: explain.shapleyValues,
+  shapleyValues: explain.shapleyValues, layerGradientXActivation: explain.layerGradientXActivation, hiResCam: explain.hiResCam,
 };
 
 function decodeOpts(o: Record<string, unknown>, dtype: DT): Record<string, unknown> {

@@ -1,5 +1,7 @@
-// Fused fast paths (Backend.fused) against their composites, which stay the definition: optimizer
-// updates and the LSTM and GRU recurrences (outputs, gradients, gradients of gradients) on random inputs.
+// Fused fast paths (Backend.fused, taken through the rewrite table) against the ops' definitions:
+// optimizer updates, the LSTM and GRU recurrences, softmax cross-entropy, ReLU's backward (outputs,
+// gradients, gradients of gradients) on random inputs — each test also counts the fused kernel's
+// calls, so a comparison cannot pass by never taking it. The layers' fusions: fused-layers.test.ts.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,20 +9,13 @@ import * as nb from '../src/index.js';
 import { adamUpdate, type AdamHyper } from '../src/optim/adam.js';
 import { sgdUpdate, type SGDHyper } from '../src/optim/sgd.js';
 import { gru, gruComposite, lstm, lstmComposite } from '../src/ops/recurrent.js';
-import { conv2dParams } from '../src/ops/conv.js';
 import { getBackend } from '../src/backend/backend.js';
-import { assertClose, TOL } from './helpers/allclose.js';
+import { calls, close } from './helpers/fused.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
 
 const backends = await testBackends();
 after(closeBackends);
 const withFused = backends.filter((b) => getBackend(b).fused);
-
-function close(what: string, got: nb.Tensor | null, want: nb.Tensor | null, tol = TOL.float32): void {
-  assert.ok(got && want, `${what}: missing (got ${got ? 'a tensor' : 'null'}, want ${want ? 'a tensor' : 'null'})`);
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  assertClose(what, got.dataSync(), want.dataSync(), want.shape, tol);
-}
 
 test('the wasm backend has fused fast paths (so the comparisons below are not vacuous)', () => {
   if (!backends.includes('wasm')) return;
@@ -58,8 +53,8 @@ for (const backend of withFused) {
         for (let k = 0; k < 3; k++) {
           const g = nb.randn([1027]);
           p.grad = nb.keep(g.mul(1));
-          opt.step();
-          const r = nb.noGrad(() => sgdUpdate(q, g, buf, h));
+          assert.equal(calls(backend, 'sgdStep', () => opt.step()), 1, 'the optimizer step took the fused kernel');
+          const r = nb.noGrad(() => sgdUpdate.definition(q, g, buf, h));
           q = r.param; buf = r.buf;
           close(`SGD ${name} step ${k + 1}: parameter`, p, q);
           if (buf) close(`SGD ${name} step ${k + 1}: momentum buffer`, opt.stateDict().state[0]!.momentum_buffer as nb.Tensor, buf);
@@ -80,8 +75,8 @@ for (const backend of withFused) {
         for (let k = 0; k < 3; k++) {
           const g = nb.randn([1027]);
           p.grad = nb.keep(g.mul(1));
-          opt.step();
-          const r = nb.noGrad(() => adamUpdate(q, g, { ...s, step: k + 1 }, h, decoupled));
+          assert.equal(calls(backend, 'adamStep', () => opt.step()), 1, 'the optimizer step took the fused kernel');
+          const r = nb.noGrad(() => adamUpdate.definition(q, g, { ...s, step: k + 1 }, h, decoupled));
           q = r.param; s = r.state;
           close(`${name} step ${k + 1}: parameter`, p, q);
           const st = opt.stateDict().state[0]!;
@@ -294,10 +289,11 @@ for (const backend of withFused) {
           l.mul(cot).sum().backward();
           return [l.detach(), x.grad!];
         };
-        const [gotL, gotG] = run(() => nb.F.crossEntropy(x, t, opts));
+        let gotL!: nb.Tensor, gotG!: nb.Tensor;
+        assert.equal(calls(backend, 'softmaxCrossEntropy', () => { [gotL, gotG] = run(() => nb.F.crossEntropy(x, t, opts)); }), 1);
         const [wantL, wantG] = run(() => nb.F.nllLoss(nb.F.logSoftmax(x, 1), t, opts));
-        close(`${name}: loss`, gotL!, wantL!);
-        close(`${name}: gradient`, gotG!, wantG!);
+        close(`${name}: loss`, gotL, wantL!);
+        close(`${name}: gradient`, gotG, wantG!);
       }));
     }
 
@@ -327,7 +323,7 @@ for (const backend of withFused) {
         if (n > 5) { d[0] = 0; d[1] = -0; d[2] = NaN; d[3] = Infinity; d[4] = -Infinity; }
         const x = nb.tensor(d, { shape: [n] }).requiresGrad_();
         const g = nb.randn([n]);
-        nb.relu(x).backward(g);
+        assert.equal(calls(backend, 'reluBackward', () => nb.relu(x).backward(g)), 1);
         close(`relu grad (${n})`, x.grad!, nb.where(nb.gt(x.detach(), 0), g, 0));
       }
     }));
@@ -372,183 +368,3 @@ describe('fused kernels give identical bits on 1 and 2 threads (work split over 
     }
   });
 });
-
-// conv2d with its bias and ReLU in the kernel's writes (fused.conv2dBiasAct, reached through
-// F.conv2d(…, { activation: 'relu' }), a biased conv2d, and nn.Sequential's Conv2d + ReLU) against
-// the composite relu(conv2d(x, w) + b) built from the unfused ops on the same backend.
-for (const backend of withFused) {
-  describe(`fused conv2d + bias + ReLU equals the composite on ${backend} (float32)`, () => {
-    const composite = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor | null, act: boolean, o: nb.F.ConvOptions) => {
-      let y = nb.F.conv2d(x, w, null, o);
-      if (b) y = y.add(b.reshape([-1, 1, 1]));
-      return act ? y.relu() : y;
-    };
-    const cases: [string, number[], number[], nb.F.ConvOptions][] = [
-      ['1 → 8 channels, 3×3 (few input channels)', [2, 1, 12, 12], [8, 1, 3, 3], {}],
-      ['8 → 12 channels, 3×3, padding 1 (Winograd)', [3, 8, 9, 11], [12, 8, 3, 3], { padding: 1 }],
-      ['6 → 4 channels, 2×3, stride 2, groups 2 (im2col)', [2, 6, 10, 9], [4, 3, 2, 3], { stride: 2, groups: 2 }],
-      ['unbatched 3 → 5, 3×3', [3, 7, 8], [5, 3, 3, 3], {}],
-    ];
-    for (const [name, xs, ws, o] of cases) {
-      for (const [withBias, act] of [[true, true], [true, false], [false, true]] as const) {
-        test(`${name}, bias=${withBias}, relu=${act}: output and the gradients of x, w, b`, () => nb.scope(() => {
-          nb.setBackend(backend);
-          nb.manualSeed(4);
-          const x = nb.randn(xs).requiresGrad_(), w = nb.randn(ws).mul(0.5).detach().requiresGrad_();
-          const b = withBias ? nb.randn([ws[0]!]).requiresGrad_() : null;
-          const yF = nb.F.conv2d(x, w, b, { ...o, activation: act ? 'relu' : null }), yC = composite(x, w, b, act, o);
-          close('output', yF, yC);
-          assert.ok(yC.dataSync().some((v) => v === 0) || !act, 'the ReLU clips something (the mask is exercised)');
-          const cot = nb.randnLike(yC);
-          const [gxF, gwF, gbF] = nb.grad((x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => nb.F.conv2d(x, w, withBias ? b : null, { ...o, activation: act ? 'relu' : null }).mul(cot).sum())(x, w, b ?? nb.zeros([ws[0]!]));
-          const [gxC, gwC, gbC] = nb.grad((x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => composite(x, w, withBias ? b : null, act, o).mul(cot).sum())(x, w, b ?? nb.zeros([ws[0]!]));
-          close('grad x', gxF!, gxC!); close('grad w', gwF!, gwC!);
-          if (withBias) close('grad b', gbF!, gbC!, { rtol: 1e-4, atol: 1e-4 });
-        }));
-      }
-    }
-    test('gradients of gradients (createGraph) through the fused op equal the composite\'s', () => nb.scope(() => {
-      nb.setBackend(backend);
-      nb.manualSeed(5);
-      const x = nb.randn([2, 4, 7, 7]).requiresGrad_(), w = nb.randn([6, 4, 3, 3]).mul(0.4).detach().requiresGrad_(), b = nb.randn([6]);
-      // y = relu(conv(x, w) + b); d/dw of |d Σ y³ / dx|² goes through the gradient's own graph
-      const gg = (f: (x: nb.Tensor) => nb.Tensor) => {
-        w.grad = null;
-        const [gx] = nb.grad((x: nb.Tensor) => f(x).pow(3).sum(), { createGraph: true })(x);
-        gx!.square().sum().backward();
-        return w.grad!;
-      };
-      close('d/dw of |d loss/dx|²', gg((x) => nb.F.conv2d(x, w, b, { activation: 'relu' })), gg((x) => composite(x, w, b, true, {})), { rtol: 1e-3, atol: 1e-3 });
-    }));
-    test('nn.Sequential runs Conv2d + ReLU fused, with the same outputs and parameter gradients as the layers one by one', () => nb.scope(() => {
-      nb.setBackend(backend);
-      nb.manualSeed(6);
-      const conv = new nb.nn.Conv2d(3, 8, 3, { padding: 1 }), relu = new nb.nn.ReLU();
-      const seq = new nb.nn.Sequential(conv, relu, new nb.nn.Flatten());
-      assert.ok(conv.fuseWith(relu), 'Conv2d offers to fuse a plain ReLU');
-      class MyReLU extends nb.nn.ReLU { override forward(x: nb.Tensor) { return super.forward(x).mul(2); } }
-      assert.equal(conv.fuseWith(new MyReLU()), null, 'a ReLU subclass with its own forward is not fused');
-      assert.equal(conv.fuseWith(new nb.nn.Tanh()), null);
-      const x = nb.randn([2, 3, 6, 6]);
-      const y1 = seq.forward(x);
-      y1.square().sum().backward();
-      const g1 = [conv.weight.grad!, conv.bias!.grad!].map((g) => g.mul(1));
-      seq.zeroGrad();
-      const y2 = composite(x, conv.weight, conv.bias, true, { padding: 1 }).flatten(1);
-      y2.square().sum().backward();
-      close('output', y1, y2);
-      close('weight grad', g1[0]!, conv.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
-      close('bias grad', g1[1]!, conv.bias!.grad!, { rtol: 1e-4, atol: 1e-4 });
-    }));
-  });
-}
-
-// Max pooling without a graph and without indices asked for takes the values-only path.
-for (const backend of withFused) {
-  test(`maxPool2d under noGrad (values only) equals the recorded op's values on ${backend}`, () => nb.scope(() => {
-    nb.setBackend(backend);
-    nb.manualSeed(7);
-    for (const [shape, k, o] of [[[2, 3, 9, 13], 2, {}], [[1, 2, 8, 8], 3, { stride: 2, padding: 1 }]] as const) {
-      const x = nb.randn([...shape]);
-      const want = nb.F.maxPool2d(x.detach().requiresGrad_(), k, o);
-      close(`maxPool2d ${shape} k=${k}`, nb.noGrad(() => nb.F.maxPool2d(x, k, o)), want);
-    }
-  }));
-}
-
-// nn.Linear's bias and ReLU in one pass after the product (fused.linearBiasAct), reached through
-// F.linear(x, w, b, 'relu'), a biased F.linear and nn.Sequential's Linear + ReLU, against the
-// composite relu(x·wᵀ + b) from the unfused ops on the same backend.
-for (const backend of withFused) {
-  describe(`fused linear + bias + ReLU equals the composite on ${backend} (float32)`, () => {
-    const composite = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor | null, act: boolean) => {
-      let y = nb.matmul(x, w.t());
-      if (b) y = y.add(b);
-      return act ? y.relu() : y;
-    };
-    const cases: [string, number[], number[]][] = [
-      ['[6, 9] → 5 (columns not a multiple of 4)', [6, 9], [5, 9]],
-      ['[2, 3, 16] → 12 (batch dims)', [2, 3, 16], [12, 16]],
-      ['[130, 64] → 40 (rows over threads)', [130, 64], [40, 64]],
-      ['[7] → 4 (unbatched)', [7], [4, 7]],
-    ];
-    for (const [name, xs, ws] of cases) {
-      for (const [withBias, act] of [[true, true], [true, false], [false, true]] as const) {
-        test(`${name}, bias=${withBias}, relu=${act}: output and the gradients of x, w, b`, () => nb.scope(() => {
-          nb.setBackend(backend);
-          nb.manualSeed(8);
-          const x = nb.randn(xs), w = nb.randn(ws).mul(0.5), b = nb.randn([ws[0]!]);
-          const f = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => nb.F.linear(x, w, withBias ? b : null, act ? 'relu' : null);
-          const c = (x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => composite(x.ndim === 1 ? x.unsqueeze(0) : x, w, withBias ? b : null, act).reshape([...xs.slice(0, -1), ws[0]!]);
-          const yF = f(x, w, b), yC = c(x, w, b);
-          close('output', yF, yC);
-          if (act) assert.ok(yC.dataSync().some((v) => v === 0), 'the ReLU clips something (the mask is exercised)');
-          const cot = nb.randnLike(yC);
-          const gF = nb.grad((x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => f(x, w, b).mul(cot).sum())(x, w, b);
-          const gC = nb.grad((x: nb.Tensor, w: nb.Tensor, b: nb.Tensor) => c(x, w, b).mul(cot).sum())(x, w, b);
-          close('grad x', gF[0]!, gC[0]!); close('grad w', gF[1]!, gC[1]!);
-          if (withBias) close('grad b', gF[2]!, gC[2]!, { rtol: 1e-4, atol: 1e-4 });
-        }));
-      }
-    }
-    test('nn.Sequential runs Linear + ReLU fused, with the same outputs and gradients as the layers one by one', () => nb.scope(() => {
-      nb.setBackend(backend);
-      nb.manualSeed(9);
-      const lin = new nb.nn.Linear(10, 6), relu = new nb.nn.ReLU(), head = new nb.nn.Linear(6, 3);
-      assert.ok(lin.fuseWith(relu), 'Linear offers to fuse a plain ReLU');
-      assert.equal(lin.fuseWith(head), null);
-      const x = nb.randn([8, 10]);
-      new nb.nn.Sequential(lin, relu, head).forward(x).square().sum().backward();
-      const g1 = [lin.weight.grad!, lin.bias!.grad!, head.weight.grad!].map((g) => g.mul(1));
-      for (const p of [lin.weight, lin.bias!, head.weight, head.bias!]) p.grad = null;
-      head.forward(composite(x, lin.weight, lin.bias, true)).square().sum().backward();
-      close('Linear weight grad', g1[0]!, lin.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
-      close('Linear bias grad', g1[1]!, lin.bias!.grad!, { rtol: 1e-4, atol: 1e-4 });
-      close('head weight grad', g1[2]!, head.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
-    }));
-  });
-}
-
-// Inference's Conv2d + ReLU + MaxPool2d with each image's conv output pooled in cache
-// (fused.conv2dBiasActMaxPool: the direct first-layer conv) against the three ops one by one.
-for (const backend of withFused) {
-  describe(`fused conv2d + ReLU + 2×2 max pooling (inference) equals the ops one by one on ${backend}`, () => {
-    const cases: [string, number[], number[], nb.F.ConvOptions][] = [
-      ["1 → 32 channels, 28×28 (the benchmark CNN's first layer)", [5, 1, 28, 28], [32, 1, 3, 3], {}],
-      ['3 → 6 channels, 3×3 padding 1, odd 11×13 output', [3, 3, 11, 13], [6, 3, 3, 3], { padding: 1 }],
-      ['2 → 5 channels, 5×5 stride 2', [2, 2, 17, 16], [5, 2, 5, 5], { stride: 2 }],
-    ];
-    for (const [name, xs, ws, o] of cases) {
-      test(name, () => nb.scope(() => {
-        nb.setBackend(backend);
-        nb.manualSeed(10);
-        const x = nb.randn(xs), w = nb.randn(ws), b = nb.randn([ws[0]!]);
-        const want = nb.noGrad(() => nb.F.maxPool2d(nb.F.conv2d(x, w, b, o).relu(), 2));
-        const p = conv2dParams('test', x, x, w, o);
-        const q = { n: p.n, c: p.cOut, h: p.oh, w: p.ow, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: p.oh >> 1, ow: p.ow >> 1, countIncludePad: true, divisorOverride: 0 };
-        const direct = getBackend(backend).fused!.conv2dBiasActMaxPool!(x._s('test'), w._s('test'), b._s('test'), p, true, q);
-        assert.ok(direct, 'the fused kernel takes these first-layer shapes (the comparison is not vacuous)');
-        getBackend(backend).free(direct);
-        close('pooled', nb.noGrad(() => nb.F.conv2dReluMaxPool2d(x, w, b, o, 2)), want);
-        close('without bias', nb.noGrad(() => nb.F.conv2dReluMaxPool2d(x, w, null, o, 2)), nb.noGrad(() => nb.F.maxPool2d(nb.F.conv2d(x, w, null, o).relu(), 2)));
-      }));
-    }
-    test('nn.Sequential fuses Conv2d + ReLU + MaxPool2d: same outputs in eval/noGrad, and training still gets every gradient', () => nb.scope(() => {
-      nb.setBackend(backend);
-      nb.manualSeed(11);
-      const conv = new nb.nn.Conv2d(1, 8, 3), relu = new nb.nn.ReLU(), pool = new nb.nn.MaxPool2d(2);
-      const f = conv.fuseWith(relu, pool);
-      assert.equal(f?.modules, 3, 'Conv2d + ReLU + MaxPool2d fuse as three');
-      assert.equal(conv.fuseWith(relu, new nb.nn.MaxPool2d(2, { returnIndices: true }))?.modules, 2, 'a pooling that returns indices is left to itself');
-      const seq = new nb.nn.Sequential(conv, relu, pool, new nb.nn.Flatten());
-      const x = nb.randn([4, 1, 14, 14]);
-      const one = (t: nb.Tensor) => pool.forward(relu.forward(conv.forward(t)) as nb.Tensor) as nb.Tensor;
-      close('eval output', nb.noGrad(() => seq.forward(x)), nb.noGrad(() => one(x).flatten(1)));
-      seq.forward(x).square().sum().backward();
-      const gw = conv.weight.grad!.mul(1);
-      conv.weight.grad = null; conv.bias!.grad = null;
-      one(x).square().sum().backward();
-      close('weight grad through the fused Sequential', gw, conv.weight.grad!, { rtol: 1e-4, atol: 1e-4 });
-    }));
-  });
-}

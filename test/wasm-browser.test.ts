@@ -83,13 +83,18 @@ test('wasm backend in headless Chromium: Web Workers on shared memory, 2 threads
   assert.ok(r.maxErr < 1e-4, `GEMM error ${r.maxErr}`);
 });
 
-// The whole library, unchanged, in a page: import nabla's main entry (dist/index.js), train a
-// small network with the PyTorch-style loop, and check it learned y = 2x + 1 without leaking; then
-// nb.onnx (protobufjs bundled as ESM, no bundler in the page) exports it and imports it back.
+// The whole library, unchanged, in a page: import nabla's main entry (dist/index.js), which starts
+// nothing until `await nb.ready()`, train a small network with the PyTorch-style loop, and check it
+// learned y = 2x + 1 without leaking; then nb.onnx (protobufjs bundled as ESM, no bundler in the
+// page) exports it and imports it back.
 const trainPage = `<!doctype html><script type="module">
 const report = (o) => fetch('/result', { method: 'POST', body: JSON.stringify(o) });
 try {
   const nb = await import('/dist/index.js');
+  // importing started nothing; in a page the first op before ready() says to await it
+  let early = '';
+  try { nb.tensor([1]); } catch (e) { early = String(e.message); }
+  await nb.ready();
   nb.manualSeed(0);
   const x = nb.keep(nb.linspace(-1, 1, 64).reshape(64, 1));
   const y = nb.keep(x.mul(2).add(1));
@@ -110,13 +115,14 @@ try {
   const back = nb.onnx.importModel(bytes);
   const [a, b] = nb.noGrad(() => [model.forward(x).dataSync(), back.forward(x).dataSync()]);
   const onnxMaxDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
-  report({ ok: true, backend: nb.getBackend().name, first, last, leaked, onnxBytes: bytes.length, onnxMaxDiff, onnxParams: back.namedParameters().map(([k]) => k) });
+  report({ ok: true, early, backend: nb.getBackend().name, first, last, leaked, onnxBytes: bytes.length, onnxMaxDiff, onnxParams: back.namedParameters().map(([k]) => k) });
 } catch (e) { report({ ok: false, error: String((e && e.stack) || e) }); }
 </script>`;
 
 test('the whole library in headless Chromium: import nabla, train a network, no leaks, nb.onnx round trip', { skip: !ready && 'needs /usr/bin/chromium and npm run build', timeout: 60_000 }, async () => {
-  const r = await runPage(trainPage) as { ok: boolean; error?: string; backend: string; first: number; last: number; leaked: number; onnxBytes: number; onnxMaxDiff: number; onnxParams: string[] };
+  const r = await runPage(trainPage) as { ok: boolean; error?: string; early: string; backend: string; first: number; last: number; leaked: number; onnxBytes: number; onnxMaxDiff: number; onnxParams: string[] };
   assert.ok(r.ok, r.error);
+  assert.match(r.early, /await nb\.ready\(\)/, 'an op before ready() in a page explains itself');
   assert.equal(r.backend, 'wasm');
   // A tanh network fits a line only approximately: require a 100× lower mean squared error than
   // at the start and an absolute fit better than 1e-2.

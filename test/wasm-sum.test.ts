@@ -74,7 +74,7 @@ test('float32 sums of every layout: equal to the js backend within one rounding,
     }
     const sum = (b: typeof js) => {
       const st = b.fromArray(data, 'float32');
-      const out = b.reduce('sum', st, s);
+      const out = b.reduce(nb.sum.kernel, st, s);
       const v = b.readSync(out) as Float32Array;
       b.free(st); b.free(out);
       return v;

@@ -9,6 +9,7 @@ import { accuracy, argmaxRows, loadFashion, loadText, medianMs, runPeer, textBat
 const job = JSON.parse(process.argv[2]!) as Job;
 // GEMM uses gemm.ts's own backend instance; everything else the public API's default backend.
 const nb = job.workload === 'gemm' ? null : await import('../../src/index.js');
+await nb?.ready();
 const info = nb ? nb.getBackend().info() : null;
 const threads = nb ? String(info!.threads ?? 1) : process.env.NABLA_THREADS ?? '';
 const lib = nb ? `nabla-${nb.getBackend().name}` : 'nabla-wasm';

@@ -23,6 +23,8 @@ def matmuls():
     case('no-bias', 'linear', [f32(rn(4, 3)), f32(rn(5, 3))], F.linear)
     case('batched[2,3,4]', 'linear', [f32(rn(2, 3, 4)), f32(rn(2, 4)), f32(rn(2))], F.linear)
     case('1d-input', 'linear', [f32(rn(3)), f32(rn(2, 3)), f32(rn(2))], F.linear)
+    case('[2,3]x[3,4]', 'mm', [f32(rn(2, 3)), f32(rn(3, 4))], torch.mm)
+    case('[2,2,3]x[2,3,4]', 'bmm', [f32(rn(2, 2, 3)), f32(rn(2, 3, 4))], torch.bmm)
 
 
 def convs():
@@ -82,6 +84,10 @@ def pools():
              dict(kernelSize=list(k) if isinstance(k, tuple) else k, **_camel(kw)))
 
     mp2('k2', (2, 3, 4, 4), 2)
+    case('k2-indices', 'maxPool2dWithIndices', [f32(distinct(1, 2, 4, 4))], lambda x: F.max_pool2d(x, 2, return_indices=True),
+         {'kernelSize': 2})
+    case('k3-s2-p1-indices', 'maxPool2dWithIndices', [f32(distinct(1, 2, 5, 5))],
+         lambda x: F.max_pool2d(x, 3, stride=2, padding=1, return_indices=True), {'kernelSize': 3, 'stride': 2, 'padding': 1})
     mp2('unbatched[2,4,4]-k2', (2, 4, 4), 2)
     mp2('k3-s2-p1', (1, 2, 5, 5), 3, stride=2, padding=1)
     mp2('empty-batch', (0, 2, 4, 4), 2)

@@ -4,7 +4,7 @@
 import torch
 import torch.nn.functional as F
 
-from .common import case, rn, ints, f32, f64
+from .common import case, rn, ints, bools, f32, f64
 
 
 def py_slice(x, dim, start, end, step):
@@ -131,8 +131,30 @@ def indexing():
                                 f32(rn(3, 3))], lambda t, i, s: t.scatter_add(1, i.long(), s), {'dim': 1})
     case('dim0', 'scatterAdd', [f32(rn(3, 2)), torch.tensor([[2, 0], [2, 2]], dtype=torch.int32), f32(rn(2, 2))],
          lambda t, i, s: t.scatter_add(0, i.long(), s), {'dim': 0})
+    case('dim1', 'indexAdd', [f32(rn(3, 4)), torch.tensor([3, 0, 3], dtype=torch.int32), f32(rn(3, 3))],
+         lambda t, i, s: t.index_add(1, i.long(), s), {'dim': 1})
+    case('dim0-int32', 'indexAdd', [ints(-3, 4, 3, 2), torch.tensor([2, 2], dtype=torch.int32), ints(-3, 4, 2, 2)],
+         lambda t, i, s: t.index_add(0, i.long(), s), {'dim': 0})
     case('index-smaller-than-x', 'scatterAdd', [f32(rn(3, 4)), ints(0, 3, 2, 2), f32(rn(2, 2))],
          lambda t, i, s: t.scatter_add(0, i.long(), s), {'dim': 0})
+
+
+def selections():
+    case('dim1-1', 'select', [f32(rn(2, 3, 4))], lambda x: x.select(1, 1), {'dim': 1, 'index': 1})
+    case('dim-1-neg', 'select', [f32(rn(2, 3))], lambda x: x.select(-1, -1), {'dim': -1, 'index': -1})
+    case('number-none-range', 'index', [f32(rn(3, 4, 5))], lambda x: x[1, :, 0:5:2], {'specs': [1, None, [0, 5, 2]]})
+    case('neg-range', 'index', [f32(rn(6))], lambda x: x[-4:-1], {'specs': [[-4, -1]]})
+    case('dims[0,2]', 'flip', [f32(rn(2, 3, 4))], lambda x: x.flip([0, 2]), {'dims': [0, 2]})
+    case('int32', 'flip', [ints(0, 9, 5)], lambda x: x.flip([0]), {'dims': [0]})
+    case('[2,6]->dim1[2,3]', 'unflatten', [f32(rn(2, 6))], lambda x: x.unflatten(1, (2, 3)), {'dim': 1, 'sizes': [2, 3]})
+    case('[3,4]', 'clone', [f32(rn(3, 4))], lambda x: x.clone(), {})
+    case('[3,1]-[4]-[]', 'broadcastTensors', [f32(rn(3, 1)), f32(rn(4)), f32(rn())], lambda *xs: torch.broadcast_tensors(*xs), {})
+    case('[2,3,4]->[3,1]', 'sumTo', [f32(rn(2, 3, 4))], lambda x: x.sum(0).sum(1, keepdim=True), {'shape': [3, 1]})
+    for a, b in (('float32', 'float64'), ('float64', 'float32'), ('float32', 'int32'), ('int32', 'float32'), ('float32', 'bool'),
+                 ('bool', 'int32')):
+        src = {'float32': f32(rn(5) * 3), 'float64': f64(rn(5) * 3), 'int32': ints(-4, 5, 5), 'bool': bools(5)}[a]
+        dt = {'float32': torch.float32, 'float64': torch.float64, 'int32': torch.int32, 'bool': torch.bool}[b]
+        case(f'{a}->{b}', 'cast', [src], lambda x, dt=dt: x.to(dt), {'dtype': b})
 
 
 def pads_repeats():
@@ -155,4 +177,5 @@ def build():
     joins()
     splits()
     indexing()
+    selections()
     pads_repeats()

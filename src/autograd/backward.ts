@@ -7,7 +7,7 @@ import { noteStep } from '../tensor/leak-watch.js';
 import { graphConsumed } from './release.js';
 import { add } from '../ops/elementwise.js';
 import { full } from '../tensor/create.js';
-import { fmt, sameShape } from '../ops/util.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again. */

@@ -62,6 +62,11 @@ export class Node {
   refs = 0;
   /** @internal the holder of the tensor this op produced (set when the tensor takes the node) */
   output: Holder | null = null;
+  /**
+   * @internal pending results a fused rewrite took over (a conv2d result a ReLU folded into): never
+   * computed unless read, they go with this node's output at a step boundary (release.ts)
+   */
+  absorbed: Holder[] | null = null;
   /** @internal the nodes recorded with this one as an input, until a backward consumes it (release.ts) */
   consumers: Node[] | null = [];
   private savedFreed = false;

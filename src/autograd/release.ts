@@ -34,6 +34,7 @@ export function graphConsumed(order: readonly Node[]): void {
   const take = (n: Node): void => {
     const h = n.output;
     if (h && h.buf && !h.kept) holders.push(h);
+    if (n.absorbed) for (const a of n.absorbed) if ((a.buf || a.pending) && !a.kept) holders.push(a);
   };
   for (const n of order) {
     take(n);

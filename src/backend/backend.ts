@@ -10,20 +10,45 @@ export interface Storage {
   readonly size: number;
 }
 
-export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'reciprocal'
-  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'floor' | 'ceil' | 'round'
-  | 'erf' | 'square' | 'not';
+/**
+ * An element-wise op as a backend sees it: the kernel half of its record in src/ops/elementwise.ts.
+ * The formulas are src/ops/scalar.ts's functions, which the js backend calls and the wasm kernels
+ * are generated from (scripts/gen-kernels.ts), so the two cannot disagree.
+ */
+export interface ElementwiseKernel {
+  /** the op's name (the wasm kernels are unary_<name>_<dtype> / binary_<name>_<dtype>) */
+  readonly name: string;
+  readonly arity: 1 | 2;
+  /** the float formula: float64 runs it, float32 runs it in float64 and rounds the result */
+  readonly f: (...x: number[]) => number;
+  /** int32: 'exact' runs f (exact on int32 values), a function is the int32 formula itself; absent: none */
+  readonly int?: 'exact' | ((...x: number[]) => number);
+  /** bool: f on 0/1, nonzero is true; absent: none */
+  readonly bool?: boolean;
+  /** the output's dtype: the input's, or bool (comparisons, logical ops) */
+  readonly out: 'same' | 'bool';
+  /** work per element relative to an add (transcendental ops ~10), for the thread split */
+  readonly cost: number;
+  /** the f32x4 form of the formula (AssemblyScript over v, or u and v), where SIMD pays */
+  readonly simd?: string;
+}
 
-/** Arithmetic ops keep the input dtype; comparison and logical ops produce bool. */
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or';
-
-export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
-
-/** argmax/argmin produce int32 (first index of the extreme; NaN counts as the extreme, as in PyTorch). */
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+/**
+ * A reduction as a backend sees it (src/ops/layout.ts, src/ops/reduce.ts). A fold runs
+ * acc = step(acc, v) from init; a selection keeps the first element that wins against all earlier
+ * ones (wins(best, v) ≠ 0) and yields its value, or with `index` its int32 position.
+ */
+export interface ReduceKernel {
+  readonly name: string;
+  readonly step?: (acc: number, v: number) => number;
+  readonly init?: number;
+  readonly wins?: (best: number, v: number) => number;
+  readonly index?: boolean;
+  /** int32: 'exact' runs the float formula, a function is the int32 step; absent: none */
+  readonly int?: 'exact' | ((acc: number, v: number) => number);
+  /** the f32x4 combine of lanes (AssemblyScript function name, e.g. f32x4.add), where SIMD pays */
+  readonly simd?: string;
+}
 
 /**
  * Reductions and scans see the input as [outer, r, inner] (row-major) and reduce / scan the
@@ -98,21 +123,22 @@ export interface Kernels {
   writeStrided(dst: Storage, src: Storage, shape: readonly number[], strides: readonly number[], offset: number): void;
 
   // ---- element-wise ----
-  /** Same dtype out as in, except 'not' (bool → bool). */
-  unary(op: UnaryOp, x: Storage): Storage;
+  /** out = f(x) element by element; the dtype is x's (or bool, by op.out). */
+  unary(op: ElementwiseKernel, x: Storage): Storage;
   /**
    * Broadcast binary op: out[i] = a[aIdx(i)] op b[bIdx(i)] over outShape, where aStrides /
    * bStrides have outShape's length and are 0 along broadcast dims.
    */
-  binary(op: BinaryOp, a: Storage, b: Storage, outShape: readonly number[],
+  binary(op: ElementwiseKernel, a: Storage, b: Storage, outShape: readonly number[],
     aStrides: readonly number[], bStrides: readonly number[]): Storage;
   /** Broadcast select: out = cond ? a : b; cond is bool, a and b share a dtype. */
   where(cond: Storage, a: Storage, b: Storage, outShape: readonly number[],
     cStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage;
 
   // ---- reductions and scans ----
-  reduce(op: ReduceOp, x: Storage, s: ReduceShape): Storage;
-  cumsum(x: Storage, s: ReduceShape): Storage;
+  reduce(op: ReduceKernel, x: Storage, s: ReduceShape): Storage;
+  /** The running fold (op.step from op.init) along r: cumsum is the scan of sum. */
+  scan(op: ReduceKernel, x: Storage, s: ReduceShape): Storage;
 
   // ---- linear algebra, convolution, pooling ----
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
@@ -278,7 +304,7 @@ export interface Backend extends Kernels {
   info(): Record<string, unknown>;
 }
 
-// ---- registry ----
+// ---- registry (src/backend/default.ts starts the default backend) ----
 
 const registry = new Map<string, Backend>();
 let current: Backend | null = null;
@@ -287,24 +313,26 @@ export function registerBackend(b: Backend): void {
   registry.set(b.name, b);
 }
 
+/** Makes a registered backend the current one. */
 export function setBackend(name: string): void {
   const b = registry.get(name);
   if (!b) throw new Error(`setBackend: no backend named '${name}' (registered: ${[...registry.keys()].join(', ') || 'none'})`);
   current = b;
 }
 
+/** A registered backend by name, or the current one (null when none has started). */
+export function findBackend(name?: string): Backend | null {
+  return name === undefined ? current : registry.get(name) ?? null;
+}
+
 export function getBackend(name?: string): Backend {
-  if (name !== undefined) {
-    const b = registry.get(name);
-    if (!b) throw new Error(`getBackend: no backend named '${name}' (registered: ${[...registry.keys()].join(', ')})`);
-    return b;
+  const b = findBackend(name);
+  if (!b) {
+    throw new Error(name !== undefined
+      ? `getBackend: no backend named '${name}' (registered: ${[...registry.keys()].join(', ') || 'none'})`
+      : 'getBackend: no backend has started yet (await nb.ready(), or run an op)');
   }
-  if (!current) {
-    const first = registry.values().next();
-    if (first.done) throw new Error('getBackend: no backend registered');
-    current = first.value;
-  }
-  return current;
+  return b;
 }
 
 export function listBackends(): string[] {

@@ -67,6 +67,9 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   const [cmd, ...rest] = argv;
   const wantsHelp = rest.includes('--help') || rest.includes('-h');
   try {
+    // Importing nabla starts no backend: commands that run ops start it here (on any Node 20, where
+    // the first op could start it only from 20.16 on), so `info` reports the one that runs.
+    if (cmd !== undefined && !wantsHelp && !['help', '--help', '-h', '--version', 'version', 'bench', 'serve'].includes(cmd)) await nb.ready();
     switch (cmd) {
       case undefined: case 'help': case '--help': case '-h':
         log(usage());

@@ -9,7 +9,8 @@ import { RNNBase } from '../nn/rnn.js';
 import { MultiheadAttention } from '../nn/attention.js';
 import { valueAndGrad } from '../autograd/backward.js';
 import { noGrad } from '../autograd/graph.js';
-import { cast, add, mul } from '../ops/elementwise.js';
+import { add, mul } from '../ops/elementwise.js';
+import { cast } from '../ops/layout.js';
 import { sum } from '../ops/reduce.js';
 import { gather } from '../ops/indexing.js';
 import { reshape, select, broadcastTo, contiguous, cat } from '../ops/shape.js';
@@ -17,7 +18,7 @@ import { full, randn, tensor, zerosLike } from '../tensor/create.js';
 import { scope } from '../tensor/memory.js';
 import type { DType } from '../tensor/dtype.js';
 import { getRngState, manualSeed, setRngState } from '../tensor/random.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 
 /** A model's forward pass on a batch: input [N, …] → output [N, …]. */
 export type Forward = (x: Tensor) => Tensor;

@@ -8,14 +8,18 @@ import { tensor } from '../tensor/create.js';
 import { noGrad } from '../autograd/graph.js';
 import { softmax } from '../ops/activation.js';
 import { randomInt } from '../tensor/random.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import { checkInput, checkOptions, checkPositiveInt, forwardOf, selectTarget, withSeed, type ModelLike, type TargetOptions } from './common.js';
 
 export interface DeletionOptions extends TargetOptions {
   /** points on the curve after the start (default 20): step s removes the first s/steps of the features */
   steps?: number;
-  /** the value removed features get (default 0) */
-  baseline?: number;
+  /**
+   * what removed features become (default 0): a number, or a tensor of the input's or one sample's
+   * shape — a mean image, or a blurred copy of each input (on images whose background is already
+   * the constant, removing a background pixel changes nothing)
+   */
+  baseline?: number | Tensor;
   /** 'probability' (softmax over the classes, default) or 'logit': what the curve tracks */
   score?: 'probability' | 'logit';
   /** remove features in random order instead of by attribution (the reference curve) */
@@ -56,6 +60,7 @@ export function deletionCurve(model: ModelLike, input: Tensor, attributions: Ten
   }
   const n = input.shape[0]!, size = input.numel() / n;
   const x = input.dataSync(), a = attributions?.dataSync();
+  const base = baselineValues(op, opts.baseline, input.shape);
   // A random order; by attribution, a stable sort of it (so tied features, e.g. the zeros of a
   // relu'd Grad-CAM map, go in random order rather than top-left first).
   const orders = withSeed(opts.seed ?? 0, () => Array.from({ length: n }, (_, i) => {
@@ -82,7 +87,10 @@ export function deletionCurve(model: ModelLike, input: Tensor, attributions: Ten
     chunk.forEach(([i, s], r) => {
       const removed = Math.round((s * size) / steps);
       perturbed.set(x.subarray(i * size, (i + 1) * size), r * size);
-      for (let j = 0; j < removed; j++) perturbed[r * size + orders[i]![j]!] = opts.baseline ?? 0;
+      for (let j = 0; j < removed; j++) {
+        const k = orders[i]![j]!;
+        perturbed[r * size + k] = typeof base === 'number' ? base : base[base.length === size ? k : i * size + k]!;
+      }
     });
     const vals = scope(() => noGrad(() => {
       const data = perturbed.subarray(0, chunk.length * size);
@@ -100,6 +108,19 @@ export function deletionCurve(model: ModelLike, input: Tensor, attributions: Ten
   const auc = curve.map((c) => c.reduce((acc, v, s) => (s === 0 ? acc : acc + (v + c[s - 1]!) / (2 * steps)), 0));
   const meanCurve = Array.from({ length: steps + 1 }, (_, s) => curve.reduce((acc, c) => acc + c[s]!, 0) / n);
   return { curve, auc, meanCurve, meanAuc: auc.reduce((p, q) => p + q, 0) / n };
+}
+
+/** The deletion baseline: a number, or the values of a tensor of the input's or one sample's shape. */
+function baselineValues(op: string, b: number | Tensor | undefined, shape: readonly number[]): number | ArrayLike<number> {
+  if (b === undefined) return 0;
+  if (typeof b === 'number') {
+    if (!Number.isFinite(b)) throw new Error(`${op}: baseline must be a finite number, got ${b}`);
+    return b;
+  }
+  if (!(b instanceof Tensor)) throw new TypeError(`${op}: baseline must be a number or a Tensor, got ${typeof b}`);
+  const sample = fmt(shape.slice(1));
+  if (fmt(b.shape) !== fmt(shape) && fmt(b.shape) !== sample) throw new Error(`${op}: a baseline tensor must have the input's shape ${fmt(shape)} or one sample's ${sample}, got ${fmt(b.shape)}`);
+  return b.dataSync();
 }
 
 function targetAt(t: readonly number[] | Tensor, i: number): number {

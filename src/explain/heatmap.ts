@@ -3,7 +3,7 @@
 // input; the RGBA bytes go to a canvas in a page or a PNG file in Node (heatmap-node.ts).
 
 import { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import { zeros } from '../tensor/create.js';
 
 export type HeatmapSign = 'absolute' | 'positive' | 'negative' | 'all';

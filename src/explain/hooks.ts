@@ -29,23 +29,18 @@ export function resolveLayer(op: string, model: ModelLike, layer: LayerRef | und
 export type Patch = (orig: (...args: unknown[]) => unknown, args: unknown[]) => unknown;
 
 /**
- * Runs fn with the given modules' forward replaced, and with Sequential's fusion of neighbouring
- * modules (conv + ReLU in one kernel) off everywhere in `root`, so every patched module really runs
- * on its own. Everything is put back afterwards, also when fn throws.
+ * Runs fn with the given modules' forward replaced; everything is put back afterwards, also when fn
+ * throws. A patched module's inputs and output are computed as they are on the way in and out: a
+ * conv2d or linear result is pending until read (src/ops/pending.ts), and a ReLU after it would fold
+ * into its kernel, so the tensor a hook reads or swaps would not be the one the next layer uses, and
+ * no gradient would reach it. Modules that are not patched keep their fused paths.
  */
-export function withPatchedForwards<T>(root: ModelLike, patches: ReadonlyMap<Module, Patch>, fn: () => T): T {
+export function withPatchedForwards<T>(patches: ReadonlyMap<Module, Patch>, fn: () => T): T {
   const restore: (() => void)[] = [];
-  const all = new Set<Module>(patches.keys());
-  if (root instanceof Module) for (const m of root.modules()) all.add(m);
-  for (const m of all) {
-    const own = Object.getOwnPropertyDescriptor(m, 'fuseWith');
-    Object.defineProperty(m, 'fuseWith', { value: () => null, configurable: true, writable: true });
-    restore.push(() => (own ? Object.defineProperty(m, 'fuseWith', own) : delete (m as { fuseWith?: unknown }).fuseWith));
-  }
   for (const [m, patch] of patches) {
     const own = Object.getOwnPropertyDescriptor(m, 'forward');
     const orig = m.forward.bind(m);
-    Object.defineProperty(m, 'forward', { value: (...args: unknown[]) => patch(orig, args), configurable: true, writable: true });
+    Object.defineProperty(m, 'forward', { value: (...args: unknown[]) => settle(patch(orig, args.map(settle))), configurable: true, writable: true });
     restore.push(() => (own ? Object.defineProperty(m, 'forward', own) : delete (m as { forward?: unknown }).forward));
   }
   try {
@@ -53,6 +48,12 @@ export function withPatchedForwards<T>(root: ModelLike, patches: ReadonlyMap<Mod
   } finally {
     for (const r of restore.reverse()) r();
   }
+}
+
+/** A pending tensor computed now (reading its buffer does that); anything else as it is. */
+function settle(v: unknown): unknown {
+  if (v instanceof Tensor && !v.isDisposed) v._live('explain');
+  return v;
 }
 
 /** The output tensor of a layer's forward (a layer that returns several is not supported). */

@@ -43,15 +43,18 @@ export function featureBarsSvg(title: string, names: readonly string[], values: 
 
 /**
  * Tokens with a background from blue (negative) through white to red (positive), scaled by the
- * largest |attribution|; each token's value in its tooltip.
+ * largest |attribution|; each token's value in its tooltip. `characters`: the tokens are the
+ * characters of a text, shown without the padding that separates words.
  */
-export function tokensHtml(tokens: readonly string[], values: readonly number[]): string {
+export function tokensHtml(tokens: readonly string[], values: readonly number[], opts: { characters?: boolean } = {}): string {
   if (tokens.length !== values.length) throw new Error(`tokensHtml: ${tokens.length} tokens for ${values.length} values`);
+  for (const k of Object.keys(opts)) if (k !== 'characters') throw new Error(`tokensHtml: unknown option '${k}' (options: characters)`);
+  const pad = opts.characters ? '1px 0' : '1px 2px', radius = opts.characters ? '0' : '3px';
   const top = Math.max(1e-30, ...values.map(Math.abs));
   const spans = tokens.map((t, i) => {
     const v = values[i]! / top;
     const bg = v >= 0 ? `rgba(178,24,43,${(0.85 * v).toFixed(3)})` : `rgba(33,102,172,${(-0.85 * v).toFixed(3)})`;
-    return `<span title="${esc(fmtNum(values[i]!))}" style="background:${bg};padding:1px 2px;border-radius:3px;white-space:pre">${esc(t)}</span>`;
+    return `<span title="${esc(fmtNum(values[i]!))}" style="background:${bg};padding:${pad};border-radius:${radius};white-space:pre">${esc(t)}</span>`;
   }).join('');
   return `<p class="explain-tokens" style="font-family:ui-monospace,monospace;line-height:1.9">${spans}</p>`;
 }

@@ -14,8 +14,8 @@ export {
   type FeatureAblationOptions, type OcclusionOptions, type ShapleyOptions, type ShapleyValueSamplingOptions,
 } from './perturbation.js';
 export {
-  gradCam, guidedGradCam, layerIntegratedGradients, layerActivation,
-  type GradCamOptions, type GuidedGradCamOptions, type LayerIntegratedGradientsOptions,
+  gradCam, guidedGradCam, hiResCam, layerGradientXActivation, layerIntegratedGradients, layerActivation,
+  type GradCamOptions, type GuidedGradCamOptions, type LayerGradientXActivationOptions, type LayerIntegratedGradientsOptions,
 } from './layer.js';
 export { interpolate, type InterpolateMode } from './interpolate.js';
 export { quadrature, gaussLegendre, IG_METHODS, type IgMethod, type Quadrature } from './quadrature.js';

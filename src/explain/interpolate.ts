@@ -6,7 +6,7 @@ import { scope } from '../tensor/memory.js';
 import { matmul } from '../ops/linalg.js';
 import { transpose } from '../ops/shape.js';
 import { tensor } from '../tensor/create.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 
 export const INTERPOLATE_MODES = ['nearest', 'linear', 'bilinear'] as const;
 export type InterpolateMode = (typeof INTERPOLATE_MODES)[number];

@@ -2,14 +2,14 @@
 // replace one layer's output during a forward pass and differentiate with respect to it.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { scope } from '../tensor/memory.js';
+import { adopt, currentScope, scope } from '../tensor/memory.js';
 import { runBackward } from '../autograd/backward.js';
 import { enableGrad, noGrad } from '../autograd/graph.js';
 import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { cat } from '../ops/shape.js';
 import { zerosLike } from '../tensor/create.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import {
   baselineFor, checkInput, checkOptions, checkPositiveInt, forwardOf, selectTarget, sumPerExample, tileRows, tileTarget,
   withFrozenParams, type Baseline, type Forward, type ModelLike, type Target, type TargetOptions,
@@ -21,12 +21,21 @@ import { guidedBackprop } from './modified-grad.js';
 import { INTERPOLATE_MODES, interpolate, type InterpolateMode } from './interpolate.js';
 import { Module } from '../nn/module.js';
 
-/** A patch that makes the layer's output `replace(output)` and refuses a second call in one pass. */
+/**
+ * A patch that makes the layer's output `replace(output)` and refuses a second call in one pass.
+ * What `replace` keeps (the layer's output, the leaf put in its place) moves to the scope that was
+ * current when the patch was made: a model whose forward runs in its own scope() (a language model,
+ * a translation model) would otherwise free them when its forward returns.
+ */
 function layerPatch(op: string, name: string, replace: (out: Tensor) => Tensor): Patch {
   let calls = 0;
+  const outer = currentScope();
   return (orig, args) => {
     if (++calls > 1) throw new Error(`${op}: layer '${name}' runs more than once in a forward pass; attribute to a layer used once`);
-    return replace(layerOutput(op, orig(...args), `layer '${name}'`));
+    const out = layerOutput(op, orig(...args), `layer '${name}'`);
+    const r = replace(out);
+    if (outer) for (const t of new Set([out, r])) adopt(outer, t);
+    return r;
   };
 }
 
@@ -41,7 +50,7 @@ export function layerActivation(model: ModelLike, input: Tensor, layer: LayerRef
   const f = forwardOf(op, model);
   return scope(() => {
     let act: Tensor | null = null;
-    noGrad(() => withPatchedForwards(model, new Map([[m, layerPatch(op, layerName(layer), (o) => (act = o))]]), () => f(input)));
+    noGrad(() => withPatchedForwards(new Map([[m, layerPatch(op, layerName(layer), (o) => (act = o))]]), () => f(input)));
     if (!act) throw new Error(`${op}: layer '${layerName(layer)}' did not run in the model's forward pass`);
     return act as Tensor;
   });
@@ -58,7 +67,7 @@ function layerGrad(op: string, f: Forward, model: ModelLike, m: Module, name: st
     leaf = (replaceWith ?? o).detach().requiresGrad_(true);
     return leaf;
   });
-  const root = enableGrad(() => withPatchedForwards(model, new Map([[m, patch]]), () => sum(selectTarget(op, f(input), target, input.shape[0]!))));
+  const root = enableGrad(() => withPatchedForwards(new Map([[m, patch]]), () => sum(selectTarget(op, f(input), target, input.shape[0]!))));
   if (!act || !leaf) throw new Error(`${op}: layer '${name}' did not run in the model's forward pass`);
   const l = leaf as Tensor;
   const grad = root.requiresGrad ? (runBackward(root, null, {}, [l]) as (Tensor | null)[])[0] ?? zerosLike(l) : zerosLike(l);
@@ -99,6 +108,54 @@ export function gradCam(model: ModelLike, input: Tensor, opts: GradCamOptions): 
     const mode: InterpolateMode = up === 'nearest' ? 'nearest' : spatial.length === 1 ? 'linear' : 'bilinear';
     return interpolate(cam, input.shape.slice(2), mode);
   }));
+}
+
+export interface LayerGradientXActivationOptions extends TargetOptions {
+  /** the layer to explain, by name ('features.3') or the module */
+  layer: LayerRef;
+  /** multiply the gradient by the activation (default true; false: the layer gradient alone) */
+  multiplyByInputs?: boolean;
+}
+
+/**
+ * Captum's LayerGradientXActivation: the layer's output times the gradient of the target with
+ * respect to it, element by element — [N, …] like the layer's output, adding up (over every element)
+ * to the first-order change of the target when the layer's output is taken to zero.
+ */
+export function layerGradientXActivation(model: ModelLike, input: Tensor, opts: LayerGradientXActivationOptions): Tensor {
+  const op = 'layerGradientXActivation';
+  checkOptions(op, opts ?? {}, ['target', 'layer', 'multiplyByInputs']);
+  const m = resolveLayer(op, model, opts?.layer);
+  if (!(input && typeof input === 'object' && 'shape' in input)) throw new TypeError(`${op}: input must be a Tensor`);
+  return scope(() => withFrozenParams(model, () => {
+    const { act, grad } = layerGrad(op, forwardOf(op, model), model, m, layerName(opts.layer), input, opts.target);
+    return opts.multiplyByInputs === false ? grad : mul(grad, act);
+  }));
+}
+
+/**
+ * HiResCAM (Draelos & Carin, 2020): like Grad-CAM, but each position's channels are weighted by
+ * that position's own gradient instead of the spatial mean — Σ_c ∂y/∂A_c ⊙ A_c, [N, 1, …], relu'd
+ * on request and upsampled, with gradCam's options and defaults. For a model that ends in global average pooling and a
+ * linear layer the two are equal; for one that flattens the feature map into dense layers, Grad-CAM's
+ * mean can credit places the model does not use, HiResCAM's map adds up to the first-order change of
+ * the target (see docs/notes/explain.md).
+ */
+export function hiResCam(model: ModelLike, input: Tensor, opts: GradCamOptions): Tensor {
+  const op = 'hiResCam';
+  checkOptions(op, opts ?? {}, ['target', 'layer', 'reluAttributions', 'upsample']);
+  const up = opts.upsample ?? 'bilinear';
+  if (up !== 'none' && !INTERPOLATE_MODES.includes(up)) throw new Error(`${op}: unknown upsample '${String(up)}' (none, ${INTERPOLATE_MODES.join(', ')})`);
+  return scope(() => {
+    const gxa = layerGradientXActivation(model, input, { layer: opts.layer, target: opts.target });
+    if (gxa.ndim < 3) throw new Error(`${op}: layer '${layerName(opts.layer)}' gives ${fmt(gxa.shape)}; HiResCAM needs [N, C, …spatial]`);
+    let cam = sum(gxa, 1, true);
+    if (opts.reluAttributions) cam = relu(cam);
+    if (up === 'none') return cam;
+    if (input.ndim !== cam.ndim) throw new Error(`${op}: cannot upsample the layer's ${fmt(cam.shape)} map to an input ${fmt(input.shape)}; pass {upsample: 'none'}`);
+    const mode: InterpolateMode = up === 'nearest' ? 'nearest' : cam.ndim === 3 ? 'linear' : 'bilinear';
+    return interpolate(cam, input.shape.slice(2), mode);
+  });
 }
 
 export interface GuidedGradCamOptions extends TargetOptions {

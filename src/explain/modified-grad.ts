@@ -36,7 +36,7 @@ function modifiedRelu(op: string, model: Module, input: Tensor, opts: TargetOpti
     return withCustomGrad(op, xt, y, (g) => (useGradOutput ? relu(g) : where(gt(saved, 0), relu(g), 0)));
   };
   return scope(() => withFrozenParams(model, () =>
-    withPatchedForwards(model, new Map(relus.map((m) => [m, patch])), () => inputGrad(op, forwardOf(op, model), input, opts.target))));
+    withPatchedForwards(new Map(relus.map((m) => [m, patch])), () => inputGrad(op, forwardOf(op, model), input, opts.target))));
 }
 
 /** The input gradient with negative gradients stopped at every ReLU (Springenberg et al.). */
@@ -85,7 +85,7 @@ export function deepLift(model: Module, input: Tensor, opts: DeepLiftOptions = {
     const both = (xl: Tensor): Tensor => f(cat([xl, b], 0));
     const n = input.shape[0]!;
     // Captum's forward: the target on both halves, summed; the gradient is taken at the input half.
-    const g = withPatchedForwards(model, patches, () => inputGrad(op, both, input, tileTarget(opts.target, 2), 2 * n));
+    const g = withPatchedForwards(patches, () => inputGrad(op, both, input, tileTarget(opts.target, 2), 2 * n));
     const attributions = opts.multiplyByInputs === false ? g : mul(sub(input, b), g);
     if (!opts.returnConvergenceDelta) return attributions;
     return { attributions, delta: convergenceDelta(op, f, attributions, input, b, opts.target) };

@@ -8,7 +8,7 @@ import { sum } from '../ops/reduce.js';
 import { cat, reshape, select } from '../ops/shape.js';
 import { saliency } from './gradient.js';
 import { checkInput, checkOptions, checkPositiveInt, copiesPerPass, normalNoise, tileRows, tileTarget, withSeed, type ModelLike, type TargetOptions } from './common.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 
 /** Any attribution method of this module: (model, input [N, …], options) → attributions [N, …]. */
 export type AttributionMethod = (model: ModelLike, input: Tensor, opts: never) => Tensor;

@@ -6,7 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { scope } from '../tensor/memory.js';
 import { tensor } from '../tensor/create.js';
 import { randomInt } from '../tensor/random.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import {
   baselineFor, checkInput, checkOptions, checkPositiveInt, evalTarget, forwardOf, tileTarget, withSeed, type Baseline,
   type Forward, type ModelLike, type Target, type TargetOptions,

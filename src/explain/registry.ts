@@ -13,20 +13,25 @@ import { gradientShap, inputXGradient, integratedGradients, saliency } from './g
 import { smoothGrad } from './noise-tunnel.js';
 import { deepLift, guidedBackprop } from './modified-grad.js';
 import { featureAblation, occlusion, shapleyValueSampling } from './perturbation.js';
-import { gradCam, guidedGradCam } from './layer.js';
+import { gradCam, guidedGradCam, hiResCam } from './layer.js';
 import { greyImage, heatmapOverlay, type HeatmapSign, type RgbaImage } from './heatmap.js';
 
 export const METHOD_NAMES = [
   'saliency', 'input-x-gradient', 'integrated-gradients', 'smooth-grad', 'gradient-shap', 'guided-backprop', 'deep-lift',
-  'occlusion', 'feature-ablation', 'shapley', 'grad-cam', 'guided-grad-cam',
+  'occlusion', 'feature-ablation', 'shapley', 'grad-cam', 'guided-grad-cam', 'hires-cam',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /** What every method of the registry may use. */
 export interface RunOptions {
   target: Target;
-  /** the reference value (a number: the same for every feature) — for images, a black pixel as the model sees it */
-  baseline?: number;
+  /**
+   * the reference input: a number for every feature (for images, a black pixel as the model sees
+   * it) or a tensor of one sample's or the batch's shape (for a table, the typical training row)
+   */
+  baseline?: number | Tensor;
+  /** feature ablation and Shapley values: elements sharing an int32 id are removed together (a table column's one-hot block) */
+  featureMask?: Tensor;
   /** Grad-CAM's layer (default: the last layer with a spatial output) */
   layer?: string;
   /** seeds the random methods (default 0, so a command gives the same picture twice) */
@@ -38,7 +43,7 @@ export const METHOD_TITLES: Record<MethodName, string> = {
   'saliency': 'saliency', 'input-x-gradient': 'input × gradient', 'integrated-gradients': 'integrated gradients',
   'smooth-grad': 'SmoothGrad', 'gradient-shap': 'GradientSHAP', 'guided-backprop': 'guided backprop', 'deep-lift': 'DeepLift',
   'occlusion': 'occlusion', 'feature-ablation': 'feature ablation', 'shapley': 'Shapley values', 'grad-cam': 'Grad-CAM',
-  'guided-grad-cam': 'guided Grad-CAM',
+  'guided-grad-cam': 'guided Grad-CAM', 'hires-cam': 'HiResCAM',
 };
 
 /** Methods whose maps are signed (shown blue–red); the others are magnitudes. */
@@ -51,7 +56,8 @@ export function heatmapSign(m: MethodName): HeatmapSign {
 /** Runs a method by name on a batch; attributions shaped like the input. */
 export function runMethod(name: string, model: ModelLike, x: Tensor, o: RunOptions): Tensor {
   if (!(METHOD_NAMES as readonly string[]).includes(name)) throw new Error(`explain: unknown method '${name}' (methods: ${METHOD_NAMES.join(', ')})`);
-  const b = o.baseline ?? 0, target = o.target, seed = o.seed ?? 0;
+  const b = o.baseline ?? 0, target = o.target, seed = o.seed ?? 0, featureMask = o.featureMask;
+  if (featureMask !== undefined && name !== 'feature-ablation' && name !== 'shapley') throw new Error(`explain: featureMask is for feature-ablation and shapley, not ${name}`);
   const spatial = x.ndim >= 3;
   const layer = (): string => o.layer ?? lastSpatialLayer(model, x);
   switch (name as MethodName) {
@@ -67,10 +73,11 @@ export function runMethod(name: string, model: ModelLike, x: Tensor, o: RunOptio
       const strides = spatial ? [x.shape[1]!, ...win.slice(1).map((w) => Math.max(1, Math.floor(w / 2)))] : 1;
       return occlusion(model, x, { target, slidingWindowShapes: win, strides, baselines: b, perturbationsPerEval: 16 });
     }
-    case 'feature-ablation': return featureAblation(model, x, { target, baselines: b, perturbationsPerEval: 16 });
-    case 'shapley': return shapleyValueSampling(model, x, { target, baselines: b, nSamples: 25, perturbationsPerEval: 16, seed });
+    case 'feature-ablation': return featureAblation(model, x, { target, baselines: b, featureMask, perturbationsPerEval: 16 });
+    case 'shapley': return shapleyValueSampling(model, x, { target, baselines: b, featureMask, nSamples: 25, perturbationsPerEval: 16, seed });
     case 'grad-cam': return gradCam(model, x, { target, layer: layer(), reluAttributions: true });
     case 'guided-grad-cam': return guidedGradCam(asModule(name, model), x, { target, layer: layer() });
+    case 'hires-cam': return hiResCam(model, x, { target, layer: layer(), reluAttributions: true });
   }
 }
 
@@ -100,7 +107,7 @@ export function lastSpatialLayer(model: ModelLike, x: Tensor): string {
       return out;
     });
   }
-  scope(() => noGrad(() => withPatchedForwards(model, patches, () => f(x.narrow(0, 0, 1)))));
+  scope(() => noGrad(() => withPatchedForwards(patches, () => f(x.narrow(0, 0, 1)))));
   if (!last) throw new Error('explain: the model has no layer with a spatial output ([N, C, H, W]) for Grad-CAM; name one with layer');
   return last;
 }

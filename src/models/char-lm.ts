@@ -13,7 +13,7 @@ import { LSTM, GRU } from '../nn/rnn.js';
 import { TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask } from '../nn/attention.js';
 import { add } from '../ops/elementwise.js';
 import { normal_ } from '../nn/init.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 
 export type CharLMKind = 'lstm' | 'gru' | 'transformer';
 export const CHAR_LM_KINDS: readonly CharLMKind[] = ['lstm', 'gru', 'transformer'];

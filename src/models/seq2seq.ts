@@ -11,13 +11,14 @@ import { Linear } from '../nn/layers/linear.js';
 import { Dropout } from '../nn/layers/dropout.js';
 import { GRU } from '../nn/rnn.js';
 import { Transformer, TransformerDecoder, TransformerDecoderLayer } from '../nn/transformer.js';
-import { add, mul, div, tanh, eq, maskedFill, cast, logicalNot } from '../ops/elementwise.js';
+import { add, mul, div, tanh, eq, maskedFill, logicalNot } from '../ops/elementwise.js';
+import { cast } from '../ops/layout.js';
 import { sum } from '../ops/reduce.js';
 import { cat, narrow, select, unsqueeze, reshape, stack } from '../ops/shape.js';
 import { indexSelect } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
 import { softmax, logSoftmax } from '../ops/activation.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import type { StepModel } from '../text/decode.js';
 
 export type Seq2SeqKind = 'gru' | 'transformer';

@@ -4,7 +4,7 @@
 
 import * as nn from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { cast } from '../ops/elementwise.js';
+import { cast } from '../ops/layout.js';
 import { cat, narrow, reshape } from '../ops/shape.js';
 import type { Preprocessor } from '../data/tabular/preprocess.js';
 import { featureWidth } from '../data/tabular/preprocess.js';

@@ -10,12 +10,10 @@ import { Module, ModuleList, Parameter } from './module.js';
 import { Linear } from './layers/linear.js';
 import { LayerNorm } from './layers/norm.js';
 import { Dropout } from './layers/dropout.js';
-import { add, mul, where, cast, relu } from '../ops/elementwise.js';
-import { mean } from '../ops/reduce.js';
-import { linear, matmulT } from '../ops/linalg.js';
-import { expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk } from '../ops/shape.js';
-import { dropout as dropoutFn, gelu, softmax } from '../ops/activation.js';
-import { fmt } from '../ops/util.js';
+import { add, mul, where, cast, relu, mean, linear, expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk, gelu, softmax } from '../ops/index.js';
+import { matmulT } from '../ops/linalg.js';
+import { dropout as dropoutFn } from '../ops/activation.js';
+import { fmt } from '../tensor/shape.js';
 
 const isFloat = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
 

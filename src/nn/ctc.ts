@@ -7,7 +7,8 @@ import { isGradEnabled } from '../autograd/graph.js';
 import { div, mul } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
-import { fmt, record } from '../ops/util.js';
+import { record } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import type { Reduction } from './loss.js';
 import { Module } from './module.js';
 

@@ -4,8 +4,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { full, rand, randn, tensor } from '../tensor/create.js';
 import { noGrad } from '../autograd/graph.js';
-import { add, mul } from '../ops/elementwise.js';
-import { fmt, prod } from '../ops/util.js';
+import { add, mul } from '../ops/index.js';
+import { fmt, prod } from '../tensor/shape.js';
 import { checkOptions } from '../options.js';
 
 export type Nonlinearity =

@@ -6,7 +6,8 @@ import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { add, clamp, div, exp, gt, log, lt, mul, sub, where } from '../ops/elementwise.js';
 import { unsqueeze } from '../ops/shape.js';
-import { fmt, record, sameShape } from '../ops/util.js';
+import { record } from '../ops/util.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { checkOptions } from '../options.js';
 import { checkFloat, checkReduction, checkSameShape, floatTarget, reduce, type Reduction } from './loss.js';
 

@@ -5,12 +5,14 @@ import type { Tensor } from '../tensor/tensor.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { isFloat } from '../tensor/dtype.js';
-import { abs, add, cast, div, exp, ge, gt, log1p, logicalAnd, minimum, mul, ne, neg, sigmoid, sub, where } from '../ops/elementwise.js';
+import { abs, add, div, exp, ge, gt, log1p, logicalAnd, minimum, mul, ne, neg, sigmoid, sub, where } from '../ops/elementwise.js';
 import { sum, mean, norm } from '../ops/reduce.js';
 import { gather, indexSelect } from '../ops/indexing.js';
 import { arange } from '../tensor/create.js';
 import { reshape, unsqueeze } from '../ops/shape.js';
-import { fmt, record, sameShape } from '../ops/util.js';
+import { cast } from '../ops/layout.js';
+import { record } from '../ops/util.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { checkOptions } from '../options.js';
 import { checkFloat, checkReduction, checkSameShape, floatTarget, reduce, type Reduction } from './loss.js';
 

@@ -6,13 +6,10 @@ import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { tensor, zerosLike } from '../tensor/create.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
-import { abs, add, cast, clamp, div, eq, exp, log, lt, mul, ne, neg, sub, where, sqrt, le } from '../ops/elementwise.js';
-import { sum, mean } from '../ops/reduce.js';
-import { permute, reshape, unsqueeze } from '../ops/shape.js';
-import { gather } from '../ops/indexing.js';
-import { logSoftmax } from '../ops/activation.js';
-import { softmaxCrossEntropyRows } from '../ops/xent.js';
-import { fmt, record, sameShape } from '../ops/util.js';
+import { abs, add, cast, clamp, div, eq, exp, log, lt, mul, ne, neg, sub, where, sqrt, le, sum, mean, permute, reshape, unsqueeze, gather, logSoftmax } from '../ops/index.js';
+import { crossEntropyRows } from '../ops/xent.js';
+import { record } from '../ops/util.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { checkOptions } from '../options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -246,10 +243,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (isFloat(target.dtype) && input.ndim >= 2 && target.ndim >= 1 && target.shape[0] !== input.shape[0]) {
     throw new Error(`${name}: input ${fmt(input.shape)} and target ${fmt(target.shape)} disagree on the batch size`);
   }
-  if (eps === 0 && !opts.weight && input.ndim === 2) {
-    const fused = fusedCrossEntropy(name, input, target, opts.ignoreIndex ?? -100, reduction);
-    if (fused) return fused;
-  }
+  if (eps === 0 && !opts.weight && input.ndim === 2) return rowsCrossEntropy(name, input, target, opts.ignoreIndex ?? -100, reduction);
   return scope(() => {
     const logp = logSoftmax(input, classDim);
     const p = pick(name, logp, target, opts);
@@ -273,8 +267,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   });
 }
 
-/** crossEntropy of [N, C] logits at class indices, unweighted and unsmoothed, through a backend's fused kernel (null: none). */
-function fusedCrossEntropy(name: string, input: Tensor, target: Tensor, ignore: number, reduction: string): Tensor | null {
+/** crossEntropy of [N, C] logits at class indices, unweighted and unsmoothed: per-row losses, then the reduction. */
+function rowsCrossEntropy(name: string, input: Tensor, target: Tensor, ignore: number, reduction: string): Tensor {
   checkIndexTarget(name, input, target);
   const c = input.shape[1]!;
   const t = target.dataSync() as Int32Array;
@@ -286,8 +280,7 @@ function fusedCrossEntropy(name: string, input: Tensor, target: Tensor, ignore: 
     count++;
   }
   return scope(() => {
-    const rows = softmaxCrossEntropyRows(input, target, ignore);
-    if (!rows) return null;
+    const rows = crossEntropyRows(input, target, ignore);
     if (reduction === 'none') return rows;
     const s = sum(rows);
     return reduction === 'sum' ? s : div(s, count);

@@ -4,8 +4,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
-import { cast } from '../ops/elementwise.js';
-import { fmt } from '../ops/util.js';
+import { cast } from '../ops/index.js';
+import { fmt } from '../tensor/shape.js';
 
 /** A tensor that is a module's learnable weight: a leaf that requires grad and outlives scopes. */
 export class Parameter extends Tensor {
@@ -20,12 +20,6 @@ export class Parameter extends Tensor {
 export type StateDict = Record<string, Tensor>;
 
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
-
-/** What Module.fuseWith returns: a forward over `modules` consecutive modules of a Sequential. */
-export interface Fusion {
-  forward(x: Tensor): Tensor;
-  modules: 2 | 3;
-}
 
 export class Module {
   /** Train mode (dropout active, batch norm uses batch statistics). */
@@ -66,7 +60,7 @@ export class Module {
     return this._buffers.get(name)?.t ?? null;
   }
 
-  /** Fields that hold parameters, modules (and arrays of modules) count as registered under their field name. */
+  /** Fields that hold a Parameter or a Module count as registered under their field name (an array of modules does not: use ModuleList). */
   private fieldEntries(): [string, unknown][] {
     const out: [string, unknown][] = [];
     for (const [k, v] of Object.entries(this)) {
@@ -279,17 +273,6 @@ export class Module {
     ].join('\n');
   }
 
-  /**
-   * Sequential's fusion hook: given the next module (and the one after it), a forward that computes
-   * them together with this one — `modules` says how many it covers (2 or 3) — or null (the default).
-   * Conv2d and Linear fuse a following plain ReLU with their bias (one pass, or the kernel's own
-   * writes), and Conv2d + ReLU + MaxPool2d pool in cache at inference; the results are the same as
-   * running the modules one after the other.
-   */
-  fuseWith(_next: Module, _after?: Module): Fusion | null {
-    return null;
-  }
-
   // The forward pass; subclasses override it.
   forward(..._args: unknown[]): unknown {
     throw new Error(`${this.constructor.name}: forward() is not implemented`);
@@ -311,12 +294,7 @@ export class Sequential extends Module {
   }
   override forward(x: Tensor): Tensor {
     let cur = x;
-    const L = this.layers;
-    for (let i = 0; i < L.length; i++) {
-      const next = L[i + 1];
-      const fused = next ? L[i]!.fuseWith(next, L[i + 2]) : null; // e.g. Conv2d + ReLU in one kernel
-      if (fused) { cur = fused.forward(cur); i += fused.modules - 1; } else cur = L[i]!.forward(cur) as Tensor;
-    }
+    for (const m of this.layers) cur = m.forward(cur) as Tensor;
     return cur;
   }
   get length(): number {

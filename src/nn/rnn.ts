@@ -8,12 +8,11 @@ import { rand, zeros } from '../tensor/create.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { Module, Parameter } from './module.js';
-import { add, tanh, relu } from '../ops/elementwise.js';
-import { linear, matmulT } from '../ops/linalg.js';
-import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
+import { add, tanh, relu, linear, cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/index.js';
+import { matmulT } from '../ops/linalg.js';
 import { gru, lstm, splitSteps } from '../ops/recurrent.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 
 export interface RNNBaseOptions {
   /** stacked layers (default 1) */

@@ -10,7 +10,7 @@ import { LayerNorm } from './layers/norm.js';
 import { Dropout } from './layers/dropout.js';
 import { add, relu } from '../ops/elementwise.js';
 import { gelu } from '../ops/activation.js';
-import { fmt } from '../ops/util.js';
+import { fmt } from '../tensor/shape.js';
 import { xavierUniform_ } from './init.js';
 import {
   MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask,

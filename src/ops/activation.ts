@@ -1,69 +1,80 @@
-// Activations and normalised exponentials, written from primitives: softmax, logSoftmax,
+// Activations and normalised exponentials, written from primitives: softmax, logSoftmax, logsumexp,
 // leakyRelu, elu, gelu (exact and tanh), silu, softplus, dropout.
 
 import type { Tensor } from '../tensor/tensor.js';
 import { rand } from '../tensor/create.js';
-import { abs, add, cast, div, eq, erf, exp, expm1, gt, log, log1p, mul, sigmoid, sub, tanh, where, lt } from './elementwise.js';
-import { amax, sum } from './reduce.js';
-import { normDim, assertFloat } from './util.js';
+import { isFloat } from '../tensor/dtype.js';
+import { normDim, normDims, reducedShape } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { cast, reshape } from './layout.js';
+import { sum, type Dim } from './broadcast.js';
+import { abs, add, div, eq, erf, exp, expm1, gt, log, log1p, lt, mul, sigmoid, sub, tanh, where } from './elementwise.js';
+import { amax } from './reduce.js';
+import { assertFloat } from './util.js';
 import { noGrad } from '../autograd/graph.js';
 // Composites run in a scope: their intermediates are freed even where the caller has none (decision 5).
+// softmax, logSoftmax and logsumexp free theirs one by one (the graph holds what backward needs).
 import { scope } from '../tensor/memory.js';
 
-export function softmax(x: Tensor, dim: number): Tensor {
-  return scope(() => softmaxUnscoped(x, dim));
+/** The shift logsumexp and logSoftmax subtract first: the maximum, or 0 where it is infinite (so inf - inf cannot make NaN). */
+function stableShift(t: Tensor, dims: readonly number[]): Tensor {
+  return noGrad(() => {
+    const a = amax(t, dims, true);
+    const magnitude = abs(a);
+    const inf = eq(magnitude, Infinity);
+    const m = where(inf, 0, a);
+    for (const u of [a, magnitude, inf]) u.dispose();
+    return m;
+  });
 }
 
-function softmaxUnscoped(x: Tensor, dim: number): Tensor {
+/** log(sum(exp(x))) over dim, computed stably by shifting by the maximum. */
+export const logsumexp = defineOp('logsumexp', (x: Tensor, dim: Dim, keepdim: boolean = false): Tensor => {
+  const t = isFloat(x.dtype) ? x : cast(x, 'float32');
+  const dims = normDims('logsumexp', dim, t.ndim);
+  const m = stableShift(t, dims);
+  const d = sub(t, m), e = exp(d), s = sum(e, dims, keepdim), l = log(s);
+  const mk = keepdim ? m : reshape(m, reducedShape(t.shape, dims, false));
+  const out = add(l, mk);
+  for (const u of [m, d, e, s, l, mk]) if (u !== out) u.dispose();
+  if (t !== x) t.dispose();
+  return out;
+});
+
+export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   assertFloat('softmax', x);
   const d = normDim('softmax', dim, x.ndim);
-  const m = noGrad(() => amax(x, d, true));
-  const e = exp(sub(x, m));
-  const out = div(e, sum(e, d, true));
+  const m = stableShift(x, [d]);
+  const z = sub(x, m), e = exp(z), s = sum(e, d, true);
+  const out = div(e, s);
+  for (const t of [m, z, e, s]) t.dispose(); // the graph holds what the backward needs
   return out;
-}
+});
 
 /** x - logsumexp(x): stable, never log(softmax). */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return scope(() => logSoftmaxUnscoped(x, dim));
-}
-
-function logSoftmaxUnscoped(x: Tensor, dim: number): Tensor {
+export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tensor => {
   assertFloat('logSoftmax', x);
   const d = normDim('logSoftmax', dim, x.ndim);
   // (x - m) - log Σ exp(x - m): subtracting the max first keeps float32 precision at large offsets.
-  const m = noGrad(() => {
-    const a = amax(x, d, true);
-    return where(eq(abs(a), Infinity), 0, a);
-  });
-  const shifted = sub(x, m);
-  return sub(shifted, log(sum(exp(shifted), d, true)));
-}
+  const m = stableShift(x, [d]);
+  const z = sub(x, m), e = exp(z), s = sum(e, d, true), l = log(s);
+  const out = sub(z, l);
+  for (const t of [m, z, e, s, l]) t.dispose(); // the graph holds what the backward needs
+  return out;
+});
 
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return scope(() => leakyReluUnscoped(x, negativeSlope));
-}
-
-function leakyReluUnscoped(x: Tensor, negativeSlope = 0.01): Tensor {
+export const leakyRelu = defineOp('leakyRelu', (x: Tensor, negativeSlope: number = 0.01): Tensor => scope(() => {
   assertFloat('leakyRelu', x);
   return where(gt(x, 0), x, mul(x, negativeSlope));
-}
+}));
 
-export function elu(x: Tensor, alpha = 1): Tensor {
-  return scope(() => eluUnscoped(x, alpha));
-}
-
-function eluUnscoped(x: Tensor, alpha = 1): Tensor {
+export const elu = defineOp('elu', (x: Tensor, alpha: number = 1): Tensor => scope(() => {
   assertFloat('elu', x);
   return where(gt(x, 0), x, mul(expm1(x), alpha));
-}
+}));
 
 /** GELU: x·Φ(x) exactly (erf), or the tanh approximation with {approximate: 'tanh'}. */
-export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
-  return scope(() => geluUnscoped(x, opts));
-}
-
-function geluUnscoped(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+export const gelu = defineOp('gelu', (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor => scope(() => {
   assertFloat('gelu', x);
   const approx = opts.approximate ?? 'none';
   if (approx === 'tanh') {
@@ -73,37 +84,25 @@ function geluUnscoped(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): 
   }
   if (approx !== 'none') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${approx}'`);
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
-}
+}));
 
-export function silu(x: Tensor): Tensor {
-  return scope(() => siluUnscoped(x));
-}
-
-function siluUnscoped(x: Tensor): Tensor {
+export const silu = defineOp('silu', (x: Tensor): Tensor => scope(() => {
   assertFloat('silu', x);
   return mul(x, sigmoid(x));
-}
+}));
 
 /** log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's defaults β = 1, threshold = 20). */
-export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
-  return scope(() => softplusUnscoped(x, opts));
-}
-
-function softplusUnscoped(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+export const softplus = defineOp('softplus', (x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor => scope(() => {
   assertFloat('softplus', x);
   const beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   const bx = mul(x, beta);
   // log1p(exp(bx)) computed safely where it is used; large bx takes the linear branch.
   const safe = where(gt(bx, threshold), 0, bx);
   return where(gt(bx, threshold), x, div(log1p(exp(safe)), beta));
-}
+}));
 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) — only when training. */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  return scope(() => dropoutUnscoped(x, p, training));
-}
-
-function dropoutUnscoped(x: Tensor, p = 0.5, training = true): Tensor {
+export const dropout = defineOp('dropout', (x: Tensor, p: number = 0.5, training: boolean = true): Tensor => scope(() => {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
   assertFloat('dropout', x);
   if (!training || p === 0) return mul(x, 1);
@@ -114,5 +113,5 @@ function dropoutUnscoped(x: Tensor, p = 0.5, training = true): Tensor {
   const out = mul(x, mul(keepMask, 1 / (1 - p)));
   keepMask.dispose();
   return out;
-}
+}));
 

@@ -1,13 +1,17 @@
 // Convolutions: conv1d, conv2d, convTranspose2d (stride, padding, dilation, groups), built on three
-// differentiable primitives (forward, grad-input, grad-weight) so gradients of gradients work.
+// differentiable primitives (forward, grad-input, grad-weight) so gradients of gradients work;
+// conv2d's bias goes through conv2dBias, which the rewrite table fuses into the kernel.
 
 import type { Conv2dParams } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { promoteTypes } from '../tensor/dtype.js';
-import { backendOf, fmt, record, wrap } from './util.js';
-import { add, cast, relu, reluGrad } from './elementwise.js';
-import { sum } from './reduce.js';
-import { reshape, unsqueeze, squeeze } from './shape.js';
+import { fmt } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { backendOf, record, wrap } from './util.js';
+import { cast, reshape } from './layout.js';
+import { sum } from './broadcast.js';
+import { add } from './elementwise.js';
+import { unsqueeze, squeeze } from './shape.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -16,11 +20,6 @@ export interface ConvOptions {
   padding?: Pair | 'valid' | 'same';
   dilation?: Pair;
   groups?: number;
-  /**
-   * Nabla's extension (Keras' `activation`): 'relu' returns relu(conv2d(x, w, b)) — one op, with the
-   * bias and ReLU applied in the convolution's own output writes where the backend fuses them.
-   */
-  activation?: 'relu' | null;
 }
 
 export interface ConvTransposeOptions {
@@ -45,21 +44,6 @@ function conv2dPrim(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   return record(out, 'conv2d', [x, w], [x, w], (g, [sx, sw], needs) => [needs[0] ? convGradInput(g, sw!, p) : null, needs[1] ? convGradWeight(sx!, g, p) : null]);
 }
 
-/**
- * conv2d + bias (+ ReLU) as one node, on a backend with fused.conv2dBiasAct (float32): the same values
- * as conv2dPrim, then add, then relu; the gradient masks g where y > 0 (⟺ the pre-activation > 0).
- */
-function conv2dBiasActPrim(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, act: boolean): Tensor {
-  const be = backendOf('conv2d', x, w);
-  const out = wrap(be, be.fused!.conv2dBiasAct!(x._s('conv2d'), w._s('conv2d'), b ? b._s('conv2d') : null, p, act), [p.n, p.cOut, p.oh, p.ow]);
-  return record(out, act ? 'conv2dRelu' : 'conv2d', [x, w, b], act ? [x, w, out] : [x, w], (g, [sx, sw, y], needs) => {
-    const gz = act ? reluGrad(g, y!) : g;
-    const r = [needs[0] ? convGradInput(gz, sw!, p) : null, needs[1] ? convGradWeight(sx!, gz, p) : null, needs[2] ? sum(gz, [0, 2, 3]) : null];
-    if (gz !== g) gz.dispose();
-    return r;
-  });
-}
-
 /** dL/dx of conv2d (= convTranspose2d's forward). */
 function convGradInput(g: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   const be = backendOf('conv2dBackwardInput', g, w);
@@ -73,6 +57,13 @@ function convGradWeight(x: Tensor, g: Tensor, p: Conv2dParams): Tensor {
   const out = wrap(be, be.conv2dBackwardWeight(x._s('conv2d'), g._s('conv2d'), p), [p.cOut, p.cIn / p.groups, p.kh, p.kw]);
   return record(out, 'conv2dBackwardWeight', [x, g], [x, g], (gw, [sx, sg], needs) => [needs[0] ? convGradInput(sg!, gw, p) : null, needs[1] ? conv2dPrim(sx!, gw, p) : null]);
 }
+
+/**
+ * conv2d of the 4-D x plus bias [cOut] (or none): the op the rewrite table runs as one kernel
+ * (Backend.fused.conv2dBiasAct, with a ReLU after it folded in); these are its backward pieces.
+ */
+const conv2dBias = defineOp('conv2dBias', (x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams): Tensor =>
+  addBias('conv2d', conv2dPrim(x, w, p), b, p.cOut), { gradInput: convGradInput, gradWeight: convGradWeight, gradBias: (g: Tensor) => sum(g, [0, 2, 3]) });
 
 function addBias(op: string, y: Tensor, bias: Tensor | null | undefined, channels: number): Tensor {
   if (!bias) return y;
@@ -88,13 +79,13 @@ function addBias(op: string, y: Tensor, bias: Tensor | null | undefined, channel
  * The shared tail of conv2d and convTranspose2d: casts input and weight to one float dtype, runs the
  * convolution on the 4-D input xi, adds the bias, and drops the batch dim again for unbatched x.
  */
-function runConv(op: string, x: Tensor, xi: Tensor, weight: Tensor, bias: Tensor | null | undefined, channels: number, conv: (x: Tensor, w: Tensor) => Tensor,
-  fused?: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor | null): Tensor {
+function runConv(op: string, x: Tensor, xi: Tensor, weight: Tensor, bias: Tensor | null | undefined, channels: number,
+  conv: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor): Tensor {
   const dt = promoteTypes(xi.dtype, weight.dtype);
   if (dt !== 'float32' && dt !== 'float64') throw new TypeError(`${op}: needs floating-point input and weight, got ${xi.dtype} and ${weight.dtype}`);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== channels)) throw new Error(`${op}: bias must have shape [${channels}], got ${fmt(bias.shape)}`);
   const cx = cast(xi, dt), cw = cast(weight, dt);
-  const y = fused?.(cx, cw, bias ?? null) ?? addBias(op, conv(cx, cw), bias, channels);
+  const y = conv(cx, cw, bias ?? null);
   if (cx !== xi) cx.dispose();
   if (cw !== weight) cw.dispose();
   if (xi === x) return y;
@@ -133,32 +124,23 @@ export function conv2dParams(op: string, x: Tensor, xi: Tensor, weight: Tensor, 
   return p;
 }
 
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
-  const op = 'conv2d';
-  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cOut, cIn/groups, kh, kw], got ${fmt(weight.shape)}`);
-  const unbatched = x.ndim === 3;
-  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
-  const xi = unbatched ? unsqueeze(x, 0) : x;
-  const p = conv2dParams(op, x, xi, weight, opts);
-  const cOut = p.cOut;
-  const act = opts.activation ?? null;
-  if (act !== null && act !== 'relu') throw new Error(`${op}: activation must be 'relu' or null, got ${JSON.stringify(act)}`);
-  // bias and ReLU in the kernel's writes where the backend fuses them (float32, a float32 bias)
-  let fusedRan = false;
-  const fused = (cx: Tensor, cw: Tensor, b: Tensor | null): Tensor | null => {
-    if (!(b || act) || cx.dtype !== 'float32' || (b && b.dtype !== 'float32') || !backendOf(op, cx, cw).fused?.conv2dBiasAct) return null;
-    fusedRan = true;
-    return conv2dBiasActPrim(cx, cw, b, p, act === 'relu');
-  };
-  const y = runConv(op, x, xi, weight, bias, cOut, (cx, cw) => conv2dPrim(cx, cw, p), fused);
-  if (!act || fusedRan) return y;
-  const r = relu(y);
-  y.dispose();
-  return r;
+/** The 4-D input of a 2-D convolution (an unbatched [C, H, W] gets a batch of 1), its weight checked. */
+function batched(op: string, x: Tensor, weight: Tensor, layout: string): Tensor {
+  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [${layout}], got ${fmt(weight.shape)}`);
+  if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  return x.ndim === 3 ? unsqueeze(x, 0) : x;
 }
 
+export const conv2d = defineOp('conv2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor => {
+  const op = 'conv2d';
+  const xi = batched(op, x, weight, 'cOut, cIn/groups, kh, kw');
+  const p = conv2dParams(op, x, xi, weight, opts);
+  const y = runConv(op, x, xi, weight, bias, p.cOut, (cx, cw, b) => conv2dBias(cx, cw, b, p));
+  return y;
+});
+
 /** conv1d on [N, C, L] (or [C, L]) with weight [cOut, cIn/groups, k]: conv2d with a height of 1. */
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+export const conv1d = defineOp('conv1d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor => {
   if (weight.ndim !== 3) throw new Error(`conv1d: weight must be 3-D [cOut, cIn/groups, k], got ${fmt(weight.shape)}`);
   if (x.ndim !== 3 && x.ndim !== 2) throw new Error(`conv1d: expected input [N, C, L] or [C, L], got ${fmt(x.shape)}`);
   const one = (v: Pair | undefined, d: number): [number, number] => [d, typeof v === 'number' ? v : v === undefined ? d : v[0]];
@@ -166,7 +148,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const w4 = unsqueeze(weight, -2);
   const padding = opts.padding === 'same' || opts.padding === 'valid' ? opts.padding : one(opts.padding, 0);
   const y = conv2d(x4, w4, bias, {
-    stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups, activation: opts.activation,
+    stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups,
     padding: padding === 'same' || padding === 'valid' ? padding : [0, padding[1]],
   });
   x4.dispose();
@@ -174,16 +156,13 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const out = squeeze(y, -2);
   y.dispose();
   return out;
-}
+});
 
 /** Transposed 2-D convolution with weight [cIn, cOut/groups, kh, kw] (PyTorch's layout). */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+export const convTranspose2d = defineOp('convTranspose2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor => {
   const op = 'convTranspose2d';
-  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-D [cIn, cOut/groups, kh, kw], got ${fmt(weight.shape)}`);
-  const unbatched = x.ndim === 3;
-  if (x.ndim !== 4 && !unbatched) throw new Error(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmt(x.shape)}`);
+  const xi = batched(op, x, weight, 'cIn, cOut/groups, kh, kw');
   const groups = opts.groups ?? 1;
-  const xi = unbatched ? unsqueeze(x, 0) : x;
   const [n, cIn, h, w] = xi.shape as [number, number, number, number];
   const [wIn, cOutPerG, kh, kw] = weight.shape as [number, number, number, number];
   if (cIn !== wIn) throw new Error(`${op}: input has ${cIn} channels (shape ${fmt(x.shape)}) but weight ${fmt(weight.shape)} expects ${wIn}`);
@@ -201,6 +180,6 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const cOut = cOutPerG * groups;
   // The transposed conv is the input-gradient of the conv that maps [cOut, oh, ow] → [cIn, h, w].
   const p: Conv2dParams = { n, cIn: cOut, h: oh, w: ow, cOut: cIn, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh: h, ow: w };
-  return runConv(op, x, xi, weight, bias, cOut, (cx, cw) => convGradInput(cx, cw, p));
-}
+  return runConv(op, x, xi, weight, bias, cOut, (cx, cw, b) => addBias(op, convGradInput(cx, cw, p), b, cOut));
+});
 

@@ -2,34 +2,19 @@
 // Indices are checked here, in TypeScript, so kernels can trust them.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, fmt, normDim, prod, record, wrap } from './util.js';
-import { add, cast, eq, where } from './elementwise.js';
-import { reshape, narrow, pad } from './shape.js';
+import { fmt, normDim, prod } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { backendOf, record, wrap } from './util.js';
+import { cast, reshape } from './layout.js';
+import { add, eq, where } from './elementwise.js';
+import { narrow, pad } from './shape.js';
+import { checkIndex, splitAt, indexSelect, indexAdd } from './index-select.js';
 import { arange } from '../tensor/create.js';
 
-function checkIndex(op: string, idx: Tensor, n: number, what: string): Tensor {
-  if (idx.dtype !== 'int32') throw new TypeError(`${op}: indices must be an int32 tensor, got ${idx.dtype}`);
-  const data = idx.dataSync() as Int32Array;
-  let neg = false;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v < -n || v >= n) throw new RangeError(`${op}: index ${v} is out of range for ${what} of size ${n}`);
-    if (v < 0) neg = true;
-  }
-  if (!neg) return idx;
-  // Negative indices count from the end, as in PyTorch.
-  const fixed = new Int32Array(data.length);
-  for (let i = 0; i < data.length; i++) fixed[i] = data[i]! < 0 ? data[i]! + n : data[i]!;
-  const be = backendOf(op, idx);
-  return wrap(be, be.fromArray(fixed, 'int32'), idx.shape);
-}
-
-function splitAt(shape: readonly number[], d: number): [number, number, number] {
-  return [prod(shape.slice(0, d)), shape[d] ?? 1, prod(shape.slice(d + 1))];
-}
+export { indexSelect, indexAdd };
 
 /** out[i][j][k] = x[i][idx[i][j][k]][k] for dim = 1 (and likewise for any dim). */
-export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
+export const gather = defineOp('gather', (x: Tensor, dim: number, idx: Tensor): Tensor => {
   const d = normDim('gather', dim, x.ndim);
   if (idx.ndim !== x.ndim) throw new Error(`gather: index has ${idx.ndim} dims but input has ${x.ndim} (shapes ${fmt(idx.shape)} and ${fmt(x.shape)})`);
   for (let i = 0; i < x.ndim; i++) {
@@ -59,10 +44,10 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
   if (src !== x) src.dispose();
   if (ix !== idx) ix.dispose();
   return out;
-}
+});
 
 /** A copy of x with src added at idx along dim (src and idx have the same shape). */
-export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor {
+export const scatterAdd = defineOp('scatterAdd', (x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor => {
   const d = normDim('scatterAdd', dim, x.ndim);
   if (idx.ndim !== x.ndim || src.ndim !== x.ndim) throw new Error(`scatterAdd: input ${fmt(x.shape)}, index ${fmt(idx.shape)} and src ${fmt(src.shape)} must have the same number of dims`);
   for (let i = 0; i < x.ndim; i++) {
@@ -91,40 +76,10 @@ export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Te
   if (s !== src) s.dispose();
   if (ix !== idx) ix.dispose();
   return out;
-}
-
-/** The slices of x at the 1-D int32 indices along dim. */
-export function indexSelect(x: Tensor, dim: number, idx: Tensor): Tensor {
-  const d = normDim('indexSelect', dim, x.ndim);
-  if (idx.ndim > 1) throw new Error(`indexSelect: index must be 1-D, got shape ${fmt(idx.shape)}`);
-  const ix = checkIndex('indexSelect', idx, x.shape[d] ?? 1, `dim ${d} of ${fmt(x.shape)}`);
-  const be = backendOf('indexSelect', x, ix);
-  const [outer, r, inner] = splitAt(x.shape, d);
-  const shape = [...x.shape];
-  if (x.ndim > 0) shape[d] = ix.numel();
-  const out = wrap(be, be.indexSelect(x._s('indexSelect'), ix._s('indexSelect'), outer, r, inner), shape);
-  const inShape = x.shape;
-  record(out, 'indexSelect', [x], [ix], (g, [ii]) => [indexAdd(wrap(be, be.fill(g.dtype, prod(inShape), 0), inShape), d, ii!, g)]);
-  if (ix !== idx) ix.dispose();
-  return out;
-}
-
-/** A copy of x with src's slices added at the 1-D indices along dim. */
-export function indexAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Tensor {
-  const d = normDim('indexAdd', dim, x.ndim);
-  const ix = checkIndex('indexAdd', idx, x.shape[d] ?? 1, `dim ${d}`);
-  const s = cast(src, x.dtype);
-  const be = backendOf('indexAdd', x, ix, s);
-  const [outer, r, inner] = splitAt(x.shape, d);
-  const out = wrap(be, be.indexAdd(x._s('indexAdd'), ix._s('indexAdd'), s._s('indexAdd'), outer, r, inner), x.shape);
-  record(out, 'indexAdd', [x, s], [ix], (g, [ii]) => [g, indexSelect(g, d, ii!)]);
-  if (s !== src) s.dispose();
-  if (ix !== idx) ix.dispose();
-  return out;
-}
+});
 
 /** Rows of weight [numEmbeddings, dim] at the int32 indices (any shape) → [...idx.shape, dim]. */
-export function embedding(idx: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+export const embedding = defineOp('embedding', (idx: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor => {
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmt(weight.shape)}`);
   if (idx.dtype !== 'int32') throw new TypeError(`embedding: indices must be int32, got ${idx.dtype}`);
   const flat = reshape(idx, [idx.numel()]);
@@ -146,10 +101,10 @@ export function embedding(idx: Tensor, weight: Tensor, opts: { paddingIdx?: numb
   rows.dispose();
   flat.dispose();
   return out;
-}
+});
 
 /** One-hot int32 encoding [..., numClasses] (numClasses = max + 1 when -1). */
-export function oneHot(idx: Tensor, numClasses = -1): Tensor {
+export const oneHot = defineOp('oneHot', (idx: Tensor, numClasses: number = -1): Tensor => {
   if (idx.dtype !== 'int32') throw new TypeError(`oneHot: indices must be int32, got ${idx.dtype}`);
   const data = idx.dataSync();
   let n = numClasses;
@@ -161,5 +116,5 @@ export function oneHot(idx: Tensor, numClasses = -1): Tensor {
   const out = cast(hit, 'int32');
   for (const t of [classes, u, hit]) t.dispose();
   return out;
-}
+});
 

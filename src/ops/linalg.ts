@@ -3,10 +3,13 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { promoteTypes } from '../tensor/dtype.js';
-import { backendOf, fmt, prod, record, sameShape, wrap } from './util.js';
-import { add, cast, relu, reluGrad } from './elementwise.js';
-import { expand, reshape, squeeze, unsqueeze } from './shape.js';
-import { sum, sumTo } from './reduce.js';
+import { fmt, prod, sameShape } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { backendOf, record, wrap } from './util.js';
+import { cast, reshape } from './layout.js';
+import { expand, sum, sumTo } from './broadcast.js';
+import { add } from './elementwise.js';
+import { squeeze, unsqueeze } from './shape.js';
 
 /**
  * C = op(A) · op(B) over broadcast batch dims, A [..., m, k] (or [..., k, m] when transA),
@@ -51,7 +54,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
 }
 
 /** torch.matmul: dot for 1-D·1-D, matrix-vector, vector-matrix, and batched broadcast products. */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   const dt = promoteTypes(a.dtype, b.dtype);
   if (dt === 'bool') throw new TypeError(`matmul: needs numeric tensors, got ${a.dtype} and ${b.dtype}`);
@@ -72,7 +75,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (ca !== a) ca.dispose();
   if (cb !== b) cb.dispose();
   return out;
-}
+});
 
 function swap(old: Tensor, next: Tensor): Tensor {
   old.dispose();
@@ -80,67 +83,46 @@ function swap(old: Tensor, next: Tensor): Tensor {
 }
 
 /** 2-D only, like torch.mm. */
-export function mm(a: Tensor, b: Tensor): Tensor {
+export const mm = defineOp('mm', (a: Tensor, b: Tensor): Tensor => {
   if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`mm: expects 2-D tensors, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return matmul(a, b);
-}
+});
 
 /** 3-D batches of equal size, like torch.bmm. */
-export function bmm(a: Tensor, b: Tensor): Tensor {
+export const bmm = defineOp('bmm', (a: Tensor, b: Tensor): Tensor => {
   if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) throw new Error(`bmm: expects [b, n, m] and [b, m, p] with the same b, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return matmul(a, b);
-}
+});
 
 /**
- * y = x Wᵀ + b with W [out, in] (PyTorch's layout), x [..., in]. activation 'relu' (Nabla's extension,
- * as Keras' Dense) returns relu(y), in one pass with the bias where the backend fuses them.
+ * x [m, k] · wᵀ + b (b [n] or none): the op the rewrite table runs as one kernel
+ * (Backend.fused.linearBiasAct, with a ReLU after it folded in); these are its backward pieces.
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activation: 'relu' | null = null): Tensor {
+const linearBias = defineOp('linearBias', (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
+  const y = matmulT(x, w, false, true, 'linear');
+  if (!b) return y;
+  const out = add(y, b);
+  y.dispose();
+  return out;
+}, {
+  gradX: (g: Tensor, w: Tensor) => matmulT(g, w, false, false),
+  gradW: (g: Tensor, x: Tensor) => matmulT(g, x, true, false),
+  gradBias: (g: Tensor) => sum(g, 0),
+});
+
+/** y = x Wᵀ + b with W [out, in] (PyTorch's layout), x [..., in]. */
+export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => {
   if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
   }
-  if (activation !== null && activation !== 'relu') throw new Error(`linear: activation must be 'relu' or null, got ${JSON.stringify(activation)}`);
-  const x2 = x.ndim === 2 ? x : reshape(x, [-1, weight.shape[1]!]);
   const n = weight.shape[0]!;
-  const be = backendOf('linear', x2, weight);
-  let out: Tensor;
-  if ((bias || activation) && be.fused?.linearBiasAct && x2.dtype === 'float32' && weight.dtype === 'float32' &&
-    (!bias || (bias.dtype === 'float32' && bias.ndim === 1 && bias.shape[0] === n))) {
-    out = linearBiasActPrim(x2, weight, bias ?? null, activation === 'relu');
-  } else {
-    const y = matmulT(x2, weight, false, true, 'linear');
-    out = y;
-    if (bias) {
-      out = add(y, bias);
-      y.dispose();
-    }
-    if (activation) {
-      const r = relu(out);
-      out.dispose();
-      out = r;
-    }
-  }
-  if (x2 !== x) {
-    x2.dispose();
-    const r = reshape(out, [...x.shape.slice(0, -1), weight.shape[0]!]);
-    out.dispose();
-    out = r;
-  }
-  return out;
-}
-
-/** linear's fused node: x [m, k] · wᵀ + b (+ ReLU) by Backend.fused.linearBiasAct; the gradient masks g where y > 0. */
-function linearBiasActPrim(x: Tensor, w: Tensor, b: Tensor | null, act: boolean): Tensor {
-  const be = b ? backendOf('linear', x, w, b) : backendOf('linear', x, w);
-  const [m, k] = x.shape as [number, number];
-  const n = w.shape[0]!;
-  const out = wrap(be, be.fused!.linearBiasAct!(x._s('linear'), w._s('linear'), b ? b._s('linear') : null, { m, k, n }, act), [m, n]);
-  return record(out, act ? 'linearRelu' : 'linear', [x, w, b], act ? [x, w, out] : [x, w], (g, [sx, sw, y], needs) => {
-    const gz = act ? reluGrad(g, y!) : g;
-    // the products of matmulT's backward for x·wᵀ: g·w and gᵀ·x
-    const r = [needs[0] ? matmulT(gz, sw!, false, false) : null, needs[1] ? matmulT(gz, sx!, true, false) : null, needs[2] ? sum(gz, 0) : null];
-    if (gz !== g) gz.dispose();
-    return r;
-  });
-}
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== n)) throw new Error(`linear: bias must have shape [${n}], got ${fmt(bias.shape)}`);
+  const x2 = x.ndim === 2 ? x : reshape(x, [-1, weight.shape[1]!]);
+  const out = linearBias(x2, weight, bias ?? null);
+  if (x2 === x) return out;
+  x2.dispose();
+  const r = reshape(out, [...x.shape.slice(0, -1), n]);
+  out.dispose();
+  return r;
+});

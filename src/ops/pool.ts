@@ -3,11 +3,14 @@
 
 import type { AdaptivePool2dParams, Pool2dParams } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, fmt, record, wrap } from './util.js';
+import { fmt } from '../tensor/shape.js';
+import { defineOp } from './dispatch.js';
+import { backendOf, record, wrap } from './util.js';
 import { gather } from './indexing.js';
 import { isGradEnabled } from '../autograd/graph.js';
-import { reshape, unsqueeze, squeeze } from './shape.js';
-import { conv2d, conv2dParams, pair, type ConvOptions, type Pair } from './conv.js';
+import { reshape } from './layout.js';
+import { unsqueeze, squeeze } from './shape.js';
+import { pair, type Pair } from './conv.js';
 
 export interface MaxPoolOptions { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
 export interface AvgPoolOptions { stride?: Pair | null; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
@@ -83,14 +86,23 @@ function maxPoolBackward(g: Tensor, idx: Tensor, p: Pool2dParams): Tensor {
   });
 }
 
+/**
+ * Max pooling's values with no graph and no indices: the op the rewrite table runs as a values-only
+ * kernel, or with the conv2d + ReLU before it as one in-cache kernel (inference).
+ */
+const maxPoolValues = defineOp('maxPoolValues', (x4: Tensor, p: Pool2dParams): Tensor => {
+  const [v, i] = maxPoolCore('maxPool2d', x4, p);
+  i.dispose();
+  return v;
+});
+
 function maxPool(op: string, oneD: boolean, x: Tensor, kernelSize: Pair, opts: MaxPoolOptions & { returnIndices?: boolean }): Tensor | { values: Tensor; indices: Tensor } {
   const [x4, undo] = to4d(op, x, oneD);
   const o1 = oneD ? one(opts) : opts;
   const p = poolParams(op, x4, oneD ? [1, kernelSize as number] : kernelSize, o1);
-  // no graph and no indices asked for: the values alone where the backend has that (inference)
-  const be = backendOf(op, x4);
-  if (!opts.returnIndices && x4.dtype === 'float32' && be.fused?.maxPool2dValues && !(isGradEnabled() && x4.requiresGrad)) {
-    const v = wrap(be, be.fused.maxPool2dValues(x4._s(op), p), [p.n, p.c, p.oh, p.ow]);
+  // no graph and no indices asked for: the values alone (inference)
+  if (!opts.returnIndices && !(isGradEnabled() && x4.requiresGrad)) {
+    const v = maxPoolValues(x4, p);
     if (x4 !== x) x4.dispose();
     return undo(v);
   }
@@ -111,15 +123,15 @@ function one<T extends { stride?: Pair | null; padding?: Pair; dilation?: Pair }
   return { ...o, stride: o.stride == null ? null : f(o.stride, -1), padding: [0, typeof o.padding === 'number' ? o.padding : o.padding?.[0] ?? 0], dilation: f(o.dilation, 1) };
 }
 
-export function maxPool2d(x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): Tensor {
+export const maxPool2d = defineOp('maxPool2d', (x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): Tensor => {
   return maxPool('maxPool2d', false, x, kernelSize, opts) as Tensor;
-}
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+});
+export const maxPool2dWithIndices = defineOp('maxPool2dWithIndices', (x: Tensor, kernelSize: Pair, opts: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } => {
   return maxPool('maxPool2d', false, x, kernelSize, { ...opts, returnIndices: true }) as { values: Tensor; indices: Tensor };
-}
-export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPoolOptions = {}): Tensor {
+});
+export const maxPool1d = defineOp('maxPool1d', (x: Tensor, kernelSize: number, opts: MaxPoolOptions = {}): Tensor => {
   return maxPool('maxPool1d', true, x, kernelSize, opts) as Tensor;
-}
+});
 
 function avgPoolCore(op: string, x4: Tensor, p: Pool2dParams): Tensor {
   const be = backendOf(op, x4);
@@ -141,12 +153,12 @@ function avgPool(op: string, oneD: boolean, x: Tensor, kernelSize: Pair, opts: A
   return undo(y);
 }
 
-export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPoolOptions = {}): Tensor {
+export const avgPool2d = defineOp('avgPool2d', (x: Tensor, kernelSize: Pair, opts: AvgPoolOptions = {}): Tensor => {
   return avgPool('avgPool2d', false, x, kernelSize, opts);
-}
-export function avgPool1d(x: Tensor, kernelSize: number, opts: AvgPoolOptions = {}): Tensor {
+});
+export const avgPool1d = defineOp('avgPool1d', (x: Tensor, kernelSize: number, opts: AvgPoolOptions = {}): Tensor => {
   return avgPool('avgPool1d', true, x, kernelSize, opts);
-}
+});
 
 function adaptiveCore(x4: Tensor, p: AdaptivePool2dParams): Tensor {
   const be = backendOf('adaptiveAvgPool2d', x4);
@@ -161,7 +173,7 @@ function adaptiveBackward(g: Tensor, p: AdaptivePool2dParams): Tensor {
 }
 
 /** Average pooling to a fixed output size (a number, or [h, w] where null keeps the input's size). */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export const adaptiveAvgPool2d = defineOp('adaptiveAvgPool2d', (x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor => {
   const [x4, undo] = to4d('adaptiveAvgPool2d', x, false);
   const [n, c, h, w] = x4.shape as [number, number, number, number];
   const [oh, ow] = typeof outputSize === 'number' ? [outputSize, outputSize] : [outputSize[0] ?? h, outputSize[1] ?? w];
@@ -170,27 +182,4 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
   const y = adaptiveCore(x4, { n, c, h, w, oh, ow });
   if (x4 !== x) x4.dispose();
   return undo(y);
-}
-
-/**
- * maxPool2d(relu(conv2d(x, w, b, convOpts)), kernelSize, poolOpts) — nn.Sequential's Conv2d + ReLU +
- * MaxPool2d. With no graph recorded (inference), float32 and a batched input, a backend's
- * fused.conv2dBiasActMaxPool pools each image's conv output while it is in cache; otherwise (and for
- * shapes it does not take) the three ops run, the first two fused as conv2d's activation.
- */
-export function conv2dReluMaxPool2d(x: Tensor, w: Tensor, b: Tensor | null, convOpts: ConvOptions, kernelSize: Pair, poolOpts: MaxPoolOptions = {}): Tensor {
-  const be = backendOf('conv2d', x, w, b);
-  const f = be.fused?.conv2dBiasActMaxPool;
-  const graph = isGradEnabled() && (x.requiresGrad || w.requiresGrad || !!b?.requiresGrad);
-  if (f && !graph && x.ndim === 4 && w.ndim === 4 && x.dtype === 'float32' && w.dtype === 'float32' &&
-    (!b || (b.dtype === 'float32' && b.ndim === 1 && b.shape[0] === w.shape[0]))) {
-    const p = conv2dParams('conv2d', x, x, w, convOpts);
-    const q = poolParams('maxPool2d', { shape: [p.n, p.cOut, p.oh, p.ow] }, kernelSize, poolOpts);
-    const s = f(x._s('conv2d'), w._s('conv2d'), b ? b._s('conv2d') : null, p, true, q);
-    if (s) return wrap(be, s, [q.n, q.c, q.oh, q.ow]);
-  }
-  const y = conv2d(x, w, b, { ...convOpts, activation: 'relu' });
-  const r = maxPool2d(y, kernelSize, poolOpts);
-  y.dispose();
-  return r;
-}
+});

@@ -1,15 +1,15 @@
 // The LSTM and GRU recurrences of one layer and direction over a whole sequence, as one op each: the
-// per-step composite is the definition; a backend's fused lstm/gru Forward/Backward runs it when it can.
+// per-step composite is the definition; the rewrite table (./fused/sequences.ts) runs a backend's
+// fused recurrence when it can.
 
 import type { Tensor } from '../tensor/tensor.js';
-import type { GruParams, GruSaved, LstmParams, LstmSaved } from '../backend/backend.js';
 import { scope } from '../tensor/memory.js';
-import { isGradEnabled } from '../autograd/graph.js';
 import { runBackward } from '../autograd/backward.js';
+import { defineOp } from './dispatch.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
 import { matmulT } from './linalg.js';
 import { chunk, narrow, reshape, split, stack } from './shape.js';
-import { backendOf, fmt, record, wrap } from './util.js';
+import { fmt } from '../tensor/shape.js';
 
 /**
  * xp [L, …] as L tensors [1, …]. Two levels (blocks of ~√L steps, then steps) because the backward
@@ -56,60 +56,19 @@ export function lstmComposite(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, r
   return { output, h: L > 0 ? h : mul(h0, 1), c: L > 0 ? c : mul(c0, 1) };
 }
 
-/**
- * lstmComposite's result, through the backend's fused kernels where it has them (float32), else
- * the composite. The fused op records one node for all three outputs: each output's node passes
- * its gradient on to the shared node, which runs the fused backward once (or, when the backward
- * itself is being recorded — createGraph — the composite's, so gradients of gradients work).
- */
+/** The recurrence as one op (the rewrite table runs Backend.fused.lstmForward/Backward where it can). */
+const lstmSeq = defineOp('lstmSeq', (xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse: boolean): LstmResult =>
+  lstmComposite(xp, h0, c0, whh, reverse), { replay });
+
+/** lstmComposite's result, checked: xp [L, N, 4H], h0 and c0 [N, H], whh [4H, H]. */
 export function lstm(xp: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, reverse = false): LstmResult {
-  const be = backendOf('lstm', xp, h0, c0, whh);
-  const [L, N, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+  const [N, G] = [xp.shape[1]!, xp.shape[2]!];
   const H = G / 4;
   if (xp.ndim !== 3 || G % 4 !== 0 || whh.ndim !== 2 || whh.shape[0] !== G || whh.shape[1] !== H ||
     h0.ndim !== 2 || h0.shape[0] !== N || h0.shape[1] !== H || c0.ndim !== 2 || c0.shape[0] !== N || c0.shape[1] !== H) {
     throw new Error(`lstm: expected xp [L, N, 4H], h0 and c0 [N, H], whh [4H, H]; got ${fmt(xp.shape)}, ${fmt(h0.shape)}, ${fmt(c0.shape)}, ${fmt(whh.shape)}`);
   }
-  const fused = be.fused;
-  const all = [xp, h0, c0, whh];
-  if (!fused?.lstmForward || !fused.lstmBackward || all.some((t) => t.dtype !== 'float32')) return lstmComposite(xp, h0, c0, whh, reverse);
-  const p: LstmParams = { L, n: N, h: H, reverse };
-  const r = fused.lstmForward(xp._s('lstm'), h0._s('lstm'), c0._s('lstm'), whh._s('lstm'), p);
-  const output = wrap(be, r.output, [L, N, H]), h = wrap(be, r.h, [N, H]), c = wrap(be, r.c, [N, H]);
-  const sv = r.saved;
-  const savedT = [wrap(be, sv.acts, [L, N, G]), wrap(be, sv.hPrev, [L, N, H]), wrap(be, sv.cPrev, [L, N, H]), wrap(be, sv.tanhC, [L, N, H])];
-  if (isGradEnabled() && all.some((t) => t.requiresGrad)) {
-    const box: (Tensor | null)[] = [null, null, null];
-    const bwdFused = fused.lstmBackward;
-    // The shared node: its own gradient (a zero scalar) only orders it after the outputs' nodes.
-    const tok = wrap(be, be.fill('float32', 1, 0), []);
-    record(tok, 'lstm', all, [...all, ...savedT], (_g, saved, needs) => {
-      const [gOut, gH, gC] = box;
-      box.fill(null);
-      try {
-        const [sxp, sh0, sc0, swhh, acts, hPrev, cPrev, tanhC] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-        if (!gOut && !gH && !gC) return [null, null, null, null];
-        if (isGradEnabled()) {
-          const r = lstmComposite(sxp, sh0, sc0, swhh, reverse);
-          return replay([r.output, r.h, r.c], [sxp, sh0, sc0, swhh], [gOut, gH, gC]);
-        }
-        const st: LstmSaved = { acts: acts._s('lstm backward'), hPrev: hPrev._s('lstm backward'), cPrev: cPrev._s('lstm backward'), tanhC: tanhC._s('lstm backward') };
-        const g = bwdFused(gOut?._s('lstm backward') ?? null, gH?._s('lstm backward') ?? null, gC?._s('lstm backward') ?? null,
-          swhh._s('lstm backward'), st, p, needs[3]!);
-        return [wrap(be, g.xp, [L, N, G]), wrap(be, g.h0, [N, H]), wrap(be, g.c0, [N, H]), g.whh ? wrap(be, g.whh, [G, H]) : null];
-      } finally {
-        for (const t of [gOut, gH, gC]) t?._releaseAlias();
-      }
-    });
-    [output, h, c].forEach((o, k) => record(o, 'lstm', [tok], [], (g) => {
-      box[k]?._releaseAlias();
-      box[k] = g._alias();
-      return [wrap(be, be.fill('float32', 1, 0), [])];
-    }));
-    tok.dispose();
-  }
-  for (const t of savedT) t.dispose();
-  return { output, h, c };
+  return lstmSeq(xp, h0, c0, whh, reverse);
 }
 
 export interface GruResult { output: Tensor; h: Tensor }
@@ -147,61 +106,19 @@ export function gruComposite(xp: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | 
   return { output, h: L > 0 ? h : mul(h0, 1) };
 }
 
-/**
- * gruComposite's result, through the backend's fused kernels where it has them (float32), else
- * the composite; recorded like lstm's (one shared node; the composite's backward under createGraph).
- */
+/** The recurrence as one op (the rewrite table runs Backend.fused.gruForward/Backward where it can). */
+const gruSeq = defineOp('gruSeq', (xp: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null, reverse: boolean): GruResult =>
+  gruComposite(xp, h0, whh, bhh, reverse), { replay });
+
+/** gruComposite's result, checked: xp [L, N, 3H], h0 [N, H], whh [3H, H], bhh [3H] or null. */
 export function gru(xp: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null, reverse = false): GruResult {
-  const be = bhh ? backendOf('gru', xp, h0, whh, bhh) : backendOf('gru', xp, h0, whh);
-  const [L, N, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+  const [N, G] = [xp.shape[1]!, xp.shape[2]!];
   const H = G / 3;
   if (xp.ndim !== 3 || G % 3 !== 0 || whh.ndim !== 2 || whh.shape[0] !== G || whh.shape[1] !== H ||
     h0.ndim !== 2 || h0.shape[0] !== N || h0.shape[1] !== H || (bhh && (bhh.ndim !== 1 || bhh.shape[0] !== G))) {
     throw new Error(`gru: expected xp [L, N, 3H], h0 [N, H], whh [3H, H], bhh [3H] or null; got ${fmt(xp.shape)}, ${fmt(h0.shape)}, ${fmt(whh.shape)}, ${bhh ? fmt(bhh.shape) : 'null'}`);
   }
-  const fused = be.fused;
-  const all = bhh ? [xp, h0, whh, bhh] : [xp, h0, whh];
-  if (!fused?.gruForward || !fused.gruBackward || all.some((t) => t.dtype !== 'float32')) return gruComposite(xp, h0, whh, bhh, reverse);
-  const p: GruParams = { L, n: N, h: H, reverse };
-  const r = fused.gruForward(xp._s('gru'), h0._s('gru'), whh._s('gru'), bhh ? bhh._s('gru') : null, p);
-  const output = wrap(be, r.output, [L, N, H]), h = wrap(be, r.h, [N, H]);
-  const sv = r.saved;
-  const savedT = [wrap(be, sv.acts, [L, N, G]), wrap(be, sv.hn, [L, N, H]), wrap(be, sv.hPrev, [L, N, H])];
-  if (isGradEnabled() && all.some((t) => t.requiresGrad)) {
-    const box: (Tensor | null)[] = [null, null];
-    const bwdFused = fused.gruBackward;
-    const k = all.length;
-    // The shared node: its own gradient (a zero scalar) only orders it after the outputs' nodes.
-    const tok = wrap(be, be.fill('float32', 1, 0), []);
-    record(tok, 'gru', all, [...all, ...savedT], (_g, saved, needs) => {
-      const [gOut, gH] = box;
-      box.fill(null);
-      try {
-        const ins = saved.slice(0, k) as Tensor[];
-        const [acts, hn, hPrev] = saved.slice(k) as [Tensor, Tensor, Tensor];
-        if (!gOut && !gH) return ins.map(() => null);
-        if (isGradEnabled()) {
-          const c = gruComposite(ins[0]!, ins[1]!, ins[2]!, ins[3] ?? null, reverse);
-          return replay([c.output, c.h], ins, [gOut, gH]);
-        }
-        const st: GruSaved = { acts: acts._s('gru backward'), hn: hn._s('gru backward'), hPrev: hPrev._s('gru backward') };
-        const g = bwdFused(gOut?._s('gru backward') ?? null, gH?._s('gru backward') ?? null, ins[2]!._s('gru backward'), st, p,
-          needs[2]!, k > 3 && needs[3]!);
-        const res = [wrap(be, g.xp, [L, N, G]), wrap(be, g.h0, [N, H]), g.whh ? wrap(be, g.whh, [G, H]) : null];
-        return k > 3 ? [...res, g.bhh ? wrap(be, g.bhh, [G]) : null] : res;
-      } finally {
-        for (const t of [gOut, gH]) t?._releaseAlias();
-      }
-    });
-    [output, h].forEach((o, j) => record(o, 'gru', [tok], [], (g) => {
-      box[j]?._releaseAlias();
-      box[j] = g._alias();
-      return [wrap(be, be.fill('float32', 1, 0), [])];
-    }));
-    tok.dispose();
-  }
-  for (const t of savedT) t.dispose();
-  return { output, h };
+  return gruSeq(xp, h0, whh, bhh, reverse);
 }
 
 /**

@@ -1,185 +1,72 @@
-// Reductions and scans: sum, mean, prod, amax/amin, max/min with indices, argmax/argmin,
-// var/std, logsumexp, norm, cumsum — dim as a number or a list, keepdim as in PyTorch.
+// Reductions and scans: the prod/amax/amin/argmax/argmin records (sum's is in ./broadcast.ts), and
+// the composites mean, max/min with indices, var/std, norm, cumsum — dim as a number or a list,
+// keepdim as in PyTorch.
 
-import type { ReduceOp } from '../backend/backend.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, cast, div, eq, mul, sub, where, sqrt, abs, pow, exp, log, gt } from './elementwise.js';
-import { expand, permute, reshape } from './shape.js';
+import { normDim, normDims, prod, reducedShape } from '../tensor/shape.js';
+import * as S from './scalar.js';
+import { defineOp } from './dispatch.js';
+import { cast, reshape } from './layout.js';
+import { expandBack, reducePrim, reduction, sum, type Dim } from './broadcast.js';
+import { add, abs, div, eq, gt, mul, ne, pow, sqrt, sub, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
-import { backendOf, fmt, normDim, normDims, prod, record, wrap, type Shape } from './util.js';
+import { backendOf, record, wrap } from './util.js';
 import { noGrad } from '../autograd/graph.js';
-// logsumexp and norm run in a scope: their intermediates are freed even where the caller has none.
+// norm runs in a scope: its intermediates are freed even where the caller has none (logsumexp,
+// in ./activation.ts, frees its own).
 import { scope } from '../tensor/memory.js';
 import { full } from '../tensor/create.js';
 
-export type Dim = number | readonly number[] | null | undefined;
+export { sum, type Dim };
 
-/** The shape after reducing dims (kept as 1 with keepdim). */
-function reducedShape(shape: Shape, dims: number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (dims.includes(i)) {
-      if (keepdim) out.push(1);
-    } else out.push(d);
-  });
-  return out;
-}
-
-/** Runs a reduce primitive over dims (sorted): runs of adjacent dims one after another, or (argmax/argmin) the dims brought together first. */
-function reducePrim(name: string, op: ReduceOp, x: Tensor, dims: number[]): Tensor {
-  const be = backendOf(name, x);
-  const shape = x.shape;
-  const outShape = reducedShape(shape, dims, false);
-  if (dims.length === 0) {
-    // 0-d input: a reduction over "all" of one element.
-    return wrap(be, be.reduce(op, x._s(name), { outer: 1, r: prod(shape), inner: 1 }), outShape);
-  }
-  const consecutive = dims[dims.length - 1]! - dims[0]! === dims.length - 1;
-  if (consecutive) {
-    const outer = prod(shape.slice(0, dims[0]));
-    const r = prod(shape.slice(dims[0], dims[dims.length - 1]! + 1));
-    const inner = prod(shape.slice(dims[dims.length - 1]! + 1));
-    return wrap(be, be.reduce(op, x._s(name), { outer, r, inner }), outShape);
-  }
-  if (op !== 'argmax' && op !== 'argmin') {
-    // Runs of adjacent dims, innermost run first: e.g. a bias gradient's sum over [0, 2, 3] of
-    // [N, C, H, W] is a sum over H·W, then over N — no permuted copy of the whole input.
-    let lo = dims.length - 1;
-    while (lo > 0 && dims[lo - 1] === dims[lo]! - 1) lo--;
-    const inner = reducePrim(name, op, x, dims.slice(lo));
-    const out = reducePrim(name, op, inner, dims.slice(0, lo));
-    inner.dispose();
-    return out;
-  }
-  const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
-  const moved = noGrad(() => permute(x, [...kept, ...dims]));
-  const r = prod(dims.map((d) => shape[d]!));
-  const out = wrap(be, be.reduce(op, moved._s(name), { outer: prod(outShape), r, inner: 1 }), outShape);
-  moved.dispose();
-  return out;
-}
-
-function checkNonEmpty(name: string, x: Tensor, dims: number[]): void {
-  for (const d of dims) {
-    if (x.shape[d] === 0) throw new Error(`${name}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)}): the result is undefined`);
-  }
-  if (dims.length === 0 && x.numel() === 0) throw new Error(`${name}: cannot reduce an empty tensor`);
-}
-
-/** Gradient of a reduction broadcast back to the input's shape. */
-function expandBack(g: Tensor, inShape: Shape, dims: number[]): Tensor {
-  const kept = reducedShape(inShape, dims.length ? dims : inShape.map((_, i) => i), true);
-  return expand(reshape(g, kept), inShape);
-}
-
-/** Sums g (broadcast result) down to `shape` — the backward of broadcasting. */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
-  const lead = g.ndim - shape.length;
-  const dims: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
-  }
-  const s = dims.length ? sum(g, dims, false) : g;
-  return reshape(s, shape);
-}
-
-export function sum(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  const dims = normDims('sum', dim, x.ndim);
-  const t = x.dtype === 'bool' ? cast(x, 'int32') : x;
-  const out = reducePrim('sum', 'sum', t, dims);
-  const res = keepdim ? reshape(out, reducedShape(x.shape, dims, true)) : out;
-  if (keepdim) out.dispose();
-  const inShape = x.shape;
-  return record(res, 'sum', [t], [], (g) => [expandBack(g, inShape, dims)]);
-}
-
-export function mean(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  if (!isFloat(x.dtype)) throw new TypeError(`mean: needs a floating-point tensor, got ${x.dtype} (use x.float() first)`);
-  const dims = normDims('mean', dim, x.ndim);
-  const n = prod(dims.map((d) => x.shape[d]!));
-  const s = sum(x, dims, keepdim);
-  const out = div(s, n);
-  s.dispose();
-  return out;
-}
-
-export function prodReduce(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const dims = normDims('prod', dim ?? undefined, x.ndim);
-  const t = x.dtype === 'bool' ? cast(x, 'int32') : x;
-  const out0 = reducePrim('prod', 'prod', t, dims);
-  const out = keepdim ? reshape(out0, reducedShape(x.shape, dims, true)) : out0;
-  if (keepdim) out0.dispose();
-  const inShape = x.shape;
-  return record(out, 'prod', [t], [t], (g, [v]) => {
-    // Exact with zeros: the product of the others is prod(nonzeros) where x is the only zero,
-    // 0 where another element is zero, and prod/x otherwise.
-    const isZero = eq(v!, 0);
-    const nz = where(isZero, 1, v!);
-    const pnz = expandBack(reducePrimKeep(nz, dims), inShape, dims);
-    const zc = expandBack(reducePrimKeep(cast(isZero, v!.dtype), dims, 'sum'), inShape, dims);
+const prodReduce = reduction('prod', {
+  kernel: { step: S.mul, init: 1, int: S.intMul },
+  bool: 'int32',
+  saves: 'x',
+  torch: 'torch.prod',
+  // Exact with zeros: the product of the others is prod(nonzeros) where x is the only zero,
+  // 0 where another element is zero, and prod/x otherwise.
+  grad: (g, { x, inShape, dims }) => {
+    const isZero = eq(x, 0);
+    const nz = where(isZero, 1, x);
+    const pnz = expandBack(prodReduce(nz, dims, true), inShape, dims);
+    const zc = expandBack(sum(cast(isZero, x.dtype), dims, true), inShape, dims);
     const others = where(isZero, mul(pnz, eq(zc, 1)), mul(div(pnz, nz), eq(zc, 0)));
-    return [mul(expandBack(g, inShape, dims), others)];
-  });
+    return mul(expandBack(g, inShape, dims), others);
+  },
+});
+
+/** The gradient of amax/amin is shared evenly among the elements equal to the extreme, as in PyTorch. */
+function extremeGrad(g: Tensor, { x, y, inShape, dims }: { x: Tensor; y: Tensor; inShape: readonly number[]; dims: readonly number[] }): Tensor {
+  const mask = cast(eq(x, expandBack(y, inShape, dims)), g.dtype);
+  const count = expandBack(sum(mask, dims, true), inShape, dims);
+  return div(mul(expandBack(g, inShape, dims), mask), count);
 }
 
-function reducePrimKeep(x: Tensor, dims: number[], op: 'prod' | 'sum' = 'prod'): Tensor {
-  return op === 'sum' ? sum(x, dims) : prodReduce(x, dims.length === 1 ? dims[0] : null);
-}
+/** The sum of the elements that are not NaN; they get the gradient, the NaNs none. */
+export const nansum = reduction('nansum', {
+  kernel: { step: S.nanAdd, init: 0, int: S.intAdd }, bool: 'int32', saves: 'x', torch: 'torch.nansum',
+  grad: (g, { x, inShape, dims }) => where(ne(x, x), 0, expandBack(g, inShape, dims)),
+});
 
-function extreme(name: string, op: 'max' | 'min', x: Tensor, dim: Dim, keepdim: boolean): Tensor {
-  const dims = normDims(name, dim, x.ndim);
-  checkNonEmpty(name, x, dims);
-  const out0 = reducePrim(name, op, x, dims);
-  const out = keepdim ? reshape(out0, reducedShape(x.shape, dims, true)) : out0;
-  if (keepdim) out0.dispose();
-  const inShape = x.shape;
-  return record(out, name, [x], [x, out], (g, [v, o]) => {
-    // The gradient is shared evenly among the elements equal to the extreme, as in PyTorch.
-    const mask = cast(eq(v!, expandBack(o!, inShape, dims)), g.dtype);
-    const count = expandBack(sum(mask, dims), inShape, dims);
-    return [div(mul(expandBack(g, inShape, dims), mask), count)];
-  });
-}
-
-export const amax = (x: Tensor, dim?: Dim, keepdim = false): Tensor => extreme('amax', 'max', x, dim, keepdim);
-export const amin = (x: Tensor, dim?: Dim, keepdim = false): Tensor => extreme('amin', 'min', x, dim, keepdim);
-
-function argExtreme(name: string, op: 'argmax' | 'argmin', x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  if (dim === undefined || dim === null) {
-    checkNonEmpty(name, x, []);
-    const flat = reshape(x, [x.numel()]);
-    const out = reducePrim(name, op, flat, [0]);
-    flat.dispose();
-    if (!keepdim) return out;
-    const r = reshape(out, x.shape.map(() => 1));
-    out.dispose();
-    return r;
-  }
-  const d = normDim(name, dim, x.ndim);
-  const dims = x.ndim === 0 ? [] : [d];
-  checkNonEmpty(name, x, dims);
-  const out = reducePrim(name, op, x, dims);
-  if (!keepdim) return out;
-  const r = reshape(out, reducedShape(x.shape, dims, true));
-  out.dispose();
-  return r;
-}
-
-export const argmax = (x: Tensor, dim?: number | null, keepdim = false): Tensor => argExtreme('argmax', 'argmax', x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number | null, keepdim = false): Tensor => argExtreme('argmin', 'argmin', x, dim, keepdim);
+export const amax = reduction('amax', { kernel: { wins: S.maxWins, int: 'exact', simd: 'f32x4.max' }, bool: 'bool', saves: 'xy', grad: extremeGrad, torch: 'torch.amax' });
+export const amin = reduction('amin', { kernel: { wins: S.minWins, int: 'exact', simd: 'f32x4.min' }, bool: 'bool', saves: 'xy', grad: extremeGrad, torch: 'torch.amin' });
+/** The first index of the extreme (NaN counts as the extreme, as in PyTorch); int32. */
+export const argmax = reduction('argmax', { kernel: { wins: S.maxWins, int: 'exact', index: true }, bool: 'int32', saves: 'none', torch: 'torch.argmax' });
+export const argmin = reduction('argmin', { kernel: { wins: S.minWins, int: 'exact', index: true }, bool: 'int32', saves: 'none', torch: 'torch.argmin' });
 
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 
-/** max(x) → the largest element; max(x, dim, keepdim) → {values, indices} along dim. */
-export function maxDim(name: 'max' | 'min', x: Tensor, dim: number, keepdim = false): ValuesIndices {
+/** max(x, dim, keepdim) / min(…) → {values, indices} along dim; the gradient goes to the index. */
+function maxDim(name: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
   const d = normDim(name, dim, x.ndim);
   const dims = x.ndim === 0 ? [] : [d];
-  checkNonEmpty(name, x, dims);
-  const indices = argExtreme(name, name === 'max' ? 'argmax' : 'argmin', x, dim, true);
-  const vk0 = reducePrim(name, name, x, dims);
-  const vk = reshape(vk0, indices.shape);
+  const indices = (name === 'max' ? argmax : argmin)(x, x.ndim === 0 ? null : d, true);
+  const vk0 = reducePrim(name, (name === 'max' ? amax : amin).kernel, x.dtype === 'bool' ? cast(x, 'int32') : x, dims);
+  const vk1 = x.dtype === 'bool' ? cast(vk0, 'bool') : vk0;
+  const vk = reshape(vk1, indices.shape);
+  if (vk1 !== vk0) vk1.dispose();
   vk0.dispose();
   const inShape = x.shape;
   const values = record(vk, name, [x], [indices], (g, [idx]) => {
@@ -195,9 +82,29 @@ export function maxDim(name: 'max' | 'min', x: Tensor, dim: number, keepdim = fa
   return { values: v2, indices: i2 };
 }
 
+interface MaxMin {
+  /** the largest (smallest) element */
+  (x: Tensor): Tensor;
+  /** the largest (smallest) elements along dim and their first indices */
+  (x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+}
+/** max(x) → the largest element; max(x, dim, keepdim) → {values, indices} along dim. */
+export const max = defineOp('max', (x: Tensor, dim?: number, keepdim: boolean = false) => (dim === undefined ? amax(x) : maxDim('max', x, dim, keepdim))) as MaxMin;
+/** min(x) → the smallest element; min(x, dim, keepdim) → {values, indices} along dim. */
+export const min = defineOp('min', (x: Tensor, dim?: number, keepdim: boolean = false) => (dim === undefined ? amin(x) : maxDim('min', x, dim, keepdim))) as MaxMin;
+
+export const mean = defineOp('mean', (x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor => {
+  if (!isFloat(x.dtype)) throw new TypeError(`mean: needs a floating-point tensor, got ${x.dtype} (use x.float() first)`);
+  const dims = normDims('mean', dim, x.ndim);
+  const s = sum(x, dims, keepdim);
+  const out = div(s, prod(dims.map((d) => x.shape[d]!)));
+  s.dispose();
+  return out;
+});
+
 export interface VarOptions { correction?: number; unbiased?: boolean; keepdim?: boolean }
 
-export function variance(x: Tensor, dim?: Dim, opts: VarOptions = {}): Tensor {
+const variance = defineOp('var', (x: Tensor, dim?: Dim, opts: VarOptions = {}): Tensor => {
   if (!isFloat(x.dtype)) throw new TypeError(`var: needs a floating-point tensor, got ${x.dtype}`);
   const dims = normDims('var', dim, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
@@ -209,40 +116,17 @@ export function variance(x: Tensor, dim?: Dim, opts: VarOptions = {}): Tensor {
   const out = div(s, Math.max(0, n - correction));
   for (const t of [m, dev, sq, s]) t.dispose();
   return out;
-}
+});
 
-export function std(x: Tensor, dim?: Dim, opts: VarOptions = {}): Tensor {
+export const std = defineOp('std', (x: Tensor, dim?: Dim, opts: VarOptions = {}): Tensor => {
   const v = variance(x, dim, opts);
   const out = sqrt(v);
   v.dispose();
   return out;
-}
-
-/** log(sum(exp(x))) over dim, computed stably by shifting by the maximum. */
-export function logsumexp(x: Tensor, dim: Dim, keepdim = false): Tensor {
-  return scope(() => logsumexpUnscoped(x, dim, keepdim));
-}
-
-function logsumexpUnscoped(x: Tensor, dim: Dim, keepdim = false): Tensor {
-  const t = isFloat(x.dtype) ? x : cast(x, 'float32');
-  const dims = normDims('logsumexp', dim, t.ndim);
-  const m = noGrad(() => {
-    const a = amax(t, dims, true);
-    // An all -inf (or +inf) slice would give inf - inf = NaN: shift by 0 there instead.
-    const finite = eq(abs(a), Infinity);
-    return where(finite, 0, a);
-  });
-  const e = exp(sub(t, m));
-  const out = add(log(sum(e, dims, keepdim)), keepdim ? m : reshape(m, reducedShape(t.shape, dims, false)));
-  return out;
-}
+});
 
 /** Vector p-norm over dim (all elements by default): p = 2 (default), 1, Infinity, or any p > 0. */
-export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim = false): Tensor {
-  return scope(() => normUnscoped(x, p, dim, keepdim));
-}
-
-function normUnscoped(x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim = false): Tensor {
+export const norm = defineOp('norm', (x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim: boolean = false): Tensor => scope(() => {
   if (!isFloat(x.dtype)) throw new TypeError(`norm: needs a floating-point tensor, got ${x.dtype}`);
   const pp = p === 'fro' ? 2 : p;
   const dims = normDims('norm', dim, x.ndim);
@@ -254,27 +138,29 @@ function normUnscoped(x: Tensor, p: number | 'fro' = 2, dim?: Dim, keepdim = fal
     const inShape = x.shape;
     return record(out, 'norm', [x], [x, out], (g, [v, o]) => {
       // x / ||x||, taken as 0 where the norm is 0 (PyTorch's subgradient).
-      const ok = expandBack(keepdim ? o! : o!, inShape, dims);
+      const ok = expandBack(o!, inShape, dims);
       const scale = where(gt(ok, 0), div(expandBack(g, inShape, dims), ok), 0);
       return [mul(v!, scale)];
     });
   }
   if (!(pp > 0)) throw new RangeError(`norm: p must be positive, Infinity or 'fro', got ${p}`);
   return pow(sum(pow(abs(x), pp), dims, keepdim), 1 / pp);
-}
+}));
 
-export function cumsum(x: Tensor, dim: number): Tensor {
+/** The running sum along dim (sum's record as a scan); the backward is the reversed running sum. */
+export const cumsum = defineOp('cumsum', (x: Tensor, dim: number): Tensor => {
   const d = normDim('cumsum', dim, x.ndim);
   const t = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const be = backendOf('cumsum', t);
   const shape = t.shape;
   const s = x.ndim === 0 ? { outer: 1, r: 1, inner: 1 } : { outer: prod(shape.slice(0, d)), r: shape[d]!, inner: prod(shape.slice(d + 1)) };
-  const out = wrap(be, be.cumsum(t._s('cumsum'), s), shape);
-  return record(out, 'cumsum', [t], [], (g) => {
-    // Reverse cumulative sum: total - cumsum + g.
+  const out = wrap(be, be.scan(sum.kernel, t._s('cumsum'), s), shape);
+  if (t !== x) t.dispose();
+  return record(out, 'cumsum', [x.dtype === 'bool' ? null : x], [], (g) => {
     if (shape.length === 0) return [g];
-    const total = sum(g, d, true);
-    return [add(sub(total, cumsum(g, d)), g)];
+    // total - cumsum + g
+    return [add(sub(sum(g, d, true), cumsum(g, d)), g)];
   });
-}
+});
 
+export { prodReduce as prod, variance as var };

@@ -1,101 +1,46 @@
-// Shape and layout ops: reshape/view (sharing storage), permute/transpose/expand/slicing
-// (materialised through copyStrided), cat/stack/split/chunk, pad, repeat, flip.
+// Shape ops built on the layout primitives: flatten/squeeze/unsqueeze (views), transpose, slicing,
+// indexing by numbers, ranges and int32 tensors, flip, cat/stack/split/chunk, pad, repeat, contiguous, clone.
 
 import { Tensor } from '../tensor/tensor.js';
-import { backendOf, broadcastShapes, checkInt, contiguousStrides, fmt, normDim, prod, record, sameShape, wrap, type Shape } from './util.js';
+import { broadcastShapes, checkInt, contiguousStrides, fmt, normDim, prod, sameShape } from '../tensor/shape.js';
 import { promoteTypes } from '../tensor/dtype.js';
-import { cast } from './elementwise.js';
-import { sumTo } from './reduce.js';
-import { indexSelect } from './indexing.js';
+import { defineOp } from './dispatch.js';
+import { cast, reshape, permute, stridedView } from './layout.js';
+import { expand } from './broadcast.js';
+import { indexSelect } from './index-select.js';
+import { backendOf, record, wrap } from './util.js';
 import { tensor } from '../tensor/create.js';
 
-function checkShapeList(op: string, shape: readonly number[]): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < -1) throw new TypeError(`${op}: invalid size ${d} in shape ${fmt(shape)}`);
-  }
-}
+export { reshape, permute, expand };
 
-/** A new shape for the same elements; one dim may be -1. Shares x's storage. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  checkShapeList('reshape', shape);
-  const n = x.numel();
-  const out = [...shape];
-  const neg = out.indexOf(-1);
-  if (neg >= 0) {
-    if (out.indexOf(-1, neg + 1) >= 0) throw new Error(`reshape: only one dimension can be -1, got ${fmt(shape)}`);
-    const rest = prod(out.filter((_, i) => i !== neg));
-    if (rest === 0 || n % rest !== 0) throw new Error(`reshape: shape ${fmt(shape)} is invalid for input of size ${n} (shape ${fmt(x.shape)})`);
-    out[neg] = n / rest;
-  }
-  if (prod(out) !== n) throw new Error(`reshape: shape ${fmt(shape)} is invalid for input of size ${n} (shape ${fmt(x.shape)})`);
-  const buf = x._live('reshape');
-  const t = new Tensor(buf.retain(), out, x.dtype);
-  const inShape = x.shape;
-  return record(t, 'reshape', [x], [], (g) => [reshape(g, inShape)]);
-}
-
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+export const flatten = defineOp('flatten', (x: Tensor, startDim: number = 0, endDim: number = -1): Tensor => {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim('flatten', startDim, x.ndim), e = normDim('flatten', endDim, x.ndim);
   if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
   const shape = [...x.shape.slice(0, s), prod(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
-}
+});
 
-export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+export const unflatten = defineOp('unflatten', (x: Tensor, dim: number, sizes: readonly number[]): Tensor => {
   const d = normDim('unflatten', dim, x.ndim);
   return reshape(x, [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
-}
+});
 
-export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+export const squeeze = defineOp('squeeze', (x: Tensor, dim?: number | readonly number[]): Tensor => {
   let dims: number[];
   if (dim === undefined) dims = x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
   else dims = (typeof dim === 'number' ? [dim] : [...dim]).map((d) => normDim('squeeze', d, x.ndim));
   return reshape(x, x.shape.filter((d, i) => !(dims.includes(i) && d === 1)));
-}
+});
 
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export const unsqueeze = defineOp('unsqueeze', (x: Tensor, dim: number): Tensor => {
   const d = normDim('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
   return reshape(x, shape);
-}
+});
 
-/**
- * A contiguous copy of the strided view (shape, strides, offset) of x. Backward embeds the
- * gradient into zeros at the same view — correct because the views used here never overlap.
- */
-function stridedView(op: string, x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  const be = backendOf(op, x);
-  const out = wrap(be, be.copyStrided(x._s(op), shape, strides, offset), shape);
-  const inShape = x.shape;
-  return record(out, op, [x], [], (g) => [embedView(op, g, inShape, shape, strides, offset)]);
-}
-
-/** zeros(base) with g written into the view (shape, strides, offset): the adjoint of stridedView. */
-function embedView(op: string, g: Tensor, base: Shape, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  const be = backendOf(op, g);
-  const dst = be.fill(g.dtype, prod(base), 0);
-  be.writeStrided(dst, g._s(op), shape, strides, offset);
-  const out = wrap(be, dst, base);
-  return record(out, op + 'Backward', [g], [], (gg) => [stridedView(op, gg, shape, strides, offset)]);
-}
-
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  if (dims.length !== x.ndim) throw new Error(`permute: got ${dims.length} dims ${fmt(dims)} for a tensor of ${x.ndim} dimensions`);
-  const p = dims.map((d) => normDim('permute', d, x.ndim));
-  if (new Set(p).size !== p.length) throw new Error(`permute: dims ${fmt(dims)} repeat a dimension`);
-  if (p.every((d, i) => d === i)) return reshape(x, x.shape);
-  const cs = contiguousStrides(x.shape);
-  const be = backendOf('permute', x);
-  const shape = p.map((d) => x.shape[d]!);
-  const out = wrap(be, be.copyStrided(x._s('permute'), shape, p.map((d) => cs[d]!), 0), shape);
-  const inv = new Array<number>(p.length);
-  p.forEach((d, i) => (inv[d] = i));
-  return record(out, 'permute', [x], [], (g) => [permute(g, inv)]);
-}
-
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export const transpose = defineOp('transpose', (x: Tensor, dim0: number, dim1: number): Tensor => {
   if (x.ndim < 2 && x.ndim > 0) {
     normDim('transpose', dim0, x.ndim);
     normDim('transpose', dim1, x.ndim);
@@ -107,43 +52,25 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   p[a] = b;
   p[b] = a;
   return permute(x, p);
-}
+});
 
 /** Matrix transpose of a ≤ 2-D tensor (like torch.t). */
-export function t(x: Tensor): Tensor {
+export const t = defineOp('t', (x: Tensor): Tensor => {
   if (x.ndim > 2) throw new Error(`t: expects a tensor with ≤ 2 dimensions, got ${x.ndim} (shape ${fmt(x.shape)}); use transpose(d0, d1)`);
   return x.ndim < 2 ? reshape(x, x.shape) : transpose(x, 0, 1);
-}
+});
 
-/** Broadcasts size-1 dims to `shape` (-1 keeps a size); new leading dims may be added. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  if (shape.length < x.ndim) throw new Error(`expand: the number of sizes (${shape.length}) must be at least the tensor's dims (${x.ndim}), shape ${fmt(x.shape)}`);
-  const lead = shape.length - x.ndim;
-  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
-  for (let i = 0; i < x.ndim; i++) {
-    const have = x.shape[i]!, want = target[i + lead]!;
-    if (have !== want && have !== 1) throw new Error(`expand: size ${have} at dim ${i} of ${fmt(x.shape)} cannot expand to ${want} (target ${fmt(shape)})`);
-  }
-  if (sameShape(target, x.shape)) return reshape(x, x.shape);
-  const cs = contiguousStrides(x.shape);
-  const strides = target.map((d, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : cs[i - lead]!));
-  const be = backendOf('expand', x);
-  const out = wrap(be, be.copyStrided(x._s('expand'), target, strides, 0), target);
-  const inShape = x.shape;
-  return record(out, 'expand', [x], [], (g) => [sumTo(g, inShape)]);
-}
-
-export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+export const broadcastTo = defineOp('broadcastTo', (x: Tensor, shape: readonly number[]): Tensor => {
   return expand(x, shape);
-}
+});
 
-export function broadcastTensors(...ts: Tensor[]): Tensor[] {
+export const broadcastTensors = defineOp('broadcastTensors', (...ts: Tensor[]): Tensor[] => {
   const shape = broadcastShapes('broadcastTensors', ...ts.map((x) => x.shape));
   return ts.map((x) => expand(x, shape));
-}
+});
 
 /** Elements start, start+step, … (< end) along dim; start/end may be negative, clamped like Python slices. */
-export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+export const slice = defineOp('slice', (x: Tensor, dim: number, start?: number | null, end?: number | null, step: number = 1): Tensor => {
   const d = normDim('slice', dim, x.ndim);
   checkInt('slice', 'step', step, 1);
   const n = x.shape[d]!;
@@ -157,9 +84,9 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const strides = [...cs];
   strides[d] = cs[d]! * step;
   return stridedView('slice', x, shape, strides, len > 0 ? s * cs[d]! : 0);
-}
+});
 
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number, length: number): Tensor => {
   const d = normDim('narrow', dim, x.ndim);
   const n = x.shape[d]!;
   checkInt('narrow', 'length', length, 0);
@@ -168,10 +95,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
     throw new RangeError(`narrow: start ${start} + length ${length} exceeds dim ${d} of size ${n} (shape ${fmt(x.shape)})`);
   }
   return slice(x, d, s, s + length);
-}
+});
 
 /** x[i] along dim (removes the dim). */
-export function select(x: Tensor, dim: number, index: number): Tensor {
+export const select = defineOp('select', (x: Tensor, dim: number, index: number): Tensor => {
   const d = normDim('select', dim, x.ndim);
   const n = x.shape[d]!;
   if (!Number.isInteger(index) || index < -n || index >= n) throw new RangeError(`select: index ${index} is out of range for dim ${d} of size ${n}`);
@@ -180,15 +107,16 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const out = squeeze(s, d);
   s.dispose();
   return out;
-}
+});
 
 export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?] | Tensor;
 
 /**
  * Python-style indexing, one spec per leading dim: a number selects (and drops the dim),
- * null keeps the dim whole, [start, end, step] slices. x.index(null, [0, 10, 2]) is x[:, 0:10:2].
+ * null keeps the dim whole, [start, end, step] slices, an int32 tensor t picks along the dim (its dims
+ * replace it). x.index(null, [0, 10, 2]) is x[:, 0:10:2].
  */
-export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
+export const index = defineOp('index', (x: Tensor, ...specs: IndexSpec[]): Tensor => {
   if (specs.length > x.ndim) throw new Error(`index: ${specs.length} indices for a tensor of ${x.ndim} dimensions`);
   if (specs.filter((sp) => sp instanceof Tensor).length > 1) {
     throw new Error('index: more than one tensor index (advanced indexing that broadcasts index tensors together) is not supported; use gather()');
@@ -225,9 +153,9 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   }
   for (const t of temps) t.dispose();
   return cur === x ? reshape(x, x.shape) : cur;
-}
+});
 
-export function flip(x: Tensor, dims: readonly number[]): Tensor {
+export const flip = defineOp('flip', (x: Tensor, dims: readonly number[]): Tensor => {
   const ds = dims.map((d) => normDim('flip', d, x.ndim));
   const cs = contiguousStrides(x.shape);
   let offset = 0;
@@ -238,10 +166,10 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
   });
   if (x.numel() === 0) offset = 0;
   return stridedView('flip', x, x.shape, strides, offset);
-}
+});
 
 /** Concatenates along dim; all other dims must match. Dtypes promote. */
-export function cat(ts: readonly Tensor[], dim = 0): Tensor {
+export const cat = defineOp('cat', (ts: readonly Tensor[], dim: number = 0): Tensor => {
   if (!ts || ts.length === 0) throw new Error('cat: expects a non-empty list of tensors');
   // Like PyTorch, 1-D empty tensors are skipped (legacy behaviour).
   const parts = ts.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
@@ -279,9 +207,9 @@ export function cat(ts: readonly Tensor[], dim = 0): Tensor {
   });
   for (let i = 0; i < cast_.length; i++) if (cast_[i] !== parts[i]) cast_[i]!.dispose();
   return out;
-}
+});
 
-export function stack(ts: readonly Tensor[], dim = 0): Tensor {
+export const stack = defineOp('stack', (ts: readonly Tensor[], dim: number = 0): Tensor => {
   if (!ts || ts.length === 0) throw new Error('stack: expects a non-empty list of tensors');
   const ref = ts[0]!;
   ts.forEach((x, k) => {
@@ -292,10 +220,10 @@ export function stack(ts: readonly Tensor[], dim = 0): Tensor {
   const out = cat(us, d);
   for (const u of us) u.dispose();
   return out;
-}
+});
 
 /** split(x, 3, dim): pieces of 3 (the last may be smaller); split(x, [2, 5], dim): exact sizes. */
-export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
+export const split = defineOp('split', (x: Tensor, sizeOrSizes: number | readonly number[], dim: number = 0): Tensor[] => {
   const d = normDim('split', dim, x.ndim);
   const n = x.shape[d]!;
   let sizes: number[];
@@ -315,20 +243,16 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
     o += s;
     return r;
   });
-}
+});
 
 /** chunk(x, n, dim): n pieces of ceil(size/n) (fewer if the size is small), like PyTorch. */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export const chunk = defineOp('chunk', (x: Tensor, chunks: number, dim: number = 0): Tensor[] => {
   checkInt('chunk', 'chunks', chunks, 1);
   const d = normDim('chunk', dim, x.ndim);
   const size = Math.ceil(x.shape[d]! / chunks);
   return split(x, Math.max(size, 1), d);
-}
+});
 
-/**
- * Constant padding like F.pad: pads = [left, right] for the last dim, then [top, bottom] for the
- * one before, …; negative pads crop.
- */
 export interface PadOptions {
   /** 'constant' (default) fills with value; 'reflect', 'replicate' and 'circular' as PyTorch's F.pad. */
   mode?: 'constant' | 'reflect' | 'replicate' | 'circular';
@@ -339,7 +263,7 @@ export interface PadOptions {
  * F.pad: pads[0..1] pad the last dim (before, after), pads[2..3] the one before, … Negative pads
  * crop (constant mode). The third argument is the fill value, or {mode, value}.
  */
-export function pad(x: Tensor, pads: readonly number[], value: number | PadOptions = 0): Tensor {
+export const pad = defineOp('pad', (x: Tensor, pads: readonly number[], value: number | PadOptions = 0): Tensor => {
   if (typeof value === 'object' && value !== null) {
     for (const k of Object.keys(value)) if (k !== 'mode' && k !== 'value') throw new TypeError(`pad: unknown option '${k}' (options: mode, value)`);
     const mode = value.mode ?? 'constant';
@@ -351,7 +275,7 @@ export function pad(x: Tensor, pads: readonly number[], value: number | PadOptio
   }
   if (typeof value !== 'number') throw new TypeError(`pad: the fill value must be a number (or {mode, value}), got ${typeof value}`);
   return padConstant(x, pads, value);
-}
+});
 
 /** reflect / replicate / circular padding: an index select per padded dim (its gradient adds back). */
 function padIndexed(x: Tensor, pads: readonly number[], mode: string): Tensor {
@@ -387,6 +311,7 @@ function padIndexed(x: Tensor, pads: readonly number[], mode: string): Tensor {
   return cur === x ? reshape(x, x.shape) : cur;
 }
 
+/** Constant padding: negative pads crop. */
 function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor {
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
     throw new Error(`pad: needs an even number of pads, at most 2 per dimension (${x.ndim} dims), got ${fmt(pads)}`);
@@ -427,7 +352,7 @@ function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor 
 }
 
 /** Tiles x: repeat([2, 3]) doubles dim -2 and triples dim -1 (extra leading reps add dims). */
-export function repeat(x: Tensor, reps: readonly number[]): Tensor {
+export const repeat = defineOp('repeat', (x: Tensor, reps: readonly number[]): Tensor => {
   if (reps.length < x.ndim) throw new Error(`repeat: ${reps.length} repeats for a tensor of ${x.ndim} dims; need at least as many`);
   reps.forEach((r) => checkInt('repeat', 'repeat count', r, 0));
   const lead = reps.length - x.ndim;
@@ -444,14 +369,14 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
   r1.dispose();
   r2.dispose();
   return out;
-}
+});
 
 /** Tensors here are always contiguous: returns a handle sharing x's storage. */
-export function contiguous(x: Tensor): Tensor {
+export const contiguous = defineOp('contiguous', (x: Tensor): Tensor => {
   return reshape(x, x.shape);
-}
+});
 
-export function clone(x: Tensor): Tensor {
+export const clone = defineOp('clone', (x: Tensor): Tensor => {
   const cs = contiguousStrides(x.shape);
   return stridedView('clone', x, x.shape, cs, 0);
-}
+});

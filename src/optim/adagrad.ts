@@ -2,7 +2,7 @@
 // update: s += g²; p −= lr/(1 + (t − 1)·lrDecay) · g / (√s + ε).
 
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { add, div, mul, neg, sqrt, sub } from '../ops/index.js';
 import { fullLike } from '../tensor/create.js';
 import { Optimizer, checkBool, checkLr, checkNumber, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 

@@ -2,9 +2,9 @@
 // m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; p −= lr/(1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + ε).
 
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, maximum, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { add, div, maximum, mul, neg, sqrt, sub } from '../ops/index.js';
 import { zerosLike } from '../tensor/create.js';
-import { backendOf, wrap } from '../ops/util.js';
+import { defineOp } from '../ops/dispatch.js';
 import { Optimizer, checkBetas, checkBool, checkLr, checkNumber, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 export interface AdamOptions {
@@ -22,9 +22,9 @@ export interface AdamState { step: number; expAvg: Tensor; expAvgSq: Tensor; max
 
 /**
  * The pure update (state.step already counts this step). decoupled: AdamW's p·(1 − lr·wd)
- * instead of Adam's L2 term g + wd·p.
+ * instead of Adam's L2 term g + wd·p. An op: the rewrite table runs Backend.fused.adamStep for it.
  */
-export function adamUpdate(p: Tensor, g: Tensor, s: AdamState, h: AdamHyper, decoupled: boolean): { param: Tensor; state: AdamState } {
+export const adamUpdate = defineOp('adamUpdate', (p: Tensor, g: Tensor, s: AdamState, h: AdamHyper, decoupled: boolean): { param: Tensor; state: AdamState } => {
   const [b1, b2] = h.betas;
   let grad = h.maximize ? neg(g) : g;
   let param = p;
@@ -40,24 +40,8 @@ export function adamUpdate(p: Tensor, g: Tensor, s: AdamState, h: AdamHyper, dec
   const maxExpAvgSq = h.amsgrad ? maximum(s.maxExpAvgSq!, expAvgSq) : null;
   const denom = add(div(sqrt(maxExpAvgSq ?? expAvgSq), Math.sqrt(bc2)), h.eps);
   return { param: sub(param, mul(div(expAvg, denom), stepSize)), state: { step: s.step, expAvg, expAvgSq, maxExpAvgSq } };
-}
+});
 
-/** adamUpdate through the backend's fused adamStep (one pass), or null where it has none. */
-function adamFused(p: Tensor, g: Tensor, s: AdamState, h: AdamHyper, decoupled: boolean): { param: Tensor; state: AdamState } | null {
-  const be = backendOf('Adam.step', p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq);
-  const f = be.fused?.adamStep;
-  const ts = [p, g, s.expAvg, s.expAvgSq, ...(h.amsgrad ? [s.maxExpAvgSq!] : [])];
-  if (!f || ts.some((t) => t.dtype !== 'float32' || t.numel() !== p.numel())) return null;
-  const [np, m, v, vm] = f(p._s('Adam.step'), g._s('Adam.step'), s.expAvg._s('Adam.step'), s.expAvgSq._s('Adam.step'),
-    h.amsgrad ? s.maxExpAvgSq!._s('Adam.step') : null, {
-      lr: h.lr, beta1: h.betas[0], beta2: h.betas[1], eps: h.eps, weightDecay: h.weightDecay, step: s.step,
-      decoupled, amsgrad: h.amsgrad, maximize: h.maximize,
-    });
-  return {
-    param: wrap(be, np, p.shape),
-    state: { step: s.step, expAvg: wrap(be, m, p.shape), expAvgSq: wrap(be, v, p.shape), maxExpAvgSq: vm ? wrap(be, vm, p.shape) : null },
-  };
-}
 
 abstract class AdamBase extends Optimizer {
   protected abstract readonly decoupled: boolean;
@@ -90,8 +74,7 @@ abstract class AdamBase extends Optimizer {
       step, expAvg: state.exp_avg as Tensor, expAvgSq: state.exp_avg_sq as Tensor,
       maxExpAvgSq: (state.max_exp_avg_sq as Tensor | undefined) ?? null,
     };
-    const fused = adamFused(p, grad, cur, h, this.decoupled);
-    const { param, state: next } = fused ?? adamUpdate(p, grad, cur, h, this.decoupled);
+    const { param, state: next } = adamUpdate(p, grad, cur, h, this.decoupled);
     state.step = step;
     this.setState(state, 'exp_avg', next.expAvg);
     this.setState(state, 'exp_avg_sq', next.expAvgSq);

@@ -4,8 +4,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
-import { abs, clamp, mul } from '../ops/elementwise.js';
-import { amax, norm } from '../ops/reduce.js';
+import { abs, clamp, mul, amax, norm } from '../ops/index.js';
 
 function gradsOf(name: string, params: Iterable<Tensor> | Tensor): Tensor[] {
   const list = params instanceof Tensor ? [params] : [...params];

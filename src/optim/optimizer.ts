@@ -6,9 +6,8 @@ import { keep, scope } from '../tensor/memory.js';
 import { enableGrad, noGrad } from '../autograd/graph.js';
 import { markManaged, stepBoundary } from '../autograd/release.js';
 import { isFloat } from '../tensor/dtype.js';
-import { clone } from '../ops/shape.js';
-import { cast } from '../ops/elementwise.js';
-import { fmt, sameShape } from '../ops/util.js';
+import { clone, cast } from '../ops/index.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { clearSparseGrad, hasSparseGrad } from '../nn/sparse-grad.js';
 
 /** Per-parameter state: tensors (moments, buffers) and numbers (step counts), under PyTorch's names. */

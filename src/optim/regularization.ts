@@ -3,8 +3,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { scope } from '../tensor/memory.js';
-import { add, mul } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
+import { add, mul, sum } from '../ops/index.js';
 
 /**
  * λ·Σ_p Σ p² over the parameters, a scalar with gradient 2λ·p. Adding it to the loss equals SGD's

@@ -2,7 +2,7 @@
 // v = α·v + (1 − α)·g²; a = √(v − ḡ²) (centered) or √v, plus ε; p −= lr·g/a (or via a momentum buffer).
 
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { add, div, mul, neg, sqrt, sub } from '../ops/index.js';
 import { zerosLike } from '../tensor/create.js';
 import { Optimizer, checkBool, checkLr, checkNumber, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 

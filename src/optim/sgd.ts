@@ -2,9 +2,8 @@
 // d = g + wd·p; b = μ·b + (1 − τ)·d (b = d at the first step); p −= lr·(nesterov ? d + μ·b : b).
 
 import type { Tensor } from '../tensor/tensor.js';
-import { add, mul, neg, sub } from '../ops/elementwise.js';
-import { clone } from '../ops/shape.js';
-import { backendOf, wrap } from '../ops/util.js';
+import { add, mul, neg, sub, clone } from '../ops/index.js';
+import { defineOp } from '../ops/dispatch.js';
 import { Optimizer, checkBool, checkLr, checkNumber, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 export interface SGDOptions {
@@ -18,8 +17,8 @@ export interface SGDOptions {
 
 export interface SGDHyper { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
 
-/** The pure update: new parameter value and momentum buffer (null without momentum). */
-export function sgdUpdate(p: Tensor, g: Tensor, buf: Tensor | null, h: SGDHyper): { param: Tensor; buf: Tensor | null } {
+/** The pure update: new parameter value and momentum buffer (null without momentum). An op: the rewrite table runs Backend.fused.sgdStep for it. */
+export const sgdUpdate = defineOp('sgdUpdate', (p: Tensor, g: Tensor, buf: Tensor | null, h: SGDHyper): { param: Tensor; buf: Tensor | null } => {
   let d = h.maximize ? neg(g) : g;
   if (h.weightDecay !== 0) d = add(d, mul(p, h.weightDecay));
   let newBuf: Tensor | null = null;
@@ -28,16 +27,8 @@ export function sgdUpdate(p: Tensor, g: Tensor, buf: Tensor | null, h: SGDHyper)
     d = h.nesterov ? add(d, mul(newBuf, h.momentum)) : newBuf;
   }
   return { param: sub(p, mul(d, h.lr)), buf: newBuf };
-}
+});
 
-/** sgdUpdate through the backend's fused sgdStep (one pass), or null where it has none. */
-function sgdFused(p: Tensor, g: Tensor, buf: Tensor | null, h: SGDHyper): { param: Tensor; buf: Tensor | null } | null {
-  const be = backendOf('SGD.step', p, g, buf);
-  const f = be.fused?.sgdStep;
-  if (!f || [p, g, ...(buf ? [buf] : [])].some((t) => t.dtype !== 'float32' || t.numel() !== p.numel())) return null;
-  const [np, nb] = f(p._s('SGD.step'), g._s('SGD.step'), buf ? buf._s('SGD.step') : null, h);
-  return { param: wrap(be, np, p.shape), buf: nb ? wrap(be, nb, p.shape) : null };
-}
 
 export class SGD extends Optimizer {
   constructor(params: Params, opts: SGDOptions = {}) {
@@ -66,7 +57,7 @@ export class SGD extends Optimizer {
   protected override update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): Tensor {
     const h = group as unknown as SGDHyper;
     const prev = (state.momentum_buffer as Tensor | undefined) ?? null;
-    const { param, buf } = sgdFused(p, grad, prev, h) ?? sgdUpdate(p, grad, prev, h);
+    const { param, buf } = sgdUpdate(p, grad, prev, h);
     if (buf) this.setState(state, 'momentum_buffer', buf);
     return param;
   }

@@ -1,8 +1,9 @@
 // nabla/speech: the spoken-digits recogniser (model, CTC loss on packed batches, digit error rate),
 // CTC decoding, and the data set's browser-safe parts (features, augmentation, batches).
 
-// The main entry starts the default backend: a program that imports only nabla/speech needs it too.
-import '../index.js';
+// Importing it starts nothing, as with the main entry: `await ready()` (exported here too) starts the
+// default backend; a page must call it before the first op, in Node the first op starts it.
+export { ready } from '../backend/default.js';
 
 export { SpeechRecognizer, ctcBatchLoss, decodeBatch, unpackTargets, DigitErrorRate, type SpeechModelOptions } from './model.js';
 export { greedyDecode, prefixBeamDecode, editDistance, framesOf, type Frames, type BeamOptions } from './decode.js';

@@ -133,7 +133,8 @@ export function imageExplanationsHtml(model: nb.nn.Module, examples: readonly Ex
     + `<code>nabla explain CHECKPOINT image.png --method …</code> draws these for any image.</p>${explain.imagePanelsHtml(rows, 84)}`;
 }
 
-function inEvalMode<T>(model: nb.nn.Module, fn: () => T): T {
+/** Runs fn with the model in eval mode (a report section runs after evaluate() put the model back in its mode). */
+export function inEvalMode<T>(model: nb.nn.Module, fn: () => T): T {
   const was = model.training;
   model.eval();
   try {

@@ -71,7 +71,7 @@ export function contextSlot<T>(): ContextSlot<T> {
 
 /**
  * For Node versions without process.getBuiltinModule (before 20.16): loads node:async_hooks
- * asynchronously (the index awaits this at start-up). Elsewhere a no-op.
+ * asynchronously (nb.ready() awaits this). Elsewhere a no-op.
  */
 export async function installAsyncContext(): Promise<void> {
   if (slots.length === 0 || !proc?.versions?.node) return;

@@ -1,10 +1,10 @@
 // Tensor creation: from nested arrays or typed arrays, constant fills, ranges, identity, random.
 
-import { getBackend } from '../backend/backend.js';
+import { currentBackend } from '../backend/default.js';
 import { arrayFor, checkDType, dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
 import { normalArray, uniformArray, randomU32 } from './random.js';
 import { Tensor, type NestedArray } from './tensor.js';
-import { fmt, prod } from '../ops/util.js';
+import { fmt, prod } from '../tensor/shape.js';
 import { checkFits } from './memory.js';
 
 export interface CreateOptions {
@@ -38,7 +38,7 @@ function checkOptions<T extends object>(op: string, opts: T, extra: readonly str
 }
 
 function finish(data: TypedArray, shape: readonly number[], dtype: DType, opts?: CreateOptions): Tensor {
-  const b = getBackend();
+  const b = currentBackend();
   const t = Tensor._fromStorage(b, b.fromArray(data, dtype), shape);
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -127,7 +127,7 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`full: the fill value must be a number or a boolean, got ${typeof value}`);
   const s = shapeFrom('full', [shape]);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'full') : typeof value === 'boolean' ? 'bool' : 'float32';
-  const b = getBackend();
+  const b = currentBackend();
   const t = Tensor._fromStorage(b, b.fill(dtype, checkFits('full', s, dtype, b), Number(value)), s);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -195,7 +195,7 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   const n = Math.max(0, Math.ceil((end - start!) / step));
   const allInt = [start, end, step].every(Number.isInteger);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'arange') : allInt ? 'int32' : 'float32';
-  checkFits('arange', [n], dtype);
+  checkFits('arange', [n], dtype, currentBackend());
   const arr = arrayFor(dtype, n);
   for (let i = 0; i < n; i++) arr[i] = start! + i * step;
   return finish(arr, [n], dtype, opts);
@@ -205,7 +205,7 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   checkOptions('linspace', opts);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'linspace') : 'float32';
-  checkFits('linspace', [steps], dtype);
+  checkFits('linspace', [steps], dtype, currentBackend());
   const arr = arrayFor(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the second half from the end, so the last element is exactly `end`.
@@ -222,7 +222,7 @@ export function eye(n: number, m: number | CreateOptions = n, opts: CreateOption
   checkOptions('eye', opts);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'eye') : 'float32';
   const shape = shapeFrom('eye', [[n, m]]);
-  checkFits('eye', shape, dtype);
+  checkFits('eye', shape, dtype, currentBackend());
   const arr = arrayFor(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return finish(arr, [n, m], dtype, opts);
@@ -238,7 +238,7 @@ function floatDType(op: string, opts: CreateOptions): DType {
 export function rand(...args: (ShapeArg | CreateOptions)[]): Tensor {
   const [s, o] = shapeAndOpts('rand', args);
   const dtype = floatDType('rand', o);
-  const u = uniformArray(checkFits('rand', s, dtype), dtype === 'float64');
+  const u = uniformArray(checkFits('rand', s, dtype, currentBackend()), dtype === 'float64');
   return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
 }
 
@@ -246,7 +246,7 @@ export function rand(...args: (ShapeArg | CreateOptions)[]): Tensor {
 export function randn(...args: (ShapeArg | CreateOptions)[]): Tensor {
   const [s, o] = shapeAndOpts('randn', args);
   const dtype = floatDType('randn', o);
-  const u = normalArray(checkFits('randn', s, dtype), dtype === 'float64');
+  const u = normalArray(checkFits('randn', s, dtype, currentBackend()), dtype === 'float64');
   return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
 }
 
@@ -258,7 +258,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   }
   const s = shapeFrom('randint', [shape]);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'randint') : 'int32';
-  const n = checkFits('randint', s, dtype);
+  const n = checkFits('randint', s, dtype, currentBackend());
   const u = new Uint32Array(n);
   randomU32(u);
   const range = high - low;

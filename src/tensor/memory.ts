@@ -42,6 +42,8 @@ export interface Holder {
   kept: boolean;
   /** Released by a step boundary (the error on use says so). */
   revoked: boolean;
+  /** A result not computed yet (src/ops/pending.ts): what it holds is released instead of a storage. */
+  pending?: { release(): void } | null;
 }
 
 /**
@@ -49,10 +51,14 @@ export interface Holder {
  * then); a kept or already released handle is left alone. Using the handle afterwards throws.
  */
 export function revoke(h: Holder): void {
-  if (h.done || h.kept || !h.buf) return;
+  if (h.done || h.kept || (!h.buf && !h.pending)) return;
   h.done = true;
   h.revoked = true;
-  h.buf.release();
+  if (h.pending) {
+    h.pending.release();
+    h.pending = null;
+  }
+  if (h.buf) h.buf.release();
   h.buf = null;
   const n = h.node;
   h.node = null;
@@ -272,11 +278,12 @@ const TYPED_ARRAY_MAX = 2 ** 32;
  * that names the op, the size, what is live and the limit instead of "Invalid typed array length"
  * or a wrapped allocation.
  */
-export function checkFits(op: string, shape: readonly number[], dtype: DType, backend: Backend = getBackend()): number {
+export function checkFits(op: string, shape: readonly number[], dtype: DType, backend?: Backend): number {
   let n = 1;
   for (const d of shape) n *= d;
   // Small tensors always fit the shape limits; the backend's own allocation error covers a full heap.
   if (n <= 2 ** 24) return n;
+  backend ??= getBackend();
   const bytes = n * bytesPer(dtype);
   const st = backend.stats();
   const maxElements = st.maxElements ?? TYPED_ARRAY_MAX;

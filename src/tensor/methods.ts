@@ -1,74 +1,38 @@
-// Tensor methods: each delegates to the op table, so `x.add(y)` and `nb.add(x, y)` are one op.
-// Installed on Tensor.prototype (package.json lists this file under sideEffects).
+// Tensor methods: `x.add(y)` and `nb.add(x, y)` are one op. Every record of the op table (unary,
+// binary, reduction) is a method unless its entry says method: false — their types and functions
+// are derived here; the composites below are listed by hand (their arguments differ from the
+// function's). tensor.ts installs them on Tensor.prototype when the first tensor is made.
 
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
-import * as E from '../ops/elementwise.js';
-import * as R from '../ops/reduce.js';
-import * as S from '../ops/shape.js';
-import * as I from '../ops/indexing.js';
-import * as L from '../ops/linalg.js';
-import * as A from '../ops/activation.js';
+import * as ops from '../ops/index.js';
+import type { Dim, IndexSpec, TensorLike, ValuesIndices, VarOptions } from '../ops/index.js';
 import { runBackward, type BackwardOptions } from '../autograd/backward.js';
 
-type TL = E.TensorLike;
-type Dim = R.Dim;
+type Ops = typeof ops;
+/** The exports of the op table whose record makes them a method. */
+type RecordName = {
+  [K in keyof Ops]: Ops[K] extends { kind: 'unary' | 'binary' | 'reduction'; def: { method?: infer M } } ? (M extends false ? never : K) : never
+}[keyof Ops];
+type MethodOf<F> = F extends { kind: 'unary' } ? () => Tensor
+  : F extends { kind: 'binary' } ? (other: TensorLike, opts?: { alpha?: number }) => Tensor
+  : F extends { kind: 'reduction' } ? (dim?: Dim, keepdim?: boolean) => Tensor
+  : never;
+export type RecordMethods = { [K in RecordName]: MethodOf<Ops[K]> };
 
 declare module './tensor.js' {
-  interface Tensor {
-    add(other: TL, opts?: { alpha?: number }): Tensor;
-    sub(other: TL, opts?: { alpha?: number }): Tensor;
-    mul(other: TL): Tensor;
-    div(other: TL): Tensor;
-    pow(exponent: TL): Tensor;
-    maximum(other: TL): Tensor;
-    minimum(other: TL): Tensor;
-    eq(other: TL): Tensor;
-    ne(other: TL): Tensor;
-    lt(other: TL): Tensor;
-    le(other: TL): Tensor;
-    gt(other: TL): Tensor;
-    ge(other: TL): Tensor;
-    logicalAnd(other: TL): Tensor;
-    logicalOr(other: TL): Tensor;
-    logicalNot(): Tensor;
+  interface Tensor extends RecordMethods {
     maskedFill(mask: Tensor, value: number | Tensor): Tensor;
-    neg(): Tensor;
-    abs(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    log1p(): Tensor;
-    expm1(): Tensor;
-    sqrt(): Tensor;
-    rsqrt(): Tensor;
-    reciprocal(): Tensor;
-    sin(): Tensor;
-    cos(): Tensor;
-    tanh(): Tensor;
-    sigmoid(): Tensor;
-    relu(): Tensor;
-    erf(): Tensor;
-    square(): Tensor;
-    sign(): Tensor;
-    floor(): Tensor;
-    ceil(): Tensor;
-    round(): Tensor;
     clamp(min?: number | null, max?: number | null): Tensor;
     softmax(dim: number): Tensor;
     logSoftmax(dim: number): Tensor;
-    sum(dim?: Dim, keepdim?: boolean): Tensor;
     mean(dim?: Dim, keepdim?: boolean): Tensor;
-    prod(dim?: number | null, keepdim?: boolean): Tensor;
-    amax(dim?: Dim, keepdim?: boolean): Tensor;
-    amin(dim?: Dim, keepdim?: boolean): Tensor;
     max(): Tensor;
-    max(dim: number, keepdim?: boolean): R.ValuesIndices;
+    max(dim: number, keepdim?: boolean): ValuesIndices;
     min(): Tensor;
-    min(dim: number, keepdim?: boolean): R.ValuesIndices;
-    argmax(dim?: number | null, keepdim?: boolean): Tensor;
-    argmin(dim?: number | null, keepdim?: boolean): Tensor;
-    var(dim?: Dim, opts?: R.VarOptions): Tensor;
-    std(dim?: Dim, opts?: R.VarOptions): Tensor;
+    min(dim: number, keepdim?: boolean): ValuesIndices;
+    var(dim?: Dim, opts?: VarOptions): Tensor;
+    std(dim?: Dim, opts?: VarOptions): Tensor;
     logsumexp(dim: Dim, keepdim?: boolean): Tensor;
     norm(p?: number | 'fro', dim?: Dim, keepdim?: boolean): Tensor;
     cumsum(dim: number): Tensor;
@@ -87,7 +51,7 @@ declare module './tensor.js' {
     slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
     narrow(dim: number, start: number, length: number): Tensor;
     select(dim: number, index: number): Tensor;
-    index(...specs: S.IndexSpec[]): Tensor;
+    index(...specs: IndexSpec[]): Tensor;
     flip(dims: readonly number[]): Tensor;
     split(sizeOrSizes: number | readonly number[], dim?: number): Tensor[];
     chunk(chunks: number, dim?: number): Tensor[];
@@ -115,87 +79,67 @@ function shapeArgs(args: (number | readonly number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
 }
 
-const P = Tensor.prototype as unknown as Record<string, unknown>;
-const methods: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
-  add(this: Tensor, o: TL, opts?: { alpha?: number }) { return E.add(this, o, opts); },
-  sub(this: Tensor, o: TL, opts?: { alpha?: number }) { return E.sub(this, o, opts); },
-  mul(this: Tensor, o: TL) { return E.mul(this, o); },
-  div(this: Tensor, o: TL) { return E.div(this, o); },
-  pow(this: Tensor, o: TL) { return E.pow(this, o); },
-  maximum(this: Tensor, o: TL) { return E.maximum(this, o); },
-  minimum(this: Tensor, o: TL) { return E.minimum(this, o); },
-  eq(this: Tensor, o: TL) { return E.eq(this, o); },
-  ne(this: Tensor, o: TL) { return E.ne(this, o); },
-  lt(this: Tensor, o: TL) { return E.lt(this, o); },
-  le(this: Tensor, o: TL) { return E.le(this, o); },
-  gt(this: Tensor, o: TL) { return E.gt(this, o); },
-  ge(this: Tensor, o: TL) { return E.ge(this, o); },
-  logicalAnd(this: Tensor, o: TL) { return E.logicalAnd(this, o); },
-  logicalOr(this: Tensor, o: TL) { return E.logicalOr(this, o); },
-  logicalNot(this: Tensor) { return E.logicalNot(this); },
-  maskedFill(this: Tensor, m: Tensor, v: number | Tensor) { return E.maskedFill(this, m, v); },
-  clamp(this: Tensor, lo?: number | null, hi?: number | null) { return E.clamp(this, lo, hi); },
-  softmax(this: Tensor, d: number) { return A.softmax(this, d); },
-  logSoftmax(this: Tensor, d: number) { return A.logSoftmax(this, d); },
-  sum(this: Tensor, d?: Dim, k?: boolean) { return R.sum(this, d, k); },
-  mean(this: Tensor, d?: Dim, k?: boolean) { return R.mean(this, d, k); },
-  prod(this: Tensor, d?: number | null, k?: boolean) { return R.prodReduce(this, d, k); },
-  amax(this: Tensor, d?: Dim, k?: boolean) { return R.amax(this, d, k); },
-  amin(this: Tensor, d?: Dim, k?: boolean) { return R.amin(this, d, k); },
-  max(this: Tensor, d?: number, k?: boolean) { return d === undefined ? R.amax(this) : R.maxDim('max', this, d, k); },
-  min(this: Tensor, d?: number, k?: boolean) { return d === undefined ? R.amin(this) : R.maxDim('min', this, d, k); },
-  argmax(this: Tensor, d?: number | null, k?: boolean) { return R.argmax(this, d, k); },
-  argmin(this: Tensor, d?: number | null, k?: boolean) { return R.argmin(this, d, k); },
-  var(this: Tensor, d?: Dim, o?: R.VarOptions) { return R.variance(this, d, o); },
-  std(this: Tensor, d?: Dim, o?: R.VarOptions) { return R.std(this, d, o); },
-  logsumexp(this: Tensor, d: Dim, k?: boolean) { return R.logsumexp(this, d, k); },
-  norm(this: Tensor, p?: number | 'fro', d?: Dim, k?: boolean) { return R.norm(this, p, d, k); },
-  cumsum(this: Tensor, d: number) { return R.cumsum(this, d); },
-  reshape(this: Tensor, ...s: (number | readonly number[])[]) { return S.reshape(this, shapeArgs(s)); },
-  view(this: Tensor, ...s: (number | readonly number[])[]) { return S.reshape(this, shapeArgs(s)); },
-  flatten(this: Tensor, a?: number, b?: number) { return S.flatten(this, a, b); },
-  unflatten(this: Tensor, d: number, s: readonly number[]) { return S.unflatten(this, d, s); },
-  squeeze(this: Tensor, d?: number | readonly number[]) { return S.squeeze(this, d); },
-  unsqueeze(this: Tensor, d: number) { return S.unsqueeze(this, d); },
-  transpose(this: Tensor, a: number, b: number) { return S.transpose(this, a, b); },
-  t(this: Tensor) { return S.t(this); },
-  permute(this: Tensor, ...d: (number | readonly number[])[]) { return S.permute(this, shapeArgs(d)); },
-  expand(this: Tensor, ...s: (number | readonly number[])[]) { return S.expand(this, shapeArgs(s)); },
-  expandAs(this: Tensor, o: Tensor) { return S.expand(this, o.shape); },
-  broadcastTo(this: Tensor, s: readonly number[]) { return S.broadcastTo(this, s); },
-  slice(this: Tensor, d: number, a?: number | null, b?: number | null, st?: number) { return S.slice(this, d, a, b, st); },
-  narrow(this: Tensor, d: number, a: number, n: number) { return S.narrow(this, d, a, n); },
-  select(this: Tensor, d: number, i: number) { return S.select(this, d, i); },
-  index(this: Tensor, ...sp: S.IndexSpec[]) { return S.index(this, ...sp); },
-  flip(this: Tensor, d: readonly number[]) { return S.flip(this, d); },
-  split(this: Tensor, s: number | readonly number[], d?: number) { return S.split(this, s, d); },
-  chunk(this: Tensor, c: number, d?: number) { return S.chunk(this, c, d); },
-  repeat(this: Tensor, ...r: (number | readonly number[])[]) { return S.repeat(this, shapeArgs(r)); },
-  contiguous(this: Tensor) { return S.contiguous(this); },
-  clone(this: Tensor) { return S.clone(this); },
-  indexSelect(this: Tensor, d: number, i: Tensor) { return I.indexSelect(this, d, i); },
-  gather(this: Tensor, d: number, i: Tensor) { return I.gather(this, d, i); },
-  scatterAdd(this: Tensor, d: number, i: Tensor, s: Tensor) { return I.scatterAdd(this, d, i, s); },
-  indexAdd(this: Tensor, d: number, i: Tensor, s: Tensor) { return I.indexAdd(this, d, i, s); },
-  matmul(this: Tensor, o: Tensor) { return L.matmul(this, o); },
-  mm(this: Tensor, o: Tensor) { return L.mm(this, o); },
-  bmm(this: Tensor, o: Tensor) { return L.bmm(this, o); },
-  to(this: Tensor, d: DType) { return this.dtype === d ? S.reshape(this, this.shape) : E.cast(this, d); },
-  float(this: Tensor) { return this.dtype === 'float32' ? S.reshape(this, this.shape) : E.cast(this, 'float32'); },
-  double(this: Tensor) { return this.dtype === 'float64' ? S.reshape(this, this.shape) : E.cast(this, 'float64'); },
-  int(this: Tensor) { return this.dtype === 'int32' ? S.reshape(this, this.shape) : E.cast(this, 'int32'); },
-  bool(this: Tensor) { return this.dtype === 'bool' ? S.reshape(this, this.shape) : E.cast(this, 'bool'); },
-  detach(this: Tensor) {
-    // A new leaf sharing the storage, outside the graph.
-    const buf = this._live('detach');
-    return new Tensor(buf.retain(), this.shape, this.dtype);
-  },
+/** A copy of the dtype change (or a view of the same storage when there is none), like PyTorch's .to(). */
+const to = (x: Tensor, d: DType): Tensor => (x.dtype === d ? ops.reshape(x, x.shape) : ops.cast(x, d));
+
+const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
+  maskedFill(this: Tensor, m: Tensor, v: number | Tensor) { return ops.maskedFill(this, m, v); },
+  clamp(this: Tensor, lo?: number | null, hi?: number | null) { return ops.clamp(this, lo, hi); },
+  softmax(this: Tensor, d: number) { return ops.softmax(this, d); },
+  logSoftmax(this: Tensor, d: number) { return ops.logSoftmax(this, d); },
+  mean(this: Tensor, d?: Dim, k?: boolean) { return ops.mean(this, d, k); },
+  max(this: Tensor, d?: number, k?: boolean) { return d === undefined ? ops.max(this) : ops.max(this, d, k); },
+  min(this: Tensor, d?: number, k?: boolean) { return d === undefined ? ops.min(this) : ops.min(this, d, k); },
+  var(this: Tensor, d?: Dim, o?: VarOptions) { return ops.var(this, d, o); },
+  std(this: Tensor, d?: Dim, o?: VarOptions) { return ops.std(this, d, o); },
+  logsumexp(this: Tensor, d: Dim, k?: boolean) { return ops.logsumexp(this, d, k); },
+  norm(this: Tensor, p?: number | 'fro', d?: Dim, k?: boolean) { return ops.norm(this, p, d, k); },
+  cumsum(this: Tensor, d: number) { return ops.cumsum(this, d); },
+  reshape(this: Tensor, ...s: (number | readonly number[])[]) { return ops.reshape(this, shapeArgs(s)); },
+  view(this: Tensor, ...s: (number | readonly number[])[]) { return ops.reshape(this, shapeArgs(s)); },
+  flatten(this: Tensor, a?: number, b?: number) { return ops.flatten(this, a, b); },
+  unflatten(this: Tensor, d: number, s: readonly number[]) { return ops.unflatten(this, d, s); },
+  squeeze(this: Tensor, d?: number | readonly number[]) { return ops.squeeze(this, d); },
+  unsqueeze(this: Tensor, d: number) { return ops.unsqueeze(this, d); },
+  transpose(this: Tensor, a: number, b: number) { return ops.transpose(this, a, b); },
+  t(this: Tensor) { return ops.t(this); },
+  permute(this: Tensor, ...d: (number | readonly number[])[]) { return ops.permute(this, shapeArgs(d)); },
+  expand(this: Tensor, ...s: (number | readonly number[])[]) { return ops.expand(this, shapeArgs(s)); },
+  expandAs(this: Tensor, o: Tensor) { return ops.expand(this, o.shape); },
+  broadcastTo(this: Tensor, s: readonly number[]) { return ops.broadcastTo(this, s); },
+  slice(this: Tensor, d: number, a?: number | null, b?: number | null, st?: number) { return ops.slice(this, d, a, b, st); },
+  narrow(this: Tensor, d: number, a: number, n: number) { return ops.narrow(this, d, a, n); },
+  select(this: Tensor, d: number, i: number) { return ops.select(this, d, i); },
+  index(this: Tensor, ...sp: IndexSpec[]) { return ops.index(this, ...sp); },
+  flip(this: Tensor, d: readonly number[]) { return ops.flip(this, d); },
+  split(this: Tensor, s: number | readonly number[], d?: number) { return ops.split(this, s, d); },
+  chunk(this: Tensor, c: number, d?: number) { return ops.chunk(this, c, d); },
+  repeat(this: Tensor, ...r: (number | readonly number[])[]) { return ops.repeat(this, shapeArgs(r)); },
+  contiguous(this: Tensor) { return ops.contiguous(this); },
+  clone(this: Tensor) { return ops.clone(this); },
+  indexSelect(this: Tensor, d: number, i: Tensor) { return ops.indexSelect(this, d, i); },
+  gather(this: Tensor, d: number, i: Tensor) { return ops.gather(this, d, i); },
+  scatterAdd(this: Tensor, d: number, i: Tensor, s: Tensor) { return ops.scatterAdd(this, d, i, s); },
+  indexAdd(this: Tensor, d: number, i: Tensor, s: Tensor) { return ops.indexAdd(this, d, i, s); },
+  matmul(this: Tensor, o: Tensor) { return ops.matmul(this, o); },
+  mm(this: Tensor, o: Tensor) { return ops.mm(this, o); },
+  bmm(this: Tensor, o: Tensor) { return ops.bmm(this, o); },
+  to(this: Tensor, d: DType) { return to(this, d); },
+  float(this: Tensor) { return to(this, 'float32'); },
+  double(this: Tensor) { return to(this, 'float64'); },
+  int(this: Tensor) { return to(this, 'int32'); },
+  bool(this: Tensor) { return to(this, 'bool'); },
   backward(this: Tensor, g?: Tensor | null, o?: BackwardOptions) { runBackward(this, g, o); },
 };
-for (const name of ['neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'erf', 'square', 'sign', 'floor', 'ceil', 'round'] as const) {
-  const f = E[name] as (x: Tensor) => Tensor;
-  methods[name] = function (this: Tensor) { return f(this); };
-}
-for (const [k, f] of Object.entries(methods)) P[k] = f;
 
-export const methodsInstalled = true;
+/** Puts the methods on Tensor.prototype: every method record of the op table, then the composites. */
+export function installMethods(proto: object): void {
+  const P = proto as Record<string, unknown>;
+  for (const [name, v] of Object.entries(ops)) {
+    const r = v as { kind?: string; def?: { method?: boolean } };
+    if (typeof v !== 'function' || !r.kind || r.def?.method === false) continue;
+    const f = v as (x: Tensor, ...a: unknown[]) => Tensor;
+    P[name] = function (this: Tensor, ...a: unknown[]) { return f(this, ...a); };
+  }
+  for (const [k, f] of Object.entries(composites)) P[k] = f;
+}

@@ -1,18 +1,36 @@
 // Tensor: a handle to a contiguous backend storage with a shape, a dtype and an autograd link.
-// Methods are thin: they delegate to the op table in src/ops (see tensor-methods.ts).
+// The op methods (x.add(y) is nb.add(x, y)) come from the op table: ./methods.ts installs them on
+// this prototype when the first tensor is made (not on import).
 
 import type { Backend, Storage } from '../backend/backend.js';
 import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
 import { Buf, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
+import { installMethods } from './methods.js';
 
 let nextId = 1;
+let methodsInstalled = false;
+
+/**
+ * @internal A result not computed yet (src/ops/pending.ts): a fused rewrite may still fold the next
+ * op into it (conv2d + ReLU). Anything that reads the tensor computes it first.
+ */
+export interface Pending {
+  /** what it holds, for the rewrite rules */
+  readonly kind: string;
+  /** whether the computed result records a graph node (decided when the op ran) */
+  readonly requiresGrad: boolean;
+  /** computes the storage, hands it to set(), then records the node on t; runs once */
+  materialize(t: Tensor, set: (b: Buf) => void): void;
+  /** releases what it holds when it is never computed */
+  release(): void;
+}
 
 export class Tensor {
   /** Unique id, for debugging and maps. */
   readonly id = nextId++;
   /** @internal storage and graph link, shared with the finalizer (which must not see the tensor) */
-  private readonly _h: Holder;
+  private readonly _h: TensorHolder;
   /** @internal where a leaf that requires grad accumulates */
   _acc: AccumulateGrad | null = null;
   /** @internal an alias owned by a graph node (not counted, not scoped) */
@@ -28,8 +46,12 @@ export class Tensor {
   readonly dtype: DType;
 
   /** @internal use the creation functions (tensor, zeros, …) or ops */
-  constructor(buf: Buf, shape: readonly number[], dtype: DType, alias = false) {
-    this._h = { buf, node: null, done: false, kept: false, revoked: false };
+  constructor(buf: Buf | null, shape: readonly number[], dtype: DType, alias = false, pending: Pending | null = null) {
+    if (!methodsInstalled) {
+      methodsInstalled = true;
+      installMethods(Tensor.prototype);
+    }
+    this._h = { buf, node: null, pending, done: false, kept: false, revoked: false };
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this._isAlias = alias;
@@ -48,12 +70,30 @@ export class Tensor {
   }
   /** @internal the op that produced this tensor (non-leaf) */
   get _node(): Node | null {
+    if (this._h.pending) this._materialize();
     return this._h.node as Node | null;
+  }
+
+  /** @internal what a pending result holds (null once computed) — for the rewrite rules only */
+  get _pending(): Pending | null {
+    return this._h.pending;
+  }
+
+  /** @internal computes a pending result */
+  private _materialize(): void {
+    const p = this._h.pending!;
+    this._h.pending = null;
+    p.materialize(this, (b) => { this._h.buf = b; });
   }
   set _node(n: Node | null) {
     this._h.node = n;
     // The op's node learns its output's holder, so a step boundary can release it (autograd/release.ts).
     if (n && !this._isAlias && n.output === null) n.output = this._h;
+  }
+
+  /** @internal what the finalizer and the step boundaries release for this handle (not the handle itself) */
+  get _holder(): Holder {
+    return this._h;
   }
 
   /** @internal keep(): no step boundary releases this handle */
@@ -86,11 +126,12 @@ export class Tensor {
   }
 
   get isDisposed(): boolean {
-    return this._buf === null;
+    return this._h.buf === null && this._h.pending === null;
   }
 
   /** @internal the live buffer, or a clear error if this tensor was released. */
   _live(where: string): Buf {
+    if (this._h.pending) this._materialize();
     if (this._buf === null && this._h.revoked) {
       throw new Error(
         `${where}: this tensor (shape [${this.shape.join(', ')}]) was already released: it is an output of a graph ` +
@@ -114,6 +155,7 @@ export class Tensor {
   }
 
   get requiresGrad(): boolean {
+    if (this._h.pending) return this._h.pending.requiresGrad;
     return this._node !== null || this._acc !== null;
   }
 
@@ -193,6 +235,15 @@ export class Tensor {
 
   /** Releases this tensor's storage now (its gradient too). Using it afterwards throws. */
   dispose(): void {
+    const p = this._h.pending;
+    if (p) {
+      this._h.pending = null;
+      p.release();
+      if (finalizer) finalizer.unregister(this);
+      this._h.done = true;
+      trackDisposed(this);
+      return;
+    }
     if (this._buf === null) return;
     if (this._isAlias) {
       this._releaseAlias();
@@ -229,6 +280,11 @@ export class Tensor {
     ob.retain();
     buf.release();
     this._buf = ob;
+  }
+
+  /** A new leaf sharing this tensor's storage, outside the graph. */
+  detach(): Tensor {
+    return new Tensor(this._live('detach').retain(), this.shape, this.dtype);
   }
 
   // ---- reading back ----
@@ -284,12 +340,19 @@ export class Tensor {
 
 export type NestedArray = number | boolean | NestedArray[];
 
+/** memory.ts's holder, plus a result not computed yet (a pending result has no node, so no step boundary revokes it). */
+interface TensorHolder extends Holder {
+  pending: Pending | null;
+}
+
 /** The backstop: a handle the program dropped without dispose() releases what it held. */
-const finalizer: FinalizationRegistry<Holder> | null =
+const finalizer: FinalizationRegistry<TensorHolder> | null =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((h: Holder) => {
+    ? new FinalizationRegistry((h: TensorHolder) => {
         if (h.done) return;
         h.done = true;
+        if (h.pending) h.pending.release();
+        h.pending = null;
         if (h.buf) h.buf.release();
         h.buf = null;
         if (h.node) h.node.release();

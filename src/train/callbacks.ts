@@ -4,7 +4,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
-import { clone } from '../ops/shape.js';
+import { clone } from '../ops/index.js';
 import type { Module } from '../nn/module.js';
 import type { FitState, JsonValue } from './fit-state.js';
 

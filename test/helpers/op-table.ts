@@ -1,7 +1,9 @@
 // The op table the fixture and gradcheck tests share: fixture op key → how to call Nabla's
-// public API with the case's inputs and kwargs (PyTorch's keyword names, camelCased).
+// public API with the case's inputs and kwargs (PyTorch's keyword names, camelCased). Every record
+// of src/ops (unary, binary, reduction) is enrolled from the registry; composites are listed here.
 
 import * as nb from '../../src/index.js';
+import { records } from '../../src/ops/registry.js';
 
 type T = nb.Tensor;
 export type OpOut = T | T[] | { values: T; indices: T };
@@ -31,15 +33,17 @@ function opts(k: Kw, ...drop: string[]): Kw {
   return o;
 }
 
+/** How the tests call a record: a unary as a method, a binary through binary(), a reduction with dim/keepdim. */
+function fromRecord(r: ReturnType<typeof records>[number]): OpFn {
+  const name = r.kernel.name;
+  if (r.kind === 'unary') return r.def.method === false ? (x) => (nb as unknown as Record<string, (t: T) => T>)[name]!(x[0]!) : unary(name);
+  if (r.kind === 'binary') return binary(name);
+  return (x, k) => (nb as unknown as Record<string, (t: T, d?: unknown, kd?: boolean) => T>)[name]!(x[0]!, k.dim, k.keepdim);
+}
+
 export const OPS: Record<string, OpFn> = {
-  // ---- element-wise
-  ...Object.fromEntries(
-    ['neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid',
-      'relu', 'sign', 'floor', 'ceil', 'round'].map((n) => [n, unary(n)]),
-  ),
-  ...Object.fromEntries(
-    ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((n) => [n, binary(n)]),
-  ),
+  // ---- every record (element-wise, reductions), from the op table
+  ...Object.fromEntries(records().filter((r) => !r.def.test?.exempt?.fixtures).map((r) => [r.kernel.name, fromRecord(r)])),
   clamp: (x, k) => x[0]!.clamp(k.min, k.max),
   where: (x, k) => nb.where(x[0]!, x[1]!, k.other !== undefined ? k.other : x[2]!),
   maskedFill: (x, k) => x[0]!.maskedFill(x[1]!, k.value),
@@ -51,16 +55,12 @@ export const OPS: Record<string, OpFn> = {
   softmax: (x, k) => nb.F.softmax(x[0]!, k.dim),
   logSoftmax: (x, k) => nb.F.logSoftmax(x[0]!, k.dim),
 
+  cast: (x, k) => nb.cast(x[0]!, k.dtype),
+
   // ---- reductions and scans
-  sum: (x, k) => x[0]!.sum(k.dim, k.keepdim),
   mean: (x, k) => x[0]!.mean(k.dim, k.keepdim),
-  prod: (x, k) => x[0]!.prod(k.dim, k.keepdim),
-  amax: (x, k) => x[0]!.amax(k.dim, k.keepdim),
-  amin: (x, k) => x[0]!.amin(k.dim, k.keepdim),
   max: (x, k) => (k.dim === undefined ? x[0]!.max() : x[0]!.max(k.dim, k.keepdim)),
   min: (x, k) => (k.dim === undefined ? x[0]!.min() : x[0]!.min(k.dim, k.keepdim)),
-  argmax: (x, k) => x[0]!.argmax(k.dim, k.keepdim),
-  argmin: (x, k) => x[0]!.argmin(k.dim, k.keepdim),
   var: (x, k) => x[0]!.var(k.dim, opts(k, 'dim')),
   std: (x, k) => x[0]!.std(k.dim, opts(k, 'dim')),
   logsumexp: (x, k) => x[0]!.logsumexp(k.dim, k.keepdim),
@@ -79,6 +79,14 @@ export const OPS: Record<string, OpFn> = {
   expand: (x, k) => x[0]!.expand(k.shape),
   broadcastTo: (x, k) => x[0]!.broadcastTo(k.shape),
   contiguous: (x) => x[0]!.contiguous(),
+  clone: (x) => x[0]!.clone(),
+  flip: (x, k) => x[0]!.flip(k.dims),
+  select: (x, k) => x[0]!.select(k.dim, k.index),
+  index: (x, k) => x[0]!.index(...(k.specs as nb.IndexSpec[])),
+  unflatten: (x, k) => x[0]!.unflatten(k.dim, k.sizes),
+  broadcastTensors: (x) => nb.broadcastTensors(...x),
+  sumTo: (x, k) => nb.sumTo(x[0]!, k.shape),
+  indexAdd: (x, k) => x[0]!.indexAdd(k.dim, x[1]!, x[2]!),
   cat: (x, k) => nb.cat(x, k.dim),
   stack: (x, k) => nb.stack(x, k.dim),
   split: (x, k) => x[0]!.split(k.splitSizeOrSections, k.dim),
@@ -93,12 +101,15 @@ export const OPS: Record<string, OpFn> = {
 
   // ---- linear algebra and networks
   matmul: (x) => x[0]!.matmul(x[1]!),
+  mm: (x) => x[0]!.mm(x[1]!),
+  bmm: (x) => x[0]!.bmm(x[1]!),
   linear: (x) => nb.F.linear(x[0]!, x[1]!, x[2]),
   conv1d: (x, k) => nb.F.conv1d(x[0]!, x[1]!, x[2], k),
   conv2d: (x, k) => nb.F.conv2d(x[0]!, x[1]!, x[2], k),
   convTranspose2d: (x, k) => nb.F.convTranspose2d(x[0]!, x[1]!, x[2], k),
   maxPool1d: (x, k) => nb.F.maxPool1d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
   maxPool2d: (x, k) => nb.F.maxPool2d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
+  maxPool2dWithIndices: (x, k) => nb.F.maxPool2dWithIndices(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
   avgPool1d: (x, k) => nb.F.avgPool1d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
   avgPool2d: (x, k) => nb.F.avgPool2d(x[0]!, k.kernelSize, opts(k, 'kernelSize')),
   adaptiveAvgPool2d: (x, k) => nb.F.adaptiveAvgPool2d(x[0]!, k.outputSize),

@@ -25,9 +25,10 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown 
 
 /**
  * Starts nabla's default backend (wasm on every core where the page is cross-origin isolated).
- * Importing nabla starts it today; when the import becomes side-effect free this is `await nb.ready()`.
+ * Importing nabla starts nothing, and in a page the kernels load asynchronously: ready() is required.
  */
 async function startBackend(): Promise<BackendFacts> {
+  await nb.ready();
   const info = nb.getBackend().info() as Record<string, unknown>;
   return {
     backend: String(info.backend ?? info.name ?? nb.getBackend().name), threads: Number(info.threads ?? 1),

@@ -11,7 +11,7 @@ import { matmul } from './linalg.js';
 import {
   adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward,
 } from './pool.js';
-import { cumsum, reduce } from './reduce.js';
+import { reduce, scan } from './reduce.js';
 import { ALL, convert, convertArray, js, JsMemory, JsStorage } from './storage.js';
 
 export { JsStorage };
@@ -58,7 +58,7 @@ export function createJsBackend(): Backend {
     where: (c, a, b, outShape, cs, as, bs) => where(mem, c, a, b, outShape, cs, as, bs),
 
     reduce: (op, x, s) => reduce(mem, op, x, s),
-    cumsum: (x, s) => cumsum(mem, x, s),
+    scan: (op, x, s) => scan(mem, op, x, s),
 
     matmul: (a, b, p) => matmul(mem, a, b, p),
     conv2d: (x, w, p) => conv2d(mem, x, w, p),

@@ -1,7 +1,9 @@
-// Reductions and cumsum over the middle axis of [outer, r, inner]. Float sums accumulate in
-// float64 and round once on store; int32 sums and products wrap like C's int32.
+// Reductions and scans over the middle axis of [outer, r, inner], from the op's record: a fold
+// (step from init) or a selection (the first element that wins), in float64 for floats (rounded
+// once on store) and with the int32 step for int32.
 
-import type { ReduceOp, ReduceShape, Storage } from '../backend.js';
+import type { ReduceKernel, ReduceShape, Storage } from '../backend.js';
+import type { DType } from '../../tensor/dtype.js';
 import { js, type JsMemory, type JsStorage } from './storage.js';
 
 function checkShape(where: string, x: JsStorage, s: ReduceShape): void {
@@ -14,67 +16,61 @@ function checkShape(where: string, x: JsStorage, s: ReduceShape): void {
   }
 }
 
-export function reduce(mem: JsMemory, op: ReduceOp, x: Storage, s: ReduceShape): JsStorage {
-  const where = `reduce ${op}`;
-  const isArg = op === 'argmax' || op === 'argmin';
-  const xs = js(x, where, op === 'sum' || op === 'prod' ? ['float32', 'float64', 'int32'] : ['float32', 'float64', 'int32', 'bool']);
+type Step = (acc: number, v: number) => number;
+
+/** The record's formula for a dtype (int32: its int rule, the float formula where that is exact). */
+function formula(op: ReduceKernel, f: Step | undefined, dtype: DType, where: string): Step {
+  if (!f) throw new TypeError(`${where}: the record has no ${op.wins ? 'wins' : 'step'} formula`);
+  if (dtype === 'float32' || dtype === 'float64') return f;
+  const rule = dtype === 'int32' ? op.int : undefined;
+  if (rule === undefined) throw new TypeError(`${where}: dtype ${dtype} is not supported (the op layer casts bool to int32 first)`);
+  return rule === 'exact' ? f : rule;
+}
+
+export function reduce(mem: JsMemory, op: ReduceKernel, x: Storage, s: ReduceShape): JsStorage {
+  const where = `reduce ${op.name}`;
+  const xs = js(x, where);
   checkShape(where, xs, s);
   const { outer, r, inner } = s;
-  if (r === 0 && op !== 'sum' && op !== 'prod' && outer * inner > 0) {
-    throw new RangeError(`${where}: cannot reduce over an empty dimension (it has no ${op === 'max' || op === 'argmax' ? 'maximum' : 'minimum'})`);
-  }
-  const out = mem.alloc(isArg ? 'int32' : xs.dtype, outer * inner);
+  const select = op.wins !== undefined;
+  const f = formula(op, select ? op.wins : op.step, xs.dtype, where);
+  if (select && r === 0 && outer * inner > 0) throw new RangeError(`${where}: cannot reduce over an empty dimension`);
+  const out = mem.alloc(op.index ? 'int32' : xs.dtype, outer * inner);
   const d = xs.data, o = out.data;
-  const int = xs.dtype === 'int32';
   for (let a = 0; a < outer; a++) {
     for (let c = 0; c < inner; c++) {
       const base = a * r * inner + c;
-      let acc: number;
-      switch (op) {
-        case 'sum':
-          acc = 0;
-          for (let j = 0; j < r; j++) acc = int ? (acc + d[base + j * inner]!) | 0 : acc + d[base + j * inner]!;
-          break;
-        case 'prod':
-          acc = 1;
-          for (let j = 0; j < r; j++) acc = int ? Math.imul(acc, d[base + j * inner]!) : acc * d[base + j * inner]!;
-          break;
-        case 'max':
-        case 'min':
-        case 'argmax':
-        case 'argmin': {
-          // The first extreme wins ties; the first NaN wins outright (PyTorch).
-          const wantMax = op === 'max' || op === 'argmax';
-          let best = d[base]!, bi = 0;
-          for (let j = 1; j < r && best === best; j++) {
-            const v = d[base + j * inner]!;
-            if (v !== v || (wantMax ? v > best : v < best)) { best = v; bi = j; }
-          }
-          acc = isArg ? bi : best;
-          break;
+      if (select) {
+        let best = d[base]!, bi = 0;
+        for (let j = 1; j < r; j++) {
+          const v = d[base + j * inner]!;
+          if (f(best, v) !== 0) { best = v; bi = j; }
         }
-        default:
-          throw new TypeError(`reduce: unknown op '${String(op)}'`);
+        o[a * inner + c] = op.index ? bi : best;
+      } else {
+        let acc = op.init ?? 0;
+        for (let j = 0; j < r; j++) acc = f(acc, d[base + j * inner]!);
+        o[a * inner + c] = acc;
       }
-      o[a * inner + c] = acc;
     }
   }
   return out;
 }
 
-export function cumsum(mem: JsMemory, x: Storage, s: ReduceShape): JsStorage {
-  const xs = js(x, 'cumsum', ['float32', 'float64', 'int32']);
-  checkShape('cumsum', xs, s);
+export function scan(mem: JsMemory, op: ReduceKernel, x: Storage, s: ReduceShape): JsStorage {
+  const where = `scan ${op.name}`;
+  const xs = js(x, where);
+  checkShape(where, xs, s);
+  const f = formula(op, op.step, xs.dtype, where);
   const { outer, r, inner } = s;
   const out = mem.alloc(xs.dtype, xs.size);
   const d = xs.data, o = out.data;
-  const int = xs.dtype === 'int32';
   for (let a = 0; a < outer; a++) {
     for (let c = 0; c < inner; c++) {
       const base = a * r * inner + c;
-      let acc = 0;
+      let acc = op.init ?? 0;
       for (let j = 0; j < r; j++) {
-        acc = int ? (acc + d[base + j * inner]!) | 0 : acc + d[base + j * inner]!;
+        acc = f(acc, d[base + j * inner]!);
         o[base + j * inner] = acc;
       }
     }

@@ -6,7 +6,9 @@ import type { Storage } from '../backend.js';
 import { Heap, HeapFull, PARAM_BASE, PARAM_BYTES, formatBytes } from './heap.js';
 import type { Pool } from './pool.js';
 import { MAX_PARTS } from './worker-source.js';
+import type { KernelExports, KernelName } from './exports.gen.js';
 
+/** A kernel as the pool calls it (the typed signatures are in KernelExports). */
 export type Kernel = (...args: number[]) => number | void;
 
 export class WasmStorage implements Storage {
@@ -50,12 +52,20 @@ const describe = (dtype: DType, size: number): string => `a ${dtype} tensor of $
 export class Ctx {
   readonly scratch: number[] = [];
   readonly scratchBytes = SCRATCH_BYTES;
-  constructor(readonly heap: Heap, readonly ex: Record<string, Kernel>, readonly pool: Pool) {}
+  constructor(readonly heap: Heap, readonly ex: KernelExports, readonly pool: Pool) {}
 
-  fn(name: string): Kernel {
-    const f = this.ex[name];
-    if (!f) throw new Error(`wasm backend: no kernel ${name}`);
-    return f;
+  /** A kernel by its (typed) name. */
+  fn<K extends KernelName>(name: K): KernelExports[K] & Kernel {
+    return this.ex[name] as KernelExports[K] & Kernel;
+  }
+
+  /**
+   * The name of a kernel generated from an op record (unary_<op>_<dtype>…), checked: the record
+   * says which dtypes have one, so a miss is a dtype the op does not take (`what` says which).
+   */
+  kernel(name: string, what: string): KernelName {
+    if (!(name in this.ex)) throw new TypeError(`wasm backend: ${what} has no kernel (${name})`);
+    return name as KernelName;
   }
 
   alloc(dtype: DType, size: number): WasmStorage {
@@ -119,7 +129,7 @@ export class Ctx {
    * Splits [0, total) into parts aligned to `grain` and runs fn(...pre, start, end, ...post) on
    * each; `work` is the estimated cost in ns, which decides how many threads take part.
    */
-  parallel(name: string, pre: number[], total: number, work: number, grain = 1, post: number[] = []): void {
+  parallel(name: KernelName, pre: number[], total: number, work: number, grain = 1, post: number[] = []): void {
     const f = this.fn(name);
     const units = Math.ceil(total / grain);
     const t = this.threadsFor(work, units);
@@ -133,7 +143,7 @@ export class Ctx {
    * part [s, e) (aligned to `grain`) with a placeholder at index scratchArg, which becomes the block
    * of the thread that runs the part.
    */
-  parallelScratch(name: string, total: number, grain: number, work: number, args: (s: number, e: number) => number[], scratchArg: number): void {
+  parallelScratch(name: KernelName, total: number, grain: number, work: number, args: (s: number, e: number) => number[], scratchArg: number): void {
     const f = this.fn(name);
     const units = Math.ceil(total / grain);
     const t = this.threadsFor(work, units);
@@ -145,6 +155,15 @@ export class Ctx {
     }
     const parts = ranges(total, this.partsFor(work, units, t), grain).map(([s, e]) => args(s, e));
     this.pool.runShared(name, parts, f as (...a: number[]) => void, scratchArg, this.scratchAll());
+  }
+
+  /** parallel with each part's arguments made by args(s, e) for the part [s, e) (aligned to `grain`). */
+  parallelArgs(name: KernelName, total: number, grain: number, work: number, args: (s: number, e: number) => number[]): void {
+    const f = this.fn(name);
+    const units = Math.ceil(total / grain);
+    const t = this.threadsFor(work, units);
+    if (t <= 1) { if (total > 0) f(...args(0, total)); return; }
+    this.pool.runShared(name, ranges(total, this.partsFor(work, units, t), grain).map(([s, e]) => args(s, e)), f as (...a: number[]) => void);
   }
 
   /**

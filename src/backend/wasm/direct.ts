@@ -3,6 +3,8 @@
 
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
+import type { KernelName } from './exports.gen.js';
+import { convSlots } from './params.js';
 
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 
@@ -58,7 +60,7 @@ export function directWeightFits(p: Conv2dParams): boolean {
 }
 
 /** Runs the kernel over units [0, total), parts claimed by the pool's threads (units are independent). */
-function run(ctx: Ctx, name: string, pre: number[], total: number, work: number, post: number[]): void {
+function run(ctx: Ctx, name: KernelName, pre: number[], total: number, work: number, post: number[]): void {
   ctx.parallelScratch(name, total, 1, work, (s, e) => [...pre, s, e, 0, ...post], pre.length + 2);
 }
 
@@ -67,14 +69,14 @@ const work = (p: Conv2dParams) => (2 * p.n * p.cOut * p.oh * p.ow * (p.cIn / p.g
 /** y = relu?(conv2d(x, w) + bias) (checked by directFits); threads split (image, band of rows, block of ≤ 4 output channels) units. */
 export function directConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, biasPtr: number, relu: boolean): void {
   const br = bandRows(p, forwardFixed((p.cIn / p.groups) * p.kh * p.kw));
-  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, br]);
+  const prm = ctx.params(convSlots(p, br));
   const units = p.n * p.groups * Math.ceil(p.oh / br) * Math.ceil(p.cOut / p.groups / 4);
   run(ctx, 'conv_direct_f32', [x.ptr, w.ptr, y.ptr, prm], units, work(p), [biasPtr, relu ? 1 : 0]);
 }
 
 /** gw [cOut, cIn/groups, kh, kw] (checked by directWeightFits); threads split (3 output channels, 3 taps) units, each summing all images. */
 export function directWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
-  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, bandRows(p, weightFixed(p))]);
+  const prm = ctx.params(convSlots(p, bandRows(p, weightFixed(p))));
   const units = weightUnits(p);
   run(ctx, 'conv_direct_bwd_weight_f32', [x.ptr, gy.ptr, gw.ptr, prm], units, work(p), []);
 }
@@ -100,7 +102,7 @@ export function directPoolFits(p: Conv2dParams, q: Pool2dParams): boolean {
 /** y [n, cOut, oh/2, ow/2] = maxpool2×2(relu?(conv2d(x, w) + bias)) (checked by directPoolFits); threads take whole images. */
 export function directConvPool(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmStorage, p: Conv2dParams, q: Pool2dParams, biasPtr: number, relu: boolean): void {
   const br = bandRows(p, forwardFixed((p.cIn / p.groups) * p.kh * p.kw));
-  const prm = ctx.params([1, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups, p.oh, p.ow, br]);
+  const prm = ctx.params(convSlots({ ...p, n: 1 }, br));
   const units = p.groups * Math.ceil(p.oh / br) * Math.ceil(p.cOut / p.groups / 4);
   const pre = [x.ptr, w.ptr, y.ptr, prm, units, biasPtr, relu ? 1 : 0, p.cIn * p.h * p.w * 4, p.cOut, p.oh, p.ow, q.oh, q.ow, poolPlaneOffset(p)];
   run(ctx, 'conv_direct_pool_f32', pre, p.n, work(p), []);

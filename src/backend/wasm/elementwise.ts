@@ -1,16 +1,17 @@
-// Memory, layout, element-wise, reduction and scan primitives of the wasm backend: shape and
-// stride bookkeeping here, loops in kernels/elementwise.gen.ts.
+// Memory, layout, element-wise, reduction and scan primitives of the wasm backend. Strides and
+// broadcasting are resolved here into rows (a start offset per operand, a length, and whether an
+// operand is one element along the row); the kernels — generated from the op records into
+// kernels/gen/ — see contiguous rows.
 
 import { arrayFor, dtypeOfArray, type DType, type TypedArray } from '../../tensor/dtype.js';
-import type { BinaryOp, Kernels, ReduceOp, ReduceShape, Storage, UnaryOp } from '../backend.js';
-import { COMPARISON_OPS } from '../backend.js';
+import type { ElementwiseKernel, Kernels, ReduceKernel, ReduceShape, Storage } from '../backend.js';
 import { Ctx, LOG2, SUFFIX, WasmStorage } from './context.js';
+import { PARAM_BYTES } from './heap.js';
+import type { KernelName } from './exports.gen.js';
 import { sumF32 } from './sum.js';
 
-const HEAVY: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tanh', 'sigmoid', 'erf']);
-const SIZE_NAME = { 0: '0', 2: '2', 3: '3' } as Record<number, string>;
-
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const FILL: Record<DType, KernelName> = { float32: 'fill_f32', float64: 'fill_f64', int32: 'fill_i32', bool: 'fill_u8' };
 
 /**
  * Drops size-1 dims and merges dims that are contiguous for every operand, so kernels see
@@ -35,6 +36,29 @@ export function collapse(shape: readonly number[], strides: (readonly number[])[
   return { shape: outShape, strides: out };
 }
 
+/**
+ * The rows of a strided iteration: `len` elements per row (the innermost collapsed dim), and for each
+ * of the `nrows` rows (the outer dims in order) every operand's start offset, plus `base`.
+ */
+function rowOffsets(shape: number[], strides: number[][], base: number[]): { len: number; nrows: number; offs: Int32Array } {
+  const nd = shape.length, k = strides.length;
+  const len = shape[nd - 1]!, nrows = prod(shape.slice(0, nd - 1));
+  const offs = new Int32Array(nrows * k);
+  const idx = new Array<number>(Math.max(0, nd - 1)).fill(0);
+  const cur = [...base];
+  for (let r = 0; r < nrows; r++) {
+    for (let j = 0; j < k; j++) offs[r * k + j] = cur[j]!;
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]!++;
+      for (let j = 0; j < k; j++) cur[j]! += strides[j]![d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let j = 0; j < k; j++) cur[j]! -= strides[j]![d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return { len, nrows, offs };
+}
+
 /** A copy of `data` as `dtype` (floats round or widen; int32 truncates, NaN/out of range → INT_MIN; bool is x ≠ 0). */
 function convertArray(data: TypedArray, dtype: DType): TypedArray {
   const out = arrayFor(dtype, data.length);
@@ -48,10 +72,41 @@ function convertArray(data: TypedArray, dtype: DType): TypedArray {
 }
 
 type EwKernels = Pick<Kernels, 'fromArray' | 'fill' | 'readSync' | 'read' | 'free' | 'cast' | 'copyStrided' |
-  'writeStrided' | 'unary' | 'binary' | 'where' | 'reduce' | 'cumsum'>;
+  'writeStrided' | 'unary' | 'binary' | 'where' | 'reduce' | 'scan'>;
 
 export function elementwiseKernels(ctx: Ctx): EwKernels {
   const heap = ctx.heap;
+
+  /** The kernel generated for an op record and a dtype (prefix_<name>_<dtype>), looked up once. */
+  const names = new WeakMap<object, Partial<Record<string, KernelName>>>();
+  const kernelOf = (prefix: 'unary' | 'binary' | 'reduce' | 'scan', op: { name: string }, dtype: DType, why = ''): KernelName => {
+    let byType = names.get(op);
+    if (!byType) names.set(op, byType = {});
+    return byType[prefix + dtype] ??= ctx.kernel(`${prefix}_${op.name}_${SUFFIX[dtype]}`, `${prefix} ${op.name} for ${dtype}${why}`);
+  };
+
+  /**
+   * Runs a row kernel: args(ptrs…, rows, nrows, len) for every part. One row is split by elements
+   * (the operands that move along it advance by the part's start); many rows are split by rows.
+   * `offs` holds each row's element offsets (k per row) — in the parameter block when it fits.
+   */
+  const runRows = (name: KernelName, ptrs: number[], moves: boolean[], sizes: number[], outPtr: number, outSize: number,
+    rows: { len: number; nrows: number; offs: Int32Array }, work: number, tail: number[]): void => {
+    const { len, nrows, offs } = rows;
+    const k = ptrs.length;
+    if (nrows === 1) {
+      // one row: the pointers already include its offsets
+      const p0 = ptrs.map((p, j) => p + offs[j]! * 2 ** sizes[j]!);
+      ctx.parallelArgs(name, len, 4, work, (s, e) => [...p0.map((p, j) => (moves[j] ? p + s * 2 ** sizes[j]! : p)), outPtr + s * 2 ** outSize, 0, 1, e - s, ...tail]);
+      return;
+    }
+    const bytes = offs.length * 4;
+    const table = bytes <= PARAM_BYTES ? null : ctx.alloc('int32', offs.length);
+    const at = table ? table.ptr : ctx.params(Array.from(offs));
+    if (table) { heap.refresh(); heap.i32.set(offs, table.ptr / 4); }
+    ctx.parallelArgs(name, nrows, 1, work, (s, e) => [...ptrs, outPtr + s * len * 2 ** outSize, at + s * k * 4, e - s, len, ...tail]);
+    if (table) free(table);
+  };
 
   const fromArray = (data: TypedArray, dtype: DType): Storage => {
     if (dtypeOfArray(data) !== dtype || dtype === 'bool') data = convertArray(data, dtype);
@@ -69,8 +124,34 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const x = ctx.use(st, 'cast');
     const y = ctx.alloc(dtype, x.size);
     if (dtype === x.dtype) { heap.u8.copyWithin(y.ptr, x.ptr, x.ptr + x.byteLength); return y; }
-    ctx.parallel(`cast_${SUFFIX[x.dtype]}_${SUFFIX[dtype]}`, [x.ptr, y.ptr], x.size, x.size);
+    ctx.parallel(ctx.kernel(`cast_${SUFFIX[x.dtype]}_${SUFFIX[dtype]}`, 'cast'), [x.ptr, y.ptr], x.size, x.size);
     return y;
+  };
+
+  /** Strided gather (scatter = 0) or scatter (1) between a view of x and the contiguous rows at po. */
+  const copyRows = (x: WasmStorage, po: number, shape: readonly number[], strides: readonly number[], offset: number, scatter: boolean): void => {
+    const c = collapse(shape, [strides]);
+    const step = c.strides[0]![c.shape.length - 1]!;
+    const rows = rowOffsets(c.shape, [c.strides[0]!.map((s, d) => (d === c.shape.length - 1 ? 0 : s))], [offset]);
+    const z = LOG2[x.dtype];
+    const name = ctx.kernel(`copy_rows_${z}`, 'copy');
+    const n = prod(shape);
+    if (scatter) {
+      // on one thread: a view with overlapping (zero) strides must write in order
+      const p = rows.nrows === 1 ? [x.ptr + rows.offs[0]! * 2 ** z, po, 0, 1] : null;
+      if (p) { ctx.fn(name)(...p, rows.len, step, 1); return; }
+      const t = ctx.alloc('int32', rows.offs.length);
+      heap.refresh(); heap.i32.set(rows.offs, t.ptr / 4);
+      ctx.fn(name)(x.ptr, po, t.ptr, rows.nrows, rows.len, step, 1);
+      free(t);
+      return;
+    }
+    if (rows.nrows === 1) {
+      const x0 = x.ptr + rows.offs[0]! * 2 ** z;
+      ctx.parallelArgs(name, rows.len, 1, n, (s, e) => [x0 + s * step * 2 ** z, po + s * 2 ** z, 0, 1, e - s, step, 0]);
+      return;
+    }
+    runRows(name, [x.ptr], [true], [z], po, z, { ...rows, offs: rows.offs }, n, [step, 0]);
   };
 
   const copyStrided = (st: Storage, shape: readonly number[], strides: readonly number[], offset: number): Storage => {
@@ -80,8 +161,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     if (n === 0) return y;
     const c = collapse(shape, [strides]);
     if (LOG2[x.dtype] === 2 && transposeCopy(x.ptr + offset * 4, y.ptr, c.shape, c.strides[0]!)) return y;
-    const prm = ctx.params([...c.shape, ...c.strides[0]!]);
-    ctx.parallel(`copy_strided_${SIZE_NAME[LOG2[x.dtype]]}`, [x.ptr, y.ptr, prm, c.shape.length, offset], n, n, 1, [0]);
+    copyRows(x, y.ptr, shape, strides, offset, false);
     return y;
   };
 
@@ -112,35 +192,33 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   const writeStrided = (dst: Storage, src: Storage, shape: readonly number[], strides: readonly number[], offset: number): void => {
     const d = ctx.use(dst, 'writeStrided'), s = ctx.use(src, 'writeStrided');
-    const n = prod(shape);
-    if (n === 0) return;
-    const c = collapse(shape, [strides]);
-    const prm = ctx.params([...c.shape, ...c.strides[0]!]);
-    // Scatter on one thread: a view with overlapping (zero) strides must write in order.
-    ctx.fn(`copy_strided_${SIZE_NAME[LOG2[d.dtype]]}`)(d.ptr, s.ptr, prm, c.shape.length, offset, 0, n, 1);
+    if (prod(shape) === 0) return;
+    copyRows(d, s.ptr, shape, strides, offset, true);
   };
 
-  const unary = (op: UnaryOp, st: Storage): Storage => {
-    const x = ctx.use(st, op);
-    const name = `unary_${op}_${SUFFIX[x.dtype]}`;
-    if (!ctx.ex[name]) throw new TypeError(`wasm backend: ${op} is not defined for ${x.dtype}`);
-    const y = ctx.alloc(op === 'not' ? 'bool' : x.dtype, x.size);
-    ctx.parallel(name, [x.ptr, y.ptr], x.size, x.size * (HEAVY.has(op) ? 10 : 1), 4);
+  const unary = (op: ElementwiseKernel, st: Storage): Storage => {
+    const x = ctx.use(st, op.name);
+    const name = kernelOf('unary', op, x.dtype);
+    const y = ctx.alloc(op.out === 'bool' ? 'bool' : x.dtype, x.size);
+    ctx.parallel(name, [x.ptr, y.ptr], x.size, x.size * op.cost, 4);
     return y;
   };
 
-  const binary = (op: BinaryOp, as: Storage, bs: Storage, outShape: readonly number[],
+  const binary = (op: ElementwiseKernel, as: Storage, bs: Storage, outShape: readonly number[],
     aStrides: readonly number[], bStrides: readonly number[]): Storage => {
-    const a = ctx.use(as, op), b = ctx.use(bs, op);
-    if (a.dtype !== b.dtype) throw new TypeError(`wasm backend: ${op}: dtypes ${a.dtype} and ${b.dtype} differ (the op layer casts first)`);
-    const name = `binary_${op}_${SUFFIX[a.dtype]}`;
-    if (!ctx.ex[name]) throw new TypeError(`wasm backend: ${op} is not defined for ${a.dtype}`);
+    const a = ctx.use(as, op.name), b = ctx.use(bs, op.name);
+    if (a.dtype !== b.dtype) throw new TypeError(`wasm backend: ${op.name}: dtypes ${a.dtype} and ${b.dtype} differ (the op layer casts first)`);
+    const name = kernelOf('binary', op, a.dtype);
     const n = prod(outShape);
-    const y = ctx.alloc(COMPARISON_OPS.has(op) ? 'bool' : a.dtype, n);
+    const y = ctx.alloc(op.out === 'bool' ? 'bool' : a.dtype, n);
     if (n === 0) return y;
     const c = collapse(outShape, [aStrides, bStrides]);
-    const prm = ctx.params([...c.shape, ...c.strides[0]!, ...c.strides[1]!]);
-    ctx.parallel(name, [a.ptr, b.ptr, y.ptr, prm, c.shape.length], n, n * (op === 'pow' ? 10 : 1), 4);
+    const last = c.shape.length - 1;
+    const sa = c.strides[0]![last]!, sb = c.strides[1]![last]!;
+    if ((sa !== 0 && sa !== 1) || (sb !== 0 && sb !== 1)) throw new Error(`internal: binary ${op.name}: operands must be contiguous or broadcast (inner strides ${sa}, ${sb})`);
+    const rows = rowOffsets(c.shape, c.strides.map((s) => s.map((v, d) => (d === last ? 0 : v))), [0, 0]);
+    const z = LOG2[a.dtype];
+    runRows(name, [a.ptr, b.ptr], [sa === 1, sb === 1], [z, z], y.ptr, LOG2[y.dtype], rows, n * op.cost, [(sa === 0 ? 1 : 0) | (sb === 0 ? 2 : 0)]);
     return y;
   };
 
@@ -151,32 +229,32 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const y = ctx.alloc(a.dtype, n);
     if (n === 0) return y;
     const k = collapse(outShape, [cStrides, aStrides, bStrides]);
-    const prm = ctx.params([...k.shape, ...k.strides[0]!, ...k.strides[1]!, ...k.strides[2]!]);
-    ctx.parallel(`where_${SIZE_NAME[LOG2[a.dtype]]}`, [c.ptr, a.ptr, b.ptr, y.ptr, prm, k.shape.length], n, 2 * n);
+    const last = k.shape.length - 1;
+    const inner = k.strides.map((s) => s[last]!);
+    if (inner.some((s) => s !== 0 && s !== 1)) throw new Error(`internal: where: operands must be contiguous or broadcast (inner strides ${inner.join(', ')})`);
+    const rows = rowOffsets(k.shape, k.strides.map((s) => s.map((v, d) => (d === last ? 0 : v))), [0, 0, 0]);
+    const z = LOG2[a.dtype];
+    const mode = (inner[0] === 0 ? 1 : 0) | (inner[1] === 0 ? 2 : 0) | (inner[2] === 0 ? 4 : 0);
+    runRows(ctx.kernel(`where_${z}`, 'where'), [c.ptr, a.ptr, b.ptr], inner.map((s) => s === 1), [0, z, z], y.ptr, z, rows, 2 * n, [mode]);
     return y;
   };
 
-  const reduce = (op: ReduceOp, st: Storage, s: ReduceShape): Storage => {
-    let x = ctx.use(st, op);
-    const isArg = op === 'argmax' || op === 'argmin';
-    const wasBool = x.dtype === 'bool';
-    if (wasBool && (op === 'sum' || op === 'prod')) throw new TypeError(`wasm backend: reduce ${op} is not defined for bool (the op layer casts first)`);
-    if (wasBool) x = cast(x, 'int32') as WasmStorage;
-    if (op === 'sum' && x.dtype === 'float32') return sumF32(ctx, x, s); // float64 accumulation
+  const reduce = (op: ReduceKernel, st: Storage, s: ReduceShape): Storage => {
+    const x = ctx.use(st, op.name);
+    const name = kernelOf('reduce', op, x.dtype, ' (the op layer casts bool to int32 first)');
+    if (op.wins && s.r === 0 && s.outer * s.inner > 0) throw new RangeError(`wasm backend: reduce ${op.name}: cannot reduce over an empty dimension`);
+    // float32 sums accumulate in float64 in fixed blocks (kernels/sum.ts): exact to float32 rounding and
+    // the same bits for any thread count; the generated reduce_sum_f32 stays for the record's tests.
+    if (op.name === 'sum' && x.dtype === 'float32') return sumF32(ctx, x, s);
     const outN = s.outer * s.inner;
-    const y = ctx.alloc(isArg ? 'int32' : x.dtype, outN);
-    ctx.parallel(`reduce_${op}_${SUFFIX[x.dtype]}`, [x.ptr, y.ptr, s.outer, s.r, s.inner], outN, outN * s.r, 1);
-    if (wasBool) {
-      free(x);
-      if (!isArg) { const z = cast(y, 'bool'); free(y); return z; }
-    }
+    const y = ctx.alloc(op.index ? 'int32' : x.dtype, outN);
+    ctx.parallel(name, [x.ptr, y.ptr, s.outer, s.r, s.inner], outN, outN * s.r, 1);
     return y;
   };
 
-  const cumsum = (st: Storage, s: ReduceShape): Storage => {
-    const x = ctx.use(st, 'cumsum');
-    const name = `cumsum_${SUFFIX[x.dtype]}`;
-    if (!ctx.ex[name]) throw new TypeError(`wasm backend: cumsum is not defined for ${x.dtype}`);
+  const scan = (op: ReduceKernel, st: Storage, s: ReduceShape): Storage => {
+    const x = ctx.use(st, op.name);
+    const name = kernelOf('scan', op, x.dtype);
     const y = ctx.alloc(x.dtype, x.size);
     ctx.parallel(name, [x.ptr, y.ptr, s.outer, s.r, s.inner], s.outer, x.size, 1);
     return y;
@@ -184,7 +262,7 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   const fill = (dtype: DType, size: number, value: number): Storage => {
     const y = ctx.alloc(dtype, size);
-    ctx.parallel(`fill_${SUFFIX[dtype]}`, [y.ptr, value], size, size / 2, 16);
+    ctx.parallel(FILL[dtype], [y.ptr, value], size, size / 2, 16);
     return y;
   };
 
@@ -197,6 +275,6 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
 
   return {
     fromArray, fill, readSync, read: async (s) => readSync(s), free, cast,
-    copyStrided, writeStrided, unary, binary, where, reduce, cumsum,
+    copyStrided, writeStrided, unary, binary, where, reduce, scan,
   };
 }

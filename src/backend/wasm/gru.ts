@@ -3,6 +3,7 @@
 
 import type { FusedKernels, GruParams, GruSaved, Kernels, Storage } from '../backend.js';
 import { Ctx, WasmStorage } from './context.js';
+import type { KernelName } from './exports.gen.js';
 
 /** ns per (row, hidden unit) of the cell, forward (2 sigmoids, a tanh) and backward, on one core:
  * a 32×256 step took ~100 µs forward and ~35 µs backward. */
@@ -27,7 +28,7 @@ export function packWhh(ctx: Ctx, whh: WasmStorage, H: number, gates: number, fo
  * A step kernel's runner: the hidden units [0, H) split over threads (by `work` ns per step) in
  * multiples of 8, the packed panels' width; each call gets (…pre, scratch, j0, j1).
  */
-export function stepRunner(ctx: Ctx, name: string, H: number, work: number): (pre: number[]) => void {
+export function stepRunner(ctx: Ctx, name: KernelName, H: number, work: number): (pre: number[]) => void {
   const f = ctx.fn(name);
   const units = Math.ceil(H / 8);
   const t = ctx.threadsFor(work, units);

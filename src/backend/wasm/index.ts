@@ -2,12 +2,16 @@
 // kernels (async), starts the worker pool and returns a Backend that implements every primitive.
 
 import type { Backend } from '../backend.js';
-import { compileKernels } from './loader.js';
+import { compileKernels, compileKernelsSync, type Compiled } from './loader.js';
 import { Heap, HEAP_BASE } from './heap.js';
 import { Pool } from './pool.js';
-import { Ctx, MAX_ELEMENTS, type Kernel } from './context.js';
+import { Ctx, MAX_ELEMENTS } from './context.js';
+import type { KernelExports } from './exports.gen.js';
 import { elementwiseKernels } from './elementwise.js';
-import { linalgKernels } from './linalg.js';
+import { matmulKernels } from './matmul.js';
+import { convKernels } from './conv.js';
+import { poolKernels } from './pooling.js';
+import { indexingKernels } from './indexing.js';
 import { fusedKernels } from './fused.js';
 
 export interface WasmBackend extends Backend {
@@ -26,37 +30,70 @@ export interface WasmOptions {
   maxPages?: number;
 }
 
+/**
+ * The kernels' imports: the shared memory, and the engine's own Math for the float64 formulas of
+ * src/ops/scalar.ts (so exp, log, sin… give the same bits as the js backend's).
+ */
+export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, abort() { throw new Error('wasm backend: kernel aborted'); } }, Math: Math as unknown as WebAssembly.ModuleImports };
+}
+
+/** Compiles the kernels and starts the pool; resolves once every worker runs. */
 export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBackend> {
-  const compiled = await compileKernels();
+  const { backend, started } = build(await compileKernels(), opts);
+  await started;
+  return backend;
+}
+
+/**
+ * The same without awaiting (Node: the first op starts the default backend): the calling thread
+ * blocks until the workers run (they start on threads of their own), so the thread count is the
+ * same as after createWasmBackend.
+ */
+export function createWasmBackendSync(opts: WasmOptions = {}): WasmBackend {
+  return build(compileKernelsSync(), opts, true).backend;
+}
+
+function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: WasmBackend; started: Promise<void> } {
   const isolated = compiled.nodeWorkers !== null || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated) throw new Error('wasm backend: shared memory needs a cross-origin isolated page (COOP/COEP headers)');
   const heap = new Heap(64, opts.maxPages ?? 65536);
-  const instance = await WebAssembly.instantiate(compiled.module, {
-    env: { memory: heap.memory, abort() { throw new Error('wasm backend: kernel aborted'); } },
-  });
-  const ex = instance.exports as unknown as Record<string, Kernel>;
+  const instance = new WebAssembly.Instance(compiled.module, kernelImports(heap.memory));
+  const ex = instance.exports as unknown as KernelExports;
   const names = WebAssembly.Module.exports(compiled.module).filter((e) => e.kind === 'function').map((e) => e.name);
   const pool = new Pool({ module: compiled.module, memory: heap.memory, names, nodeWorkers: compiled.nodeWorkers });
   const ctx = new Ctx(heap, ex, pool);
 
   const envThreads = compiled.env('NABLA_THREADS');
-  let threads = opts.threads ?? (envThreads ? Number(envThreads) : compiled.cores);
+  const threads = opts.threads ?? (envThreads ? Number(envThreads) : compiled.cores);
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`wasm backend: NABLA_THREADS must be a positive integer, got ${JSON.stringify(envThreads)}`);
   }
   // NABLA_SPIN_MS=worker,caller tunes how long threads spin before sleeping (experiments).
   const spin = compiled.env('NABLA_SPIN_MS')?.split(',').map(Number);
   if (spin && spin.every((v) => v >= 0)) { pool.workerSpinMs = spin[0]!; pool.callerSpinMs = spin[1] ?? spin[0]!; }
-  await pool.setThreads(threads);
+  let started: Promise<void>;
+  if (sync) {
+    const usable = pool.setThreadsSync(threads);
+    if (usable < pool.threads) console.warn(`nabla: ${pool.threads - usable} of the wasm backend's worker threads did not start within 10 s; running on ${usable}`);
+    started = Promise.resolve();
+  } else {
+    started = pool.setThreads(threads);
+  }
 
   const ew = elementwiseKernels(ctx);
-  const { conv2dAct, conv2dActPool, linearAct, maxPool2dValues, ...la } = linalgKernels(ctx, ew.copyStrided);
+  const { matmul, linearAct } = matmulKernels(ctx, ew.copyStrided);
+  const { conv2dAct, conv2dActPool, ...conv } = convKernels(ctx, ew.copyStrided);
+  const { maxPool2dValues, ...pooling } = poolKernels(ctx);
   const backend: WasmBackend = {
     name: 'wasm',
     ...ew,
-    ...la,
+    matmul,
+    ...conv,
+    ...pooling,
+    ...indexingKernels(ctx),
     // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
-    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, la.matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
+    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, matmul, ew.copyStrided), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
     stats() {
       return {
         storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes),
@@ -74,5 +111,5 @@ export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmBac
     numThreads: () => pool.usable,
     close: () => pool.close(),
   };
-  return backend;
+  return { backend, started };
 }

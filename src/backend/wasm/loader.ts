@@ -52,6 +52,33 @@ async function nodeSetup(): Promise<{ wt: NodeWorkerThreads; cores: number }> {
   return { wt, cores };
 }
 
+/** Node's built-in modules without an import (Node ≥ 20.16): what the synchronous start needs. */
+function builtin<T>(name: string): T {
+  const get = (proc as { getBuiltinModule?: (n: string) => unknown } | undefined)?.getBuiltinModule;
+  if (!get) throw new Error('wasm backend: a synchronous start needs Node ≥ 20.16 (process.getBuiltinModule); await nb.ready() instead');
+  return get(name) as T;
+}
+
+/** compileKernels without awaiting (Node only): the first op can start the backend. */
+export function compileKernelsSync(): Compiled {
+  const env = (name: string) => proc!.env[name];
+  const v8 = builtin<{ setFlagsFromString(f: string): void }>('node:v8');
+  try { v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); } catch { /* newer engines: on by default */ }
+  const fs = builtin<{ readFileSync(f: string): Uint8Array }>('node:fs');
+  const { fileURLToPath } = builtin<{ fileURLToPath(u: URL): string }>('node:url');
+  const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
+  const read = (n: string): Bytes => {
+    const f = fileURLToPath(kernelUrl(n));
+    try { return new Uint8Array(fs.readFileSync(f)) as Bytes; } catch (e) { throw missing(f, e); }
+  };
+  const simd = read('nabla-simd.wasm');
+  let relaxed: Bytes | null = null;
+  try { relaxed = read('nabla-relaxed.wasm'); } catch { /* the plain build is enough */ }
+  const p = pick(relaxed, simd, env('NABLA_RELAXED_SIMD') === '0');
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return { module: new WebAssembly.Module(p.bytes), relaxedSimd: p.relaxedSimd, file: p.file, nodeWorkers: builtin<NodeWorkerThreads>('node:worker_threads'), cores, env };
+}
+
 export async function compileKernels(): Promise<Compiled> {
   const env = (name: string) => (isNode ? proc!.env[name] : undefined);
   const forcePlain = env('NABLA_RELAXED_SIMD') === '0';

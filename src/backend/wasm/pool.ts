@@ -75,6 +75,25 @@ export class Pool {
     await Promise.all(ready);
   }
 
+  /**
+   * setThreads without awaiting, for a synchronous start (Node): the calling thread blocks until the
+   * workers are up (they start on their own threads) or `timeoutMs` passes; returns the threads usable.
+   */
+  setThreadsSync(n: number, timeoutMs = 10_000): number {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+    this.threads = Math.min(n, MAX_WORKERS + 1);
+    while (this.workers.length < this.threads - 1) this.spawn(this.workers.length).catch(() => { /* counted as not ready below */ });
+    const until = performance.now() + timeoutMs;
+    for (let i = 0; i < this.workers.length; i++) {
+      while (Atomics.load(this.ctl, i * SLOT + C_READY) !== 1) {
+        const left = until - performance.now();
+        if (left <= 0 || !this.canBlock) return this.usable;
+        Atomics.wait(this.ctl, i * SLOT + C_READY, 0, left);
+      }
+    }
+    return this.usable;
+  }
+
   /** Workers that have finished starting (the calling thread not included). */
   get readyWorkers(): number {
     let r = 0;

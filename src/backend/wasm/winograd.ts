@@ -3,6 +3,7 @@
 
 import type { Conv2dParams } from '../backend.js';
 import { SCRATCH_BYTES, type Ctx, type WasmStorage } from './context.js';
+import { convSlots } from './params.js';
 
 /** Scratch bytes before V in kernels/winograd.ts (tile buffer, padded rows, a zero row, overlap-add rows). */
 const V_OFF = 73 * 1024;
@@ -88,7 +89,7 @@ export function winogradConv(ctx: Ctx, x: WasmStorage, w: WasmStorage, y: WasmSt
   const u = ctx.alloc('float32', (f4 ? 36 : 16) * s.M * s.K);
   if (f4) ctx.fn('winograd4_weights_f32')(w.ptr, u.ptr, s.M, s.K, scratch0);
   else ctx.fn('winograd_weights_f32')(w.ptr, u.ptr, s.M, s.K, grad ? 2 : 0);
-  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
+  const prm = ctx.params(convSlots(p));
   const rb = f4 ? rowsPerBlock4(s) : rowsPerBlock(s);
   const tH = f4 ? (s.oh + 3) >> 2 : (s.oh + 1) >> 1, rows = s.n * tH;
   const work = (2 * s.n * s.M * s.oh * s.ow * s.K * 9) / 30;
@@ -141,7 +142,7 @@ function weightRows(p: Conv2dParams): number {
 export function winogradWeightGrad(ctx: Ctx, x: WasmStorage, gy: WasmStorage, gw: WasmStorage, p: Conv2dParams): void {
   const rows = p.n * ((p.oh + 1) >> 1), np = Math.min(WEIGHT_PARTS, rows), n = 16 * p.cOut * p.cIn;
   const du = ctx.alloc('float32', np * n);
-  const prm = ctx.params([p.n, p.cIn, p.h, p.w, p.cOut, 3, 3, 1, 1, p.ph, p.pw, 1, 1, 1, p.oh, p.ow]);
+  const prm = ctx.params(convSlots(p));
   const work = (2 * p.n * p.cOut * p.oh * p.ow * p.cIn * 9) / 30;
   const t = ctx.threadsFor(work, np);
   const rb = weightRows(p);

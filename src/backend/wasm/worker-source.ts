@@ -20,7 +20,7 @@ export const MAX_PARTS = 256;
 
 const body = `
 function nablaWorker(d, post) {
-  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort() { throw new Error('wasm abort'); } } });
+  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort() { throw new Error('wasm abort'); } }, Math });
   const fns = d.names.map((n) => inst.exports[n]);
   const c = new Int32Array(d.ctl), a = new Float64Array(d.args), g = new Int32Array(d.shared), t = new Float64Array(d.table);
   const base = d.slot * ${SLOT}, abase = d.slot * ${ARGS};
@@ -41,6 +41,7 @@ function nablaWorker(d, post) {
     }
   }
   Atomics.store(c, base + ${C_READY}, 1);
+  Atomics.notify(c, base + ${C_READY});
   post('ready');
   let last = 0;
   for (;;) {

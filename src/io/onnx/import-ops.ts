@@ -4,6 +4,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { full, tensor } from '../../tensor/create.js';
 import * as E from '../../ops/elementwise.js';
+import { cast } from '../../ops/layout.js';
 import { elu, leakyRelu, gelu } from '../../ops/activation.js';
 import { cat, expand, pad, permute, reshape, slice, split, squeeze, unsqueeze } from '../../ops/shape.js';
 import { embedding, indexSelect } from '../../ops/indexing.js';
@@ -151,7 +152,7 @@ function castOp(ctx: OpContext, inputs: (Value | null)[]): Value {
     if (to === 'bool') return new Ints(x.dims, x.data.map((v) => (v ? 1 : 0)));
     return tensor(Float64Array.from(x.data), { shape: x.dims, dtype: to });
   }
-  return E.cast(x, to === 'int64' ? 'int32' : to);
+  return cast(x, to === 'int64' ? 'int32' : to);
 }
 
 function constantOp(ctx: OpContext): Value {
@@ -191,7 +192,7 @@ function splitOp(ctx: OpContext, inputs: (Value | null)[]): Value[] {
 function whereOp(ctx: OpContext, inputs: (Value | null)[]): Value {
   const c = tensorIn(ctx, inputs, 0, 'condition');
   const [a, b] = pairOf(ctx, inputs.slice(1));
-  return E.where(c.dtype === 'bool' ? c : E.cast(c, 'bool'), a, b);
+  return E.where(c.dtype === 'bool' ? c : cast(c, 'bool'), a, b);
 }
 
 function expandOp(ctx: OpContext, inputs: (Value | null)[]): Value {
@@ -227,7 +228,7 @@ export const BASIC_OPS: Record<string, OpDef> = {
   Add: binary(E.add, (x, y) => x + y),
   Sub: binary(E.sub, (x, y) => x - y),
   Mul: binary(E.mul, (x, y) => x * y),
-  Div: binary((a, b) => (a.dtype === 'int32' && b.dtype === 'int32' ? E.cast(E.floor(E.div(a, b)), 'int32') : E.div(a, b)), (x, y) => Math.trunc(x / y)),
+  Div: binary((a, b) => (a.dtype === 'int32' && b.dtype === 'int32' ? cast(E.floor(E.div(a, b)), 'int32') : E.div(a, b)), (x, y) => Math.trunc(x / y)),
   Pow: binary(E.pow),
   Equal: binary(E.eq, (x, y) => Number(x === y)),
   Greater: binary(E.gt, (x, y) => Number(x > y)),

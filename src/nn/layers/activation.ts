@@ -3,19 +3,13 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { relu, sigmoid, tanh } from '../../ops/elementwise.js';
-import { elu, gelu, leakyRelu, logSoftmax, silu, softmax, softplus } from '../../ops/activation.js';
+import { relu, sigmoid, tanh, elu, gelu, leakyRelu, logSoftmax, silu, softmax, softplus } from '../../ops/index.js';
 import { expectFloat } from './util.js';
 
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
     return relu(x);
   }
-}
-
-/** An nn.ReLU itself (not a subclass with a forward of its own): what Conv2d and Linear fuse. */
-export function isPlainReLU(m: Module): boolean {
-  return m instanceof ReLU && Object.getPrototypeOf(m) === ReLU.prototype && m.forward === ReLU.prototype.forward;
 }
 
 export class LeakyReLU extends Module {

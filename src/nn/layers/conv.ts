@@ -2,13 +2,11 @@
 // and default initialisation (Kaiming-uniform a = √5; bias U(−1/√fanIn, 1/√fanIn)).
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { Module, type Fusion, type Parameter } from '../module.js';
-import { conv1d, conv2d, convTranspose2d, type Pair } from '../../ops/conv.js';
+import { Module, type Parameter } from '../module.js';
+import { type Pair } from '../../ops/conv.js';
+import { conv1d, conv2d, convTranspose2d } from '../../ops/index.js';
 import * as init from '../init.js';
-import { isPlainReLU } from './activation.js';
-import { MaxPool2d } from './pool.js';
-import { conv2dReluMaxPool2d } from '../../ops/pool.js';
-import { fmt } from '../../ops/util.js';
+import { fmt } from '../../tensor/shape.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, pairText, type DTypeOption } from './util.js';
 
 export interface ConvLayerOptions extends DTypeOption {
@@ -93,41 +91,10 @@ export class Conv2d extends ConvNd {
   }
 
   override forward(x: Tensor): Tensor {
-    return this.run(x, null);
-  }
-
-  /**
-   * A following plain nn.ReLU runs inside the convolution (bias and ReLU in its output writes); with a
-   * plain nn.MaxPool2d after it (no indices), inference pools each image's output while it is in cache.
-   */
-  override fuseWith(next: Module, after?: Module): Fusion | null {
-    if (!isPlainReLU(next) || this.forward !== Conv2d.prototype.forward) return null;
-    if (after instanceof MaxPool2d && Object.getPrototypeOf(after) === MaxPool2d.prototype && !after.opts.returnIndices) {
-      const pool = after;
-      return {
-        modules: 3,
-        forward: (x) => {
-          this.check(x);
-          return conv2dReluMaxPool2d(x, this.weight, this.bias, this.convOptions(), pool.kernelSize, pool.opts);
-        },
-      };
-    }
-    return { modules: 2, forward: (x) => this.run(x, 'relu') };
-  }
-
-  private check(x: Tensor): void {
     const c = this.inChannels;
     expectInput(this.label, x, (x.ndim === 4 && x.shape[1] === c) || (x.ndim === 3 && x.shape[0] === c), `[N, ${c}, H, W]`);
     expectFloat(this.label, x);
-  }
-
-  private convOptions() {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-  }
-
-  private run(x: Tensor, activation: 'relu' | null): Tensor {
-    this.check(x);
-    return conv2d(x, this.weight, this.bias, { ...this.convOptions(), activation });
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
   override extraRepr(): string {

@@ -5,8 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { rand } from '../../tensor/create.js';
 import { scope } from '../../tensor/memory.js';
 import { Module } from '../module.js';
-import { dropout } from '../../ops/activation.js';
-import { cast, lt, mul } from '../../ops/elementwise.js';
+import { dropout, cast, lt, mul } from '../../ops/index.js';
 import { checkProb, expectFloat, expectInput } from './util.js';
 
 export interface DropoutOptions {

@@ -2,10 +2,9 @@
 // a = √5, i.e. U(−1/√in, 1/√in), and the bias from the same bound).
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { Module, type Fusion, type Parameter } from '../module.js';
-import { linear } from '../../ops/linalg.js';
+import { Module, type Parameter } from '../module.js';
+import { linear } from '../../ops/index.js';
 import * as init from '../init.js';
-import { isPlainReLU } from './activation.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, type DTypeOption } from './util.js';
 
 export interface LinearOptions extends DTypeOption {
@@ -44,19 +43,9 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return this.run(x, null);
-  }
-
-  /** A following plain nn.ReLU runs with the bias, in one pass over the product. */
-  override fuseWith(next: Module): Fusion | null {
-    if (!isPlainReLU(next) || this.forward !== Linear.prototype.forward) return null;
-    return { modules: 2, forward: (x) => this.run(x, 'relu') };
-  }
-
-  private run(x: Tensor, activation: 'relu' | null): Tensor {
     expectInput(this.label, x, x.ndim >= 1 && x.shape[x.ndim - 1] === this.inFeatures, `[..., ${this.inFeatures}]`);
     expectFloat(this.label, x);
-    return linear(x, this.weight, this.bias, activation);
+    return linear(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {

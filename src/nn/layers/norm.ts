@@ -6,10 +6,8 @@ import { ones, scalar, zeros } from '../../tensor/create.js';
 import { scope } from '../../tensor/memory.js';
 import { noGrad } from '../../autograd/graph.js';
 import { Module, type Parameter } from '../module.js';
-import { add, mul, rsqrt, sub } from '../../ops/elementwise.js';
-import { mean } from '../../ops/reduce.js';
-import { reshape } from '../../ops/shape.js';
-import { fmt, prod } from '../../ops/util.js';
+import { add, mul, rsqrt, sub, mean, reshape } from '../../ops/index.js';
+import { fmt, prod } from '../../tensor/shape.js';
 import * as init from '../init.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, type DTypeOption } from './util.js';
 

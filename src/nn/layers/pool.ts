@@ -3,9 +3,8 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, maxPool2dWithIndices } from '../../ops/pool.js';
+import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, maxPool2dWithIndices, squeeze, unsqueeze } from '../../ops/index.js';
 import type { Pair } from '../../ops/conv.js';
-import { squeeze, unsqueeze } from '../../ops/shape.js';
 import { expectFloat, expectInput, pairText } from './util.js';
 
 export interface MaxPoolLayerOptions {

@@ -3,8 +3,8 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { flatten, reshape, unflatten } from '../../ops/shape.js';
-import { fmt, normDim } from '../../ops/util.js';
+import { flatten, reshape, unflatten } from '../../ops/index.js';
+import { fmt, normDim } from '../../tensor/shape.js';
 
 export class Flatten extends Module {
   readonly startDim: number;

@@ -5,7 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { zeros } from '../../tensor/create.js';
 import { Parameter } from '../module.js';
-import { fmt } from '../../ops/util.js';
+import { fmt } from '../../tensor/shape.js';
 
 export interface DTypeOption {
   /** parameter dtype: float32 (default) or float64 */

@@ -10,6 +10,7 @@ import { esc, pct, table } from '../html.js';
 import { loadFreedict, vocabsOf, type FreedictMeta, type PairBatch } from './data.js';
 import { attentionSvg } from './attention-svg.js';
 import { translateVerb } from './translate.js';
+import { freedictExplainVerb, freedictExplanationsHtml } from './explain.js';
 
 type Ctx = TaskContext<FreedictMeta>;
 
@@ -129,7 +130,7 @@ export const freedictTask: Task<FreedictMeta> = {
     };
     return [b];
   },
-  inspector(_data, ctx) {
+  inspector(_data, ctx, tested) {
     const keep = { maps: [] as { src: string; out: string[]; weights: number[][] }[], count: 3 };
     wanted.set(ctx, keep);
     const tgt = vocabsOf(ctx.meta).tgt;
@@ -152,10 +153,11 @@ export const freedictTask: Task<FreedictMeta> = {
         const lines = [`matches any listed translation: ${pct(any)} of ${rows.length}`, ...shown.slice(0, 10).map((r) => `${r.src} → ${r.hyp}   (dictionary: ${r.ref})`)];
         const html = `<h2>Translations</h2><p>The hypothesis equals any translation the dictionary lists for the headword in ${pct(any)} of ${rows.length} test headwords (exact match counts only the first listed one).</p>`
           + table(['German (unseen headword)', 'model', 'dictionary (first listed)'], shown.map((r) => [esc(r.src), r.hyp === r.ref ? `<b>${esc(r.hyp)}</b>` : esc(r.hyp), esc(r.ref)]))
-          + (keep.maps.length ? `<h2>Attention</h2><p>Where the decoder looked in the source while writing each character (rows: output characters; columns: source characters; darker is more weight)${ctx.options.model === 'transformer' ? ' — the last decoder layer\'s attention to the encoder, averaged over heads' : ''}.</p>` + keep.maps.map((m) => attentionSvg(m.src, m.out, m.weights)).join('') : '');
+          + (keep.maps.length ? `<h2>Attention</h2><p>Where the decoder looked in the source while writing each character (rows: output characters; columns: source characters; darker is more weight)${ctx.options.model === 'transformer' ? ' — the last decoder layer\'s attention to the encoder, averaged over heads' : ''}.</p>` + keep.maps.map((m) => attentionSvg(m.src, m.out, m.weights)).join('') : '')
+          + (tested ? freedictExplanationsHtml(tested, ctx.meta, shown.slice(0, 5), { beam: ctx.options.beam as number, maxLength: ctx.options['max-length'] as number }) : '');
         return { lines, html };
       },
     };
   },
-  verbs: { translate: translateVerb },
+  verbs: { translate: translateVerb, explain: freedictExplainVerb },
 };

@@ -9,6 +9,7 @@ import type { Baseline, Task, TaskContext, TaskData } from '../task.js';
 import { BitsPerChar } from '../text-metrics.js';
 import { esc } from '../html.js';
 import { generateVerb } from './generate.js';
+import { kjvExplainVerb, kjvExplanationsHtml, testPassages } from './explain.js';
 
 export interface KjvMeta {
   [k: string]: nb.train.JsonValue;
@@ -113,7 +114,7 @@ export const kjvTask: Task<KjvMeta> = {
   formatMetric: (_name, v) => `${v.toFixed(3)} bits/char`,
   monitor: 'valBitsPerChar',
   baselines,
-  inspector(_data, ctx) {
+  inspector(data, ctx, tested) {
     lastModel.delete(ctx);
     return {
       update() {},
@@ -124,13 +125,14 @@ export const kjvTask: Task<KjvMeta> = {
         const prompt = 'In the beginning';
         const text = nb.models.generateText(model, vocabOf(ctx.meta), prompt, { tokens: 300, temperature: 0.8, topK: 40, seed });
         const how = `300 characters sampled after "${prompt}" (temperature 0.8, top-k 40, seed ${seed}; the same as nabla generate CHECKPOINT --prompt "${prompt}" --seed ${seed})`;
+        const explained = tested ? kjvExplanationsHtml(tested, vocabOf(ctx.meta), testPassages(data.test as nb.models.CharWindowDataset, vocabOf(ctx.meta))) : '';
         return {
           lines: [`${how}:`, prompt + text],
-          html: `<h2>Generated text</h2><p>${esc(how)}:</p><pre style="white-space:pre-wrap;max-width:60em"><b>${esc(prompt)}</b>${esc(text)}</pre>`,
+          html: `<h2>Generated text</h2><p>${esc(how)}:</p><pre style="white-space:pre-wrap;max-width:60em"><b>${esc(prompt)}</b>${esc(text)}</pre>${explained}`,
         };
       },
     };
   },
   exampleInput: (data) => (data.test as nb.models.CharWindowDataset).getBatch([0])[0],
-  verbs: { generate: generateVerb },
+  verbs: { generate: generateVerb, explain: kjvExplainVerb },
 };

@@ -11,6 +11,7 @@ import type { Baseline, Task, TaskContext } from '../task.js';
 import { classificationInspector, classPriorBaseline } from '../classification.js';
 import { loadTable, parseHidden, preprocessorOf, type TabularMeta } from './data.js';
 import { tabularPredict } from './predict.js';
+import { tabularExplainVerb, withColumnAttributions } from './explain.js';
 
 type Ctx = TaskContext<TabularMeta>;
 const xy = (batch: unknown): [nb.Tensor, nb.Tensor] => batch as [nb.Tensor, nb.Tensor];
@@ -102,30 +103,35 @@ function tabularTask(spec: { name: string; summary: string; load: (o: Record<str
       const labels = Int32Array.from({ length: ds.length }, (_, i) => ds.getArrays(i)[1]!.data[0]!);
       return [classPriorBaseline(labels, pp.classNames ?? pp.classes!)];
     },
-    inspector(_data, ctx: Ctx) {
-      const pp = preprocessorOf(ctx.meta);
-      if (pp.task === 'regression') return residualInspector();
-      const inner = classificationInspector({ classes: pp.classNames ?? pp.classes! });
-      if (pp.classes!.length !== 2) return inner;
-      const probs: number[] = [], labels: number[] = [];
-      return {
-        update(output, target, batch) {
-          inner.update(output, target, batch);
-          if (!output || !target) return;
-          const o = output.dataSync(), y = target.dataSync();
-          for (let i = 0; i < y.length; i++) { probs.push(1 / (1 + Math.exp(o[2 * i]! - o[2 * i + 1]!))); labels.push(y[i]!); }
-        },
-        finish() {
-          const r = inner.finish();
-          const bins = nb.train.calibrationCurve(probs, labels, 10);
-          const name = (pp.classNames ?? pp.classes!)[1]!;
-          const lines = [...r.lines, `\ncalibration of P(${name}) (bin: mean predicted → observed, count)`, ...bins.map((b) => `  ${b.meanPredicted.toFixed(3)} → ${b.fractionPositive.toFixed(3)}  (${b.count})`),
-            `Brier score ${nb.train.brierScore(probs, labels).toFixed(4)}`];
-          return { lines, html: r.html + `<h2>Calibration (test set)</h2>${nb.apps.plots.reliabilityDiagram([{ name: `P(${name})`, bins }], `Reliability of P(${name})`)}<p>Brier score ${nb.train.brierScore(probs, labels).toFixed(4)}.</p>` };
-        },
-      };
+    inspector(_data, ctx: Ctx, model) {
+      return withColumnAttributions(baseInspector(ctx), model, preprocessorOf(ctx.meta));
     },
-    verbs: { predict: tabularPredict },
+    verbs: { predict: tabularPredict, explain: tabularExplainVerb },
+  };
+}
+
+/** The test-set analysis: predictions against targets (regression), or the classification report (+ calibration for two classes). */
+function baseInspector(ctx: Ctx): ReturnType<NonNullable<Task['inspector']>> {
+  const pp = preprocessorOf(ctx.meta);
+  if (pp.task === 'regression') return residualInspector();
+  const inner = classificationInspector({ classes: pp.classNames ?? pp.classes! });
+  if (pp.classes!.length !== 2) return inner;
+  const probs: number[] = [], labels: number[] = [];
+  return {
+    update(output, target, batch) {
+      inner.update(output, target, batch);
+      if (!output || !target) return;
+      const o = output.dataSync(), y = target.dataSync();
+      for (let i = 0; i < y.length; i++) { probs.push(1 / (1 + Math.exp(o[2 * i]! - o[2 * i + 1]!))); labels.push(y[i]!); }
+    },
+    finish() {
+      const r = inner.finish();
+      const bins = nb.train.calibrationCurve(probs, labels, 10);
+      const name = (pp.classNames ?? pp.classes!)[1]!;
+      const lines = [...r.lines, `\ncalibration of P(${name}) (bin: mean predicted → observed, count)`, ...bins.map((b) => `  ${b.meanPredicted.toFixed(3)} → ${b.fractionPositive.toFixed(3)}  (${b.count})`),
+        `Brier score ${nb.train.brierScore(probs, labels).toFixed(4)}`];
+      return { lines, html: r.html + `<h2>Calibration (test set)</h2>${nb.apps.plots.reliabilityDiagram([{ name: `P(${name})`, bins }], `Reliability of P(${name})`)}<p>Brier score ${nb.train.brierScore(probs, labels).toFixed(4)}.</p>` };
+    },
   };
 }
 
