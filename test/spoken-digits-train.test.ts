@@ -5,8 +5,9 @@
 // eval` and a spawned `nabla predict` on WAV files). Both models must beat a 45% digit error rate on
 // the test clips, the CLI's also its baseline, and predict 60% on clean WAV files; an untrained
 // model is far worse (420–460%: it inserts digits everywhere). Runs are bit-identical (DESIGN
-// decision 6) since the clips are built without sox's unseeded dither; here: library 30.3%,
-// CLI 35.04% (its baseline 42.91%), predict on clean WAV files 22 errors in 53 digits (41.5%).
+// decision 6) since the clips are built without sox's unseeded dither; here (after the op-table
+// merge): library 31.1%, CLI 35.43% (its baseline 40.55%), predict on clean WAV files 22 errors in
+// 53 digits (41.5%). Before that merge: 30.3%, 35.04% (42.91%), 22 in 53.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
