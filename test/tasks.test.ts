@@ -3,7 +3,7 @@
 // chosen by a path it claims) runs through `nabla train`, `eval`, its verb, --resume and `nabla export`
 // (ONNX Runtime gives the model's outputs) like any other; with --bucketed its batches group samples of
 // similar "length" (a batch sampler), and a run stopped by a real SIGINT and resumed ends with the same
-// bytes as one never stopped.
+// bytes as one never stopped; its trained baseline runs through the same command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { TASKS } from '../src/tasks/index.js';
 import type { Task, TaskData } from '../src/tasks/task.js';
 import { UsageError } from '../src/cli/args.js';
 import { main } from '../src/cli/main.js';
+import { baselineOptions } from '../src/cli/trained-baselines.js';
 import { loadRun } from '../src/cli/run-config.js';
 import { ortRun } from './helpers/onnx.js';
 
@@ -81,8 +82,14 @@ const toy: Task<ToyMeta> = {
     seen.push('train');
     const x0 = Array.from(x.narrow(1, 0, 1).dataSync(), (v) => Math.round(10 * Math.abs(v)));
     spreads.push(Math.max(...x0) - Math.min(...x0));
-    // A real signal to this process, which the CLI's handler sees between steps.
-    if (++interrupt.steps === interrupt.atStep) process.kill(process.pid, 'SIGINT');
+    // A real signal to this process, which the CLI's handler sees between steps. fit() gives the event
+    // loop a turn once 15 ms have passed since the last: this step lasts longer than that, so the turn
+    // (and the stop) comes right after it rather than wherever a toy's fast steps reach 15 ms.
+    if (++interrupt.steps === interrupt.atStep) {
+      process.kill(process.pid, 'SIGINT');
+      const t = performance.now();
+      while (performance.now() - t < 20);
+    }
     return { loss: nb.F.mseLoss(output, y), output, target: y };
   },
   evalStep(model, batch) {
@@ -93,6 +100,7 @@ const toy: Task<ToyMeta> = {
   metrics: () => [new nb.train.RootMeanSquaredError()],
   formatMetric: (_n, v) => v.toFixed(3),
   baselines: (_d, ctx) => [{ name: 'training mean', about: 'always the mean target of the training rows', model: new MeanPredictor(ctx.meta.mean) }],
+  trainedBaselines: (ctx) => (ctx.options.model === 'mlp' ? [{ name: 'linear model', about: 'one Linear layer instead of the MLP', options: { model: 'linear' } }] : []),
   inspector() {
     let worst = 0;
     return {
@@ -213,4 +221,55 @@ test('a task\'s batch sampler groups similar lengths; a SIGINT mid-epoch and --r
   for (const k of Object.keys(wa)) assert.ok(Buffer.from(wa[k]!).equals(Buffer.from(wb[k]!)), `${k} differs after resume`);
   const plainW = tensorsOf(join(dir, 'plain', 'last.safetensors'));
   assert.ok(Object.keys(wa).some((k) => !Buffer.from(wa[k]!).equals(Buffer.from(plainW[k]!))), 'bucketed batches train differently from shuffled ones');
+});
+
+test('a trained baseline: the same command trains it into baseline-NAME/, reports it, eval reproduces it, and --resume continues it after a SIGINT', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nabla-task-'));
+  const file = join(dir, 'data.toy');
+  writeFileSync(file, '5\n');
+  const args = ['train', file, '--model', 'mlp', '--epochs', '3', '--batch-size', '16', '--quiet'];
+  const full = await run([...args, '--out', join(dir, 'a')]);
+  assert.equal(full.code, 0, full.out.join('\n'));
+  const text = full.out.join('\n');
+  assert.match(text, /baseline 'linear model' \(one Linear layer instead of the MLP\): the same command with --model linear, into .*baseline-linear-model/);
+  const trained = Number(/baseline 'linear model': test rmse (\d+\.\d{3}) with its best checkpoint/.exec(text)![1]);
+  const listed = /baselines on the test set: training mean rmse (\d+\.\d{3}) · linear model rmse (\d+\.\d{3})/.exec(text);
+  assert.ok(listed, text);
+  assert.equal(Number(listed[2]), trained);
+  // The data are linear: a trained linear model is far better than the mean.
+  assert.ok(trained < 0.5 * Number(listed[1]), text);
+  const html = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
+  assert.match(html, /<td>linear model<\/td><td>\d\.\d{3}<\/td><td class="left">one Linear layer instead of the MLP\. Trained by this command \(--model linear;/);
+  assert.match(html, /trained baselines \d/);
+  const ev = await run(['eval', join(dir, 'a', 'baseline-linear-model', 'best.safetensors')]);
+  assert.equal(ev.code, 0, ev.out.join('\n'));
+  assert.match(ev.out.join('\n'), new RegExp(`test rmse ${trained.toFixed(3)} · loss`));
+
+  // 19 steps an epoch, 57 for the model: step 67 is the baseline's 10th.
+  Object.assign(interrupt, { atStep: 67, steps: 0 });
+  const cut = await run([...args, '--out', join(dir, 'b')]);
+  interrupt.atStep = -1;
+  assert.equal(cut.code, 130, cut.out.join('\n'));
+  assert.match(cut.out.join('\n'), /interrupted the baseline 'linear model' at step \d+ of 19 in epoch 1 \(the model's run in .* is complete\); saved .*baseline-linear-model.last\.safetensors; continue with: nabla train --out .* --resume/);
+  assert.ok(!cut.out.some((l) => l.startsWith('test rmse')), 'no result before the baseline is done');
+  const resumed = await run(['train', '--out', join(dir, 'b'), '--resume', '--quiet']);
+  assert.equal(resumed.code, 0, resumed.out.join('\n'));
+  assert.match(resumed.out.join('\n'), /baseline 'linear model': resuming .* at epoch 1, step \d+ of 19/);
+  for (const sub of ['', 'baseline-linear-model']) {
+    const wa = tensorsOf(join(dir, 'a', sub, 'best.safetensors')), wb = tensorsOf(join(dir, 'b', sub, 'best.safetensors'));
+    for (const k of Object.keys(wa)) assert.ok(Buffer.from(wa[k]!).equals(Buffer.from(wb[k]!)), `${sub || 'model'}: ${k} differs after resume`);
+  }
+  assert.match(resumed.out.join('\n'), new RegExp(`linear model rmse ${trained.toFixed(3)}`));
+  // A task's baseline that names no such flag, a run-only flag or a wrong value is an error naming it.
+  const o = { model: 'mlp', rows: 600, seed: 1 };
+  const bad = (options: Record<string, string | number | boolean>): void => { baselineOptions(toy as never, o, { name: 'x', about: 'x', options }); };
+  assert.throws(() => bad({ depth: 2 }), /trained baseline 'x' sets 'depth', which is not a flag that changes what a run computes/);
+  assert.throws(() => bad({ threads: 1 }), /sets 'threads'/);
+  assert.throws(() => bad({ rows: 60.5 }), /sets --rows to 60.5, not an integer/);
+  assert.throws(() => bad({ model: 'cnn' }), /sets --model to 'cnn' \(choices: linear, mlp\)/);
+  assert.throws(() => bad({ rows: 601 }), /--rows must be even/);
+  // --force replaces the baseline's run too.
+  const again = await run([...args, '--out', join(dir, 'b'), '--force']);
+  assert.equal(again.code, 0, again.out.join('\n'));
+  assert.doesNotMatch(again.out.join('\n'), /resuming/);
 });

@@ -72,6 +72,8 @@ export interface FinishArgs {
   started: Date;
   config: RunConfig;
   sizes: Record<string, number>;
+  /** Baselines trained by this command (already tested), shown after the fixed ones. */
+  trained?: BaselineResult[];
   log(line: string): void;
 }
 
@@ -88,6 +90,8 @@ export async function finish(a: FinishArgs): Promise<void> {
     const bl = await nb.train.evaluate(b.model, a.test, { step: stepFns(task, ctx).eval, metrics: a.metrics() });
     baselines.push({ name: b.name, about: b.about, logs: bl });
   }
+  const trained = a.trained ?? [];
+  const baselineSeconds = trained.reduce((t, b) => t + (b.seconds ?? 0), 0);
   let summary: string;
   try {
     summary = model.summary(task.exampleInput?.(a.data, ctx));
@@ -98,15 +102,18 @@ export async function finish(a: FinishArgs): Promise<void> {
   const report = renderReport({
     title: `nabla train — ${a.config.model} on ${task.name}`, task: task.name, taskSummary: task.summary, model: a.config.model,
     modelSummary: summary, parameters: model.numParameters(), started: a.started, finished: new Date(),
-    trainSeconds: a.recorder.trainSeconds, totalSeconds: a.recorder.trainSeconds + evalSeconds,
-    steps: a.recorder.steps, epochs: a.recorder.epochs, metrics: names, test: logs, baselines, bestEpoch: a.recorder.bestEpoch, monitor: a.monitor,
+    trainSeconds: a.recorder.trainSeconds, baselineSeconds, totalSeconds: a.recorder.trainSeconds + baselineSeconds + evalSeconds,
+    steps: a.recorder.steps, epochs: a.recorder.epochs, metrics: names, test: logs, baselines: [...baselines, ...trained], bestEpoch: a.recorder.bestEpoch, monitor: a.monitor,
     format: fmt, config: { task: task.name, model: a.config.model, ...a.config.options }, backend: backendFacts(), dataSource: a.data.source, sizes: a.sizes,
     sections: inspection?.html ?? '',
   });
   writeFileSync(join(a.out, 'report.html'), report);
-  const lines = baselines.map((b) => JSON.stringify({ type: 'baseline', name: b.name, logs: clean(b.logs) }) + '\n');
+  const lines = [...baselines, ...trained].map((b) => JSON.stringify({ type: 'baseline', name: b.name, ...(b.seconds !== undefined ? { trained: true, seconds: b.seconds } : {}), logs: clean(b.logs) }) + '\n');
   appendFileSync(a.paths.metrics, lines.join('') + JSON.stringify({ type: 'test', epoch: a.recorder.bestEpoch, logs: clean(logs) }) + '\n');
   const loss = logs.loss !== undefined ? ` (loss ${logs.loss.toFixed(4)})` : '';
-  a.log(`test ${metricsLine(names, logs, fmt)}${loss} with the best checkpoint (epoch ${a.recorder.bestEpoch}) · total time ${duration(a.recorder.trainSeconds + evalSeconds)} · wrote ${join(a.out, 'report.html')}`);
-  if (baselines.length) a.log(`baselines on the test set: ${baselines.map((b) => `${b.name} ${metricsLine(names, b.logs, fmt)}`).join(' · ')}`);
+  const total = a.recorder.trainSeconds + baselineSeconds + evalSeconds;
+  const parts = baselineSeconds > 0 ? ` (model ${duration(a.recorder.trainSeconds)}, trained baselines ${duration(baselineSeconds)})` : '';
+  a.log(`test ${metricsLine(names, logs, fmt)}${loss} with the best checkpoint (epoch ${a.recorder.bestEpoch}) · total time ${duration(total)}${parts} · wrote ${join(a.out, 'report.html')}`);
+  const all = [...baselines, ...trained];
+  if (all.length) a.log(`baselines on the test set: ${all.map((b) => `${b.name} ${metricsLine(names, b.logs, fmt)}`).join(' · ')}`);
 }

@@ -6,7 +6,13 @@ import { esc } from '../tasks/html.js';
 import { lineChart, bucketMeans, type Series } from './charts.js';
 import type { EpochRecord, StepRecord } from './recorder.js';
 
-export interface BaselineResult { name: string; about: string; logs: Record<string, number> }
+export interface BaselineResult {
+  name: string;
+  about: string;
+  logs: Record<string, number>;
+  /** Training and testing time of a baseline that learns. */
+  seconds?: number;
+}
 
 export interface ReportData {
   title: string;
@@ -19,6 +25,8 @@ export interface ReportData {
   finished: Date;
   /** Seconds of training (all sessions of a resumed run) and of the final evaluation. */
   trainSeconds: number;
+  /** Seconds spent training and testing the baselines that learn (in totalSeconds). */
+  baselineSeconds?: number;
   totalSeconds: number;
   steps: StepRecord[];
   epochs: EpochRecord[];
@@ -128,7 +136,7 @@ th{background:#fafafa} td.left{text-align:left} tr.best td{background:#eef7ee} .
 .ex img{image-rendering:pixelated;border:1px solid #ccc} .wrong{color:#a33} pre{background:#f6f6f6;padding:8px;overflow:auto}
 </style></head><body>
 <h1>${esc(d.title)}</h1>
-<p class="muted">${esc(d.taskSummary)}<br>started ${when(d.started)} · finished ${when(d.finished)} · total time ${duration(d.totalSeconds)} (training ${duration(d.trainSeconds)})<br>${esc(d.dataSource)} · ${esc(sizes)}<br>${be}</p>
+<p class="muted">${esc(d.taskSummary)}<br>started ${when(d.started)} · finished ${when(d.finished)} · total time ${duration(d.totalSeconds)} (training ${duration(d.trainSeconds)}${d.baselineSeconds ? `, trained baselines ${duration(d.baselineSeconds)}` : ''})<br>${esc(d.dataSource)} · ${esc(sizes)}<br>${be}</p>
 <p>${headline}${others.length ? ' · ' + others.join(' · ') : ''}${lossPart.length ? ' · ' + lossPart.join('') : ''} · with the weights of epoch ${d.bestEpoch} (best ${esc(d.monitor)})</p>
 ${baselines}
 <h2>Training curves</h2><div class="charts">${charts(d)}</div>

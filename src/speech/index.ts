@@ -9,11 +9,12 @@ export { SpeechRecognizer, ctcBatchLoss, decodeBatch, unpackTargets, DigitErrorR
 export { greedyDecode, prefixBeamDecode, editDistance, framesOf, type Frames, type BeamOptions } from './decode.js';
 export {
   DIGIT_CLASSES, DIGIT_WORDS, MAX_DIGITS, SPEECH_FEATURES, speechFeatures, clipSignal, addNoise, augment, randomWarp, collateSpeech,
-  SpeechBatches, type ClipInfo, type SpeechSplit, type SpokenDigitsSplit, type SpeechBatch, type SpeechDatasetOptions, type NoiseOptions,
+  SpeechBatches, SpeechClips, type SpeechItem, type ClipInfo, type SpeechSplit, type SpokenDigitsSplit, type SpeechBatch, type SpeechDatasetOptions, type NoiseOptions,
 } from '../data/datasets/spoken-digits.js';
 export { stft, stftPlan, stftFrames, windowFunction, type StftOptions, type Spectrogram, type WindowName } from '../data/audio/stft.js';
 export { melFilterBank, melSpectrogram, MelSpectrogram, type MelOptions, type MelSpectrogramOptions } from '../data/audio/mel.js';
 export { decodeWav, type WavAudio } from '../data/audio/wav.js';
-export { trainSpeechRecognizer, evaluateSpeech, speechLoader, type SpeechTrainOptions, type SpeechEvaluation, type Transcript } from './train.js';
+export { trainSpeechRecognizer, evaluateSpeech, speechLoader, type SpeechTrainOptions } from './train.js';
+export { SpeechScorer, type SpeechEvaluation, type Transcript } from './score.js';
 export { transcribe, speechMetadata, speechModelFrom, SPEECH_TASK, type Transcription } from './transcribe.js';
-export { speechReportSection, type SpeechReportData } from './report.js';
+export { speechReportSection, speechResultsHtml, type SpeechReportData, type SpeechExample } from './report.js';

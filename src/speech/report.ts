@@ -2,13 +2,13 @@
 // baseline, curves, errors per voice, a log-mel picture of a test clip and what the model heard.
 
 import type { History } from '../train/callbacks.js';
-import type { SpeechEvaluation } from './train.js';
+import type { SpeechEvaluation } from './score.js';
 
 export interface SpeechReportData {
   model: { evaluation: SpeechEvaluation; history: History; minutes: number };
   baseline?: { evaluation: SpeechEvaluation; history: History; minutes: number } | null;
   /** one test clip's features [nMels, frames] and what was said / heard */
-  example?: { features: { data: Float32Array; shape: [number, number] }; reference: string; heard: string; voice: string };
+  example?: SpeechExample;
   trainVoices: string[];
   testVoices: string[];
   trainClips: number;
@@ -51,6 +51,22 @@ function spectrogram(f: { data: Float32Array; shape: [number, number] }): string
   return `<svg width="${t * cw}" height="${m * ch}" role="img" aria-label="log-mel spectrogram">${cells}</svg>`;
 }
 
+/** A test clip to show: its features, what was said and heard, by whom. */
+export interface SpeechExample { features: { data: Float32Array; shape: [number, number] }; reference: string; heard: string; voice: string }
+
+/** The test results as HTML: an example clip's log-mel picture, transcripts (right and wrong), errors per voice. */
+export function speechResultsHtml(m: SpeechEvaluation, example?: SpeechExample): string {
+  const voices = Object.entries(m.perVoice).sort((a, z) => z[1].errors / z[1].digits - a[1].errors / a[1].digits)
+    .map(([v, s]) => `<tr><td>${esc(v)}</td><td>${s.digits}</td><td>${pct(s.errors / s.digits)}</td></tr>`).join('');
+  const wrong = m.transcripts.filter((t) => t.beam !== t.reference).slice(0, 12);
+  const right = m.transcripts.filter((t) => t.beam === t.reference).slice(0, 6);
+  const rows = [...right, ...wrong].map((t) => `<tr><td>${esc(t.voice)}</td><td>${esc(t.accent)}</td><td>${esc(t.reference)}</td><td${t.beam === t.reference ? '' : ' style="color:#a33"'}>${esc(t.beam) || '∅'}</td><td>${esc(t.greedy) || '∅'}</td></tr>`).join('');
+  const ex = example ? `<h3>A test clip</h3><p>Voice ${esc(example.voice)} said <b>${esc(example.reference)}</b>; the model heard <b>${esc(example.heard) || '∅'}</b>.</p>${spectrogram(example.features)}` : '';
+  return `${ex}
+<h3>Transcripts (prefix beam search; greedy beside it)</h3><table><tr><th>voice</th><th>accent</th><th>said</th><th>heard</th><th>greedy</th></tr>${rows}</table>
+<h3>Errors per test voice</h3><table><tr><th>voice</th><th>digits</th><th>error rate</th></tr>${voices}</table>`;
+}
+
 /** The section (an HTML fragment for report.html). */
 export function speechReportSection(d: SpeechReportData): string {
   const m = d.model.evaluation;
@@ -63,20 +79,12 @@ export function speechReportSection(d: SpeechReportData): string {
     { name: 'model', color: '#1f77b4', values: h.valDigitErrorRate ?? [] },
     ...(d.baseline ? [{ name: 'baseline', color: '#999', values: d.baseline.history.valDigitErrorRate ?? [] }] : []),
   ], pct);
-  const voices = Object.entries(m.perVoice).sort((a, z) => z[1].errors / z[1].digits - a[1].errors / a[1].digits)
-    .map(([v, s]) => `<tr><td>${esc(v)}</td><td>${s.digits}</td><td>${pct(s.errors / s.digits)}</td></tr>`).join('');
-  const wrong = m.transcripts.filter((t) => t.beam !== t.reference).slice(0, 12);
-  const right = m.transcripts.filter((t) => t.beam === t.reference).slice(0, 6);
-  const rows = [...right, ...wrong].map((t) => `<tr><td>${esc(t.voice)}</td><td>${esc(t.accent)}</td><td>${esc(t.reference)}</td><td${t.beam === t.reference ? '' : ' style="color:#a33"'}>${esc(t.beam) || '∅'}</td><td>${esc(t.greedy) || '∅'}</td></tr>`).join('');
-  const ex = d.example ? `<h3>A test clip</h3><p>Voice ${esc(d.example.voice)} said <b>${esc(d.example.reference)}</b>; the model heard <b>${esc(d.example.heard) || '∅'}</b>.</p>${spectrogram(d.example.features)}` : '';
   return `<section id="spoken-digits">
 <h2>Speech recognition: spoken digits</h2>
 <p><span class="big">${pct(m.beamDER)}</span> digit error rate on ${m.clips} test clips (${m.digits} digits) by ${d.testVoices.length} voices never heard in training
 ${b ? ` · baseline without augmentation ${pct(b.beamDER)}` : ''} · greedy decoding ${pct(m.greedyDER)} · whole sequences right ${pct(m.sequenceAccuracy)}</p>
 <p class="muted">${d.trainClips} training clips by ${d.trainVoices.length} voices (espeak-ng variants × 8 accents); trained in ${d.model.minutes.toFixed(1)} min${d.baseline ? `, the baseline in ${d.baseline.minutes.toFixed(1)} min` : ''}.</p>
 <div class="charts">${curves}</div>
-${ex}
-<h3>Transcripts (prefix beam search; greedy beside it)</h3><table><tr><th>voice</th><th>accent</th><th>said</th><th>heard</th><th>greedy</th></tr>${rows}</table>
-<h3>Errors per test voice</h3><table><tr><th>voice</th><th>digits</th><th>error rate</th></tr>${voices}</table>
+${speechResultsHtml(m, d.example)}
 </section>`;
 }

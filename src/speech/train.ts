@@ -1,7 +1,6 @@
 // Training and evaluating the spoken-digits recogniser with the one loop (fit): batches, AdamW with
 // gradient clipping and a one-cycle schedule, and the held-out-voice test with greedy and beam decoding.
 
-import type { Tensor } from '../tensor/tensor.js';
 import { manualSeed } from '../tensor/random.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
@@ -13,8 +12,8 @@ import { fit } from '../train/fit.js';
 import type { Callback, History } from '../train/callbacks.js';
 import type { ProgressMode, ProgressStream } from '../train/progress.js';
 import { SpeechBatches, type SpokenDigitsSplit, type SpeechBatch } from '../data/datasets/spoken-digits.js';
-import { SpeechRecognizer, ctcBatchLoss, DigitErrorRate, unpackTargets, type SpeechModelOptions } from './model.js';
-import { editDistance, framesOf, greedyDecode, prefixBeamDecode } from './decode.js';
+import { SpeechRecognizer, ctcBatchLoss, DigitErrorRate, type SpeechModelOptions } from './model.js';
+import { SpeechScorer, type SpeechEvaluation } from './score.js';
 
 export interface SpeechTrainOptions {
   epochs?: number;
@@ -25,6 +24,8 @@ export interface SpeechTrainOptions {
   clip?: number;
   /** noise, gain and speed augmentation of the training clips (default true); false is the baseline */
   augment?: boolean;
+  /** with augment: the fraction of training clips left without noise (default 0; the CLI task's --clean) */
+  clean?: number;
   seed?: number;
   model?: SpeechModelOptions;
   verbose?: boolean | ProgressMode;
@@ -51,7 +52,7 @@ export async function trainSpeechRecognizer(train: SpokenDigitsSplit, val: Spoke
   const model = new SpeechRecognizer(opts.model);
   const augment = opts.augment ?? true;
   // The baseline trains on the clean clips as they are: no noise, no augmentation.
-  const trainDs = new SpeechBatches(train, { batchSize: opts.batchSize ?? 32, augment, fixedNoiseDb: augment ? undefined : null });
+  const trainDs = new SpeechBatches(train, { batchSize: opts.batchSize ?? 32, augment, clean: opts.clean, fixedNoiseDb: augment ? undefined : null });
   const trainLoader = new DataLoader<SpeechBatch, SpeechBatch>(trainDs, { batchSize: 1, shuffle: true, collate: (b) => b[0]!, seed: seed + 1 });
   const valLoader = val ? speechLoader(val, { batchSize: 64 }) : undefined;
   const adam = new AdamW(model.parameters(), { lr: opts.maxLr ?? 2e-3, weightDecay: opts.weightDecay ?? 1e-2 });
@@ -67,63 +68,23 @@ export async function trainSpeechRecognizer(train: SpokenDigitsSplit, val: Spoke
   return { model, history };
 }
 
-/** One test clip's result. */
-export interface Transcript { clip: number; reference: string; greedy: string; beam: string; voice: string; accent: string }
-
-export interface SpeechEvaluation {
-  clips: number;
-  digits: number;
-  /** digit error rates on the split (held-out voices for test) */
-  greedyDER: number;
-  beamDER: number;
-  /** whole sequences right (beam) */
-  sequenceAccuracy: number;
-  perVoice: Record<string, { digits: number; errors: number }>;
-  transcripts: Transcript[];
-}
-
-const digitsOf = (labels: number[]): string => labels.map((c) => String(c - 1)).join('');
+export type { SpeechEvaluation, Transcript } from './score.js';
 
 /** Greedy and prefix-beam digit error rates of `model` on a split (with its fixed noise). */
 export function evaluateSpeech(model: SpeechRecognizer, split: SpokenDigitsSplit, opts: { beamWidth?: number; batchSize?: number } = {}): SpeechEvaluation {
   const ds = new SpeechBatches(split, { batchSize: opts.batchSize ?? 64 });
   const wasTraining = model.training;
   model.eval();
-  const r: SpeechEvaluation = { clips: 0, digits: 0, greedyDER: 0, beamDER: 0, sequenceAccuracy: 0, perVoice: {}, transcripts: [] };
-  let gErr = 0, bErr = 0, seqOk = 0;
+  const scorer = new SpeechScorer(split, opts.beamWidth ?? 8);
   try {
     for (let b = 0; b < ds.length; b++) {
       scope(() => noGrad(() => {
         const [x, y] = ds.get(b);
-        const out: Tensor = model.forward(x);
-        const data = out.dataSync();
-        const { frames, labels } = unpackTargets(y);
-        frames.forEach((t, n) => {
-          const f = framesOf(data, out.shape, n, Math.min(SpeechRecognizer.outputFrames(t), out.shape[0]!));
-          const g = greedyDecode(f);
-          const bm = prefixBeamDecode(f, { beamWidth: opts.beamWidth ?? 8 }).labels;
-          const ref = labels[n]!;
-          const ci = ds.batches[b]![n]!;
-          const clip = split.clips[ci]!;
-          const e = editDistance(bm, ref);
-          gErr += editDistance(g, ref);
-          bErr += e;
-          if (e === 0) seqOk++;
-          r.digits += ref.length;
-          r.clips++;
-          const v = (r.perVoice[clip.variant] ??= { digits: 0, errors: 0 });
-          v.digits += ref.length;
-          v.errors += e;
-          r.transcripts.push({ clip: ci, reference: clip.digits, greedy: digitsOf(g), beam: digitsOf(bm), voice: clip.variant, accent: clip.accent });
-        });
+        scorer.add(model.forward(x), y, ds.batches[b]!);
       }));
     }
   } finally {
     model.train(wasTraining);
   }
-  r.greedyDER = gErr / r.digits;
-  r.beamDER = bErr / r.digits;
-  r.sequenceAccuracy = seqOk / r.clips;
-  r.transcripts.sort((a, b) => a.clip - b.clip);
-  return r;
+  return scorer.result();
 }

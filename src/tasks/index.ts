@@ -10,6 +10,7 @@ import { movielensTask } from './movielens/index.js';
 import { euStocksTask } from './eu-stocks/index.js';
 import { kjvTask } from './kjv/index.js';
 import { freedictTask } from './freedict/index.js';
+import { spokenDigitsTask } from './spoken-digits/index.js';
 
 export type { Task } from './task.js';
 
@@ -26,6 +27,7 @@ export const TASKS: readonly AnyTask[] = [
   euStocksTask as unknown as AnyTask,
   kjvTask as unknown as AnyTask,
   freedictTask as unknown as AnyTask,
+  spokenDigitsTask as unknown as AnyTask,
 ];
 
 /** The task `nabla train` runs when none is named. */

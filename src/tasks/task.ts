@@ -64,6 +64,22 @@ export interface Baseline {
   model: nb.nn.Module;
 }
 
+/**
+ * A reference point that learns: this task trained again by the same command, with a few options
+ * changed — the same model without augmentation, a frame classifier (`model: 'frames'`), a smaller
+ * network. The CLI trains it after the model with the same fit(), data, steps, schedule and
+ * checkpoints (in `--out`/baseline-NAME/, so `nabla eval` reproduces its number and `--resume`
+ * continues it), then tests its best weights with the task's metrics beside the fixed baselines.
+ */
+export interface TrainedBaseline {
+  /** Short name ('no augmentation', 'frame classifier'); also names its folder. */
+  name: string;
+  /** One sentence: what differs from the model. */
+  about: string;
+  /** The options that differ from the run's (flag names, as parsed: {augment: false}, {model: 'frames'}). */
+  options: Options;
+}
+
 /** Which split a loader reads. */
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -138,6 +154,8 @@ export interface Task<M extends Json = Json> {
   monitor?: string;
   /** Reference points evaluated on the test set beside the model (majority class, unigram, mean…). */
   baselines?(data: TaskData<M>, ctx: TaskContext<M>): Baseline[];
+  /** Reference points that are trained by the same command (see TrainedBaseline); `ctx` is the model's run. */
+  trainedBaselines?(ctx: TaskContext<M>): TrainedBaseline[];
   /**
    * Which samples batch together in a split, e.g. `new nb.data.BucketBatchSampler(lengths, {batchSize,
    * shuffle: split === 'train'})` so that clips or sentences of similar length share a batch (less

@@ -139,9 +139,16 @@ export function randomWarp(): number {
   return Math.exp(Math.log(0.7) + (i / 23) * (Math.log(1.45) - Math.log(0.7)));
 }
 
-/** Training-time augmentation: a random gain, a speed change by resampling, then noise. */
-export function augment(signal: Float32Array, snrDb: [number, number] = [5, 30]): Float32Array {
-  const [g, r] = uniformArray(2, false);
+/**
+ * Training-time augmentation: a random gain, a speed change by resampling, then noise — except for a
+ * fraction `clean` of the clips (default 0), left without noise: a model that only ever heard noise
+ * fails on a clean recording (the digital silence between words of a synthetic WAV reads as
+ * log(1e-6), far below any noise floor it learnt). With clean 0 it draws two numbers per clip, as
+ * before the option existed, so runs measured then replay exactly.
+ */
+export function augment(signal: Float32Array, snrDb: [number, number] = [5, 30], clean = 0): Float32Array {
+  if (!(clean >= 0 && clean <= 1)) throw new RangeError(`augment: clean must be a fraction between 0 and 1, got ${clean}`);
+  const [g, r, c] = uniformArray(clean > 0 ? 3 : 2, false);
   const gain = 10 ** ((g! * 12 - 6) / 20);
   const rate = 0.9 + 0.2 * r!; // > 1: faster (shorter)
   const n = Math.max(2, Math.floor(signal.length / rate));
@@ -151,7 +158,7 @@ export function augment(signal: Float32Array, snrDb: [number, number] = [5, 30])
     const a = signal[Math.min(i, signal.length - 1)]!, b = signal[Math.min(i + 1, signal.length - 1)]!;
     out[k] = gain * (a + f * (b - a));
   }
-  return addNoise(out, { snrDb });
+  return c !== undefined && c < clean ? out : addNoise(out, { snrDb });
 }
 
 
@@ -183,27 +190,31 @@ export interface SpeechDatasetOptions {
   batchSize?: number;
   /** fresh noise, gain and speed per clip each time a batch is made (training); otherwise fixed noise */
   augment?: boolean;
+  /** with augment: the fraction of clips left without noise each time they are read (default 0) */
+  clean?: number;
   /** noise added to every clip once (seeded by noiseSeed), when not augmenting; null: clean (default [10, 30] dB) */
   fixedNoiseDb?: [number, number] | null;
   noiseSeed?: number;
 }
 
+/** One clip as a dataset item: its features, what is said, and which clip of the split it is. */
+export interface SpeechItem {
+  features: { data: Float32Array; shape: [number, number] };
+  digits: string;
+  index: number;
+}
+
 /**
- * A map-style dataset whose items are whole batches of clips of similar length (less padding for the
- * GRU to read): the DataLoader (batchSize 1, collate: (b) => b[0]) shuffles the batches each epoch.
- * Without augmentation the features are computed once and kept.
+ * A split's clips one by one (for a DataLoader with collateSpeech, and a BucketBatchSampler over
+ * `lengths` so clips of similar length share a batch). Without augmentation the features, with the
+ * split's fixed noise, are computed once and kept; with it, every get() draws fresh noise, gain,
+ * speed and warp from nabla's generator (get() is synchronous, so the draws follow the step order).
  */
-export class SpeechBatches implements Dataset<SpeechBatch> {
-  readonly batches: number[][];
+export class SpeechClips implements Dataset<SpeechItem> {
   private readonly fixed: ({ data: Float32Array; shape: [number, number] })[] | null = null;
 
-  constructor(readonly split: SpokenDigitsSplit, readonly opts: SpeechDatasetOptions = {}) {
-    const bs = opts.batchSize ?? 32;
-    if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`SpeechBatches: batchSize must be a positive integer, got ${bs}`);
+  constructor(readonly split: SpokenDigitsSplit, readonly opts: Omit<SpeechDatasetOptions, 'batchSize'> = {}) {
     if (split.clips.length === 0) throw new Error(`spoken-digits: the ${split.split} split of ${split.location} has no clips`);
-    const order = split.clips.map((c, i) => [c.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((p) => p[1]);
-    this.batches = [];
-    for (let i = 0; i < order.length; i += bs) this.batches.push(order.slice(i, i + bs));
     if (!opts.augment) {
       const noise = opts.fixedNoiseDb === undefined ? ([10, 30] as [number, number]) : opts.fixedNoiseDb;
       this.fixed = withRng(opts.noiseSeed ?? 2024, () => split.clips.map((_, i) => {
@@ -214,19 +225,59 @@ export class SpeechBatches implements Dataset<SpeechBatch> {
   }
 
   get length(): number {
-    return this.batches.length;
+    return this.split.clips.length;
+  }
+
+  /** Each clip's length in samples (what batches group by). */
+  get lengths(): number[] {
+    return this.split.clips.map((c) => c.length);
   }
 
   /** The features of clip i as the model sees them (fixed, or freshly augmented). */
   features(i: number): { data: Float32Array; shape: [number, number] } {
     if (this.fixed) return this.fixed[i]!;
-    const signal = augment(clipSignal(this.split, i));
+    const signal = augment(clipSignal(this.split, i), undefined, this.opts.clean ?? 0);
     return speechFeatures(signal, randomWarp());
+  }
+
+  get(i: number): SpeechItem {
+    const c = this.split.clips[i];
+    if (!c) throw new RangeError(`SpeechClips: clip ${i} is out of range for the ${this.split.clips.length} clips of the ${this.split.split} split`);
+    return { features: this.features(i), digits: c.digits, index: i };
+  }
+}
+
+/**
+ * A map-style dataset whose items are whole batches of clips of similar length, fixed once (sorted by
+ * length, then cut): the DataLoader (batchSize 1, collate: (b) => b[0]) shuffles the batches each
+ * epoch. The CLI's task uses SpeechClips with a BucketBatchSampler instead, which also varies which
+ * clips share a batch from epoch to epoch.
+ */
+export class SpeechBatches implements Dataset<SpeechBatch> {
+  readonly batches: number[][];
+  readonly clips: SpeechClips;
+
+  constructor(readonly split: SpokenDigitsSplit, readonly opts: SpeechDatasetOptions = {}) {
+    const bs = opts.batchSize ?? 32;
+    if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`SpeechBatches: batchSize must be a positive integer, got ${bs}`);
+    this.clips = new SpeechClips(split, { augment: opts.augment, clean: opts.clean, fixedNoiseDb: opts.fixedNoiseDb, noiseSeed: opts.noiseSeed });
+    const order = split.clips.map((c, i) => [c.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((p) => p[1]);
+    this.batches = [];
+    for (let i = 0; i < order.length; i += bs) this.batches.push(order.slice(i, i + bs));
+  }
+
+  get length(): number {
+    return this.batches.length;
+  }
+
+  /** The features of clip i as the model sees them (fixed, or freshly augmented). */
+  features(i: number): { data: Float32Array; shape: [number, number] } {
+    return this.clips.features(i);
   }
 
   get(b: number): SpeechBatch {
     const idx = this.batches[b];
     if (!idx) throw new RangeError(`SpeechBatches: batch ${b} is out of range for ${this.batches.length} batches`);
-    return collateSpeech(idx.map((i) => ({ features: this.features(i), digits: this.split.clips[i]!.digits })));
+    return collateSpeech(idx.map((i) => this.clips.get(i)));
   }
 }
