@@ -152,3 +152,20 @@ test('ReduceLROnPlateau state survives JSON before its first step (best = ±Infi
   assert.ok(Math.abs(opt.paramGroups[0]!.lr - 0.01) < 1e-15);
   for (const p of params) p.dispose();
 });
+
+test('OneCycleLR with a warm-up of no length (pctStart 0.25 of 4 steps) starts at maxLr instead of a NaN rate', () => {
+  // PyTorch divides 0 by 0 here (ZeroDivisionError); the CLI's resnet-small on 200 images trained NaN from step 2.
+  const p = nb.zeros([1], { requiresGrad: true });
+  const opt = new optim.SGD([p], { lr: 0.1 });
+  const s = new optim.OneCycleLR(opt, { maxLr: 1e-3, totalSteps: 4, pctStart: 0.25 });
+  const lrs = [opt.paramGroups[0]!.lr];
+  for (let i = 0; i < 3; i++) { opt.step(); s.step(); lrs.push(opt.paramGroups[0]!.lr); }
+  assert.ok(lrs.every(Number.isFinite), `lrs ${lrs.join(', ')}`);
+  assert.equal(lrs[0], 1e-3);                                   // the warm-up is over at step 0
+  // then cosine annealing from maxLr to maxLr / 25 / 1e4 over steps 0…3, as PyTorch's second phase
+  const minLr = 1e-3 / 25 / 1e4;
+  for (let k = 1; k < 4; k++) {
+    const want = minLr + (1e-3 - minLr) * (1 + Math.cos(Math.PI * k / 3)) / 2;
+    assert.ok(Math.abs(lrs[k]! - want) < 1e-12, `step ${k}: ${lrs[k]} vs ${want}`);
+  }
+});

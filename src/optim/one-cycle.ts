@@ -115,7 +115,10 @@ export class OneCycleLR extends LRScheduler {
       for (let i = 0; i < this.phases.length; i++) {
         const ph = this.phases[i]!;
         if (stepNum <= ph.endStep || i === this.phases.length - 1) {
-          const pct = (stepNum - start) / (ph.endStep - start);
+          // A phase of no length (e.g. pctStart 0.25 of 4 steps: warm-up ends at step 0) has reached its
+          // end: PyTorch divides 0 by 0 there (a ZeroDivisionError); a NaN rate would train NaN silently.
+          const span = ph.endStep - start;
+          const pct = span === 0 ? 1 : (stepNum - start) / span;
           lr = this.anneal(g[ph.startLr] as number, g[ph.endLr] as number, pct);
           if (this.cycleMomentum) mom = this.anneal(g[ph.startMomentum] as number, g[ph.endMomentum] as number, pct);
           break;
