@@ -39,7 +39,8 @@ class Functional extends nn.Module {
   fcB = new nn.Parameter(nb.zeros([5]));
   scale = new nn.Parameter(nb.ones([1, 6, 1, 1]).mul(1.5));
   override forward(x: nb.Tensor): nb.Tensor {
-    let h = nb.F.conv2d(x, this.w1, this.b1, { padding: 1 }).relu();
+    let h = nb.F.conv2d(nb.F.pad(x, [1, 1, 1, 1], 0.5), this.w1, this.b1).relu();
+    h = nb.F.pad(h, [1, 0, 0, 1], { mode: 'reflect' }).narrow(2, 0, 8).narrow(3, 1, 8);
     h = nb.F.maxPool2d(h, 2);
     h = nb.F.conv2d(h, this.w2, null, { padding: 'same' });
     h = nb.F.gelu(h.mul(this.scale).add(0.1)).sub(nb.F.silu(h), { alpha: 0.5 });

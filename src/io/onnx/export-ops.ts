@@ -231,6 +231,23 @@ function stack(b: GraphBuilder, c: OpCall): string[] {
   return [b.op(c.path, 'Concat', ts.map((t) => b.op(c.path, 'Unsqueeze', [c.val(t), axes])), { axis: d })];
 }
 
+/** F.pad: torch's pads run (begin, end) pairs from the last dim; ONNX's are all begins, then all ends. */
+function pad(b: GraphBuilder, c: OpCall): string[] {
+  const [x, pads, v = 0] = c.args as [Tensor, readonly number[], number | { mode?: string; value?: number }];
+  const mode = typeof v === 'object' ? v.mode ?? 'constant' : 'constant';
+  const value = typeof v === 'object' ? v.value ?? 0 : v;
+  const onnxMode = ({ constant: 'constant', reflect: 'reflect', replicate: 'edge', circular: b.opset >= 19 ? 'wrap' : undefined } as Record<string, string | undefined>)[mode];
+  if (!onnxMode) throw opError(c, `mode '${mode}' has no ONNX mapping at opset ${b.opset} (circular needs opset 19)`);
+  const begin = new Array<number>(x.ndim).fill(0), end = new Array<number>(x.ndim).fill(0);
+  for (let i = 0; i < pads.length / 2; i++) {
+    begin[x.ndim - 1 - i] = pads[2 * i]!;
+    end[x.ndim - 1 - i] = pads[2 * i + 1]!;
+  }
+  const ins = [c.val(x), b.ints(c.path, [...begin, ...end])];
+  if (onnxMode === 'constant') ins.push(b.scalar(c.path, dtOf(x, c), value));
+  return [b.op(c.path, 'Pad', ins, { mode: onnxMode })];
+}
+
 const identity: OpExporter = (b, c) => [b.op(c.path, 'Identity', [c.val(x0(c))])];
 
 /** The op exporters, by op name (the name defineOp was given). */
@@ -304,5 +321,6 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   }],
   ['split', (b, c) => split(b, c, (c.args[2] as number | undefined) ?? 0)],
   ['chunk', (b, c) => split(b, c, (c.args[2] as number | undefined) ?? 0)],
+  ['pad', pad],
   ['cast', (b, c) => [b.op(c.path, 'Cast', [c.val(x0(c))], { to: dtypeCode(dtOf(out0(c), c)) })]],
 ]);
