@@ -132,7 +132,14 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
           inside--;
         }
         const outs = flattenTensors(out);
-        const vals = exporter(b, m, { path, inputs: ins, args, out });
+        // any tensor op an exporter runs (reordering weights) is its own business, not the model's
+        inside++;
+        let vals: string[];
+        try {
+          vals = exporter(b, m, { path, inputs: ins, args, out });
+        } finally {
+          inside--;
+        }
         if (vals.length !== outs.length) throw new Error(`exportModel: internal: ${m.constructor.name} wrote ${vals.length} outputs for ${outs.length}`);
         outs.forEach((t, i) => b.bind(t, vals[i]!));
         return out;
