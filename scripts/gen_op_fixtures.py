@@ -12,11 +12,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 
-from op_fixtures import common, elementwise, reduce, shape, nn, creation, records  # noqa: E402
+from op_fixtures import common, elementwise, reduce, shape, nn, creation, records, ordering, matrices  # noqa: E402
 
 
 def main():
-    for mod in (elementwise, reduce, shape, nn, creation, records):
+    # new modules go last: the shared random stream keeps the earlier cases' inputs as they were
+    for mod in (elementwise, reduce, shape, nn, creation, records, ordering, matrices):
         mod.build()
     cases = common.CASES
     ops = sorted({c['op'] for c in cases})

@@ -10,7 +10,7 @@ export {
   rand, randn, randint, randLike, randnLike, randintLike, type CreateOptions,
 } from './tensor/create.js';
 export { manualSeed, getRngState, setRngState, type RngState } from './tensor/random.js';
-export { scope, keep, memory, beginScope, endScope, type MemoryInfo } from './tensor/memory.js';
+export { scope, keep, memory, checkHeap, beginScope, endScope, type MemoryInfo } from './tensor/memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/graph.js';
 export { grad, valueAndGrad, type BackwardOptions } from './autograd/backward.js';
 export { ready, setBackend, getBackend, listBackends, registerBackend } from './backend/default.js';

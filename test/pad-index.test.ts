@@ -70,12 +70,12 @@ test('pad: what it cannot do is an error that says so', () => {
   x.dispose();
 });
 
-test('index: tensor indices beyond one int32 tensor are refused, never ignored', () => {
-  const x = nb.arange(0, 12, 1, { dtype: 'float32' }).reshape([3, 4]);
+test('index: masks and several index tensors work as in PyTorch (issue 13); what cannot be an index is refused, never ignored', () => {
+  const x = nb.arange(0, 12, 1, { dtype: 'float32' }).reshape([3, 4]); // x[i][j] = 4i + j
   assert.throws(() => x.index(nb.tensor([0.5])), /tensor index must hold int32 indices, got float32/);
-  assert.throws(() => x.index(nb.tensor([true, false, true])), /got bool \(a mask/);
-  assert.throws(() => x.index(nb.tensor([0]), nb.tensor([1])), /more than one tensor index/);
-  assert.throws(() => x.index('1' as never), /index 0 must be a number, null, a \[start, end, step\] slice or an int32 tensor/);
-  assert.throws(() => x.index(nb.tensor([3])), /out of range/);
+  assert.deepEqual(x.index(nb.tensor([true, false, true])).toArray(), [[0, 1, 2, 3], [8, 9, 10, 11]]); // rows 0 and 2
+  assert.deepEqual(x.index(nb.tensor([0]), nb.tensor([1])).toArray(), [1]); // x[0][1]
+  assert.throws(() => x.index('1' as never), /index 0 '1' is not a slice like '1:5:2', ':' or '...'/);
+  assert.throws(() => x.index(nb.tensor([3])), /index 3 is out of bounds for dimension 0 with size 3/);
   assert.deepEqual(x.index(nb.tensor([2, 0])).toArray(), [[8, 9, 10, 11], [0, 1, 2, 3]]);
 });

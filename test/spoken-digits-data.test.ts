@@ -32,6 +32,20 @@ describe('spokenDigits', () => {
     assert.deepEqual(d2.test.clips, data.test.clips);
   });
 
+  test('a second build elsewhere is the same audio to the bit (same seed, same data: sox dithers from a fixed seed)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'nabla-sd-again-'));
+    try {
+      const d2 = await spokenDigits({ ...small, cacheDir: other, log: null });
+      for (const s of ['train', 'val', 'test'] as const) {
+        assert.deepEqual(d2[s].clips, data[s].clips);
+        assert.ok(Buffer.from(d2[s].audio.buffer, d2[s].audio.byteOffset, d2[s].audio.byteLength).equals(
+          Buffer.from(data[s].audio.buffer, data[s].audio.byteOffset, data[s].audio.byteLength)), `the ${s} audio differs between two builds`);
+      }
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test('test and val voices are never heard in training', () => {
     const train = new Set(data.train.voices);
     for (const s of ['val', 'test'] as const) {

@@ -84,7 +84,9 @@ def enc_num(v, dtype, exact=False):
         return int(v)
     if exact:
         return float(str(np.float32(v))) if dtype == 'float32' else v
-    return float(('%.7g' if dtype == 'float32' else '%.15g') % v)
+    r = float(('%.7g' if dtype == 'float32' else '%.15g') % v)
+    # near the largest finite value the rounded digits overflow to inf: keep the value exact there
+    return v if math.isinf(r) else r
 
 
 def enc(t, dtype=None, exact=False):

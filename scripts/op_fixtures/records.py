@@ -42,6 +42,9 @@ EDGES = {
     'remainder': [(5, 3), (-5, 3), (5, -3), (5, 0), (-0.0, 2), (0, -2), (2, INF)],
     'xlogy': [(0, 0), (0, NAN), (1, 0), (0, -1), (2, 3), (-1, 2)],
     'nansum': [1.5, NAN, 2, -4, NAN],
+    'isnan': [0, -0.0, 1e38, INF, -INF, NAN],
+    'isinf': [0, -0.0, 1e38, INF, -INF, NAN],
+    'isfinite': [0, -0.0, 1e38, INF, -INF, NAN],
 }
 
 

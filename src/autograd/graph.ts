@@ -91,6 +91,10 @@ export class Node {
           'pass {retainGraph: true} to the first backward() to go through it again',
       );
     }
+    for (const t of this.saved) {
+      const b = t._buf;
+      if (b && b.version !== t._savedVersion) throw modifiedError(this.name, t, b.version, b.lastWrite);
+    }
     return this.fn(g, this.saved, this.edges.map((e) => e !== null));
   }
 
@@ -122,6 +126,18 @@ export class Node {
       for (const e of n.edges) if (e instanceof Node && --e.refs === 0) stack.push(e);
     }
   }
+}
+
+const TYPE_NAMES: Record<string, string> = { float32: 'Float', float64: 'Double', int32: 'Int', bool: 'Bool' };
+
+/** PyTorch's error for a saved tensor written in place after it was saved, naming both ops. */
+function modifiedError(node: string, t: Tensor, version: number, by: string): Error {
+  return new Error(
+    `backward: one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+      `[${TYPE_NAMES[t.dtype] ?? t.dtype} [${t.shape.join(', ')}]], saved by '${node}' and then written by '${by}', ` +
+      `is at version ${version}; expected version ${t._savedVersion} instead. Write to a clone() instead, or do the ` +
+      `update out of place (x = x.add(y) rather than x.add_(y)).`,
+  );
 }
 
 export function edgeOf(t: Tensor): Edge {

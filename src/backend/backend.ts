@@ -302,6 +302,8 @@ export interface Backend extends Kernels {
   stats(): { storages: number; bytes: number; limitBytes?: number; maxElements?: number };
   /** Free-form facts for `nabla info` (threads, SIMD…). */
   info(): Record<string, unknown>;
+  /** Verifies the guards around every live block where the backend keeps them (wasm with NABLA_HEAP_CHECK=1). */
+  checkHeap?(): { checked: boolean; blocks: number };
 }
 
 // ---- registry (src/backend/default.ts starts the default backend) ----

@@ -115,9 +115,9 @@ export class GRUSeq2Seq extends Module implements Seq2SeqModel {
   /** Attention of decoder outputs dec [N, T, H] over the encoder: weights [N, T, S] and the output logits [N, T, V]. */
   private attend(dec: Tensor, s: GruState): { logits: Tensor; weights: Tensor } {
     // scores[n, t, s] = vᵀ·tanh(W_q dec[n, t] + W_k enc[n, s]), one decoder position at a time, v as a
-    // product and a sum over A: with one [N, T, S, A] broadcast and a Linear(A, 1) read-out, a standalone
-    // repro corrupted other tensors on the wasm backend. Longer runs of this model still hit a corruption
-    // (a later embedding reads garbage ids), not yet found: it lies in the backend, not in this math.
+    // product and a sum over A, which needs no [N, T, S, A] tensor. (A standalone repro of the one-broadcast
+    // form read tensors back wrong on trees before 53b3494; that was the signed read-back above 2 GiB,
+    // not this math nor a kernel write: docs/notes/memory.md. Under NABLA_HEAP_CHECK=1 this model trains clean.)
     const qs = this.attnQuery.forward(dec); // [N, T, A]
     const v = reshape(this.attnV.weight, [this.attnV.weight.shape[1]!]);
     const T = qs.shape[1]!;

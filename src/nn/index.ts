@@ -1,6 +1,7 @@
 // The `nn` namespace (like torch.nn): Module and containers, the layers, and `init`.
 
 export { Module, Parameter, Sequential, ModuleList, ModuleDict, type StateDict, type LoadResult } from './module.js';
+export type { RemovableHandle, ForwardHook, ForwardPreHook, FullBackwardHook } from './hooks.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './layers/conv.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, type MaxPoolLayerOptions, type AvgPoolLayerOptions } from './layers/pool.js';

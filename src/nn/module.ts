@@ -6,6 +6,8 @@ import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { cast } from '../ops/index.js';
 import { fmt } from '../tensor/shape.js';
+import { summarize } from './summary.js';
+import { addHook, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
 /** A tensor that is a module's learnable weight: a leaf that requires grad and outlives scopes. */
 export class Parameter extends Tensor {
@@ -32,19 +34,54 @@ export class Module {
   /** Registers a parameter under PyTorch's name (e.g. 'weight_ih_l0'); null registers an absent one. */
   registerParameter(name: string, p: Parameter | null): Parameter | null {
     this._params.set(name, p);
+    this.exposeField(name);
     return p;
   }
 
-  /** Registers a buffer (state that is saved but not trained, e.g. 'running_mean'). */
+  /** Registers a buffer (state that is saved but not trained, e.g. 'running_mean'), readable as this[name]. */
   registerBuffer(name: string, t: Tensor | null, persistent = true): Tensor | null {
     if (t) keep(t);
     this._buffers.set(name, { t, persistent });
+    this.exposeField(name);
     return t;
   }
 
+  /** Registers a child module, readable as this[name] (md.wte, seq[0]). */
   registerModule(name: string, m: Module | null): Module | null {
     this._mods.set(name, m);
+    this.exposeField(name);
     return m;
+  }
+
+  /**
+   * Makes a registered entry readable (and assignable) as a field, as PyTorch's __getattr__ does —
+   * unless the name is taken by something else (a method, a field with a value).
+   */
+  private exposeField(name: string): void {
+    const own = Object.getOwnPropertyDescriptor(this, name);
+    if (own ? !own.configurable || own.get !== undefined || own.value !== undefined : name in this) return;
+    Object.defineProperty(this, name, {
+      configurable: true,
+      enumerable: false,
+      get: () => this._params.has(name) ? this._params.get(name) : this._buffers.has(name) ? this._buffers.get(name)!.t : this._mods.get(name),
+      set: (v: unknown) => this.assignRegistered(name, v),
+    });
+  }
+
+  /** this[name] = v for a registered name: the entry is replaced, with PyTorch's checks of what fits. */
+  private assignRegistered(name: string, v: unknown): void {
+    const where = `${this.constructor.name}.${name}`;
+    if (this._params.has(name)) {
+      if (v !== null && !(v instanceof Parameter)) throw new TypeError(`${where}: cannot assign ${v instanceof Tensor ? 'a Tensor' : typeof v} as parameter '${name}' (a Parameter or null expected)`);
+      this._params.set(name, v);
+    } else if (this._buffers.has(name)) {
+      if (v !== null && !(v instanceof Tensor)) throw new TypeError(`${where}: cannot assign ${typeof v} as buffer '${name}' (a Tensor or null expected)`);
+      if (v) keep(v);
+      this._buffers.get(name)!.t = v;
+    } else {
+      if (v !== null && !(v instanceof Module)) throw new TypeError(`${where}: cannot assign ${v instanceof Tensor ? 'a Tensor' : typeof v} as child module '${name}' (a Module or null expected)`);
+      this._mods.set(name, v);
+    }
   }
 
   /** Replaces a registered buffer's tensor (e.g. running statistics after a step). */
@@ -60,12 +97,16 @@ export class Module {
     return this._buffers.get(name)?.t ?? null;
   }
 
-  /** Fields that hold a Parameter or a Module count as registered under their field name (an array of modules does not: use ModuleList). */
+  /**
+   * Fields that hold a Parameter or a Module count as registered under their field name, and so does
+   * a plain array of modules, as the ModuleList PyTorch would need there ('layers.0.weight').
+   */
   private fieldEntries(): [string, unknown][] {
     const out: [string, unknown][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (k.startsWith('_') || k === 'training') continue;
       if (v instanceof Parameter || v instanceof Module) out.push([k, v]);
+      else if (Array.isArray(v) && v.length > 0 && v.every((m) => m instanceof Module)) out.push([k, listOf(v as Module[])]);
     }
     return out;
   }
@@ -85,17 +126,24 @@ export class Module {
   *namedChildren(): Generator<[string, Module]> {
     const seen = new Set<Module>();
     for (const [k, m] of this._mods) if (m) { seen.add(m); yield [k, m]; }
-    for (const [k, v] of this.fieldEntries()) if (v instanceof Module && !seen.has(v) && !this._mods.has(k)) yield [k, v];
+    for (const [k, v] of this.fieldEntries()) {
+      if (!(v instanceof Module) || seen.has(v) || this._mods.has(k)) continue;
+      // An array of modules registered already under other names (a container's own list) is not a second child.
+      if (v instanceof ModuleList && arrayLists.has(v) && [...v].every((m) => seen.has(m))) continue;
+      yield [k, v];
+    }
   }
 
   children(): Module[] {
     return [...this.namedChildren()].map(([, m]) => m);
   }
 
-  /** This module and all below it, depth first, with dotted names ('' for this one). */
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  /** This module and all below it, depth first, with dotted names ('' for this one); a shared module once, as PyTorch's. */
+  *namedModules(prefix = '', memo: Set<Module> = new Set()): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
     yield [prefix, this];
-    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k);
+    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, memo);
   }
 
   modules(): Module[] {
@@ -120,17 +168,35 @@ export class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer with its dotted name ('bn.running_mean'), each shared one once. */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [prefix, m] of this.namedModules()) for (const [k, b] of m.ownBuffers()) out.push([prefix ? `${prefix}.${k}` : k, b]);
+    const seen = new Set<Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [k, b] of m.ownBuffers()) {
+        if (seen.has(b)) continue;
+        seen.add(b);
+        out.push([prefix ? `${prefix}.${k}` : k, b]);
+      }
+    }
     return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Every module below with every name it has (a shared one under each), as PyTorch's state_dict walks them. */
+  private *allModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [k, m] of this.namedChildren()) yield* m.allModules(prefix ? `${prefix}.${k}` : k);
   }
 
   /** Parameters and persistent buffers under PyTorch's keys, in PyTorch's order (per module: params, then buffers). */
   stateDict(): StateDict {
     // A weight shared by two modules appears under both keys, as in PyTorch's state_dict().
     const sd: StateDict = {};
-    for (const [prefix, m] of this.namedModules()) {
+    for (const [prefix, m] of this.allModules()) {
       const pre = prefix ? prefix + '.' : '';
       for (const [k, p] of m.ownParameters()) sd[pre + k] = p;
       for (const [k, b] of m.ownBuffers(true)) sd[pre + k] = b;
@@ -175,6 +241,24 @@ export class Module {
       }
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  /** PyTorch's register_forward_pre_hook: hook(module, args) runs before forward and may return new args. */
+  registerForwardPreHook(hook: ForwardPreHook<this>, opts?: { prepend?: boolean }): RemovableHandle {
+    return addHook(this as never, 'pre', hook as never, opts, 'registerForwardPreHook');
+  }
+
+  /** PyTorch's register_forward_hook: hook(module, args, output) runs after forward and may return a new output. */
+  registerForwardHook(hook: ForwardHook<this>, opts?: { prepend?: boolean }): RemovableHandle {
+    return addHook(this as never, 'fwd', hook as never, opts, 'registerForwardHook');
+  }
+
+  /**
+   * PyTorch's register_full_backward_hook: hook(module, gradInput, gradOutput) runs when the gradients
+   * of the module's tensor arguments are computed, and may return replacements for them.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook<this>, opts?: { prepend?: boolean }): RemovableHandle {
+    return addHook(this as never, 'bwd', hook as never, opts, 'registerFullBackwardHook');
   }
 
   train(mode = true): this {
@@ -233,50 +317,25 @@ export class Module {
    * forward pass without grad) and parameter count, with totals.
    */
   summary(exampleInput?: Tensor): string {
-    const shapes = new Map<Module, string>();
-    if (exampleInput) {
-      const restore: [Module, Module['forward']][] = [];
-      for (const [, m] of this.namedModules()) {
-        const orig = m.forward;
-        restore.push([m, orig]);
-        m.forward = function (this: Module, ...args: unknown[]) {
-          const out = orig.apply(this, args);
-          if (out instanceof Tensor) shapes.set(m, fmt(out.shape));
-          else if (Array.isArray(out) && out[0] instanceof Tensor) shapes.set(m, fmt(out[0].shape));
-          return out;
-        } as Module['forward'];
-      }
-      const wasTraining = this.training;
-      this.eval();
-      try {
-        noGrad(() => {
-          const out = this.forward(exampleInput);
-          disposeDeep(out);
-        });
-      } finally {
-        for (const [m, f] of restore) m.forward = f;
-        this.train(wasTraining);
-      }
-    }
-    const rows: string[][] = [['Layer', 'Type', 'Output shape', 'Params']];
-    for (const [name, m] of this.namedModules()) {
-      if (name === '') continue;
-      const own = [...m.ownParameters()].reduce((a, [, p]) => a + p.numel(), 0);
-      rows.push([name, m.constructor.name, shapes.get(m) ?? '', own.toLocaleString('en-US')]);
-    }
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    const line = (r: string[]): string => r.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-    const total = this.numParameters(), trainable = this.numParameters({ trainable: true });
-    return [
-      line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line),
-      `Total params: ${total.toLocaleString('en-US')} (trainable ${trainable.toLocaleString('en-US')})`,
-    ].join('\n');
+    return summarize(this, exampleInput);
   }
 
   // The forward pass; subclasses override it.
   forward(..._args: unknown[]): unknown {
     throw new Error(`${this.constructor.name}: forward() is not implemented`);
   }
+}
+
+/** The ModuleList standing for a plain array of modules held in a field (rebuilt when the array changed). */
+const arrayLists = new WeakMap<ModuleList, Module[]>();
+const listsOfArrays = new WeakMap<Module[], ModuleList>();
+function listOf(arr: Module[]): ModuleList {
+  const have = listsOfArrays.get(arr);
+  if (have && have.length === arr.length && arr.every((m, i) => have.at(i) === m)) return have;
+  const l = new ModuleList(arr);
+  listsOfArrays.set(arr, l);
+  arrayLists.set(l, arr);
+  return l;
 }
 
 function disposeDeep(v: unknown): void {
@@ -286,52 +345,52 @@ function disposeDeep(v: unknown): void {
 
 /** Runs modules in order; stateDict keys are '0.weight', '1.bias', … like PyTorch. */
 export class Sequential extends Module {
-  private readonly layers: Module[];
+  private readonly _layers: Module[];
   constructor(...layers: Module[]) {
     super();
-    this.layers = layers;
+    this._layers = layers;
     layers.forEach((m, i) => this.registerModule(String(i), m));
   }
   override forward(x: Tensor): Tensor {
     let cur = x;
-    for (const m of this.layers) cur = m.forward(cur) as Tensor;
+    for (const m of this._layers) cur = m.forward(cur) as Tensor;
     return cur;
   }
   get length(): number {
-    return this.layers.length;
+    return this._layers.length;
   }
   at(i: number): Module {
-    const m = this.layers.at(i);
-    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${this.layers.length} layers`);
+    const m = this._layers.at(i);
+    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${this._layers.length} layers`);
     return m;
   }
   [Symbol.iterator](): Iterator<Module> {
-    return this.layers[Symbol.iterator]();
+    return this._layers[Symbol.iterator]();
   }
 }
 
 /** A list of modules registered as '0', '1', … (no forward of its own). */
 export class ModuleList extends Module {
-  private readonly items: Module[] = [];
+  private readonly _items: Module[] = [];
   constructor(mods: Module[] = []) {
     super();
     for (const m of mods) this.append(m);
   }
   append(m: Module): this {
-    this.registerModule(String(this.items.length), m);
-    this.items.push(m);
+    this.registerModule(String(this._items.length), m);
+    this._items.push(m);
     return this;
   }
   get length(): number {
-    return this.items.length;
+    return this._items.length;
   }
   at(i: number): Module {
-    const m = this.items.at(i);
-    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${this.items.length} modules`);
+    const m = this._items.at(i);
+    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${this._items.length} modules`);
     return m;
   }
   [Symbol.iterator](): Iterator<Module> {
-    return this.items[Symbol.iterator]();
+    return this._items[Symbol.iterator]();
   }
 }
 

@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { contiguousStrides, fmt, normDims, prod, reducedShape, sameShape, type Shape } from '../tensor/shape.js';
 import { defineOp, type OpFn } from './dispatch.js';
 import { cast, permute, reshape } from './layout.js';
-import { backendOf, record, wrap } from './util.js';
+import { backendOf, markCopy, record, wrap } from './util.js';
 import { noGrad } from '../autograd/graph.js';
 import type { TestSpec } from './spec.js';
 import * as S from './scalar.js';
@@ -28,7 +28,7 @@ export const expand = defineOp('expand', (x: Tensor, shape: readonly number[]): 
   const be = backendOf('expand', x);
   const out = wrap(be, be.copyStrided(x._s('expand'), target, strides, 0), target);
   const inShape = x.shape;
-  return record(out, 'expand', [x], [], (g) => [sumTo(g, inShape)]);
+  return record(markCopy(out, 'expand'), 'expand', [x], [], (g) => [sumTo(g, inShape)]);
 });
 
 /** Sums g (a broadcast result) down to `shape` — the backward of broadcasting. */

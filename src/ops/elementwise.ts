@@ -65,11 +65,15 @@ export const round = unary('round', { f: S.round, int: 'exact', simd: 'f32x4.nea
 export const trunc = unary('trunc', { f: S.trunc, int: 'exact', simd: 'f32x4.trunc(v)', grad: zero, torch: 'torch.trunc' });
 export const frac = unary('frac', { f: S.frac, int: 'exact', grad: (g) => g, torch: 'torch.frac' });
 export const logicalNot = unary('logicalNot', { f: S.not, int: 'exact', bool: true, out: 'bool', torch: 'torch.logical_not' });
+/** The value tests (bool results; an int32 or bool input is never NaN or infinite). */
+export const isnan = unary('isnan', { f: S.isnan, int: 'exact', bool: true, out: 'bool', torch: 'torch.isnan' });
+export const isinf = unary('isinf', { f: S.isinf, int: 'exact', bool: true, out: 'bool', torch: 'torch.isinf' });
+export const isfinite = unary('isfinite', { f: S.isfinite, int: 'exact', bool: true, out: 'bool', torch: 'torch.isfinite' });
 
 // ---- binary ----
 const scaled = (b: TensorLike, alpha: number): TensorLike => mul(b, alpha);
-export const add = binary('add', { f: S.add, int: S.intAdd, bool: true, alpha: scaled, simd: 'f32x4.add(u, v)', grad: (g) => [g, g], torch: 'torch.add' });
-export const sub = binary('sub', { f: S.sub, int: S.intSub, alpha: scaled, simd: 'f32x4.sub(u, v)', grad: (g, _a, _b, _o, needs) => [g, needs[1] ? neg(g) : null], torch: 'torch.sub' });
+export const add = binary('add', { f: S.add, int: S.intAdd, bool: true, alpha: scaled, simd: 'f32x4.add(u, v)', savesNothing: true, grad: (g) => [g, g], torch: 'torch.add' });
+export const sub = binary('sub', { f: S.sub, int: S.intSub, alpha: scaled, simd: 'f32x4.sub(u, v)', savesNothing: true, grad: (g, _a, _b, _o, needs) => [g, needs[1] ? neg(g) : null], torch: 'torch.sub' });
 export const mul = binary('mul', {
   f: S.mul, int: S.intMul, bool: true, simd: 'f32x4.mul(u, v)', torch: 'torch.mul',
   grad: (g, x, y, _o, needs) => [needs[0] ? mul(g, y) : null, needs[1] ? mul(g, x) : null],

@@ -6,7 +6,8 @@ import { isFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { contiguousStrides, fmt, normDim, prod, type Shape } from '../tensor/shape.js';
 import { defineOp } from './dispatch.js';
-import { backendOf, record, wrap } from './util.js';
+import { backendOf, markCopy, record, wrap } from './util.js';
+import { setViewReshape } from '../autograd/views.js';
 
 /** t converted to dtype (a copy, or t itself when it already has that dtype). Differentiable between floats. */
 export const cast = defineOp('cast', (t: Tensor, dtype: DType): Tensor => {
@@ -41,9 +42,15 @@ export const reshape = defineOp('reshape', (x: Tensor, shape: readonly number[])
   if (prod(out) !== n) throw new Error(`reshape: shape ${fmt(shape)} is invalid for input of size ${n} (shape ${fmt(x.shape)})`);
   const buf = x._live('reshape');
   const t = new Tensor(buf.retain(), out, x.dtype);
+  // A view of x's storage: in-place writes through it reach x (./inplace.ts, src/autograd/views.ts).
+  t._base = x._base ?? x;
+  t._viewVersion = buf.version;
+  t._baseNode = t._base._node;
   const inShape = x.shape;
   return record(t, 'reshape', [x], [], (g) => [reshape(g, inShape)]);
 });
+
+setViewReshape((g, shape) => reshape(g, shape));
 
 /**
  * A contiguous copy of the strided view (shape, strides, offset) of x. Backward embeds the
@@ -76,5 +83,5 @@ export const permute = defineOp('permute', (x: Tensor, dims: readonly number[]):
   const out = wrap(be, be.copyStrided(x._s('permute'), shape, p.map((d) => cs[d]!), 0), shape);
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  return record(out, 'permute', [x], [], (g) => [permute(g, inv)]);
+  return record(markCopy(out, 'permute'), 'permute', [x], [], (g) => [permute(g, inv)]);
 });

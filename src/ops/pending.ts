@@ -10,6 +10,7 @@ import { Tensor, type Pending } from '../tensor/tensor.js';
 import { Buf, type Holder } from '../tensor/memory.js';
 import { enableGrad, type BackwardFn } from '../autograd/graph.js';
 import { needsGraph, record } from './util.js';
+import { contiguousStrides } from '../tensor/shape.js';
 
 export interface DeferredSpec<D> {
   /** what it is, for the rules that may take it over ('conv', 'convRelu', 'linear', …) */
@@ -36,12 +37,28 @@ export interface Held<D> extends Pending { readonly held: (Tensor | null)[]; rea
 export function deferred<D>(be: Backend, shape: readonly number[], dtype: DType, spec: DeferredSpec<D>): Tensor {
   const requiresGrad = needsGraph(spec.inputs);
   const held = spec.inputs.map((t) => t?._alias() ?? null);
+  // An input written in place before the result is computed: the held alias gets a copy of its old
+  // values first (src/ops/inplace.ts calls these), so the result is what it was when the op ran.
+  const snapshots = held.map((h) => {
+    if (!h) return null;
+    const b = h._buf!;
+    const snap = (): void => {
+      b.readers!.delete(snap);
+      const copy = new Buf(b.backend, b.backend.copyStrided(b.storage, h.shape, contiguousStrides(h.shape), 0));
+      b.release();
+      h._buf = copy;
+      h._savedVersion = 0;
+    };
+    (b.readers ??= new Set()).add(snap);
+    return [b, snap] as const;
+  });
   // holders only: the taken-over handles stay collectable
   const absorbed: Holder[] | null = spec.absorbs?.length ? spec.absorbs.map((t) => t._holder) : null;
   let live = true;
   const release = (): void => {
     if (!live) return;
     live = false;
+    for (const s of snapshots) s?.[0].readers?.delete(s[1]);
     for (const h of held) h?._releaseAlias();
   };
   const p: Held<D> = {

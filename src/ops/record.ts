@@ -86,6 +86,8 @@ export interface BinaryDef extends Common {
   /** backward with ops: [d/da, d/db] before the broadcast is summed away; out is there with saveOut */
   grad?: (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null];
   saveOut?: boolean;
+  /** the backward does not read the operands (add, sub): none is saved, so a later in-place write to one is no error */
+  savesNothing?: boolean;
 }
 
 export type UnaryFn = OpFn<[x: Tensor], Tensor> & { readonly kind: 'unary'; readonly kernel: ElementwiseKernel; readonly def: UnaryDef };
@@ -146,7 +148,7 @@ export function binary(name: string, def: BinaryDef): BinaryFn {
     const out = applyBinary(name, kernel, ta, tb);
     if (grad && isFloat(dt) && kernel.out === 'same' && (ta.requiresGrad || tb.requiresGrad)) {
       const aShape = ta.shape, bShape = tb.shape;
-      record(out, name, [ta, tb], def.saveOut ? [ta, tb, out] : [ta, tb], (g, [sa, sb, so], needs) => {
+      record(out, name, [ta, tb], def.savesNothing ? [] : def.saveOut ? [ta, tb, out] : [ta, tb], (g, [sa, sb, so], needs) => {
         const [ga, gb] = grad(g, sa!, sb!, so!, needs);
         return [ga && sumTo(ga, aShape), gb && sumTo(gb, bShape)];
       });

@@ -9,14 +9,16 @@ import * as S from './scalar.js';
 import { defineOp } from './dispatch.js';
 import { cast, reshape } from './layout.js';
 import { expandBack, reducePrim, reduction, sum, type Dim } from './broadcast.js';
-import { add, abs, div, eq, gt, mul, ne, pow, sqrt, sub, where } from './elementwise.js';
+import { add, abs, div, eq, gt, maximum, minimum, mul, ne, pow, sqrt, sub, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { backendOf, record, wrap } from './util.js';
 import { noGrad } from '../autograd/graph.js';
 // norm runs in a scope: its intermediates are freed even where the caller has none (logsumexp,
 // in ./activation.ts, frees its own).
 import { scope } from '../tensor/memory.js';
-import { full } from '../tensor/create.js';
+import { eye, full } from '../tensor/create.js';
+import { flip, transpose, unsqueeze } from './shape.js';
+import { triu } from './matrix.js';
 
 export { sum, type Dim };
 
@@ -87,11 +89,18 @@ interface MaxMin {
   (x: Tensor): Tensor;
   /** the largest (smallest) elements along dim and their first indices */
   (x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+  /** the element-wise larger (smaller) of x and other: maximum(x, other) (minimum) */
+  (x: Tensor, other: Tensor): Tensor;
 }
-/** max(x) → the largest element; max(x, dim, keepdim) → {values, indices} along dim. */
-export const max = defineOp('max', (x: Tensor, dim?: number, keepdim: boolean = false) => (dim === undefined ? amax(x) : maxDim('max', x, dim, keepdim))) as MaxMin;
-/** min(x) → the smallest element; min(x, dim, keepdim) → {values, indices} along dim. */
-export const min = defineOp('min', (x: Tensor, dim?: number, keepdim: boolean = false) => (dim === undefined ? amin(x) : maxDim('min', x, dim, keepdim))) as MaxMin;
+function maxMin(name: 'max' | 'min', x: Tensor, dim?: number | Tensor, keepdim: boolean = false): Tensor | ValuesIndices {
+  if (dim === undefined) return (name === 'max' ? amax : amin)(x);
+  if (typeof dim !== 'number') return (name === 'max' ? maximum : minimum)(x, dim);
+  return maxDim(name, x, dim, keepdim);
+}
+/** max(x) → the largest element; max(x, dim, keepdim) → {values, indices} along dim; max(x, y) → maximum(x, y). */
+export const max = defineOp('max', (x: Tensor, dim?: number | Tensor, keepdim: boolean = false) => maxMin('max', x, dim, keepdim)) as MaxMin;
+/** min(x) → the smallest element; min(x, dim, keepdim) → {values, indices} along dim; min(x, y) → minimum(x, y). */
+export const min = defineOp('min', (x: Tensor, dim?: number | Tensor, keepdim: boolean = false) => maxMin('min', x, dim, keepdim)) as MaxMin;
 
 export const mean = defineOp('mean', (x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor => {
   if (!isFloat(x.dtype)) throw new TypeError(`mean: needs a floating-point tensor, got ${x.dtype} (use x.float() first)`);
@@ -160,6 +169,35 @@ export const cumsum = defineOp('cumsum', (x: Tensor, dim: number): Tensor => {
     if (shape.length === 0) return [g];
     // total - cumsum + g
     return [add(sub(sum(g, d, true), cumsum(g, d)), g)];
+  });
+});
+
+/** The reverse running sum along d (what a scan's gradient adds up). */
+function revCumsum(t: Tensor, d: number): Tensor {
+  return flip(cumsum(flip(t, [d]), d), [d]);
+}
+
+/**
+ * The running product along dim (prod's record as a scan). Backward: Σ_{j≥i} g_j·y_j / x_i where x
+ * has no zero; otherwise exactly, by dy_j/dx_i = cumprod(x with x_i := 1)_j for j ≥ i (O(n²)).
+ */
+export const cumprod = defineOp('cumprod', (x: Tensor, dim: number): Tensor => {
+  const d = normDim('cumprod', dim, x.ndim);
+  const t = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  const be = backendOf('cumprod', t);
+  const shape = t.shape;
+  const s = x.ndim === 0 ? { outer: 1, r: 1, inner: 1 } : { outer: prod(shape.slice(0, d)), r: shape[d]!, inner: prod(shape.slice(d + 1)) };
+  const out = wrap(be, be.scan(prodReduce.kernel, t._s('cumprod'), s), shape);
+  if (t !== x) t.dispose();
+  return record(out, 'cumprod', [x.dtype === 'bool' ? null : x], [x, out], (g, [v, y]) => {
+    if (shape.length === 0) return [g];
+    if (!(v!.dataSync() as Float32Array | Float64Array).includes(0)) return [div(revCumsum(mul(g, y!), d), v!)];
+    const n = shape[d]!;
+    const last = shape.length - 1;
+    const xt = transpose(v!, d, last), gt_ = transpose(g, d, last);
+    const ones = where(eye(n, n, { dtype: 'bool' }), 1, unsqueeze(xt, -2)); // [..., i, k]: x with x_i := 1
+    const upper = triu(cumprod(ones, -1)); // [..., i, j]: dy_j/dx_i
+    return [transpose(sum(mul(upper, unsqueeze(gt_, -2)), -1), d, last)];
   });
 });
 

@@ -40,6 +40,10 @@ export function round(x: number): number {
   return y == 0 ? x * 0 : y; // keeps the sign of a zero result
 }
 export function not(x: number): number { return x == 0 ? 1 : 0; }
+export function isnan(x: number): number { return x != x ? 1 : 0; }
+export function isinf(x: number): number { return x == Infinity || x == -Infinity ? 1 : 0; }
+/** Finite: neither NaN (x - x is NaN) nor ±∞ (x - x is NaN too). */
+export function isfinite(x: number): number { return x - x == 0 ? 1 : 0; }
 export function atan(x: number): number { return Math.atan(x); }
 export function asin(x: number): number { return Math.asin(x); }
 export function acos(x: number): number { return Math.acos(x); }

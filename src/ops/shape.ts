@@ -8,7 +8,7 @@ import { defineOp } from './dispatch.js';
 import { cast, reshape, permute, stridedView } from './layout.js';
 import { expand } from './broadcast.js';
 import { indexSelect } from './index-select.js';
-import { backendOf, record, wrap } from './util.js';
+import { backendOf, markCopy, record, wrap } from './util.js';
 import { tensor } from '../tensor/create.js';
 
 export { reshape, permute, expand };
@@ -83,7 +83,7 @@ export const slice = defineOp('slice', (x: Tensor, dim: number, start?: number |
   shape[d] = len;
   const strides = [...cs];
   strides[d] = cs[d]! * step;
-  return stridedView('slice', x, shape, strides, len > 0 ? s * cs[d]! : 0);
+  return markCopy(stridedView('slice', x, shape, strides, len > 0 ? s * cs[d]! : 0), 'slice');
 });
 
 export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number, length: number): Tensor => {
@@ -109,52 +109,6 @@ export const select = defineOp('select', (x: Tensor, dim: number, index: number)
   return out;
 });
 
-export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?] | Tensor;
-
-/**
- * Python-style indexing, one spec per leading dim: a number selects (and drops the dim),
- * null keeps the dim whole, [start, end, step] slices, an int32 tensor t picks along the dim (its dims
- * replace it). x.index(null, [0, 10, 2]) is x[:, 0:10:2].
- */
-export const index = defineOp('index', (x: Tensor, ...specs: IndexSpec[]): Tensor => {
-  if (specs.length > x.ndim) throw new Error(`index: ${specs.length} indices for a tensor of ${x.ndim} dimensions`);
-  if (specs.filter((sp) => sp instanceof Tensor).length > 1) {
-    throw new Error('index: more than one tensor index (advanced indexing that broadcasts index tensors together) is not supported; use gather()');
-  }
-  let cur = x;
-  const temps: Tensor[] = [];
-  let dim = 0;
-  for (const [i, sp] of specs.entries()) {
-    let next: Tensor;
-    if (sp === null) {
-      dim++;
-      continue;
-    } else if (typeof sp === 'number') {
-      next = select(cur, dim, sp);
-    } else if (sp instanceof Tensor) {
-      // x[t] with an integer tensor t, as in PyTorch: the indexed dim becomes t's dims
-      if (sp.dtype !== 'int32') {
-        throw new TypeError(`index: a tensor index must hold int32 indices, got ${sp.dtype}${sp.dtype === 'bool' ? ' (a mask: use where() or multiply by it)' : ''} (index ${i})`);
-      }
-      const flat = reshape(sp, [sp.numel()]);
-      const picked = indexSelect(cur, dim, flat);
-      flat.dispose();
-      next = reshape(picked, [...cur.shape.slice(0, dim), ...sp.shape, ...cur.shape.slice(dim + 1)]);
-      picked.dispose();
-      dim += sp.ndim;
-    } else if (Array.isArray(sp) && sp.length <= 3 && sp.every((v: unknown) => v === null || v === undefined || typeof v === 'number')) {
-      next = slice(cur, dim, sp[0] ?? null, sp[1] ?? null, sp[2] ?? 1);
-      dim++;
-    } else {
-      throw new TypeError(`index: index ${i} must be a number, null, a [start, end, step] slice or an int32 tensor, got ${Array.isArray(sp) ? JSON.stringify(sp) : typeof sp}`);
-    }
-    if (cur !== x) temps.push(cur);
-    cur = next;
-  }
-  for (const t of temps) t.dispose();
-  return cur === x ? reshape(x, x.shape) : cur;
-});
-
 export const flip = defineOp('flip', (x: Tensor, dims: readonly number[]): Tensor => {
   const ds = dims.map((d) => normDim('flip', d, x.ndim));
   const cs = contiguousStrides(x.shape);
@@ -165,7 +119,7 @@ export const flip = defineOp('flip', (x: Tensor, dims: readonly number[]): Tenso
     return -s;
   });
   if (x.numel() === 0) offset = 0;
-  return stridedView('flip', x, x.shape, strides, offset);
+  return markCopy(stridedView('flip', x, x.shape, strides, offset), 'flip');
 });
 
 /** Concatenates along dim; all other dims must match. Dtypes promote. */

@@ -49,6 +49,15 @@ export function record(out: Tensor, name: string, inputs: readonly (Tensor | nul
   return out;
 }
 
+/**
+ * Marks t as a copy of part of another tensor where PyTorch returns a view (slices, flips, permutes,
+ * expands): an in-place write to it could not reach that tensor, so src/ops/inplace.ts refuses it.
+ */
+export function markCopy(t: Tensor, op: string): Tensor {
+  t._live(op).copyOf = op;
+  return t;
+}
+
 export function assertFloat(op: string, t: Tensor): void {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
     throw new TypeError(`${op}: expected a floating-point tensor, got ${t.dtype}`);

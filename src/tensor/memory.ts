@@ -9,6 +9,14 @@ import { bytesPer, type DType } from './dtype.js';
 /** A backend storage shared by a tensor and its reshaped views / autograd aliases. */
 export class Buf {
   refs = 1;
+  /** PyTorch's version counter: bumped by every in-place write, shared by the views of this storage */
+  version = 0;
+  /** the in-place op that last wrote here (named by the saved-tensor error) */
+  lastWrite = '';
+  /** the op that made this storage as a copy of part of another tensor (PyTorch makes a view there) */
+  copyOf: string | null = null;
+  /** pending results holding this storage as an input: an in-place write gives each its own copy first */
+  readers: Set<() => void> | null = null;
   constructor(readonly backend: Backend, public storage: Storage) {}
   retain(): this {
     this.refs++;
@@ -317,4 +325,20 @@ export function memory(): MemoryInfo {
     bytes += st.bytes;
   }
   return { tensors: liveHandles, bytes, backends };
+}
+
+/**
+ * Verifies the guard bytes around every live block of the backends that keep them (the wasm backend
+ * under NABLA_HEAP_CHECK=1) and throws an error naming the block, its size and where it was made
+ * if one was overwritten. Returns the backends checked and the blocks verified; without the mode
+ * there is nothing to verify (checked: []).
+ */
+export function checkHeap(): { checked: string[]; blocks: number } {
+  const checked: string[] = [];
+  let blocks = 0;
+  for (const name of listBackends()) {
+    const r = getBackend(name).checkHeap?.();
+    if (r?.checked) { checked.push(name); blocks += r.blocks; }
+  }
+  return { checked, blocks };
 }

@@ -6,8 +6,14 @@
 import type { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
 import * as ops from '../ops/index.js';
-import type { Dim, IndexSpec, TensorLike, ValuesIndices, VarOptions } from '../ops/index.js';
+import type {
+  Dim, IndexSpec, TensorLike, ValuesIndices, VarOptions, SortOptions, TopkOptions, UniqueOptions, UniqueResult,
+  SearchsortedOptions, BincountOptions, NanToNumOptions, IscloseOptions, DiagonalOptions, AddmmOptions,
+} from '../ops/index.js';
+import { full, tensor as makeTensor, type CreateOptions } from './create.js';
+import type { NestedArray } from './tensor.js';
 import { runBackward, type BackwardOptions } from '../autograd/backward.js';
+import { installInPlaceMethods } from './inplace-methods.js';
 
 type Ops = typeof ops;
 /** The exports of the op table whose record makes them a method. */
@@ -29,8 +35,10 @@ declare module './tensor.js' {
     mean(dim?: Dim, keepdim?: boolean): Tensor;
     max(): Tensor;
     max(dim: number, keepdim?: boolean): ValuesIndices;
+    max(other: Tensor): Tensor;
     min(): Tensor;
     min(dim: number, keepdim?: boolean): ValuesIndices;
+    min(other: Tensor): Tensor;
     var(dim?: Dim, opts?: VarOptions): Tensor;
     std(dim?: Dim, opts?: VarOptions): Tensor;
     logsumexp(dim: Dim, keepdim?: boolean): Tensor;
@@ -65,13 +73,57 @@ declare module './tensor.js' {
     matmul(other: Tensor): Tensor;
     mm(other: Tensor): Tensor;
     bmm(other: Tensor): Tensor;
-    to(dtype: DType): Tensor;
+    to(dtype: DType | 'cpu' | { dtype?: DType; device?: string }): Tensor;
     float(): Tensor;
     double(): Tensor;
     int(): Tensor;
     bool(): Tensor;
     detach(): Tensor;
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
+    // ---- issue 13: PyTorch's everyday methods, and the methods of the ops added with them
+    /** the shape (PyTorch's torch.Size as an array), or the size of one dim */
+    size(): readonly number[];
+    size(dim: number): number;
+    /** the number of dims (ndim) */
+    dim(): number;
+    /** the elements as nested arrays (PyTorch's tolist; the same as toArray) */
+    tolist(): NestedArray;
+    /** int32, Nabla's index dtype (PyTorch's long is int64; indices here are int32 everywhere) */
+    long(): Tensor;
+    newZeros(shape: readonly number[], opts?: CreateOptions): Tensor;
+    newOnes(shape: readonly number[], opts?: CreateOptions): Tensor;
+    newFull(shape: readonly number[], value: number, opts?: CreateOptions): Tensor;
+    newTensor(data: NestedArray, opts?: CreateOptions): Tensor;
+    viewAs(other: Tensor): Tensor;
+    reshapeAs(other: Tensor): Tensor;
+    typeAs(other: Tensor): Tensor;
+    /** the transpose of the last two dims (PyTorch's x.mT) */
+    readonly mT: Tensor;
+    sort(opts?: SortOptions): ValuesIndices;
+    sort(dim: number, descending?: boolean): ValuesIndices;
+    argsort(opts?: SortOptions): Tensor;
+    argsort(dim: number, descending?: boolean): Tensor;
+    topk(k: number, opts?: TopkOptions): ValuesIndices;
+    unique(opts?: UniqueOptions): Tensor | UniqueResult;
+    bincount(opts?: BincountOptions): Tensor;
+    nonzero(): Tensor;
+    argwhere(): Tensor;
+    maskedSelect(mask: Tensor): Tensor;
+    tril(diagonal?: number): Tensor;
+    triu(diagonal?: number): Tensor;
+    diag(diagonal?: number): Tensor;
+    diagonal(offset?: number | DiagonalOptions, dim1?: number, dim2?: number): Tensor;
+    outer(other: Tensor): Tensor;
+    addmm(m1: Tensor, m2: Tensor, opts?: AddmmOptions): Tensor;
+    baddbmm(b1: Tensor, b2: Tensor, opts?: AddmmOptions): Tensor;
+    roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
+    cumprod(dim: number): Tensor;
+    nanToNum(opts?: NanToNumOptions): Tensor;
+    any(dim?: Dim, keepdim?: boolean): Tensor;
+    all(dim?: Dim, keepdim?: boolean): Tensor;
+    isclose(other: Tensor | number, opts?: IscloseOptions): Tensor;
+    allclose(other: Tensor | number, opts?: IscloseOptions): boolean;
+    multinomial(numSamples: number, opts?: { replacement?: boolean }): Tensor;
   }
 }
 
@@ -88,8 +140,8 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   softmax(this: Tensor, d: number) { return ops.softmax(this, d); },
   logSoftmax(this: Tensor, d: number) { return ops.logSoftmax(this, d); },
   mean(this: Tensor, d?: Dim, k?: boolean) { return ops.mean(this, d, k); },
-  max(this: Tensor, d?: number, k?: boolean) { return d === undefined ? ops.max(this) : ops.max(this, d, k); },
-  min(this: Tensor, d?: number, k?: boolean) { return d === undefined ? ops.min(this) : ops.min(this, d, k); },
+  max(this: Tensor, d?: number | Tensor, k?: boolean) { return d === undefined ? ops.max(this) : typeof d === 'number' ? ops.max(this, d, k) : ops.max(this, d); },
+  min(this: Tensor, d?: number | Tensor, k?: boolean) { return d === undefined ? ops.min(this) : typeof d === 'number' ? ops.min(this, d, k) : ops.min(this, d); },
   var(this: Tensor, d?: Dim, o?: VarOptions) { return ops.var(this, d, o); },
   std(this: Tensor, d?: Dim, o?: VarOptions) { return ops.std(this, d, o); },
   logsumexp(this: Tensor, d: Dim, k?: boolean) { return ops.logsumexp(this, d, k); },
@@ -124,7 +176,7 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   matmul(this: Tensor, o: Tensor) { return ops.matmul(this, o); },
   mm(this: Tensor, o: Tensor) { return ops.mm(this, o); },
   bmm(this: Tensor, o: Tensor) { return ops.bmm(this, o); },
-  to(this: Tensor, d: DType) { return to(this, d); },
+  to(this: Tensor, d: DType | 'cpu' | { dtype?: DType; device?: string }) { return toAny(this, d); },
   float(this: Tensor) { return to(this, 'float32'); },
   double(this: Tensor) { return to(this, 'float64'); },
   int(this: Tensor) { return to(this, 'int32'); },
@@ -132,8 +184,68 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   backward(this: Tensor, g?: Tensor | null, o?: BackwardOptions) { runBackward(this, g, o); },
 };
 
+/** .to(dtype), .to('cpu') (every backend's memory is the CPU's: a new handle), .to({dtype, device}). */
+function toAny(x: Tensor, d: DType | 'cpu' | { dtype?: DType; device?: string }): Tensor {
+  const device = (v: string): void => {
+    if (v !== 'cpu') throw new Error(`to: device '${v}' is not available; tensors live in CPU memory ('cpu'), on backend ${x.device}`);
+  };
+  if (typeof d === 'object' && d !== null) {
+    for (const k of Object.keys(d)) if (k !== 'dtype' && k !== 'device') throw new TypeError(`to: unknown option '${k}' (known: dtype, device)`);
+    if (d.device !== undefined) device(d.device);
+    return to(x, d.dtype ?? x.dtype);
+  }
+  if (d === 'cpu' || d === 'cuda' as string || d === 'mps' as string) {
+    device(d);
+    return to(x, x.dtype);
+  }
+  return to(x, d as DType);
+}
+
+/** The block of issue 13: PyTorch's everyday methods, and the new ops as methods. */
+const issue13: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
+  size(this: Tensor, d?: number) {
+    if (d === undefined) return this.shape;
+    if (!Number.isInteger(d) || d < -Math.max(this.ndim, 1) || d >= Math.max(this.ndim, 1)) throw new RangeError(`size: dim ${d} is out of range for a tensor of ${this.ndim} dimensions`);
+    return this.ndim === 0 ? 1 : this.shape[d < 0 ? d + this.ndim : d]!;
+  },
+  dim(this: Tensor) { return this.ndim; },
+  tolist(this: Tensor) { return this.toArray(); },
+  long(this: Tensor) { return to(this, 'int32'); },
+  newZeros(this: Tensor, s: readonly number[], o?: CreateOptions) { return full(s, 0, { dtype: this.dtype, ...o }); },
+  newOnes(this: Tensor, s: readonly number[], o?: CreateOptions) { return full(s, 1, { dtype: this.dtype, ...o }); },
+  newFull(this: Tensor, s: readonly number[], v: number, o?: CreateOptions) { return full(s, v, { dtype: this.dtype, ...o }); },
+  newTensor(this: Tensor, data: NestedArray, o?: CreateOptions) { return makeTensor(data, { dtype: this.dtype, ...o }); },
+  viewAs(this: Tensor, o: Tensor) { return ops.reshape(this, o.shape); },
+  reshapeAs(this: Tensor, o: Tensor) { return ops.reshape(this, o.shape); },
+  typeAs(this: Tensor, o: Tensor) { return to(this, o.dtype); },
+  sort(this: Tensor, a?: number | SortOptions, d?: boolean) { return typeof a === 'number' ? ops.sort(this, a, d) : ops.sort(this, a); },
+  argsort(this: Tensor, a?: number | SortOptions, d?: boolean) { return typeof a === 'number' ? ops.argsort(this, a, d) : ops.argsort(this, a); },
+  topk(this: Tensor, k: number, o?: TopkOptions) { return ops.topk(this, k, o); },
+  unique(this: Tensor, o?: UniqueOptions) { return ops.unique(this, o ?? {}); },
+  bincount(this: Tensor, o?: BincountOptions) { return ops.bincount(this, o); },
+  nonzero(this: Tensor) { return ops.nonzero(this); },
+  argwhere(this: Tensor) { return ops.argwhere(this); },
+  maskedSelect(this: Tensor, m: Tensor) { return ops.maskedSelect(this, m); },
+  tril(this: Tensor, k?: number) { return ops.tril(this, k); },
+  triu(this: Tensor, k?: number) { return ops.triu(this, k); },
+  diag(this: Tensor, k?: number) { return ops.diag(this, k); },
+  diagonal(this: Tensor, o?: number | DiagonalOptions, a?: number, b?: number) { return typeof o === 'object' ? ops.diagonal(this, o) : ops.diagonal(this, o, a, b); },
+  outer(this: Tensor, o: Tensor) { return ops.outer(this, o); },
+  addmm(this: Tensor, a: Tensor, b: Tensor, o?: AddmmOptions) { return ops.addmm(this, a, b, o); },
+  baddbmm(this: Tensor, a: Tensor, b: Tensor, o?: AddmmOptions) { return ops.baddbmm(this, a, b, o); },
+  roll(this: Tensor, s: number | readonly number[], d?: number | readonly number[]) { return ops.roll(this, s, d); },
+  cumprod(this: Tensor, d: number) { return ops.cumprod(this, d); },
+  nanToNum(this: Tensor, o?: NanToNumOptions) { return ops.nanToNum(this, o); },
+  any(this: Tensor, d?: Dim, k?: boolean) { return ops.any(this, d, k); },
+  all(this: Tensor, d?: Dim, k?: boolean) { return ops.all(this, d, k); },
+  isclose(this: Tensor, o: Tensor | number, opt?: IscloseOptions) { return ops.isclose(this, o, opt); },
+  allclose(this: Tensor, o: Tensor | number, opt?: IscloseOptions) { return ops.allclose(this, o, opt); },
+  multinomial(this: Tensor, n: number, o?: { replacement?: boolean }) { return ops.multinomial(this, n, o); },
+};
+
 /** Puts the methods on Tensor.prototype: every method record of the op table, then the composites. */
 export function installMethods(proto: object): void {
+  installInPlaceMethods(proto);
   const P = proto as Record<string, unknown>;
   for (const [name, v] of Object.entries(ops)) {
     const r = v as { kind?: string; def?: { method?: boolean } };
@@ -142,4 +254,12 @@ export function installMethods(proto: object): void {
     P[name] = function (this: Tensor, ...a: unknown[]) { return f(this, ...a); };
   }
   for (const [k, f] of Object.entries(composites)) P[k] = f;
+  for (const [k, f] of Object.entries(issue13)) P[k] = f;
+  Object.defineProperty(proto, 'mT', {
+    get(this: Tensor) {
+      if (this.ndim < 2) throw new Error(`mT: needs a tensor of at least 2 dimensions, got shape [${this.shape.join(', ')}]`);
+      return ops.transpose(this, -2, -1);
+    },
+    configurable: true,
+  });
 }

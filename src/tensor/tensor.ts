@@ -7,6 +7,7 @@ import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
 import { Buf, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
 import { installMethods } from './methods.js';
+import { rebaseView } from '../autograd/views.js';
 
 let nextId = 1;
 let methodsInstalled = false;
@@ -39,6 +40,13 @@ export class Tensor {
   /** @internal gradient of a leaf */
   private _grad: Tensor | null = null;
   private _retainsGrad = false;
+  /** @internal the storage's version when this alias was saved for a backward (checked there) */
+  _savedVersion = 0;
+  /** @internal the tensor this one is a view of (a reshape sharing its storage), for in-place writes */
+  _base: Tensor | null = null;
+  /** @internal the storage version and base node this view's graph link was made for */
+  _viewVersion = 0;
+  _baseNode: Node | null = null;
   /** @internal the scope holding this handle (tensor/memory.ts) */
   _scope: Scope | null = null;
 
@@ -71,6 +79,8 @@ export class Tensor {
   /** @internal the op that produced this tensor (non-leaf) */
   get _node(): Node | null {
     if (this._h.pending) this._materialize();
+    // A view whose base was written in place since: its history is the base's new one (as PyTorch's).
+    if (this._base !== null && this._h.buf !== null && this._viewVersion !== this._h.buf.version) rebaseView(this);
     return this._h.node as Node | null;
   }
 
@@ -116,13 +126,14 @@ export class Tensor {
     return n;
   }
 
-  get size(): number {
-    return this.numel();
-  }
-
   /** The backend's name (js, wasm). */
   get device(): string {
     return this._live('device').backend.name;
+  }
+
+  /** PyTorch's `_version`: how many in-place writes this tensor's storage has seen (shared with its views). */
+  get _version(): number {
+    return this._live('_version').version;
   }
 
   get isDisposed(): boolean {
@@ -214,6 +225,7 @@ export class Tensor {
     const buf = this._live('autograd');
     const t = new Tensor(buf.retain(), this.shape, this.dtype, true);
     t._node = this._node;
+    t._savedVersion = buf.version;
     // An op's saved output points at the op's own node without owning it (no reference cycle).
     t._weakNode = weakNode;
     if (t._node && !weakNode) t._node.retain();

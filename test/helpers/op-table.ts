@@ -59,8 +59,8 @@ export const OPS: Record<string, OpFn> = {
 
   // ---- reductions and scans
   mean: (x, k) => x[0]!.mean(k.dim, k.keepdim),
-  max: (x, k) => (k.dim === undefined ? x[0]!.max() : x[0]!.max(k.dim, k.keepdim)),
-  min: (x, k) => (k.dim === undefined ? x[0]!.min() : x[0]!.min(k.dim, k.keepdim)),
+  max: (x, k) => (k.other ? nb.max(x[0]!, x[1]!) : k.dim === undefined ? x[0]!.max() : x[0]!.max(k.dim, k.keepdim)),
+  min: (x, k) => (k.other ? x[0]!.min(x[1]!) : k.dim === undefined ? x[0]!.min() : x[0]!.min(k.dim, k.keepdim)),
   var: (x, k) => x[0]!.var(k.dim, opts(k, 'dim')),
   std: (x, k) => x[0]!.std(k.dim, opts(k, 'dim')),
   logsumexp: (x, k) => x[0]!.logsumexp(k.dim, k.keepdim),
@@ -116,6 +116,37 @@ export const OPS: Record<string, OpFn> = {
   embedding: (x) => nb.F.embedding(x[0]!, x[1]!),
   dropout: (x, k) => nb.F.dropout(x[0]!, k.p, k.training),
   oneHot: (x, k) => nb.F.oneHot(x[0]!, k.numClasses),
+
+  // ---- issue 13: ordering, selection, matrices, tests on values
+  sort: (x, k) => x[0]!.sort(k),
+  argsort: (x, k) => nb.argsort(x[0]!, k),
+  topk: (x, k) => x[0]!.topk(k.k, opts(k, 'k')),
+  unique: (x, k) => {
+    const u = nb.unique(x[0]!, k);
+    if (u instanceof nb.Tensor) return u;
+    return [u.values, ...(u.inverse ? [u.inverse] : []), ...(u.counts ? [u.counts] : [])];
+  },
+  searchsorted: (x, k) => nb.searchsorted(x[0]!, x[1]!, k),
+  bincount: (x, k) => x[0]!.bincount({ ...k, ...(x[1] ? { weights: x[1] } : {}) }),
+  nonzero: (x) => x[0]!.nonzero(),
+  argwhere: (x) => nb.argwhere(x[0]!),
+  maskedSelect: (x) => x[0]!.maskedSelect(x[1]!),
+  tril: (x, k) => x[0]!.tril(k.diagonal),
+  triu: (x, k) => nb.triu(x[0]!, k.diagonal),
+  diagonal: (x, k) => x[0]!.diagonal(k),
+  diag: (x, k) => nb.diag(x[0]!, k.diagonal),
+  outer: (x) => x[0]!.outer(x[1]!),
+  addmm: (x, k) => nb.addmm(x[0]!, x[1]!, x[2]!, k),
+  baddbmm: (x, k) => x[0]!.baddbmm(x[1]!, x[2]!, k),
+  cdist: (x, k) => nb.cdist(x[0]!, x[1]!, k.p ?? 2),
+  einsum: (x, k) => nb.einsum(k.equation, ...x),
+  cumprod: (x, k) => x[0]!.cumprod(k.dim),
+  nanToNum: (x, k) => x[0]!.nanToNum(k),
+  any: (x, k) => x[0]!.any(k.dim, k.keepdim),
+  all: (x, k) => nb.all(x[0]!, k.dim, k.keepdim),
+  isclose: (x, k) => nb.isclose(x[0]!, x[1]!, k),
+  allclose: (x, k) => nb.tensor(x[0]!.allclose(x[1]!, k)),
+  roll: (x, k) => x[0]!.roll(k.shifts, k.dims),
 
   // ---- creation
   arange: (_x, k) => (k.start === undefined ? nb.arange(k.end) : nb.arange(k.start, k.end, k.step)),

@@ -47,7 +47,7 @@ export function ranges(total: number, t: number, grain: number): [number, number
   return out;
 }
 
-const describe = (dtype: DType, size: number): string => `a ${dtype} tensor of ${size.toLocaleString('en-US')} elements`;
+const describe = (dtype: DType, size: number): string => `${dtype === 'int32' ? 'an' : 'a'} ${dtype} tensor of ${size.toLocaleString('en-US')} elements`;
 
 export class Ctx {
   readonly scratch: number[] = [];
@@ -83,6 +83,7 @@ export class Ctx {
       if (e instanceof HeapFull) throw this.heap.outOfMemoryError(bytes, describe(dtype, size), e.why);
       throw e;
     }
+    if (this.heap.checked) this.heap.describe(ptr, describe(dtype, size));
     return new WasmStorage(dtype, size, ptr, bytes);
   }
 

@@ -57,6 +57,8 @@ export class Heap {
   /** Bytes in free blocks below the top (reusable, maybe fragmented). */
   freeBytes = 0;
   readonly maxPages: number;
+  /** Whether blocks carry guards (CheckedHeap, NABLA_HEAP_CHECK=1). */
+  readonly checked: boolean = false;
   /** The most bytes the heap can ever hold: maxPages · 64 KiB (4 GiB for wasm32). */
   readonly limit: number;
 
@@ -121,6 +123,9 @@ export class Heap {
     if (end === this.top) this.top = start;
     else this.link(start, end - start);
   }
+
+  /** Names the block at `ptr` in diagnostics (only the checked heap keeps names). */
+  describe(_ptr: number, _what: string): void {}
 
   /** The size of the live block at `ptr` (undefined if none starts there). */
   blockAt(ptr: number): number | undefined { return this.used.get(ptr); }

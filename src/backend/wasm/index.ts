@@ -4,8 +4,9 @@
 import type { Backend } from '../backend.js';
 import { compileKernels, compileKernelsSync, type Compiled } from './loader.js';
 import { Heap, HEAP_BASE } from './heap.js';
+import { CheckedHeap, checkKernels, site, whereFrom } from './heap-check.js';
 import { Pool } from './pool.js';
-import { Ctx, MAX_ELEMENTS } from './context.js';
+import { Ctx, MAX_ELEMENTS, type Kernel } from './context.js';
 import type { KernelExports } from './exports.gen.js';
 import { elementwiseKernels } from './elementwise.js';
 import { matmulKernels } from './matmul.js';
@@ -28,6 +29,11 @@ export interface WasmOptions {
   threads?: number;
   /** Maximum heap in 64 KiB pages (default 65536 = 4 GiB). */
   maxPages?: number;
+  /**
+   * Guard bytes around every block, verified after every kernel, at every free and by nb.checkHeap()
+   * (default: NABLA_HEAP_CHECK=1). For finding out-of-bounds writes; kernels run several times slower.
+   */
+  heapCheck?: boolean;
 }
 
 /**
@@ -57,11 +63,20 @@ export function createWasmBackendSync(opts: WasmOptions = {}): WasmBackend {
 function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: WasmBackend; started: Promise<void> } {
   const isolated = compiled.nodeWorkers !== null || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated) throw new Error('wasm backend: shared memory needs a cross-origin isolated page (COOP/COEP headers)');
-  const heap = new Heap(64, opts.maxPages ?? 65536);
+  const envCheck = compiled.env('NABLA_HEAP_CHECK');
+  if (envCheck !== undefined && envCheck !== '' && envCheck !== '0' && envCheck !== '1') {
+    throw new RangeError(`wasm backend: NABLA_HEAP_CHECK must be 0 or 1, got ${JSON.stringify(envCheck)}`);
+  }
+  const checked = opts.heapCheck ?? envCheck === '1';
+  const heap = checked ? new CheckedHeap(64, opts.maxPages ?? 65536) : new Heap(64, opts.maxPages ?? 65536);
   const instance = new WebAssembly.Instance(compiled.module, kernelImports(heap.memory));
-  const ex = instance.exports as unknown as KernelExports;
   const names = WebAssembly.Module.exports(compiled.module).filter((e) => e.kind === 'function').map((e) => e.name);
   const pool = new Pool({ module: compiled.module, memory: heap.memory, names, nodeWorkers: compiled.nodeWorkers });
+  let ex = instance.exports as unknown as KernelExports;
+  if (heap instanceof CheckedHeap) {
+    heap.snapshotStatics();
+    ex = checkKernels(heap, ex as unknown as Record<string, Kernel>, pool) as unknown as KernelExports;
+  }
   const ctx = new Ctx(heap, ex, pool);
 
   const envThreads = compiled.env('NABLA_THREADS');
@@ -100,11 +115,16 @@ function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: 
         limitBytes: heap.limit - HEAP_BASE, maxElements: MAX_ELEMENTS,
       };
     },
+    checkHeap() {
+      if (heap instanceof CheckedHeap) return { checked: true, blocks: heap.checkAll(() => `found by checkHeap() ${whereFrom(site().stack ?? '')}`) };
+      return { checked: false, blocks: 0 };
+    },
     info() {
       return {
         backend: 'wasm', threads: pool.usable, threadsRequested: pool.threads, cores: compiled.cores,
         simd: true, relaxedSimd: compiled.relaxedSimd, kernels: compiled.file,
-        heapBytes: heap.byteLength, heapMaxBytes: heap.limit, heapReservedBytes: heap.reserved, heapFreeBytes: heap.freeBytes,
+        heapBytes: heap.byteLength, heapMaxBytes: heap.limit, heapReservedBytes: heap.reserved, heapFreeBytes: heap.freeBytes, heapCheck: checked,
+        ...(heap instanceof CheckedHeap ? { heapKernelChecks: heap.kernelChecks, heapGuardBytes: heap.guardBytes } : {}),
       };
     },
     setNumThreads: (n: number) => pool.setThreads(n),

@@ -27,7 +27,8 @@ export interface SpokenDigitsOptions {
   log?: ((line: string) => void) | null;
 }
 
-const FORMAT = 1;
+/** 2: sox runs in repeatable mode (-R): its dither was seeded at random, so no two builds were the same audio. */
+const FORMAT = 2;
 const KNOWN = new Set(['clips', 'heldOutVoices', 'seed', 'cacheDir', 'log']);
 
 interface Manifest {
@@ -55,12 +56,16 @@ export function espeakVariants(): string[] {
   return [...new Set(names.map((f) => f.slice(3)))].sort();
 }
 
-/** Speaks one clip: espeak-ng's WAV on stdout, piped through sox to 16-bit 8 kHz mono raw PCM. */
+/**
+ * Speaks one clip: espeak-ng's WAV on stdout, piped through sox to 16-bit 8 kHz mono raw PCM. sox
+ * dithers when it resamples; -R seeds the dither with a fixed number, so a build is the same to the
+ * bit every time (same seed, same data: training on it is then bit-identical between runs).
+ */
 function speak(c: ClipInfo): Promise<Int16Array> {
   return new Promise((resolve, reject) => {
     const text = [...c.digits].map((d) => DIGIT_WORDS[+d]).join(' ');
     const es = spawn('espeak-ng', ['-v', `${c.accent}+${c.variant}`, '-s', String(c.speed), '-p', String(c.pitch), '-g', String(c.gap), '--stdout', text]);
-    const sx = spawn('sox', ['-q', '-t', 'wav', '-', '-t', 'raw', '-r', String(SPEECH_FEATURES.sampleRate), '-e', 'signed', '-b', '16', '-c', '1', '-L', '-']);
+    const sx = spawn('sox', ['-R', '-q', '-t', 'wav', '-', '-t', 'raw', '-r', String(SPEECH_FEATURES.sampleRate), '-e', 'signed', '-b', '16', '-c', '1', '-L', '-']);
     es.stdout.pipe(sx.stdin);
     const chunks: Buffer[] = [];
     let err = '';
