@@ -67,6 +67,16 @@ test('nabla train, then nabla export: onnx.checker passes and ONNX Runtime gives
   assert.equal((JSON.parse(meta['nabla.meta']!) as { classes: string[] }).classes[9], 'Ankle boot');
 });
 
+test('nabla export of a resnet-small run (functional relu/add in its blocks, traced op by op): ONNX Runtime gives the CLI model\'s outputs', async () => {
+  const dir = tmp();
+  ok(cli(['train', 'fashion-mnist', '--model', 'resnet-small', '--sample', '--epochs', '1', '--limit', '64', '--val-size', '32', '--batch-size', '32', '--out', dir, '--quiet']), 'train');
+  const file = join(dir, 'resnet.onnx');
+  const out = ok(cli(['export', join(dir, 'best.safetensors'), file]), 'export');
+  assert.match(out, /input \[batch, 1, 28, 28\] → output \[batch, 10\]/);
+  assert.match(out, /Add ×3/);
+  await assertOrtMatches(join(dir, 'best.safetensors'), file);
+});
+
 test('nabla import of PyTorch\'s CNN, then nabla eval: PyTorch\'s accuracy and predictions; export gives PyTorch\'s logits in ONNX Runtime', async () => {
   const fx = JSON.parse(readFileSync(fixture('fmnist-cnn-10.json'), 'utf8')) as { sample_test_accuracy: number; predictions: number[]; logits_first8: number[][] };
   const dir = tmp();

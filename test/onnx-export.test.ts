@@ -30,6 +30,45 @@ class LanguageModel extends nn.Module {
   }
 }
 
+/** A forward written only with functional ops on its own parameters, as a user would write one. */
+class Functional extends nn.Module {
+  w1 = new nn.Parameter(nb.randn([8, 3, 3, 3]).mul(0.3));
+  b1 = new nn.Parameter(nb.randn([8]).mul(0.1));
+  w2 = new nn.Parameter(nb.randn([6, 8, 3, 3]).mul(0.2));
+  fcW = new nn.Parameter(nb.randn([5, 6 * 2 * 2 + 6]).mul(0.2));
+  fcB = new nn.Parameter(nb.zeros([5]));
+  scale = new nn.Parameter(nb.ones([1, 6, 1, 1]).mul(1.5));
+  override forward(x: nb.Tensor): nb.Tensor {
+    let h = nb.F.conv2d(nb.F.pad(x, [1, 1, 1, 1], 0.5), this.w1, this.b1).relu();
+    h = nb.F.pad(h, [1, 0, 0, 1], { mode: 'reflect' }).narrow(2, 0, 8).narrow(3, 1, 8);
+    h = nb.F.maxPool2d(h, 2);
+    h = nb.F.conv2d(h, this.w2, null, { padding: 'same' });
+    h = nb.F.gelu(h.mul(this.scale).add(0.1)).sub(nb.F.silu(h), { alpha: 0.5 });
+    const pooled = nb.F.avgPool2d(h, 2);
+    const g = h.mean([2, 3]);
+    const flat = pooled.reshape([pooled.shape[0]!, -1]);
+    let y = nb.F.linear(nb.cat([flat, nb.tanh(g)], 1), this.fcW, this.fcB);
+    y = nb.F.leakyRelu(y, 0.1).div(nb.sqrt(y.square().sum(1, true).add(1)));
+    y = nb.F.dropout(y, 0.3, this.training).clamp(-0.9, 0.9);
+    return nb.F.logSoftmax(y.mul(nb.tensor([1, 2, 3, 4, 5])), 1);
+  }
+}
+
+/** A functional sequence model: embedding, batched matmul attention, split heads, stack. */
+class FunctionalSeq extends nn.Module {
+  emb = new nn.Parameter(nb.randn([20, 8]));
+  proj = new nn.Linear(8, 8);
+  override forward(ids: nb.Tensor): nb.Tensor {
+    const e = nb.F.embedding(ids, this.emb);
+    const q = this.proj.forward(e);
+    const att = nb.F.softmax(nb.matmul(q, e.transpose(1, 2)).div(Math.sqrt(8)), -1);
+    const ctx = nb.matmul(att, e);
+    const [a, b] = nb.split(ctx, 4, 2) as [nb.Tensor, nb.Tensor];
+    const s = nb.stack([a!, b!], 1).permute([0, 2, 1, 3]).flatten(2);
+    return nb.F.elu(s.unsqueeze(1).squeeze(1), 0.5).narrow(1, 1, 4);
+  }
+}
+
 const img = (c: number, h: number, w = h) => (n: number) => nb.randn([n, c, h, w]);
 const seq = (l: number, f: number) => (n: number) => nb.randn([n, l, f]);
 const ids = (l: number, v: number) => (n: number) => nb.randint(0, v, [n, l], { dtype: 'int32' });
@@ -57,6 +96,9 @@ const CASES: [string, () => Mod, (n: number) => nb.Tensor][] = [
   ['CLI mlp', () => buildModel('mlp', 10, 0.2), img(1, 28)],
   ['CLI cnn', () => buildModel('cnn', 10, 0.2), img(1, 28)],
   ['LSTM language model', () => new LanguageModel(), ids(7, 30)],
+  ['CLI resnet-small (functional relu/add in its blocks)', () => buildModel('resnet-small', 10, 0.2), img(1, 28)],
+  ['custom functional forward (F.*, nb.*, tensor methods)', () => new Functional(), img(3, 8)],
+  ['custom functional sequence forward (embedding, matmul, softmax, split, stack)', () => new FunctionalSeq(), ids(6, 20)],
 ];
 
 /** Running statistics away from 0/1, so eval-mode batch norm really uses them. */
@@ -101,7 +143,19 @@ describe('exportModel → onnx.checker and ONNX Runtime', () => {
   }
 });
 
-test('resnet-small (functional relu/add in its forward) fails naming the module and op until the op tracer lands', () => {
-  const m = buildModel('resnet-small', 10, 0.2);
-  assert.throws(() => onnx.exportModel(m, nb.randn([2, 1, 28, 28])), /module 'layer1\.conv2' \(Conv2d\) gets a tensor 2×16×28×28 computed by op 'relu' in the forward of 'layer1', outside any layer/);
+test('an op without an ONNX mapping fails naming the op and the module path', () => {
+  class Block extends nn.Module {
+    lin = new nn.Linear(4, 4);
+    override forward(x: nb.Tensor): nb.Tensor { return nb.cumsum(this.lin.forward(x), 1); }
+  }
+  class Net extends nn.Module {
+    body = new nn.Sequential(new nn.Linear(3, 4), new Block());
+    override forward(x: nb.Tensor): nb.Tensor { return this.body.forward(x); }
+  }
+  assert.throws(() => onnx.exportModel(new Net(), nb.randn([2, 3])), /op 'cumsum' in the forward of 'body\.1' \(Block\) has no ONNX mapping/);
+  // dropout that stays random in eval is refused, not exported as something else
+  class Drop extends nn.Module {
+    override forward(x: nb.Tensor): nb.Tensor { return nb.F.dropout(x, 0.5, true); }
+  }
+  assert.throws(() => onnx.exportModel(new Drop(), nb.randn([2, 3])), /op 'dropout' in the forward of '\(root\)': dropout with training=true/);
 });

@@ -48,14 +48,19 @@ test('wrong inputs to an imported model say which input and what was expected', 
   assert.throws(() => imp.forward(), /takes 1 input\(s\) \(input\), got 0/);
 });
 
-test('export: unknown options, a layer without a mapping, and returnIndices are errors', () => {
+test('export: unknown options, an op without a mapping, an untraced tensor, and returnIndices are errors', () => {
   const lin = new nn.Linear(3, 2);
   assert.throws(() => onnx.exportModel(lin, nb.randn([1, 3]), { opset: 13 }), /opset must be 17, 18, 19 or 20, got 13/);
   assert.throws(() => onnx.exportModel(lin, nb.randn([1, 3]), { dynamic: true } as never), /unknown option 'dynamic'/);
   const seq = new nn.Sequential(new nn.Linear(3, 2), new nn.MaxPool1d(2, { returnIndices: true }));
   assert.throws(() => onnx.exportModel(seq, nb.randn([1, 1, 3])), /module '1' \(MaxPool1d\): returnIndices has no ONNX mapping/);
-  class Custom extends nn.Module { lin = new nn.Linear(3, 3); override forward(x: nb.Tensor) { return this.lin.forward(x).exp(); } }
-  assert.throws(() => onnx.exportModel(new Custom(), nb.randn([2, 3])), /output 0 of the model \(Custom\) is computed by op 'exp'/);
+  // ops a forward calls are traced; one without an ONNX mapping is named, with the module that called it
+  class Custom extends nn.Module { lin = new nn.Linear(3, 3); override forward(x: nb.Tensor) { return nb.cumsum(this.lin.forward(x).exp(), 1); } }
+  assert.throws(() => onnx.exportModel(new Custom(), nb.randn([2, 3])), /op 'cumsum' in the forward of '\(root\)' \(Custom\) has no ONNX mapping/);
+  // a tensor computed before the export (the trace never saw its op) is refused, not baked in
+  const early = lin.forward(nb.randn([2, 3]));
+  class UsesEarly extends nn.Module { lin = lin; override forward(x: nb.Tensor) { return this.lin.forward(x).add(early); } }
+  assert.throws(() => onnx.exportModel(new UsesEarly(), nb.randn([2, 3]), { dynamicAxes: false }), /op 'add' gets a tensor 2×2 computed by op '\w+' in the forward of '\(root\)' \(UsesEarly\), which the trace did not see/);
 });
 
 test('truncated, empty and non-ONNX bytes fail with a message', () => {

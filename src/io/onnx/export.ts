@@ -1,11 +1,14 @@
 // onnx.exportModel: runs the forward once in eval mode on example inputs with every module's
-// forward hooked; each layer with an exporter writes its nodes, containers are walked through.
+// forward hooked and the op tracer set; each layer with an exporter writes its nodes, containers are
+// walked through, and each op a container's forward calls itself is written by its op exporter.
 
 import { Tensor } from '../../tensor/tensor.js';
 import { scope } from '../../tensor/memory.js';
 import { noGrad } from '../../autograd/graph.js';
 import { cat, narrow } from '../../ops/shape.js';
 import { Module } from '../../nn/module.js';
+import { setTracer } from '../../ops/dispatch.js';
+import { OP_EXPORTERS } from './export-ops.js';
 import { GraphBuilder, onnxDType } from './builder.js';
 import { LAYER_EXPORTERS, type LayerExporter } from './export-layers.js';
 import { RNN_EXPORTERS } from './export-rnn.js';
@@ -82,17 +85,25 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
 
   const wasTraining = model.training;
   const hooked: [Module, boolean, Module['forward']][] = [];
-  const containers: string[] = [];
+  const containers: [string, Module][] = [];
   let inside = 0; // > 0 while a layer with an exporter runs its own forward
-  const valueOf = (t: Tensor, path: string, m: Module): string => {
+  const where = (): string => (containers.length ? `the forward of '${containers.at(-1)![0] || '(root)'}' (${containers.at(-1)![1].constructor.name})` : 'the caller');
+  // A tensor's graph value: what an op or layer made, a parameter or buffer (an initializer), or else a
+  // tensor made without any op (nb.tensor, nb.ones in a forward), written as a Constant with its values.
+  const valueOf = (t: Tensor, user: string): string => {
     const v = b.valueOf(t);
     if (v !== undefined) return v;
-    const op = t.gradFn ? `op '${t.gradFn.name}'` : 'an op';
-    const where = containers.length ? `the forward of '${containers.at(-1) || '(root)'}'` : 'the caller';
-    throw new Error(`exportModel: module '${path}' (${m.constructor.name}) gets a tensor ${[...t.shape].join('×') || 'scalar'} computed by ${op} in ${where}, outside any layer; ` +
-      'only nn layers are exported so far — a forward that calls functional ops needs the op-level tracer');
+    if (b.isParam(t)) return b.param(t, `${containers.at(-1)?.[0] ?? ''}.param`);
+    if (t.gradFn) {
+      throw new Error(`exportModel: ${user} gets a tensor ${[...t.shape].join('×') || 'scalar'} computed by op '${t.gradFn.name}' in ${where()}, which the trace did not see ` +
+        '(computed before exportModel was called, or outside the op table)');
+    }
+    const c = b.constant(containers.at(-1)?.[0] ?? '', onnxDType(t, user), [...t.shape], Array.from(t.dataSync() as ArrayLike<number>, Number));
+    b.bind(t, c);
+    return c;
   };
   let growing: number[][] = [];
+  let prevTracer: ReturnType<typeof setTracer> = null, traced = false;
   try {
     model.eval();
     // The dims of each output that follow dim 0 of the inputs (for the default dynamic axes): one more
@@ -105,14 +116,14 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
       m.forward = function (this: Module, ...args: unknown[]) {
         if (inside > 0) return orig.apply(this, args);
         if (!exporter) {
-          containers.push(path);
+          containers.push([path, this]);
           try {
             return orig.apply(this, args);
           } finally {
             containers.pop();
           }
         }
-        const ins = flattenTensors(args).map((t) => valueOf(t, path, m));
+        const ins = flattenTensors(args).map((t) => valueOf(t, `module '${path}' (${m.constructor.name})`));
         inside++;
         let out: unknown;
         try {
@@ -121,24 +132,40 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
           inside--;
         }
         const outs = flattenTensors(out);
-        const vals = exporter(b, m, { path, inputs: ins, args, out });
+        // any tensor op an exporter runs (reordering weights) is its own business, not the model's
+        inside++;
+        let vals: string[];
+        try {
+          vals = exporter(b, m, { path, inputs: ins, args, out });
+        } finally {
+          inside--;
+        }
         if (vals.length !== outs.length) throw new Error(`exportModel: internal: ${m.constructor.name} wrote ${vals.length} outputs for ${outs.length}`);
         outs.forEach((t, i) => b.bind(t, vals[i]!));
         return out;
       } as Module['forward'];
     }
+    // Ops a container's forward calls itself (depth 0, not inside a layer with an exporter) become nodes.
+    prevTracer = setTracer((e) => {
+      if (inside > 0 || e.depth > 0) return;
+      const exp = OP_EXPORTERS.get(e.op);
+      if (!exp) {
+        throw new Error(`exportModel: op '${e.op}' in ${where()} has no ONNX mapping ` +
+          `(mapped ops: ${[...OP_EXPORTERS.keys()].sort().join(', ')}; nn layers are exported whole)`);
+      }
+      const path = containers.at(-1)?.[0] ?? '';
+      const vals = exp(b, { op: e.op, path, args: e.args, outputs: e.outputs, val: (t) => valueOf(t, `op '${e.op}'`) });
+      if (vals.length !== e.outputs.length) throw new Error(`exportModel: internal: op '${e.op}' wrote ${vals.length} outputs for ${e.outputs.length}`);
+      e.outputs.forEach((t, i) => b.bind(t, vals[i]!));
+    });
+    traced = true;
     return scope(() => {
       const result = model.forward(...inputs);
       const outs = flattenTensors(result);
       if (!outs.length) throw new Error('exportModel: the forward returned no tensor');
       const outNames = names(opts.outputNames, outs.length, 'output', 'outputNames');
       outs.forEach((t, i) => {
-        const v = b.valueOf(t);
-        if (v === undefined) {
-          const op = t.gradFn ? `op '${t.gradFn.name}'` : 'an op';
-          throw new Error(`exportModel: output ${i} of the model (${model.constructor.name}) is computed by ${op} in the forward of '(root)', outside any layer; ` +
-            'only nn layers are exported so far — a forward that calls functional ops needs the op-level tracer');
-        }
+        const v = valueOf(t, `output ${i} of the model (${model.constructor.name})`);
         b.reserve(outNames[i]!);
         b.nodes.push({ name: b.fresh(`/output_${i}/Identity`), opType: 'Identity', domain: '', inputs: [v], outputs: [outNames[i]!], attrs: {} });
       });
@@ -160,6 +187,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
       };
     });
   } finally {
+    if (traced) setTracer(prevTracer);
     for (const [m, own, orig] of hooked) {
       if (own) m.forward = orig;
       else delete (m as { forward?: unknown }).forward;
