@@ -10,6 +10,7 @@ import { Module, ModuleList, Parameter } from './module.js';
 import { Linear } from './layers/linear.js';
 import { LayerNorm } from './layers/norm.js';
 import { Dropout } from './layers/dropout.js';
+import { cloneLayers } from './clones.js';
 import { add, mul, where, cast, relu, mean, linear, expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk, gelu, softmax } from '../ops/index.js';
 import { matmulT } from '../ops/linalg.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
@@ -375,12 +376,8 @@ export class TransformerEncoder extends Module {
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new RangeError(`TransformerEncoder: numLayers must be an integer ≥ 1, got ${numLayers}`);
-    if (typeof (encoderLayer as { clone?: unknown }).clone !== 'function') {
-      throw new TypeError('TransformerEncoder: the layer must have a clone() method (like TransformerEncoderLayer) so each copy gets the same weights');
-    }
     this.numLayers = numLayers;
-    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.clone()))) as ModuleList;
+    this.layers = this.registerModule('layers', cloneLayers('TransformerEncoder', encoderLayer, numLayers)) as ModuleList;
     this.norm = this.registerModule('norm', opts.norm ?? null);
   }
 

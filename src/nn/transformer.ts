@@ -16,6 +16,7 @@ import {
   MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask,
   type Activation,
 } from './attention.js';
+import { cloneLayers } from './clones.js';
 
 function activationFn(where: string, a: Activation): (x: Tensor) => Tensor {
   if (typeof a === 'function') return a;
@@ -168,12 +169,8 @@ export class TransformerDecoder extends Module {
 
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new RangeError(`TransformerDecoder: numLayers must be an integer ≥ 1, got ${numLayers}`);
-    if (typeof (decoderLayer as { clone?: unknown }).clone !== 'function') {
-      throw new TypeError('TransformerDecoder: the layer must have a clone() method (like TransformerDecoderLayer) so each copy gets the same weights');
-    }
     this.numLayers = numLayers;
-    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: numLayers }, () => decoderLayer.clone()))) as ModuleList;
+    this.layers = this.registerModule('layers', cloneLayers('TransformerDecoder', decoderLayer, numLayers)) as ModuleList;
     this.norm = this.registerModule('norm', opts.norm ?? null);
   }
 
