@@ -16,6 +16,7 @@ import { cast } from './layout.js';
 import { expand } from './broadcast.js';
 import { clone } from './shape.js';
 import { backendOf, record, wrap } from './util.js';
+import { snapshotReaders } from './pending.js';
 
 const TYPE_NAMES: Record<DType, string> = { float32: 'Float', float64: 'Double', int32: 'Int', bool: 'Bool' };
 const KIND: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
@@ -86,7 +87,7 @@ export function inPlace(op: string, x: Tensor, compute: (self: Tensor) => Tensor
 /** Copies v's elements into buf (x's storage) and bumps its version. */
 function write(op: string, x: Tensor, buf: Buf, v: Tensor): void {
   // A pending result that reads this storage is computed later: it gets its own copy of the old values first.
-  if (buf.readers) for (const snapshot of [...buf.readers]) snapshot();
+  snapshotReaders(buf);
   const src = v._s(op);
   if (src !== buf.storage && x.numel() > 0) {
     backendOf(op, x, v).writeStrided(buf.storage, src, x.shape, contiguousStrides(x.shape), 0);

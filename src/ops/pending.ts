@@ -8,76 +8,111 @@ import type { Backend, Storage } from '../backend/backend.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor, type Pending } from '../tensor/tensor.js';
 import { Buf, type Holder } from '../tensor/memory.js';
-import { enableGrad, type BackwardFn } from '../autograd/graph.js';
+import { enableGrad } from '../autograd/graph.js';
 import { needsGraph, record } from './util.js';
 import { contiguousStrides } from '../tensor/shape.js';
 
-export interface DeferredSpec<D> {
+/**
+ * What a kind of pending result is, once for every call (module-level: nothing is built per call).
+ * `data` is what one call adds: parameters, backward pieces.
+ */
+export interface DeferredKind<D> {
   /** what it is, for the rules that may take it over ('conv', 'convRelu', 'linear', …) */
-  kind: string;
-  /** the inputs the kernel reads and the node's edges (null: an absent bias) */
-  inputs: (Tensor | null)[];
-  /** what a later rule may need (parameters, backward pieces) */
-  data: D;
-  /** runs the kernel on the held inputs */
-  run(held: (Tensor | null)[]): Storage;
+  readonly kind: string;
+  /** runs the kernel on the held inputs (null: an absent bias) */
+  run(held: readonly (Tensor | null)[], data: D, be: Backend): Storage;
   /** the node it records: its name, what it saves (input positions, 'out' = the result), its backward */
-  node: { name: string; saves: (number | 'out')[]; backward: BackwardFn };
-  /**
-   * the pending results this one took over (the conv2d result a ReLU folded into): no node of their
-   * own unless read, so a step boundary releases them with this node's output (autograd/release.ts)
-   */
-  absorbs?: Tensor[];
+  readonly node: { name: string; saves: readonly (number | 'out')[]; backward(g: Tensor, saved: Tensor[], needs: readonly boolean[], data: D): (Tensor | null)[] };
 }
 
 /** A pending result as the rules see it: its kind, held inputs and data. */
 export interface Held<D> extends Pending { readonly held: (Tensor | null)[]; readonly data: D; readonly backend: Backend }
 
-/** A tensor whose value spec.run computes when something first reads it. */
-export function deferred<D>(be: Backend, shape: readonly number[], dtype: DType, spec: DeferredSpec<D>): Tensor {
-  const requiresGrad = needsGraph(spec.inputs);
-  const held = spec.inputs.map((t) => t?._alias() ?? null);
-  // An input written in place before the result is computed: the held alias gets a copy of its old
-  // values first (src/ops/inplace.ts calls these), so the result is what it was when the op ran.
-  const snapshots = held.map((h) => {
-    if (!h) return null;
-    const b = h._buf!;
-    const snap = (): void => {
-      b.readers!.delete(snap);
+/** The pending results not computed or released yet: what an in-place write checks (snapshotReaders). */
+const live = new Set<Deferred<unknown>>();
+
+/** One pending result: its inputs held as aliases until it is computed (once) or released. */
+class Deferred<D> implements Held<D> {
+  readonly kind: string;
+  readonly requiresGrad: boolean;
+  readonly held: (Tensor | null)[];
+  readonly data: D;
+  private readonly absorbed: Holder[] | null;
+  private live = true;
+  /**
+   * `inputs` are what the kernel reads and the node's edges; `absorbs` the pending results this one
+   * took over (the conv2d result a ReLU folded into): no node of their own unless read, so a step
+   * boundary releases them with this node's output (autograd/release.ts).
+   */
+  constructor(readonly backend: Backend, private readonly k: DeferredKind<D>, inputs: readonly (Tensor | null)[], data: D, absorbs?: Tensor) {
+    this.kind = k.kind;
+    this.data = data;
+    this.requiresGrad = needsGraph(inputs);
+    const held: (Tensor | null)[] = new Array(inputs.length);
+    for (let i = 0; i < held.length; i++) {
+      const h = inputs[i]?._alias() ?? null;
+      if (h) h._buf!.pendingReads++;
+      held[i] = h;
+    }
+    this.held = held;
+    // holders only: the taken-over handles stay collectable
+    this.absorbed = absorbs ? [absorbs._holder] : null;
+    live.add(this);
+  }
+
+  /**
+   * An input whose storage is about to be written in place: the held alias gets a copy of its old
+   * values first, so the result is what it was when the op ran.
+   */
+  snapshot(b: Buf): void {
+    for (const h of this.held) {
+      if (!h || h._buf !== b) continue;
+      b.pendingReads--;
       const copy = new Buf(b.backend, b.backend.copyStrided(b.storage, h.shape, contiguousStrides(h.shape), 0));
+      copy.pendingReads++;
       b.release();
       h._buf = copy;
       h._savedVersion = 0;
-    };
-    (b.readers ??= new Set()).add(snap);
-    return [b, snap] as const;
-  });
-  // holders only: the taken-over handles stay collectable
-  const absorbed: Holder[] | null = spec.absorbs?.length ? spec.absorbs.map((t) => t._holder) : null;
-  let live = true;
-  const release = (): void => {
-    if (!live) return;
-    live = false;
-    for (const s of snapshots) s?.[0].readers?.delete(s[1]);
-    for (const h of held) h?._releaseAlias();
-  };
-  const p: Held<D> = {
-    kind: spec.kind, requiresGrad, held, data: spec.data, backend: be, release,
-    materialize(t: Tensor, set: (b: Buf) => void): void {
-      try {
-        set(new Buf(be, spec.run(held)));
-        if (requiresGrad) {
-          const { name, saves, backward } = spec.node;
-          enableGrad(() => record(t, name, held, saves.map((i) => (i === 'out' ? t : held[i]!)), backward));
-          const n = t._node;
-          if (n && absorbed) n.absorbed = absorbed;
-        }
-      } finally {
-        release();
+    }
+  }
+
+  release(): void {
+    if (!this.live) return;
+    this.live = false;
+    live.delete(this);
+    for (const h of this.held) {
+      if (!h) continue;
+      h._buf!.pendingReads--;
+      h._releaseAlias();
+    }
+  }
+
+  materialize(t: Tensor, set: (b: Buf) => void): void {
+    try {
+      set(new Buf(this.backend, this.k.run(this.held, this.data, this.backend)));
+      if (this.requiresGrad) {
+        const { name, saves, backward } = this.k.node;
+        const held = this.held, data = this.data;
+        const saved = saves.map((i) => (i === 'out' ? t : held[i]!));
+        enableGrad(() => record(t, name, held, saved, (g, s, needs) => backward(g, s, needs, data)));
+        const n = t._node;
+        if (n && this.absorbed) n.absorbed = this.absorbed;
       }
-    },
-  };
-  return new Tensor(null, shape, dtype, false, p);
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** A tensor whose value k.run computes when something first reads it. */
+export function deferred<D>(be: Backend, shape: readonly number[], dtype: DType, k: DeferredKind<D>, inputs: readonly (Tensor | null)[], data: D, absorbs?: Tensor): Tensor {
+  return new Tensor(null, shape, dtype, false, new Deferred(be, k, inputs, data, absorbs));
+}
+
+/** Before an in-place write to b: every pending result reading b takes a copy of its old values. */
+export function snapshotReaders(b: Buf): void {
+  if (b.pendingReads === 0) return;
+  for (const d of [...live]) d.snapshot(b);
 }
 
 /** The pending result t holds, if it is of one of the kinds (for a rule's match). */

@@ -15,8 +15,8 @@ export class Buf {
   lastWrite = '';
   /** the op that made this storage as a copy of part of another tensor (PyTorch makes a view there) */
   copyOf: string | null = null;
-  /** pending results holding this storage as an input: an in-place write gives each its own copy first */
-  readers: Set<() => void> | null = null;
+  /** how many pending results (src/ops/pending.ts) hold this storage as an input: an in-place write gives each its own copy first */
+  pendingReads = 0;
   constructor(readonly backend: Backend, public storage: Storage) {}
   retain(): this {
     this.refs++;
@@ -35,6 +35,10 @@ export interface Owner {
   _pin?(): void;
   /** @internal the scope that holds this handle (set and read here only) */
   _scope?: Scope | null;
+  /** @internal what the handle holds (released through it if the handle is dropped undisposed) */
+  readonly _holder?: Holder;
+  /** @internal no scope holds the handle any more: the finalizer takes over (src/tensor/tensor.ts) */
+  _unowned?(): void;
 }
 
 /**
@@ -83,13 +87,43 @@ export function revoke(h: Holder): void {
 export class Scope {
   /** What the scope holds (made on the first one: most scopes of ops hold few or none for long). */
   owners: Set<Owner> | null = null;
+  /**
+   * The owners' holders: what scopeFinalizer releases if the scope itself is dropped open (a scope
+   * holds its handles, so theirs cannot run; one registration per scope instead of one per handle).
+   */
+  holders: Set<Holder> | null = null;
   open = true;
   constructor(public parent: Scope | null) {}
   add(t: Owner): void {
-    (this.owners ??= new Set()).add(t);
+    if (!this.owners) {
+      this.owners = new Set();
+      this.holders = new Set();
+      scopeFinalizer?.register(this, this.holders, this);
+    }
+    this.owners.add(t);
+    if (t._holder) this.holders!.add(t._holder);
     t._scope = this;
   }
 }
+
+/**
+ * Releases what a handle held, through its holder (the handle itself may be gone): the backstop for
+ * handles dropped without dispose(), by the tensor finalizer and scopeFinalizer.
+ */
+export function releaseHolder(h: Holder): void {
+  if (h.done) return;
+  h.done = true;
+  if (h.pending) h.pending.release();
+  h.pending = null;
+  if (h.buf) h.buf.release();
+  h.buf = null;
+  if (h.node) h.node.release();
+  h.node = null;
+  liveHandles--;
+}
+
+const scopeFinalizer: FinalizationRegistry<Set<Holder>> | null =
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((hs: Set<Holder>) => { for (const h of hs) releaseHolder(h); }) : null;
 
 const slot = contextSlot<Scope>();
 let liveHandles = 0;
@@ -125,6 +159,7 @@ export function trackCreated(t: Owner): void {
   if (creationHook) creationHook(t);
   const s = currentScope();
   if (s) s.add(t);
+  else t._unowned?.();
 }
 
 export function trackDisposed(t: Owner | null): void {
@@ -136,6 +171,7 @@ function forget(t: Owner): void {
   const s = t._scope;
   if (s) {
     s.owners?.delete(t);
+    if (t._holder) s.holders?.delete(t._holder);
     t._scope = null;
   }
 }
@@ -146,6 +182,7 @@ function forget(t: Owner): void {
  */
 export function keep<T extends Owner>(t: T): T {
   forget(t);
+  t._unowned?.();
   t._pin?.();
   return t;
 }
@@ -220,11 +257,14 @@ function close(s: Scope, result?: unknown): void {
   const owners = s.owners;
   s.owners = null;
   if (!owners) return;
+  scopeFinalizer?.unregister(s);
+  s.holders = null;
   const parent = openAncestor(s.parent);
   for (const t of owners) {
     t._scope = null;
     if (survivors.has(t)) {
       if (parent) parent.add(t);
+      else t._unowned?.();
     } else if (!t.isDisposed) {
       t.dispose();
     }

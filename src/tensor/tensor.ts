@@ -5,7 +5,7 @@
 import type { Backend, Storage } from '../backend/backend.js';
 import { AccumulateGrad, Node } from '../autograd/graph.js';
 import type { DType, TypedArray } from './dtype.js';
-import { Buf, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
+import { Buf, releaseHolder, trackCreated, trackDisposed, type Holder, type Scope } from './memory.js';
 import { installMethods } from './methods.js';
 import { rebaseView } from '../autograd/views.js';
 
@@ -49,6 +49,8 @@ export class Tensor {
   _baseNode: Node | null = null;
   /** @internal the scope holding this handle (tensor/memory.ts) */
   _scope: Scope | null = null;
+  /** @internal registered with the finalizer (see _unowned) */
+  private _fin = false;
 
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -60,13 +62,11 @@ export class Tensor {
       installMethods(Tensor.prototype);
     }
     this._h = { buf, node: null, pending, done: false, kept: false, revoked: false };
-    this.shape = Object.freeze(shape.slice());
+    // a frozen shape (another tensor's) is shared: freezing a copy per tensor costs more than the rest of the handle
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
     this._isAlias = alias;
-    if (!alias) {
-      trackCreated(this);
-      if (finalizer) finalizer.register(this, this._h, this);
-    }
+    if (!alias) trackCreated(this);
   }
 
   /** @internal the storage; null once disposed */
@@ -104,6 +104,17 @@ export class Tensor {
   /** @internal what the finalizer and the step boundaries release for this handle (not the handle itself) */
   get _holder(): Holder {
     return this._h;
+  }
+
+  /**
+   * @internal no scope holds this handle (made outside any, kept, or returned out of the last one):
+   * the finalizer releases its storage if the program drops it undisposed. A scope's handles are
+   * the scope's to release (memory.ts), so most handles never cost a registration.
+   */
+  _unowned(): void {
+    if (this._fin || !finalizer) return;
+    this._fin = true;
+    finalizer.register(this, this._h, this);
   }
 
   /** @internal keep(): no step boundary releases this handle */
@@ -251,7 +262,7 @@ export class Tensor {
     if (p) {
       this._h.pending = null;
       p.release();
-      if (finalizer) finalizer.unregister(this);
+      if (this._fin) finalizer!.unregister(this);
       this._h.done = true;
       trackDisposed(this);
       return;
@@ -261,7 +272,7 @@ export class Tensor {
       this._releaseAlias();
       return;
     }
-    if (finalizer) finalizer.unregister(this);
+    if (this._fin) finalizer!.unregister(this);
     this._h.done = true;
     trackDisposed(this);
     this._buf.release();
@@ -359,16 +370,4 @@ interface TensorHolder extends Holder {
 
 /** The backstop: a handle the program dropped without dispose() releases what it held. */
 const finalizer: FinalizationRegistry<TensorHolder> | null =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((h: TensorHolder) => {
-        if (h.done) return;
-        h.done = true;
-        if (h.pending) h.pending.release();
-        h.pending = null;
-        if (h.buf) h.buf.release();
-        h.buf = null;
-        if (h.node) h.node.release();
-        h.node = null;
-        trackDisposed(null);
-      })
-    : null;
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(releaseHolder) : null;

@@ -7,7 +7,7 @@ import type { Conv2dParams, Pool2dParams } from '../../backend/backend.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { sameShape } from '../../tensor/shape.js';
 import { isGradEnabled } from '../../autograd/graph.js';
-import { deferred, pendingOf } from '../pending.js';
+import { deferred, pendingOf, type DeferredKind } from '../pending.js';
 import { backendOf, wrap } from '../util.js';
 import type { Rewrite } from '../rewrites.js';
 
@@ -27,45 +27,53 @@ export interface LinearAux {
 interface ReluAux { grad(g: Tensor, x: Tensor, y: Tensor): Tensor }
 
 interface ConvData { p: Conv2dParams; aux: ConvAux; relu: ReluAux | null }
-interface LinearData { aux: LinearAux; relu: ReluAux | null }
+interface LinearData { aux: LinearAux; relu: ReluAux | null; m: number; k: number; n: number }
 
 const f32 = (...ts: (Tensor | null)[]) => ts.every((t) => !t || t.dtype === 'float32');
 
-function convDeferred(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, aux: ConvAux, relu: ReluAux | null, absorbs?: Tensor): Tensor {
-  const be = backendOf('conv2d', x, w, b);
-  const act = relu !== null;
-  return deferred<ConvData>(be, [p.n, p.cOut, p.oh, p.ow], 'float32', {
-    kind: act ? 'convRelu' : 'conv', inputs: [x, w, b], data: { p, aux, relu }, ...(absorbs && { absorbs: [absorbs] }),
-    run: ([hx, hw, hb]) => be.fused!.conv2dBiasAct!(hx!._s('conv2d'), hw!._s('conv2d'), hb ? hb._s('conv2d') : null, p, act),
+/** The backward of conv or linear (+ ReLU): ReLU's mask on the output's gradient first, then the layer's. */
+function layerBackward(g: Tensor, y: Tensor | undefined, relu: ReluAux | null, grads: (gz: Tensor) => (Tensor | null)[]): (Tensor | null)[] {
+  const gz = relu ? relu.grad(g, y!, y!) : g; // y > 0 ⟺ the pre-activation > 0
+  const r = grads(gz);
+  if (gz !== g) gz.dispose();
+  return r;
+}
+
+function convKind(act: boolean): DeferredKind<ConvData> {
+  return {
+    kind: act ? 'convRelu' : 'conv',
+    run: ([hx, hw, hb], { p }, be) => be.fused!.conv2dBiasAct!(hx!._s('conv2d'), hw!._s('conv2d'), hb ? hb._s('conv2d') : null, p, act),
     node: {
       name: act ? 'conv2dRelu' : 'conv2d', saves: act ? [0, 1, 'out'] : [0, 1],
-      backward: (g, [sx, sw, y], needs) => {
-        const gz = relu ? relu.grad(g, y!, y!) : g; // y > 0 ⟺ the pre-activation > 0
-        const r = [needs[0] ? aux.gradInput(gz, sw!, p) : null, needs[1] ? aux.gradWeight(sx!, gz, p) : null, needs[2] ? aux.gradBias(gz) : null];
-        if (gz !== g) gz.dispose();
-        return r;
-      },
+      backward: (g, [sx, sw, y], needs, { p, aux, relu }) => layerBackward(g, y, relu, (gz) =>
+        [needs[0] ? aux.gradInput(gz, sw!, p) : null, needs[1] ? aux.gradWeight(sx!, gz, p) : null, needs[2] ? aux.gradBias(gz) : null]),
     },
-  });
+  };
+}
+
+function linearKind(act: boolean): DeferredKind<LinearData> {
+  return {
+    kind: act ? 'linearRelu' : 'linear',
+    run: ([hx, hw, hb], { m, k, n }, be) => be.fused!.linearBiasAct!(hx!._s('linear'), hw!._s('linear'), hb ? hb._s('linear') : null, { m, k, n }, act),
+    node: {
+      name: act ? 'linearRelu' : 'linear', saves: act ? [0, 1, 'out'] : [0, 1],
+      backward: (g, [sx, sw, y], needs, { aux, relu }) => layerBackward(g, y, relu, (gz) =>
+        [needs[0] ? aux.gradX(gz, sw!) : null, needs[1] ? aux.gradW(gz, sx!) : null, needs[2] ? aux.gradBias(gz) : null]),
+    },
+  };
+}
+
+const CONV = convKind(false), CONV_RELU = convKind(true), LINEAR = linearKind(false), LINEAR_RELU = linearKind(true);
+
+function convDeferred(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, aux: ConvAux, relu: ReluAux | null, absorbs?: Tensor): Tensor {
+  const be = backendOf('conv2d', x, w, b);
+  return deferred(be, [p.n, p.cOut, p.oh, p.ow], 'float32', relu ? CONV_RELU : CONV, [x, w, b], { p, aux, relu }, absorbs);
 }
 
 function linearDeferred(x: Tensor, w: Tensor, b: Tensor | null, aux: LinearAux, relu: ReluAux | null, absorbs?: Tensor): Tensor {
   const be = backendOf('linear', x, w, b);
   const [m, k] = x.shape as [number, number], n = w.shape[0]!;
-  const act = relu !== null;
-  return deferred<LinearData>(be, [m, n], 'float32', {
-    kind: act ? 'linearRelu' : 'linear', inputs: [x, w, b], data: { aux, relu }, ...(absorbs && { absorbs: [absorbs] }),
-    run: ([hx, hw, hb]) => be.fused!.linearBiasAct!(hx!._s('linear'), hw!._s('linear'), hb ? hb._s('linear') : null, { m, k, n }, act),
-    node: {
-      name: act ? 'linearRelu' : 'linear', saves: act ? [0, 1, 'out'] : [0, 1],
-      backward: (g, [sx, sw, y], needs) => {
-        const gz = relu ? relu.grad(g, y!, y!) : g;
-        const r = [needs[0] ? aux.gradX(gz, sw!) : null, needs[1] ? aux.gradW(gz, sx!) : null, needs[2] ? aux.gradBias(gz) : null];
-        if (gz !== g) gz.dispose();
-        return r;
-      },
-    },
-  });
+  return deferred(be, [m, n], 'float32', relu ? LINEAR_RELU : LINEAR, [x, w, b], { aux, relu, m, k, n }, absorbs);
 }
 
 /** conv2dBias(x, w, bias, p) of float32: Backend.fused.conv2dBiasAct writes y + bias[c] itself. */
