@@ -19,7 +19,7 @@ const vocabs = vocabsOf(data.meta);
 nb.manualSeed(0);
 const model = nb.models.createSeq2Seq(nb.models.defaultSeq2SeqConfig(kind, vocabs.src.size, vocabs.tgt.size));
 const opt = new nb.optim.Adam(model.parameters(), { lr: 2e-3 });
-const sampler = new nb.data.BucketBatchSampler(train.lengths(), { batchSize: batch, shuffle: true });
+const sampler = new nb.data.BucketBatchSampler(train.lengthKeys(), { batchSize: batch, shuffle: true });
 const batches = sampler.batches();
 
 function step(i: number): number {
