@@ -37,9 +37,30 @@ function workerExecArgv(): string[] {
     const a = argv[i]!;
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type' || a === '--experimental-default-type') { i++; continue; }
     if (/^--(eval|print|input-type|experimental-default-type)=/.test(a)) continue;
+    if (refusedInWorkers.has(a)) continue;
     out.push(a);
   }
   return out;
+}
+
+/** Flags of this process that Node refused for a worker (V8's, e.g. --expose-gc, --max-old-space-size=N). */
+const refusedInWorkers = new Set<string>();
+
+/**
+ * A Node worker with this process's flags (tsx's --import, so workers load as the caller does),
+ * less those Node does not take for a worker: it names them in its error, and the worker starts
+ * without them (they are per process).
+ */
+function nodeWorker(wt: NodeWorkerThreads, data: unknown): InstanceType<NodeWorkerThreads['Worker']> {
+  for (;;) {
+    try {
+      return new wt.Worker(nodeWorkerSource, { eval: true, workerData: data, execArgv: workerExecArgv() });
+    } catch (e) {
+      const bad = /invalid execArgv flags: (.+)$/.exec((e as Error).message)?.[1]?.split(/,\s*/).filter((f) => !refusedInWorkers.has(f));
+      if (!bad?.length) throw e;
+      for (const f of bad) refusedInWorkers.add(f);
+    }
+  }
 }
 
 export class Pool {
@@ -109,10 +130,12 @@ export class Pool {
       ctl: this.ctl.buffer, args: this.args.buffer, shared: this.shared.buffer, table: this.table.buffer, maxParts: MAX_PARTS,
       slot, spinMs: this.workerSpinMs };
     this.seq[slot] = 0;
+    // made before the promise: a worker that cannot be made throws here, out of the callers' spawn loops
+    const wt = this.init.nodeWorkers;
+    const nw = wt ? nodeWorker(wt, data) : null;
     return new Promise<void>((resolve, reject) => {
-      const wt = this.init.nodeWorkers;
-      if (wt) {
-        const w = new wt.Worker(nodeWorkerSource, { eval: true, workerData: data, execArgv: workerExecArgv() });
+      if (nw) {
+        const w = nw;
         w.unref();
         w.once('message', () => resolve());
         w.once('error', (e: Error) => reject(new Error(`wasm backend: worker ${slot} failed to start: ${e.message}`)));
