@@ -2,7 +2,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
-import { normDim } from '../tensor/shape.js';
+import { broadcastShapes, normDim } from '../tensor/shape.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { defineOp } from './dispatch.js';
@@ -12,8 +12,10 @@ import { norm } from './reduce.js';
 import { broadcastTensors } from './shape.js';
 import { checkOpts } from './sorting.js';
 
+/** Both inputs floating-point, their shapes broadcastable (an error names the op). */
 function floatPair(op: string, x1: Tensor, x2: Tensor): void {
   if (!isFloat(x1.dtype) || !isFloat(x2.dtype)) throw new TypeError(`${op}: expected floating-point inputs, got ${x1.dtype} and ${x2.dtype}`);
+  broadcastShapes(op, x1.shape, x2.shape);
 }
 
 export interface CosineSimilarityOptions {

@@ -1,12 +1,12 @@
 // The functional normalisations (torch.nn.functional): layerNorm, batchNorm, groupNorm,
-// instanceNorm and normalize — composites of differentiable ops, and what the norm layers call.
+// instanceNorm and normalize — plain composites of ops (DESIGN: composites are functions of ops), so a
+// trace sees their parts (the norm layers call them, and traced op by op they export to ONNX as before).
 
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normDim, prod } from '../tensor/shape.js';
 import { isFloat } from '../tensor/dtype.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
-import { defineOp } from './dispatch.js';
 import { add, clamp, div, mul, rsqrt, sub } from './elementwise.js';
 import { mean, norm } from './reduce.js';
 import { cast, reshape } from './layout.js';
@@ -78,7 +78,7 @@ function checkMomentum(op: string, m: number): number {
 export interface LayerNormFnOptions { weight?: Tensor | null; bias?: Tensor | null; eps?: number }
 
 /** Normalises over the trailing dims normalizedShape (statistics per sample), then ·weight + bias. */
-export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormFnOptions = {}): Tensor => {
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormFnOptions = {}): Tensor {
   checkOpts('layerNorm', opts, ['weight', 'bias', 'eps']);
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const k = ns.length;
@@ -97,7 +97,7 @@ export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: numb
     if (opts.bias) y = add(y, opts.bias);
     return y;
   });
-});
+}
 
 export interface BatchNormFnOptions {
   weight?: Tensor | null;
@@ -113,7 +113,7 @@ export interface BatchNormFnOptions {
  * Batch norm of [N, C, *] per channel. Training: the batch's statistics, and runningMean/runningVar
  * (when given) move toward them in place — the variance unbiased, as in PyTorch. Else: the running ones.
  */
-export const batchNorm = defineOp('batchNorm', (x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormFnOptions = {}): Tensor => {
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormFnOptions = {}): Tensor {
   checkOpts('batchNorm', opts, ['weight', 'bias', 'training', 'momentum', 'eps']);
   if (x.ndim < 2) throw new Error(`batchNorm: expected input [N, C, *], got ${fmt(x.shape)}`);
   assertFloatInput('batchNorm', x);
@@ -142,12 +142,12 @@ export const batchNorm = defineOp('batchNorm', (x: Tensor, runningMean: Tensor |
     }
     return affineChannels(y, opts.weight, opts.bias, x.ndim);
   });
-});
+}
 
 export interface GroupNormFnOptions { weight?: Tensor | null; bias?: Tensor | null; eps?: number }
 
 /** Splits the channels of [N, C, *] into numGroups groups and normalises each group of each sample. */
-export const groupNorm = defineOp('groupNorm', (x: Tensor, numGroups: number, opts: GroupNormFnOptions = {}): Tensor => {
+export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormFnOptions = {}): Tensor {
   checkOpts('groupNorm', opts, ['weight', 'bias', 'eps']);
   if (x.ndim < 2) throw new Error(`groupNorm: expected input [N, C, *], got ${fmt(x.shape)}`);
   assertFloatInput('groupNorm', x);
@@ -164,7 +164,7 @@ export const groupNorm = defineOp('groupNorm', (x: Tensor, numGroups: number, op
     const y = reshape(standardize(g, [2], eps).y, x.shape);
     return affineChannels(y, opts.weight, opts.bias, x.ndim);
   });
-});
+}
 
 export interface InstanceNormFnOptions {
   runningMean?: Tensor | null;
@@ -182,7 +182,7 @@ export interface InstanceNormFnOptions {
  * Instance norm of [N, C, *]: each channel of each sample over its spatial dims. With input
  * statistics, given running statistics move toward their mean over the batch (variance unbiased).
  */
-export const instanceNorm = defineOp('instanceNorm', (x: Tensor, opts: InstanceNormFnOptions = {}): Tensor => {
+export function instanceNorm(x: Tensor, opts: InstanceNormFnOptions = {}): Tensor {
   checkOpts('instanceNorm', opts, ['runningMean', 'runningVar', 'weight', 'bias', 'useInputStats', 'momentum', 'eps']);
   if (x.ndim < 3) throw new Error(`instanceNorm: expected input [N, C, *] with at least one spatial dim, got ${fmt(x.shape)}`);
   assertFloatInput('instanceNorm', x);
@@ -209,7 +209,7 @@ export const instanceNorm = defineOp('instanceNorm', (x: Tensor, opts: InstanceN
     }
     return affineChannels(y, opts.weight, opts.bias, x.ndim);
   });
-});
+}
 
 export interface NormalizeOptions {
   /** the norm's exponent (default 2) */
@@ -221,11 +221,11 @@ export interface NormalizeOptions {
 }
 
 /** x / max(‖x‖_p over dim, eps): unit vectors along dim. */
-export const normalize = defineOp('normalize', (x: Tensor, opts: NormalizeOptions = {}): Tensor => {
+export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
   checkOpts('normalize', opts, ['p', 'dim', 'eps']);
   assertFloatInput('normalize', x);
   const p = opts.p ?? 2;
   const d = normDim('normalize', opts.dim ?? 1, x.ndim);
   const eps = checkEps('normalize', opts.eps ?? 1e-12);
   return scope(() => div(x, clamp(norm(x, p, d, true), eps)));
-});
+}
