@@ -35,11 +35,10 @@ interface Taps { idx: Int32Array[]; w: Float64Array[] | null }
 
 function nearestTaps(inSize: number, outSize: number, scale: number): Taps {
   const idx = new Int32Array(outSize);
-  // PyTorch computes the source index in float32 whatever the dtype (nearest_idx).
+  // PyTorch computes the source index in float32 whatever the dtype. (Its single-channel 4-D kernel
+  // alone copies where a scaleFactor keeps the size; every other path, followed here, does not.)
   const s = Math.fround(scale);
-  for (let o = 0; o < outSize; o++) {
-    idx[o] = outSize === inSize ? o : outSize === 2 * inSize ? o >> 1 : Math.min(Math.floor(Math.fround(o * s)), inSize - 1);
-  }
+  for (let o = 0; o < outSize; o++) idx[o] = Math.min(Math.floor(Math.fround(o * s)), inSize - 1);
   return { idx: [idx], w: null };
 }
 
@@ -118,12 +117,10 @@ export const interpolate = defineOp('interpolate', (x: Tensor, opts: Interpolate
   }
   return scope(() => {
     let cur = x;
-    // PyTorch copies a dim whose size stays (linear), or the whole input when every size stays (bicubic).
-    const sameAll = inSizes.every((n, i) => n === outSizes[i]);
+    // PyTorch's linear kernels copy a dim whose size stays, even where scaleFactor says to resample it.
     for (let i = 0; i < s; i++) {
       const I = inSizes[i]!, O = outSizes[i]!;
       if ((mode === 'linear' || mode === 'bilinear') && I === O) continue;
-      if (mode === 'bicubic' && sameAll) continue;
       const scale = interpolating && alignCorners ? (O > 1 ? (I - 1) / (O - 1) : 0) : scales[i] ?? I / O;
       const taps = mode === 'nearest' ? nearestTaps(I, O, scale) : mode === 'bicubic' ? cubicTaps(I, O, scale, alignCorners) : linearTaps(I, O, scale, alignCorners);
       cur = resampleDim(cur, 2 + i, taps);
