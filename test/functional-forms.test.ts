@@ -12,6 +12,8 @@ import { decodeData, decodeKwargs, toTensor, type FixtureFile, type FixtureCase 
 import { assertClose, assertShape, TOL } from './helpers/allclose.js';
 import { gradcheck, pseudoRandom } from './helpers/gradcheck.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
+import { ortRun } from './helpers/onnx.js';
+import * as onnx from '../src/io/onnx/index.js';
 
 const { F, nn } = nb;
 const fx = JSON.parse(readFileSync(new URL('../fixtures/functional.json', import.meta.url), 'utf8')) as FixtureFile;
@@ -212,6 +214,27 @@ describe('the modules call their functional forms', () => {
       assert.deepEqual(arr(F.embeddingBag(nb.tensor([[2, 2]], { dtype: 'int32' }), m.weight, { mode, paddingIdx: 2 })), [0, 0, 0, 0]);
     }
   });
+});
+
+test('PixelShuffle/Unshuffle and InstanceNorm2d trace to mapped ops: models using them export to ONNX and run in ONNX Runtime at any batch', async () => {
+  nb.manualSeed(8);
+  const models = [
+    new nn.Sequential(new nn.Conv2d(2, 8, 3, { padding: 1 }), new nn.PixelShuffle(2), new nn.PixelUnshuffle(2)),
+    new nn.Sequential(new nn.Conv2d(2, 8, 3, { padding: 1 }), new nn.InstanceNorm2d(8, { affine: true, trackRunningStats: true })),
+  ];
+  for (const m of models) {
+    // running statistics away from 0/1, so eval really uses them
+    nb.noGrad(() => nb.scope(() => { for (let i = 0; i < 3; i++) m.forward(nb.randn([4, 2, 4, 4]).mul(2).add(0.5)); }));
+    m.eval();
+    const bytes = onnx.exportModel(m, nb.randn([3, 2, 4, 4]));
+    for (const n of [2, 5]) {
+      const x = nb.randn([n, 2, 4, 4]);
+      const want = nb.noGrad(() => m.forward(x) as nb.Tensor);
+      const [got] = await ortRun(bytes, [x]);
+      assert.deepEqual(got!.dims, [n, 8, 4, 4]);
+      assertClose(`${String(m)} batch ${n}`, got!.data, want.dataSync(), want.shape, TOL.float32);
+    }
+  }
 });
 
 describe('bad input is an error that says what was wrong', () => {

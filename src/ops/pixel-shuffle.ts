@@ -1,10 +1,10 @@
-// F.pixelShuffle and F.pixelUnshuffle (torch.nn.functional): depth ↔ space rearrangements, written
-// as reshape + permute so their gradients are the inverse rearrangements.
+// F.pixelShuffle and F.pixelUnshuffle (torch.nn.functional): depth ↔ space rearrangements, plain
+// functions of reshape + permute — their gradients are the inverse rearrangements, and a trace (ONNX
+// export of nn.PixelShuffle or of a forward calling F.pixelShuffle) sees those two ops.
 
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { scope } from '../tensor/memory.js';
-import { defineOp } from './dispatch.js';
 import { permute, reshape } from './layout.js';
 
 function checkFactor(op: string, name: string, r: number): void {
@@ -12,7 +12,7 @@ function checkFactor(op: string, name: string, r: number): void {
 }
 
 /** [*, C·r², H, W] → [*, C, H·r, W·r]. */
-export const pixelShuffle = defineOp('pixelShuffle', (x: Tensor, upscaleFactor: number): Tensor => {
+export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   const r = upscaleFactor;
   checkFactor('pixelShuffle', 'upscaleFactor', r);
   if (x.ndim < 3) throw new Error(`pixelShuffle: expected input [*, C·r², H, W] of at least 3 dims, got ${fmt(x.shape)}`);
@@ -25,10 +25,10 @@ export const pixelShuffle = defineOp('pixelShuffle', (x: Tensor, upscaleFactor: 
     const p = permute(t, [0, 1, 4, 2, 5, 3]);
     return reshape(p, [...lead, oc, h * r, w * r]);
   });
-});
+}
 
 /** [*, C, H·r, W·r] → [*, C·r², H, W]. */
-export const pixelUnshuffle = defineOp('pixelUnshuffle', (x: Tensor, downscaleFactor: number): Tensor => {
+export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   const r = downscaleFactor;
   checkFactor('pixelUnshuffle', 'downscaleFactor', r);
   if (x.ndim < 3) throw new Error(`pixelUnshuffle: expected input [*, C, H, W] of at least 3 dims, got ${fmt(x.shape)}`);
@@ -41,4 +41,4 @@ export const pixelUnshuffle = defineOp('pixelUnshuffle', (x: Tensor, downscaleFa
     const p = permute(t, [0, 1, 3, 5, 2, 4]);
     return reshape(p, [...lead, c * r * r, oh, ow]);
   });
-});
+}
