@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
 import { decodeData, decodeKwargs, toTensor, type FixtureFile, type FixtureCase } from './helpers/fixtures.js';
 import { assertClose, assertShape, TOL } from './helpers/allclose.js';
-import { gradcheck, pseudoRandom } from './helpers/gradcheck.js';
+import { gradcheck, gradgradcheck, pseudoRandom } from './helpers/gradcheck.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
 import { ortRun } from './helpers/onnx.js';
 import * as onnx from '../src/io/onnx/index.js';
@@ -127,6 +127,28 @@ for (const backend of backends) {
   });
 }
 
+// Backward rules are ops, so gradients of gradients work (createGraph): one case of each family.
+describe('second-order gradients (float64, createGraph)', () => {
+  const picks = ['layerNorm/last-dim-affine', 'batchNorm/train-4d-affine', 'groupNorm/4d-affine', 'instanceNorm/input-stats-affine',
+    'normalize/p2-dim1', 'interpolate/bicubic-scale-2', 'unfold/k3-pad1-stride2', 'fold/k2', 'pixelShuffle/r2',
+    'cosineSimilarity/dim1', 'pairwiseDistance/p2', 'embeddingBag/mean-offsets'];
+  for (const name of picks) {
+    test(name, () => {
+      const c = fx.cases.find((k) => k.name === name)!;
+      nb.scope(() => {
+        const ins = c.inputs.map((i) => toTensor(i, i.dtype === 'float32' ? { dtype: 'float64' } : {}));
+        const which = c.inputs.map((i, j) => (i.requires_grad ? j : -1)).filter((j) => j >= 0);
+        gradgradcheck(name, (...xs) => {
+          const all = [...ins];
+          which.forEach((j, n) => (all[j] = xs[n]!));
+          const y = apply(c, all);
+          return y.mul(y).sum();
+        }, which.map((j) => ins[j]!));
+      });
+    });
+  }
+});
+
 test('every functional form of the fixtures is exported on F', () => {
   for (const op of fx.ops) {
     const name = op.replace(/Running$|Module$/, '');
@@ -176,6 +198,8 @@ describe('the modules call their functional forms', () => {
     const up = new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true });
     assert.deepEqual(arr(up.forward(x)), arr(F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: true })));
     assert.equal(String(up), "Upsample(scaleFactor=2, mode='bilinear')");
+    assert.deepEqual(arr(new nn.UpsamplingBilinear2d({ scaleFactor: 2 }).forward(x)), arr(up.forward(x)));
+    assert.deepEqual(arr(new nn.UpsamplingNearest2d({ size: [5, 6] }).forward(x)), arr(F.interpolate(x, { size: [5, 6] })));
     // shuffle then unshuffle by the same factor is the identity (a permutation and its inverse)
     const ps = new nn.PixelShuffle(2), pu = new nn.PixelUnshuffle(2);
     assert.deepEqual(ps.forward(x).shape, [2, 1, 6, 8]);
@@ -282,6 +306,9 @@ describe('bad input is an error that says what was wrong', () => {
     ['embeddingBag range', () => F.embeddingBag(i32([1, 7]), nb.zeros([4, 2]), { offsets: i32([0]) }), /embeddingBag: index 7 is out of range for a weight of 4 rows/],
     ['embeddingBag float', () => F.embeddingBag(nb.ones([2]), nb.zeros([4, 2]), { offsets: i32([0]) }), /embeddingBag: input must hold int32 indices, got float32/],
     ['embeddingBag mode', () => F.embeddingBag(i32([1]), nb.zeros([4, 2]), { offsets: i32([0]), mode: 'min' as never }), /embeddingBag: mode must be 'sum', 'mean' or 'max', got 'min'/],
+    ['EmbeddingBag maxNorm', () => new nn.EmbeddingBag(4, 2, { maxNorm: 1 } as never), /EmbeddingBag: unknown option 'maxNorm'/],
+    ['InstanceNorm2d option', () => new nn.InstanceNorm2d(4, { affline: true } as never), /InstanceNorm2d: unknown option 'affline'/],
+    ['UpsamplingBilinear2d mode', () => new nn.UpsamplingBilinear2d({ scaleFactor: 2, mode: 'bicubic' } as never), /UpsamplingBilinear2d: unknown option 'mode'/],
     ['EmbeddingBag module', () => new nn.EmbeddingBag(4, 2).forward(i32([1, 2])), /EmbeddingBag\(4, 2\): embeddingBag: 1-D input \[2\] needs offsets/],
   ];
   for (const [name, f, re] of cases) test(name, () => assert.throws(f, re));

@@ -6,6 +6,7 @@ import { broadcastShapes, normDim } from '../tensor/shape.js';
 import { scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { defineOp } from './dispatch.js';
+import { record } from './util.js';
 import { add, clamp, div, mul, sub } from './elementwise.js';
 import { sum } from './broadcast.js';
 import { norm } from './reduce.js';
@@ -26,14 +27,13 @@ export interface CosineSimilarityOptions {
 }
 
 /**
- * The norm along d, at least eps, with PyTorch's gradient x / max(‖x‖, eps): torch clamps the norm
- * in place after computing it, so its backward divides by the clamped value. Written as
- * Σx²/(2c) (gradient x/c, c held constant) plus the constant c − Σx²/(2c), whose value is c.
+ * c = max(‖x‖, eps) along d, with PyTorch's gradient x/c: torch clamps the norm in place after
+ * computing it, so its backward divides by the clamped value (the derivative wherever ‖x‖ ≥ eps).
+ * The backward is written with ops on the saved output, so second derivatives follow.
  */
 function clampedNorm(x: Tensor, d: number, eps: number): Tensor {
   const c = noGrad(() => clamp(norm(x, 2, d, true), eps));
-  const s = div(sum(mul(x, x), d, true), mul(c, 2));
-  return add(s, sub(c, s.detach()));
+  return record(c, 'cosineSimilarity norm', [x], [x, c], (g, [v, o]) => [mul(v!, div(g, o!))]);
 }
 
 /** Σ (x1/‖x1‖)(x2/‖x2‖) along dim, the inputs broadcast against each other; each norm at least eps. */

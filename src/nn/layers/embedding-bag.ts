@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/graph.js';
 import { Module, type Parameter } from '../module.js';
 import { embeddingBag } from '../../ops/embedding-bag.js';
+import { checkOpts } from '../../ops/sorting.js';
 import { cat, narrow } from '../../ops/shape.js';
 import { zeros } from '../../tensor/create.js';
 import * as init from '../init.js';
@@ -29,6 +30,8 @@ export class EmbeddingBag extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingBagLayerOptions = {}) {
     super();
+    // PyTorch's maxNorm, scaleGradByFreq and sparse are not here: an error, never silently ignored
+    checkOpts('EmbeddingBag', opts, ['mode', 'paddingIdx', 'includeLastOffset', 'dtype']);
     this.numEmbeddings = checkInt('EmbeddingBag', 'numEmbeddings', numEmbeddings, 1);
     this.embeddingDim = checkInt('EmbeddingBag', 'embeddingDim', embeddingDim, 1);
     this.mode = opts.mode ?? 'mean';

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { ones, scalar, zeros } from '../../tensor/create.js';
 import { Module, type Parameter } from '../module.js';
 import { instanceNorm } from '../../ops/norm-functional.js';
+import { checkOpts } from '../../ops/sorting.js';
 import { squeeze, unsqueeze } from '../../ops/shape.js';
 import { fmt } from '../../tensor/shape.js';
 import * as init from '../init.js';
@@ -36,6 +37,7 @@ abstract class InstanceNorm extends Module {
 
   constructor(kind: string, numFeatures: number, spatial: number, opts: InstanceNormOptions) {
     super();
+    checkOpts(kind, opts, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype']);
     this.kind = kind;
     this.spatial = spatial;
     this.numFeatures = checkInt(kind, 'numFeatures', numFeatures, 1);

@@ -29,6 +29,22 @@ export class Upsample extends Module {
   }
 }
 
+/** Upsample with mode 'nearest' (torch.nn.UpsamplingNearest2d): {size | scaleFactor}. */
+export class UpsamplingNearest2d extends Upsample {
+  constructor(opts: Pick<InterpolateOptions, 'size' | 'scaleFactor'>) {
+    checkOpts('UpsamplingNearest2d', opts, ['size', 'scaleFactor']);
+    super({ ...opts, mode: 'nearest' });
+  }
+}
+
+/** Upsample with mode 'bilinear' and alignCorners true (torch.nn.UpsamplingBilinear2d): {size | scaleFactor}. */
+export class UpsamplingBilinear2d extends Upsample {
+  constructor(opts: Pick<InterpolateOptions, 'size' | 'scaleFactor'>) {
+    checkOpts('UpsamplingBilinear2d', opts, ['size', 'scaleFactor']);
+    super({ ...opts, mode: 'bilinear', alignCorners: true });
+  }
+}
+
 /** [*, C·r², H, W] → [*, C, H·r, W·r]. */
 export class PixelShuffle extends Module {
   readonly upscaleFactor: number;
