@@ -37,9 +37,23 @@ const NOT_OPS: Record<string, string> = {
   serialize: 'file format (test/safetensors-*)', deserialize: 'file format', toRecords: 'file format', fromRecords: 'file format',
 };
 
+const FUNCTIONAL = 'fixtures/functional.json (scripts/gen_functional_fixtures.py), test/functional-forms.test.ts: every backend, float64 gradcheck';
 /** nb.F functions compared with PyTorch in a test file of their own, on every backend, with gradcheck. */
 const F_OWN_FIXTURES: Record<string, string> = {
   ctcLoss: 'fixtures/ctc.json (scripts/gen_ctc_fixtures.py), test/ctc.test.ts: every backend, float32/float64, float64 gradcheck',
+  layerNorm: FUNCTIONAL,
+  batchNorm: FUNCTIONAL,
+  groupNorm: FUNCTIONAL,
+  instanceNorm: FUNCTIONAL,
+  normalize: FUNCTIONAL,
+  interpolate: FUNCTIONAL,
+  unfold: FUNCTIONAL,
+  fold: FUNCTIONAL,
+  pixelShuffle: FUNCTIONAL,
+  pixelUnshuffle: FUNCTIONAL,
+  cosineSimilarity: FUNCTIONAL,
+  pairwiseDistance: FUNCTIONAL,
+  embeddingBag: FUNCTIONAL,
 };
 
 function exported(ns: object): string[] {

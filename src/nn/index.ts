@@ -18,3 +18,7 @@ export * from './attention.js';
 export * from './loss-modules.js';
 export { CTCLoss, type CtcLossOptions } from './ctc.js';
 export * from './transformer.js';
+export { InstanceNorm1d, InstanceNorm2d, type InstanceNormOptions } from './layers/instance-norm.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, Unfold, Fold } from './layers/resample.js';
+export { CosineSimilarity, PairwiseDistance } from './layers/distance.js';
+export { EmbeddingBag, type EmbeddingBagLayerOptions } from './layers/embedding-bag.js';
