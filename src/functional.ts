@@ -19,3 +19,9 @@ export {
 } from './nn/loss-margin.js';
 export { poissonNllLoss, gaussianNllLoss, type PoissonNllOptions, type GaussianNllOptions } from './nn/loss-likelihood.js';
 export { scaledDotProductAttention } from './nn/attention.js';
+export { convTranspose1d } from './ops/conv.js';
+export { conv3d, type Conv3dOptions } from './ops/conv3d.js';
+export {
+  prelu, hardtanh, relu6, hardswish, hardsigmoid, mish, logsigmoid, softmin, softsign, tanhshrink, softshrink,
+  hardshrink, threshold, celu, selu, glu,
+} from './ops/activation-extra.js';
