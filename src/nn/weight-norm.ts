@@ -109,7 +109,7 @@ export function spectralNorm<M extends Module>(module: M, opts: SpectralNormOpti
   const name = opts.name ?? 'weight';
   const weight = fieldParameter(op, module, name);
   const iters = opts.nPowerIterations ?? 1;
-  if (!Number.isInteger(iters) || iters < 0) throw new RangeError(`${op}: nPowerIterations must be an integer ≥ 0, got ${iters}`);
+  if (!Number.isInteger(iters) || iters < 1) throw new RangeError(`${op}: nPowerIterations must be a positive integer, got ${iters}`);
   const eps = opts.eps ?? 1e-12;
   if (!(eps > 0)) throw new RangeError(`${op}: eps must be > 0, got ${eps}`);
   const transposed = /^ConvTranspose[123]d$/.test(module.constructor.name);
@@ -134,7 +134,7 @@ export function spectralNorm<M extends Module>(module: M, opts: SpectralNormOpti
     const w = fields[`${name}_orig`] as Tensor;
     let u = fields[`${name}_u`] as Tensor, v = fields[`${name}_v`] as Tensor;
     const mat = toMatrix(w);
-    if (update && iters > 0) {
+    if (update) {
       noGrad(() => {
         const mt = mat.t();
         for (let i = 0; i < iters; i++) {

@@ -7,7 +7,7 @@ import { fmt, normDim } from '../tensor/shape.js';
 import { scope } from '../tensor/memory.js';
 import { defineOp } from './dispatch.js';
 import { reshape } from './layout.js';
-import { abs, add, div, exp, expm1, gt, log1p, logicalAnd, lt, mul, neg, sigmoid, sub, tanh, where } from './elementwise.js';
+import { abs, add, div, expm1, gt, logicalAnd, lt, mul, neg, sigmoid, sub, tanh, where } from './elementwise.js';
 import { narrow } from './shape.js';
 import { softmax, softplus } from './activation.js';
 import { assertFloat } from './util.js';
@@ -65,10 +65,10 @@ export const mish = defineOp('mish', (x: Tensor): Tensor => scope(() => {
   return mul(x, tanh(softplus(x)));
 }));
 
-/** log σ(x) = min(x, 0) − log1p(exp(−|x|)), stable for large |x|. */
+/** log σ(x) = −softplus(−x), stable for large |x| (and smooth at 0, where min(x, 0) − log1p(exp(−|x|)) is not). */
 export const logsigmoid = defineOp('logsigmoid', (x: Tensor): Tensor => scope(() => {
   assertFloat('logsigmoid', x);
-  return sub(where(lt(x, 0), x, 0), log1p(exp(neg(abs(x)))));
+  return neg(softplus(neg(x)));
 }));
 
 /** softmax(−x, dim) */
