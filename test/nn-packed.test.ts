@@ -163,6 +163,25 @@ describe('packed sequences: behaviour and errors', () => {
     assert.deepEqual(out.data.shape, [4, 3]);
     assert.equal(out.batchSizes, p.batchSizes);
   });
+  test('training steps through packing, spectralNorm and weightNorm leave no tensor behind', () => {
+    const lstm = new nn.LSTM(3, 4, { bidirectional: true, numLayers: 2 });
+    const sn = nn.utils.spectralNorm(new nn.Conv1d(8, 2, 3, { paddingMode: 'reflect', padding: 1 }));
+    const wn = nn.utils.weightNorm(new nn.Conv3d(2, 2, 2, { padding: 'same' }));
+    const step = (): void => nb.scope(() => {
+      const p = R.packSequence([nb.randn([5, 3]), nb.randn([2, 3]), nb.randn([4, 3])], { enforceSorted: false });
+      const [out, [h]] = lstm.forward(p);
+      const [padded] = R.padPackedSequence(out, { batchFirst: true });
+      const y = sn.forward(padded.transpose(1, 2));
+      const z = wn.forward(nb.randn([1, 2, 3, 3, 3]));
+      y.sum().add(h.sum()).add(z.sum()).backward();
+    });
+    step();
+    const before = nb.memory();
+    for (let i = 0; i < 3; i++) step();
+    const after = nb.memory();
+    assert.equal(after.tensors, before.tensors, `${after.tensors - before.tensors} tensors left alive`);
+    assert.equal(after.backends.js!.storages, before.backends.js!.storages, 'storages leaked');
+  });
   test('errors', () => {
     assert.throws(() => R.packPaddedSequence(nb.zeros([3, 2, 1]), [2, 3]), /lengths must be sorted in decreasing order when enforceSorted is true \(lengths\[1\] = 3 > lengths\[0\] = 2\); pass \{enforceSorted: false\}/);
     assert.throws(() => R.packPaddedSequence(nb.zeros([3, 2, 1]), [3, 0]), /every length must be > 0, got lengths\[1\] = 0/);

@@ -63,6 +63,8 @@ function convPads(padding: number[] | number | 'same' | 'valid', kernel: number[
 
 function conv(b: GraphBuilder, m: Module, call: LayerCall): string[] {
   const c = m as nn.Conv2d | nn.Conv1d;
+  // ONNX Conv pads with zeros; the other modes would need a Pad node first (not written yet).
+  if (c.paddingMode !== 'zeros') throw unsupported(call.path, m, `paddingMode '${c.paddingMode}' is not exported (ONNX Conv pads with zeros)`);
   const two = m instanceof nn.Conv2d;
   const stride = two ? (c as nn.Conv2d).stride : [(c as nn.Conv1d).stride];
   const dilation = two ? (c as nn.Conv2d).dilation : [(c as nn.Conv1d).dilation];
