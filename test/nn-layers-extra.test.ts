@@ -177,6 +177,50 @@ describe('float64 gradchecks', () => {
   });
 });
 
+/**
+ * Central differences of loss() in each parameter of m (a few elements each), written into the
+ * parameter in place under noGrad, against the gradients backward gives.
+ */
+function paramGradcheck(what: string, m: nb.nn.Module, loss: () => nb.Tensor, maxElems = 6): void {
+  const eps = 1e-6;
+  m.zeroGrad();
+  loss().backward();
+  for (const [k, p] of m.namedParameters()) {
+    const analytic = Float64Array.from(p.grad!.dataSync() as Float64Array);
+    const base = Float64Array.from(p.dataSync() as Float64Array);
+    const at = (j: number, d: number): number => {
+      const a = Float64Array.from(base);
+      a[j]! += d;
+      nb.noGrad(() => p.copy_(nb.tensor(a, { dtype: 'float64', shape: p.shape })));
+      return nb.noGrad(() => loss().item());
+    };
+    const n = base.length, step = Math.max(1, Math.floor(n / maxElems));
+    for (let j = 0; j < n; j += step) {
+      const fd = (at(j, eps) - at(j, -eps)) / (2 * eps);
+      assert.ok(Math.abs(fd - analytic[j]!) <= 1e-6 + 1e-5 * Math.abs(fd), `${what}: d/d${k}[${j}] is ${analytic[j]}, central differences say ${fd}`);
+    }
+    nb.noGrad(() => p.copy_(nb.tensor(base, { dtype: 'float64', shape: p.shape })));
+  }
+}
+
+describe('float64 gradchecks of the reparameterised weights', () => {
+  const x1 = (): nb.Tensor => nb.tensor(Float64Array.from({ length: 2 * 2 * 6 }, (_, i) => Math.sin(i + 1)), { dtype: 'float64', shape: [2, 2, 6] });
+  test('weightNorm: weight_g, weight_v and bias', () => {
+    nb.manualSeed(11);
+    for (const dim of [0, 1, null]) {
+      const m = nn.utils.weightNorm(new nn.Conv1d(2, 3, 3, { dtype: 'float64' }), { dim });
+      paramGradcheck(`weightNorm dim=${dim}`, m, () => m.forward(x1()).square().sum());
+    }
+  });
+  test('spectralNorm (eval: u, v held): weight_orig and bias', () => {
+    nb.manualSeed(12);
+    const m = nn.utils.spectralNorm(new nn.Conv1d(2, 3, 3, { dtype: 'float64' }));
+    m.forward(x1());
+    m.eval();
+    paramGradcheck('spectralNorm', m, () => m.forward(x1()).square().sum());
+  });
+});
+
 describe('errors name what was wrong', () => {
   test('conv3d shapes and options', () => {
     assert.throws(() => F.conv3d(nb.zeros([2, 3, 3]), nb.zeros([2, 2, 1, 1, 1])), /conv3d: expected input \[N, C, D, H, W\] or \[C, D, H, W\], got \[2, 3, 3\]/);

@@ -50,7 +50,7 @@ function buildRnn(spec: Spec, dtype: DT): nb.nn.RNNBase {
 /** The packed forward as a user writes it: pack, run, unpack; returns [padded output, final states]. */
 function runPacked(m: nb.nn.RNNBase, x: nb.Tensor, lengths: number[], enforceSorted: boolean, states: nb.Tensor[]): [nb.Tensor, nb.Tensor[]] {
   const packed = R.packPaddedSequence(x, lengths, { batchFirst: m.batchFirst, enforceSorted });
-  let out: nb.nn.PackedSequence, finals: nb.Tensor[];
+  let out: nb.nn.utils.rnn.PackedSequence, finals: nb.Tensor[];
   if (m instanceof nn.LSTM) {
     const [o, [h, c]] = m.forward(packed, states.length ? [states[0]!, states[1]!] : null);
     [out, finals] = [o, [h, c]];
@@ -159,7 +159,7 @@ describe('packed sequences: behaviour and errors', () => {
     const lstm = new nn.LSTM(2, 3);
     const p = R.packSequence([nb.randn([3, 2]), nb.randn([1, 2])]);
     const [out] = lstm.forward(p);
-    assert.ok(out instanceof nn.PackedSequence);
+    assert.ok(out instanceof R.PackedSequence);
     assert.deepEqual(out.data.shape, [4, 3]);
     assert.equal(out.batchSizes, p.batchSizes);
   });
@@ -192,6 +192,6 @@ describe('packed sequences: behaviour and errors', () => {
     const lstm = new nn.LSTM(2, 3);
     assert.throws(() => lstm.forward(R.packSequence([nb.zeros([2, 3])])), /LSTM\(2→3\): expected packed data \[Σ lengths, 2\], got \[2, 3\]/);
     assert.throws(() => lstm.forward(R.packSequence([nb.zeros([2, 2]), nb.zeros([1, 2])]), [nb.zeros([1, 3, 3]), nb.zeros([1, 3, 3])]), /LSTM\(2→3\): expected h0 of shape \[1, 2, 3\], got \[1, 3, 3\]/);
-    assert.throws(() => new nn.PackedSequence(nb.zeros([3, 1]), [2, 2]), /PackedSequence: data must have 4 rows \(the sum of batchSizes \[2, 2\]\), got shape \[3, 1\]/);
+    assert.throws(() => new R.PackedSequence(nb.zeros([3, 1]), [2, 2]), /PackedSequence: data must have 4 rows \(the sum of batchSizes \[2, 2\]\), got shape \[3, 1\]/);
   });
 });

@@ -16,7 +16,6 @@ export {
   PReLU, Hardtanh, ReLU6, Hardswish, Hardsigmoid, Mish, LogSigmoid, Softmin, Softsign, Tanhshrink, Softshrink,
   Hardshrink, Threshold, CELU, SELU, GLU, type PReLUOptions,
 } from './layers/activation-extra.js';
-export { PackedSequence } from './packed.js';
 export * as utils from './utils.js';
 export * as init from './init.js';
 
