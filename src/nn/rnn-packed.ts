@@ -1,6 +1,6 @@
-// RNN, LSTM and GRU over a PackedSequence: each layer and direction runs step by step on the
-// running prefix of the batch (sorted longest first), so a sequence's state stops at its own length
-// (forward) or starts there (reverse), as PyTorch's packed recurrences do.
+// RNN, LSTM and GRU over a PackedSequence: each layer and direction runs on the running prefix of
+// the batch (sorted longest first), so a sequence's state stops at its own length (forward) or
+// starts there (reverse), as PyTorch's packed recurrences do.
 
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/create.js';
@@ -27,8 +27,8 @@ export interface PackedRun {
 }
 
 /**
- * rows [Σ sizes, …] cut into one piece per time step. Two levels (blocks of ~√T steps, then steps)
- * because each slice's backward writes a zero tensor the size of what it was cut from.
+ * rows [Σ sizes, …] cut into pieces of the given sizes. Two levels (blocks of ~√T pieces, then
+ * pieces) because each slice's backward writes a zero tensor the size of what it was cut from.
  */
 function splitRows(x: Tensor, sizes: readonly number[]): Tensor[] {
   const T = sizes.length;
@@ -86,36 +86,55 @@ export function runPacked(spec: PackedRun, input: PackedSequence, h0: Tensor | n
   });
 }
 
-/** One layer and direction over packed rows x [Σ sizes, in]: packed output [Σ sizes, H] and final states [N, H]. */
+/**
+ * One layer and direction over packed rows x [Σ sizes, in]: packed output [Σ sizes, H] and final
+ * states [N, H]. Time steps with the same batch size form a segment whose rows are one [len, b, ·]
+ * block, so LSTM and GRU run each segment as one recurrence op; between segments the running
+ * prefix of the state shrinks (forward) or grows, new sequences starting from h0 (reverse).
+ */
 function runDirection(spec: PackedRun, x: Tensor, sizes: readonly number[], cell: RecurrentCell, h: Tensor, c: Tensor | null, reverse: boolean): { output: Tensor; h: Tensor; c: Tensor | null } {
   const { wih, whh, bih, bhh } = cell;
-  const G = whh.shape[0]!;
+  const G = whh.shape[0]!, H = spec.hiddenSize;
   // As the padded path: b_hh joins the input projection except in GRU, whose r·(W_hn h + b_hn) needs it apart.
   const inBias = spec.mode === 'GRU' ? bih : bih && bhh ? add(bih, bhh) : bih ?? bhh;
-  const steps = splitRows(linear(x, wih, inBias), sizes);
-  const T = sizes.length;
-  const outs = new Array<Tensor>(T);
-  for (let s = 0; s < T; s++) {
-    const t = reverse ? T - 1 - s : s;
-    const b = sizes[t]!;
-    // Each step in its own scope: only the new state survives it.
+  const segs: { b: number; len: number }[] = [];
+  for (const b of sizes) {
+    const last = segs[segs.length - 1];
+    if (last && last.b === b) last.len++;
+    else segs.push({ b, len: 1 });
+  }
+  const pieces = splitRows(linear(x, wih, inBias), segs.map((g) => g.b * g.len));
+  const outs = new Array<Tensor>(segs.length);
+  for (let s = 0; s < segs.length; s++) {
+    const k = reverse ? segs.length - 1 - s : s;
+    const { b, len } = segs[k]!;
+    // Each segment in its own scope: only its output and the new state survive it.
     const next = scope(() => {
+      const xs = reshape(pieces[k]!, [len, b, G]);
       const hb = head(h, b), cb = c ? head(c, b) : null;
-      let hn: Tensor, cn: Tensor | null = null;
-      if (spec.mode === 'LSTM') {
-        const r = lstm(reshape(steps[t]!, [1, b, G]), hb, cb!, whh, false);
-        [hn, cn] = [r.h, r.c];
-      } else if (spec.mode === 'GRU') {
-        hn = gru(reshape(steps[t]!, [1, b, G]), hb, whh, bhh, false).h;
-      } else {
-        const z = add(steps[t]!, matmulT(hb, whh, false, true, 'rnn'));
-        hn = spec.mode === 'RNN_TANH' ? tanh(z) : relu(z);
-      }
-      return { out: hn, h: replaceHead(h, hn), c: c && cn ? replaceHead(c, cn) : null };
+      let r: { output: Tensor; h: Tensor; c?: Tensor | null };
+      if (spec.mode === 'LSTM') r = lstm(xs, hb, cb!, whh, reverse);
+      else if (spec.mode === 'GRU') r = gru(xs, hb, whh, bhh, reverse);
+      else r = elman(spec.mode, xs, hb, whh, reverse);
+      return { out: reshape(r.output, [len * b, H]), h: replaceHead(h, r.h), c: c && r.c ? replaceHead(c, r.c) : null };
     });
-    outs[t] = next.out;
+    outs[k] = next.out;
     h = next.h;
     c = next.c;
   }
   return { output: cat(outs, 0), h, c };
+}
+
+/** The Elman recurrence over xs [L, b, H] (input projection with both biases): output [L, b, H], final h. */
+function elman(mode: RecurrentMode, xs: Tensor, h: Tensor, whh: Tensor, reverse: boolean): { output: Tensor; h: Tensor } {
+  const L = xs.shape[0]!;
+  const steps = L === 1 ? [xs] : split(xs, 1, 0);
+  const outs = new Array<Tensor>(L);
+  for (let s = 0; s < L; s++) {
+    const t = reverse ? L - 1 - s : s;
+    const z = add(reshape(steps[t]!, [xs.shape[1]!, xs.shape[2]!]), matmulT(h, whh, false, true, 'rnn'));
+    h = mode === 'RNN_TANH' ? tanh(z) : relu(z);
+    outs[t] = h;
+  }
+  return { output: stack(outs, 0), h };
 }
