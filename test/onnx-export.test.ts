@@ -92,6 +92,7 @@ const CASES: [string, () => Mod, (n: number) => nb.Tensor][] = [
   ['RNN (relu)', () => new Call(new nn.RNN(5, 6, { nonlinearity: 'relu', batchFirst: true, numLayers: 2 }), (m, x) => m.forward(x)), seq(4, 5)],
   ['MultiheadAttention', () => new Call(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (m, x) => m.forward(x, x, x)), seq(5, 8)],
   ['TransformerEncoder', () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, activation: 'gelu' }), 2, { norm: new nn.LayerNorm(8) }), seq(5, 8)],
+  ['Conv1d/Conv2d paddingMode reflect and replicate (ONNX Pad, then Conv)', () => new nn.Sequential(new nn.Conv2d(3, 4, [3, 4], { padding: 'same', paddingMode: 'reflect' }), new nn.Conv2d(4, 2, 3, { padding: [2, 1], stride: 2, paddingMode: 'replicate' })), img(3, 9)],
   ['TransformerEncoderLayer (pre-norm, time-major)', () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, normFirst: true }), (n) => nb.randn([5, n, 8])],
   ['CLI mlp', () => buildModel('mlp', 10, 0.2), img(1, 28)],
   ['CLI cnn', () => buildModel('cnn', 10, 0.2), img(1, 28)],
@@ -158,4 +159,14 @@ test('an op without an ONNX mapping fails naming the op and the module path', ()
     override forward(x: nb.Tensor): nb.Tensor { return nb.F.dropout(x, 0.5, true); }
   }
   assert.throws(() => onnx.exportModel(new Drop(), nb.randn([2, 3])), /op 'dropout' in the forward of '\(root\)': dropout with training=true/);
+});
+
+test("Conv1d paddingMode 'circular': ONNX Pad 'wrap' at opset 19, refused before it", async () => {
+  nb.manualSeed(5);
+  const m = new nn.Conv1d(2, 3, 4, { padding: 'same', paddingMode: 'circular' });
+  const x = nb.randn([2, 2, 7]);
+  assert.throws(() => onnx.exportModel(m, x), /module '\(root\)' \(Conv1d\): paddingMode 'circular' needs opset 19 \(ONNX Pad mode 'wrap'\), exporting at 17/);
+  const got = await ortRun(onnx.exportModel(m, x, { opset: 19 }), [x]);
+  const want = nb.noGrad(() => m.forward(x));
+  assertClose('circular Conv1d in ONNX Runtime', got[0]!.data, want.dataSync(), want.shape, { rtol: 1e-5, atol: 1e-6 });
 });
