@@ -155,6 +155,14 @@ describe('packed sequences: behaviour and errors', () => {
     assertClose('output', pb.dataSync(), pa.dataSync(), pa.shape, { rtol: 0, atol: 0 });
     assert.deepEqual([...pa.index('2:', 1).dataSync()], new Array(6).fill(0));
   });
+  test('lengths may be an int32 tensor, as PyTorch\'s may be a tensor', () => {
+    const x = nb.randn([3, 2, 1]);
+    const a = R.packPaddedSequence(x, nb.tensor([1, 3], { dtype: 'int32' }), { enforceSorted: false });
+    const b = R.packPaddedSequence(x, [1, 3], { enforceSorted: false });
+    assert.deepEqual([...a.data.dataSync()], [...b.data.dataSync()]);
+    assert.deepEqual(ints(a.batchSizes), [2, 1, 1]);
+    assert.deepEqual(ints(a.sortedIndices), [1, 0]);
+  });
   test('a packed output is a PackedSequence with the input\'s batch structure', () => {
     const lstm = new nn.LSTM(2, 3);
     const p = R.packSequence([nb.randn([3, 2]), nb.randn([1, 2])]);
