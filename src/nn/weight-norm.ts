@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { randn } from '../tensor/create.js';
 import { noGrad } from '../autograd/graph.js';
+import { scope } from '../tensor/memory.js';
 import { fmt } from '../tensor/shape.js';
 import { clamp, div, matmul, mul, permute, reshape, sqrt, sum } from '../ops/index.js';
 import { copy_ } from '../ops/inplace.js';
@@ -14,7 +15,6 @@ import type { RemovableHandle } from './hooks.js';
 
 type Fields = Record<string, unknown>;
 
-/** The handles of the hooks weightNorm / spectralNorm installed, per module and parameter name. */
 type Kind = 'weightNorm' | 'spectralNorm';
 /** What weightNorm / spectralNorm installed, per module and parameter name: the hook, and the weight's computation (no u, v update). */
 interface Installed { kind: Kind; handle: RemovableHandle; weight: () => Tensor }
@@ -67,15 +67,13 @@ export function weightNorm<M extends Module>(module: M, opts: WeightNormOptions 
   const g = noGrad(() => normExceptDim(weight, d));
   module.registerParameter(`${name}_g`, new Parameter(g));
   g.dispose();
-  module.registerParameter(`${name}_v`, new Parameter(weight));
+  // The parameter object itself becomes v: PyTorch's weight_v holds the same data.
+  module.registerParameter(`${name}_v`, weight);
   const fields = module as unknown as Fields;
-  const compute = (): Tensor => {
+  const compute = (): Tensor => scope(() => {
     const gp = fields[`${name}_g`] as Tensor, vp = fields[`${name}_v`] as Tensor;
-    const n = normExceptDim(vp, d), s = div(gp, n), w = mul(vp, s);
-    n.dispose();
-    s.dispose();
-    return w;
-  };
+    return mul(vp, div(gp, normExceptDim(vp, d)));
+  });
   fields[name] = compute();
   const handle = module.registerForwardPreHook(() => {
     fields[name] = compute();
@@ -130,7 +128,7 @@ export function spectralNorm<M extends Module>(module: M, opts: SpectralNormOpti
   fields[name] = weight.detach();
   module.registerBuffer(`${name}_u`, u0!);
   module.registerBuffer(`${name}_v`, v0!);
-  const compute = (update: boolean): Tensor => {
+  const compute = (update: boolean): Tensor => scope(() => {
     const w = fields[`${name}_orig`] as Tensor;
     let u = fields[`${name}_u`] as Tensor, v = fields[`${name}_v`] as Tensor;
     const mat = toMatrix(w);
@@ -148,7 +146,7 @@ export function spectralNorm<M extends Module>(module: M, opts: SpectralNormOpti
     }
     const sigma = sum(mul(u, mv(mat, v)));
     return div(w, sigma);
-  };
+  });
   const handle = module.registerForwardPreHook((m) => {
     fields[name] = compute(m.training);
   });
