@@ -10,7 +10,7 @@ import * as nb from '../src/index.js';
 import { assertClose, assertShape, TOL, type Tol } from './helpers/allclose.js';
 import { decodeData, type Num } from './helpers/fixtures.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
-import { gradcheck } from './helpers/gradcheck.js';
+import { gradcheck, gradgradcheck } from './helpers/gradcheck.js';
 
 const { F, nn } = nb;
 
@@ -170,6 +170,16 @@ describe('float64 gradchecks', () => {
       const m = new nn.Conv3d(2, 2, [2, 3, 2], { padding: 1, paddingMode: mode, dtype: 'float64' });
       gradcheck(`Conv3d ${mode}`, (x) => m.forward(x).square().sum(), [nb.randn([1, 2, 3, 3, 4], { dtype: 'float64' })], { maxElems: 6 });
     }
+  });
+  test('gradients of gradients (createGraph): conv3d with asymmetric same, convTranspose1d, mish, hardswish, prelu, glu', () => {
+    const r = (...shape: number[]): nb.Tensor => nb.randn(shape, { dtype: 'float64' });
+    gradgradcheck('conv3d', (x, w) => F.conv3d(x, w, null, { padding: 'same' }).square().sum(), [r(1, 2, 3, 3, 3), r(2, 2, 2, 1, 2)], { maxElems: 4 });
+    gradgradcheck('convTranspose1d', (x, w) => F.convTranspose1d(x, w, null, { stride: 2 }).square().sum(), [r(1, 2, 4), r(2, 2, 3)], { maxElems: 4 });
+    for (const [name, f] of [['mish', F.mish], ['hardswish', F.hardswish], ['selu', F.selu], ['logsigmoid', F.logsigmoid]] as const) {
+      gradgradcheck(name, (x) => f(x).square().sum(), [r(6)]);
+    }
+    gradgradcheck('prelu', (x, w) => F.prelu(x, w).square().sum(), [r(2, 3), r(3)]);
+    gradgradcheck('glu', (x) => F.glu(x, 0).square().sum(), [r(4, 2)]);
   });
   test('PReLU: input and weight', () => {
     const x = nb.randn([2, 3, 4], { dtype: 'float64' });
