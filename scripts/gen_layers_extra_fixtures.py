@@ -175,6 +175,13 @@ def pack_cases():
     PACK.append({'name': 'packSequence unsorted, ties', 'kind': 'packSequence', 'seqs': [enc(s) for s in seqs], 'enforceSorted': False,
                  'data': enc(p.data), 'batchSizes': p.batch_sizes.tolist(), 'sortedIndices': p.sorted_indices.tolist(),
                  'unsortedIndices': p.unsorted_indices.tolist()})
+    for bf in (False, True):
+        padded = rnn_utils.pad_sequence(seqs, batch_first=bf)
+        lengths = [s.shape[0] for s in seqs]
+        PACK.append({'name': f'unpadSequence batchFirst={bf}', 'kind': 'unpadSequence', 'input': enc(padded), 'lengths': lengths,
+                     'batchFirst': bf, 'outs': [enc(s) for s in rnn_utils.unpad_sequence(padded, torch.tensor(lengths), batch_first=bf)]})
+    PACK.append({'name': 'unpackSequence (unsorted)', 'kind': 'unpackSequence', 'seqs': [enc(s) for s in seqs],
+                 'outs': [enc(s) for s in rnn_utils.unpack_sequence(rnn_utils.pack_sequence(seqs, enforce_sorted=False))]})
     for bf, lengths, srt in ((False, [5, 3, 3, 1], True), (True, [2, 5, 1, 4], False)):
         x = randn(*([4, 5, 3] if bf else [5, 4, 3])).requires_grad_(True)
         p = rnn_utils.pack_padded_sequence(x, lengths, batch_first=bf, enforce_sorted=srt)

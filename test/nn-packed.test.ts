@@ -1,5 +1,5 @@
 // nn.utils.rnn against PyTorch (fixtures/layers-extra.json, scripts/gen_layers_extra_fixtures.py):
-// padSequence, packSequence, packPaddedSequence / padPackedSequence (data, batch sizes, permutations,
+// padSequence, packSequence, packPaddedSequence / padPackedSequence, unpadSequence / unpackSequence (data, batch sizes, permutations,
 // gradients), and RNN / LSTM / GRU on packed input — outputs, final states at each sequence's own
 // length, and every gradient — on every backend; float64 gradchecks; bad-input errors.
 
@@ -18,7 +18,7 @@ const R = nn.utils.rnn;
 interface FxTensor { shape: number[]; dtype: 'float64'; data: Num[] }
 interface Spec { type: 'RNN' | 'LSTM' | 'GRU'; args: number[]; opts: Record<string, unknown> }
 interface PackCase {
-  name: string; kind: 'padSequence' | 'packSequence' | 'roundTrip'; seqs?: FxTensor[]; batchFirst?: boolean; paddingValue?: number;
+  name: string; kind: 'padSequence' | 'packSequence' | 'unpadSequence' | 'unpackSequence' | 'roundTrip'; seqs?: FxTensor[]; outs?: FxTensor[]; batchFirst?: boolean; paddingValue?: number;
   out?: FxTensor; enforceSorted?: boolean; data?: FxTensor; batchSizes?: number[]; sortedIndices?: number[] | null;
   unsortedIndices?: number[]; input?: FxTensor; lengths?: number[]; padded?: FxTensor; lens?: number[]; cotangent?: FxTensor; grad?: FxTensor;
 }
@@ -75,6 +75,12 @@ for (const backend of backends) for (const dtype of ['float32', 'float64'] as co
         nb.scope(() => {
           if (c.kind === 'padSequence') {
             check(c.name, R.padSequence(c.seqs!.map((s) => toT(s, dtype)), { batchFirst: c.batchFirst, paddingValue: c.paddingValue }), c.out!, tol);
+          } else if (c.kind === 'unpadSequence' || c.kind === 'unpackSequence') {
+            const outs = c.kind === 'unpadSequence'
+              ? R.unpadSequence(toT(c.input!, dtype), c.lengths!, { batchFirst: c.batchFirst })
+              : R.unpackSequence(R.packSequence(c.seqs!.map((s) => toT(s, dtype)), { enforceSorted: false }));
+            assert.equal(outs.length, c.outs!.length);
+            outs.forEach((o, i) => check(`${c.name}: sequence ${i}`, o, c.outs![i]!, tol));
           } else if (c.kind === 'packSequence') {
             const p = R.packSequence(c.seqs!.map((s) => toT(s, dtype)), { enforceSorted: c.enforceSorted });
             check(`${c.name}: data`, p.data, c.data!, tol);

@@ -1,12 +1,13 @@
 // nn.utils.rnn: variable-length batches as PyTorch packs them — padSequence, PackedSequence,
-// packPaddedSequence, padPackedSequence, packSequence. A PackedSequence's data holds, time step by
+// packPaddedSequence, padPackedSequence, packSequence, and unpadSequence / unpackSequence to
+// undo them. A PackedSequence's data holds, time step by
 // time step, the rows of the sequences still running (longest first); RNN, LSTM and GRU take one.
 
 import { Tensor } from '../tensor/tensor.js';
 import { full, tensor } from '../tensor/create.js';
 import { scope } from '../tensor/memory.js';
 import { fmt } from '../tensor/shape.js';
-import { cat, indexSelect, pad, reshape, stack, transpose } from '../ops/index.js';
+import { cat, indexSelect, narrow, pad, reshape, select, stack, transpose } from '../ops/index.js';
 
 /** Lengths as plain integers, from an array or a 1-D integer tensor. */
 function lengthsOf(op: string, lengths: readonly number[] | Tensor): number[] {
@@ -176,4 +177,24 @@ export function packSequence(sequences: readonly Tensor[], opts: { enforceSorted
   const packed = packPaddedSequence(padded, sequences.map((s) => s.shape[0]!), { enforceSorted: opts.enforceSorted ?? true });
   padded.dispose();
   return packed;
+}
+
+/** The sequences [Lᵢ, *] of a padded batch [L, N, *] ([N, L, *] with batchFirst): padSequence undone. */
+export function unpadSequence(padded: Tensor, lengths: readonly number[] | Tensor, opts: { batchFirst?: boolean } = {}): Tensor[] {
+  const op = 'unpadSequence';
+  const ls = lengthsOf(op, lengths);
+  if (padded.ndim < 2) throw new Error(`${op}: expected a padded batch [L, N, *] (or [N, L, *] with batchFirst), got ${fmt(padded.shape)}`);
+  const [L, N] = opts.batchFirst ? [padded.shape[1]!, padded.shape[0]!] : [padded.shape[0]!, padded.shape[1]!];
+  if (ls.length !== N) throw new Error(`${op}: got ${ls.length} lengths for a batch of ${N} (shape ${fmt(padded.shape)})`);
+  ls.forEach((l, i) => { if (l < 0 || l > L) throw new RangeError(`${op}: lengths[${i}] = ${l} is not within the padded length ${L}`); });
+  return ls.map((l, i) => scope(() => narrow(select(padded, opts.batchFirst ? 0 : 1, i), 0, 0, l)));
+}
+
+/** The sequences [Lᵢ, *] of a PackedSequence, in the batch's original order: packSequence undone. */
+export function unpackSequence(packed: PackedSequence): Tensor[] {
+  const [padded, lengths] = padPackedSequence(packed, { batchFirst: true });
+  const out = unpadSequence(padded, lengths, { batchFirst: true });
+  padded.dispose();
+  lengths.dispose();
+  return out;
 }
