@@ -1,7 +1,8 @@
 // nn.utils.rnn against PyTorch (fixtures/layers-extra.json, scripts/gen_layers_extra_fixtures.py):
-// padSequence, packSequence, packPaddedSequence / padPackedSequence, unpadSequence / unpackSequence (data, batch sizes, permutations,
-// gradients), and RNN / LSTM / GRU on packed input — outputs, final states at each sequence's own
-// length, and every gradient — on every backend; float64 gradchecks; bad-input errors.
+// padSequence, packSequence, packPaddedSequence / padPackedSequence, unpadSequence / unpackSequence
+// (data, batch sizes, permutations, gradients), and RNN / LSTM / GRU on packed input — outputs, final
+// states at each sequence's own length, and every gradient — on every backend; float64 gradchecks;
+// bad-input errors.
 
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
