@@ -69,6 +69,17 @@ class FunctionalSeq extends nn.Module {
   }
 }
 
+class Conv3dNet extends nn.Module {
+  a = new nn.Conv3d(2, 4, [2, 3, 2], { stride: [1, 2, 1], dilation: [2, 1, 1], padding: [1, 0, 1], groups: 2 });
+  b = new nn.Conv3d(4, 3, [2, 2, 3], { padding: 'same' });
+  c = new nn.Conv3d(3, 2, 3, { padding: 1, paddingMode: 'reflect' });
+  t = new nn.ConvTranspose1d(2, 3, 3, { stride: 2, padding: 1, outputPadding: 1 });
+  override forward(x: nb.Tensor): nb.Tensor {
+    const y = this.c.forward(this.b.forward(this.a.forward(x)));
+    return this.t.forward(y.flatten(2));
+  }
+}
+
 const img = (c: number, h: number, w = h) => (n: number) => nb.randn([n, c, h, w]);
 const seq = (l: number, f: number) => (n: number) => nb.randn([n, l, f]);
 const ids = (l: number, v: number) => (n: number) => nb.randint(0, v, [n, l], { dtype: 'int32' });
@@ -93,6 +104,7 @@ const CASES: [string, () => Mod, (n: number) => nb.Tensor][] = [
   ['MultiheadAttention', () => new Call(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (m, x) => m.forward(x, x, x)), seq(5, 8)],
   ['TransformerEncoder', () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, activation: 'gelu' }), 2, { norm: new nn.LayerNorm(8) }), seq(5, 8)],
   ['Conv1d/Conv2d paddingMode reflect and replicate (ONNX Pad, then Conv)', () => new nn.Sequential(new nn.Conv2d(3, 4, [3, 4], { padding: 'same', paddingMode: 'reflect' }), new nn.Conv2d(4, 2, 3, { padding: [2, 1], stride: 2, paddingMode: 'replicate' })), img(3, 9)],
+  ['Conv3d (groups, strides, dilation, asymmetric same, reflect) and ConvTranspose1d, traced op by op', () => new Conv3dNet(), (n) => nb.randn([n, 2, 5, 6, 5])],
   ['TransformerEncoderLayer (pre-norm, time-major)', () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, normFirst: true }), (n) => nb.randn([5, n, 8])],
   ['CLI mlp', () => buildModel('mlp', 10, 0.2), img(1, 28)],
   ['CLI cnn', () => buildModel('cnn', 10, 0.2), img(1, 28)],
