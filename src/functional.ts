@@ -28,3 +28,9 @@ export { unfold, fold, type UnfoldOptions } from './ops/unfold.js';
 export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.js';
 export { cosineSimilarity, pairwiseDistance, type CosineSimilarityOptions, type PairwiseDistanceOptions } from './ops/distance.js';
 export { embeddingBag, type EmbeddingBagOptions } from './ops/embedding-bag.js';
+export { convTranspose1d } from './ops/conv.js';
+export { conv3d, type Conv3dOptions } from './ops/conv3d.js';
+export {
+  prelu, hardtanh, relu6, hardswish, hardsigmoid, mish, logsigmoid, softmin, softsign, tanhshrink, softshrink,
+  hardshrink, threshold, celu, selu, glu,
+} from './ops/activation-extra.js';

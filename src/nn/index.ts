@@ -10,6 +10,13 @@ export { Dropout, Dropout2d, type DropoutOptions } from './layers/dropout.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
 export { Flatten, Unflatten, Identity } from './layers/shape.js';
+export { ConvTranspose1d, type PaddingMode } from './layers/conv.js';
+export { Conv3d, type Conv3dLayerOptions } from './layers/conv3d.js';
+export {
+  PReLU, Hardtanh, ReLU6, Hardswish, Hardsigmoid, Mish, LogSigmoid, Softmin, Softsign, Tanhshrink, Softshrink,
+  Hardshrink, Threshold, CELU, SELU, GLU, type PReLUOptions,
+} from './layers/activation-extra.js';
+export * as utils from './utils.js';
 export * as init from './init.js';
 
 // Recurrent and attention layers, and the loss modules (like torch.nn).
