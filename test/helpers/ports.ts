@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as nb from '../../src/index.js';
 import { assertClose, type Tol } from './allclose.js';
 
@@ -85,7 +86,8 @@ export function assertNear(what: string, got: number[], want: number[], rtol: nu
   got.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) <= atol + rtol * Math.abs(want[i]!), `${what}[${i}]: ${g}, PyTorch's ${want[i]}`));
 }
 
-/** Runs an example's command line (node --import tsx examples/ports/<file> …) and returns its output. */
-export function runExample(file: string, args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', `examples/ports/${file}`, ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs an example's command line (node --import tsx examples/ports/<file> …) in cwd (default the repo) and returns its output. */
+export function runExample(file: string, args: string[], cwd = REPO): string {
+  const tsx = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+  return execFileSync(process.execPath, ['--import', tsx, join(REPO, 'examples/ports', file), ...args], { cwd, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
