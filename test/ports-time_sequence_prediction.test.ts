@@ -23,6 +23,7 @@ test('time_sequence_prediction port: LBFGS steps on PyTorch’s weights and data
   const input = nb.keep(data.index('3:', ':-1')), target = nb.keep(data.index('3:', '1:'));
   const testInput = nb.keep(data.index(':3', ':-1')), testTarget = nb.keep(data.index(':3', '1:'));
   const seq = new Sequence();
+  seq.double();
   assert.deepEqual(seq.loadStateDict(initState(fx), { strict: true }), { missingKeys: [], unexpectedKeys: [] });
   const criterion = new nb.nn.MSELoss();
   const optimizer = new nb.optim.LBFGS(seq.parameters(), { lr: 0.8 });

@@ -10,7 +10,7 @@
 // keyword arguments → an options object, len(x) → x.length, str.format → template strings,
 // `with torch.no_grad():` → nb.noGrad(() => …), enumerate → a counter, `if __name__ == '__main__'` → the
 // same test on import.meta.url, Python's class/def syntax → TypeScript's.
-// Lines that differ beyond that (11):
+// Lines that differ beyond that (10):
 //  1-2. `new nn.Conv2d(1, 32, 3, { stride: 1 })`, and conv2 alike: nabla's Conv2d takes stride as an
 //     option, not as a fourth positional argument.
 //  3. `F.logSoftmax(x, 1)` and 4. `output.argmax(1, true)`: dim/keepdim positional (PyTorch accepts
@@ -18,10 +18,9 @@
 //  5. `const device = 'cpu'` for use_accel and the if/else choosing the device: nabla runs on the CPU
 //     (WebAssembly SIMD on every core) and has no torch.accelerator; `--no-accel` is still accepted.
 //  6. The accelerator DataLoader options (accel_kwargs, the two .update lines) are left out, as in 5.
-//  7. `const model = new Net()`: nabla's Module has no .to(device).
-//  8-9. `datasets.MNIST(...)` → `new FashionMNIST(...)` (./datasets.ts: torchvision's constructor over
-//     nabla's Fashion-MNIST finder), with `limit: args.limit`; 10. the added `--limit` argument.
-//  11. `torch.save(model.state_dict(), "mnist_cnn.pt")` → `save('mnist_cnn.safetensors', …)`: nabla
+//  7-8. `datasets.MNIST(...)` → `new FashionMNIST(...)` (./datasets.ts: torchvision's constructor over
+//     nabla's Fashion-MNIST finder), with `limit: args.limit`; 9. the added `--limit` argument.
+//  10. `torch.save(model.state_dict(), "mnist_cnn.pt")` → `save('mnist_cnn.safetensors', …)`: nabla
 //     writes safetensors (PyTorch's pickle format is code, not data).
 // Also mechanical: TypeScript types and casts (`args as Args`, the Loader type).
 // ArgumentParser is ./argparse.ts, a small stand-in for Python's argparse (same calls, camelCase results).
@@ -134,7 +133,7 @@ export async function main(argv?: string[]): Promise<void> {
   const trainLoader = new nb.data.DataLoader(dataset1, trainKwargs) as Loader;
   const testLoader = new nb.data.DataLoader(dataset2, testKwargs) as Loader;
 
-  const model = new Net();
+  const model = new Net().to(device);
   const optimizer = new optim.Adadelta(model.parameters(), { lr: args.lr });
 
   const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: args.gamma });

@@ -10,7 +10,7 @@
 // keyword arguments → an options object, len(x) → x.length, str.format → template strings,
 // `with torch.no_grad():` → nb.noGrad(() => …), enumerate → a counter, `if __name__ == '__main__'` → the
 // same test on import.meta.url, Python's class/def syntax and TypeScript's types and casts.
-// Lines that differ beyond that (12):
+// Lines that differ beyond that (11):
 //  1. `new nn.LSTM(28, 64, { batchFirst: true })`: input_size and hidden_size are positional in
 //     nabla's LSTM (PyTorch accepts that spelling too), batchFirst an option.
 //  2-3. `new nn.Dropout(0.25)` and `new nn.Dropout(0.5)` for nn.Dropout2d: the original gives Dropout2d
@@ -20,10 +20,10 @@
 //     accepts this spelling too); nabla has no keyword form for them.
 //  6. `const device = 'cpu'` for the if/else choosing the device and 7. the accelerator DataLoader
 //     options (kwargs) left out: nabla runs on the CPU (WebAssembly SIMD on every core), no
-//     torch.accelerator; `--accel` is still accepted. 8. `const model = new Net()`: Module has no .to(device).
-//  9-10. `datasets.MNIST(...)` → `new FashionMNIST(...)` (./datasets.ts: torchvision's constructor over
-//     nabla's Fashion-MNIST finder), with `limit: args.limit` from 11. the added `--limit` argument.
-//  12. `torch.save(model.state_dict(), "mnist_rnn.pt")` → `save('mnist_rnn.safetensors', …)`: nabla
+//     torch.accelerator; `--accel` is still accepted.
+//  8-9. `datasets.MNIST(...)` → `new FashionMNIST(...)` (./datasets.ts: torchvision's constructor over
+//     nabla's Fashion-MNIST finder), with `limit: args.limit` from 10. the added `--limit` argument.
+//  11. `torch.save(model.state_dict(), "mnist_rnn.pt")` → `save('mnist_rnn.safetensors', …)`: nabla
 //     writes safetensors (PyTorch's pickle format is code, not data).
 // ArgumentParser is ./argparse.ts, a small stand-in for Python's argparse (same calls, camelCase results).
 import { fileURLToPath } from 'node:url';
@@ -144,7 +144,7 @@ export async function main(argv?: string[]): Promise<void> {
     ]), limit: args.limit }),
     { batchSize: args.testBatchSize, shuffle: true }) as Loader;
 
-  const model = new Net();
+  const model = new Net().to(device);
   const optimizer = new optim.Adadelta(model.parameters(), { lr: args.lr });
 
   const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: args.gamma });

@@ -9,19 +9,16 @@
 // keyword arguments → an options object, tuples → arrays, `outputs += [output]` → outputs.push(output),
 // `with torch.no_grad():` → nb.noGrad(() => …), `if __name__ == '__main__'` → the same test on
 // import.meta.url, print(a, b) → console.log(a, b), Python's class/def syntax and TypeScript's types.
-// Lines that differ beyond that (13):
-//  1-3. `new nn.LSTMCell(1, 51, { dtype: 'float64' })`, the same for lstm2 and `new nn.Linear(51, 1,
-//     { dtype: 'float64' })`, and 4. no `seq.double()`: nabla's Module has no double()/to(dtype), so
-//     the layers are built in float64.
-//  5. `input.split(1, 1)`: dim positional (PyTorch accepts this spelling too).
-//  6. `return nb.cat(outputs, 1)` for `outputs = torch.cat(outputs, dim=1)` and `return outputs`:
+// Lines that differ beyond that (9):
+//  1. `input.split(1, 1)`: dim positional (PyTorch accepts this spelling too).
+//  2. `return nb.cat(outputs, 1)` for `outputs = torch.cat(outputs, dim=1)` and `return outputs`:
 //     a typed variable cannot change from an array to a tensor.
-//  7. `let output!: nb.Tensor` declared before the loops: Python's loop variable outlives its loop.
-//  8. the `--length` argument (use the first N time points of each wave: a quick run) and 9. the
-//     `--future` argument (1000, the original's fixed value, by default), with 10. `future = opt.future`.
-//  11. no `np.random.seed(0)` (nabla has one generator; nb.manualSeed(0) seeds it).
-//  12. `const data = (await load('traindata.safetensors')).data` for torch.load('traindata.pt').
-//  13. The drawing (matplotlib, 17 lines) is one line that writes the predictions as predict<i>.npy:
+//  3. `let output!: nb.Tensor` declared before the loops: Python's loop variable outlives its loop.
+//  4. the `--length` argument (use the first N time points of each wave: a quick run) and 5. the
+//     `--future` argument (1000, the original's fixed value, by default), with 6. `future = opt.future`.
+//  7. no `np.random.seed(0)` (nabla has one generator; nb.manualSeed(0) seeds it).
+//  8. `const data = (await load('traindata.safetensors')).data` for torch.load('traindata.pt').
+//  9. The drawing (matplotlib, 17 lines) is one line that writes the predictions as predict<i>.npy:
 //     nabla has no plotting; the .npy file is what the plot showed, for any plotting tool.
 import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/index.js';
@@ -31,9 +28,9 @@ import { ArgumentParser } from './argparse.js';
 const { nn, optim } = nb;
 
 export class Sequence extends nn.Module {
-  lstm1 = new nn.LSTMCell(1, 51, { dtype: 'float64' });
-  lstm2 = new nn.LSTMCell(51, 51, { dtype: 'float64' });
-  linear = new nn.Linear(51, 1, { dtype: 'float64' });
+  lstm1 = new nn.LSTMCell(1, 51);
+  lstm2 = new nn.LSTMCell(51, 51);
+  linear = new nn.Linear(51, 1);
 
   override forward(input: nb.Tensor, future = 0): nb.Tensor {
     const outputs: nb.Tensor[] = [];
@@ -75,6 +72,7 @@ export async function main(argv?: string[]): Promise<void> {
   const testTarget = data.index(':3', '1:');
   // build the model
   const seq = new Sequence();
+  seq.double();
   const criterion = new nn.MSELoss();
   // use LBFGS as optimizer since we can load the whole data to train
   const optimizer = new optim.LBFGS(seq.parameters(), { lr: 0.8 });
