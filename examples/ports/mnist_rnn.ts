@@ -14,8 +14,9 @@
 //  1. `new nn.LSTM(28, 64, { batchFirst: true })`: input_size and hidden_size are positional in
 //     nabla's LSTM (PyTorch accepts that spelling too), batchFirst an option.
 //  2-3. `new nn.Dropout(0.25)` and `new nn.Dropout(0.5)` for nn.Dropout2d: the original gives Dropout2d
-//     a 2-D [N, 64] input, which PyTorch (1.13 to 2.x) accepts with a deprecation warning and treats as
-//     element-wise dropout — exactly nn.Dropout; nabla's Dropout2d refuses a 2-D input.
+//     a 2-D [N, 64] input; Debian's PyTorch 1.13 drops its elements one by one (feature dropout over
+//     [N, C]) with a deprecation warning that says to use dropout for that behaviour — nn.Dropout;
+//     nabla's Dropout2d refuses a 2-D input.
 //  4. `F.logSoftmax(output, 1)` and 5. `output.argmax(1, true)`: dim/keepdim positional (PyTorch
 //     accepts this spelling too); nabla has no keyword form for them.
 //  6. `const device = 'cpu'` for the if/else choosing the device and 7. the accelerator DataLoader
