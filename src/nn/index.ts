@@ -21,6 +21,7 @@ export * as init from './init.js';
 
 // Recurrent and attention layers, and the loss modules (like torch.nn).
 export * from './rnn.js';
+export { LSTMCell, type RNNCellOptions } from './rnn-cells.js';
 export * from './attention.js';
 export * from './loss-modules.js';
 export { CTCLoss, type CtcLossOptions } from './ctc.js';
