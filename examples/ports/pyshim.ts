@@ -1,0 +1,46 @@
+// The Python builtins and standard-library calls that pytorch/examples' programs use, so that the
+// ports' lines read as the originals' (len(x), range(…), enumerate(…), math.*, os.path.*, time.time(),
+// open(path) iterated by lines, str.split() on whitespace). Plain JavaScript underneath.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Tensor } from '../../src/index.js';
+
+/** len(x): a tensor's first dim (PyTorch's __len__), or .length of anything else. */
+export function len(x: Tensor | { length: number }): number {
+  return x instanceof Tensor ? x.size(0) : x.length;
+}
+
+/** range(stop) / range(start, stop[, step]) as Python's. */
+export function* range(a: number, b?: number, step = 1): Generator<number> {
+  const [start, stop] = b === undefined ? [0, a] : [a, b];
+  if (step === 0) throw new RangeError('range: step must not be zero');
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) yield i;
+}
+
+/** enumerate(iterable) → [index, item] pairs. */
+export function* enumerate<T>(it: Iterable<T>): Generator<[number, T]> {
+  let i = 0;
+  for (const v of it) yield [i++, v];
+}
+
+export const math = { sqrt: Math.sqrt, log: Math.log, exp: Math.exp, pi: Math.PI };
+export const os = { path: { join, exists: existsSync, realpath: resolve } };
+export const time = { time: (): number => performance.now() / 1000 };
+
+/**
+ * open(path, 'r', {encoding}) iterated as Python iterates a text file: one line at a time, each with
+ * its '\n' (the last one without it when the file does not end with one).
+ */
+export function open(path: string, mode = 'r', opts: { encoding?: BufferEncoding } = {}): string[] {
+  if (mode !== 'r') throw new Error(`open: only mode 'r' is supported, got '${mode}'`);
+  const text = readFileSync(path, { encoding: opts.encoding ?? 'utf8' }).replace(/\r\n?/g, '\n');
+  const lines = text.split(/(?<=\n)/);
+  return lines.length === 1 && lines[0] === '' ? [] : lines;
+}
+
+/** Python's str.split() with no argument: runs of whitespace separate, none at either end. */
+export function split(s: string): string[] {
+  const t = s.trim();
+  return t === '' ? [] : t.split(/\s+/);
+}
