@@ -45,6 +45,11 @@ for (const backend of backends) {
       // x.to(y.device), PyTorch's way of moving a new tensor next to another: the backend's name is that device
       assert.equal(x.device, backend);
       assert.deepEqual(nb.ones(2).to(x.device).tolist(), [1, 1]);
+      // .cpu(), as save_image(t.cpu(), …) calls it: the same values in a new handle
+      const cpu = x.cpu();
+      assert.notEqual(cpu, x);
+      assert.deepEqual(cpu.tolist(), x.tolist());
+      assert.equal(cpu.dtype, x.dtype);
       assert.equal(x.to({ device: x.device, dtype: 'float64' }).dtype, 'float64');
       assert.throws(() => x.to('float16' as never), /to: 'float16' is neither a device \('cpu', '.+'\) nor a dtype: unknown dtype/);
     });

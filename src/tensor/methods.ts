@@ -90,6 +90,8 @@ declare module './tensor.js' {
     tolist(): NestedArray;
     /** int32, Nabla's index dtype (PyTorch's long is int64; indices here are int32 everywhere) */
     long(): Tensor;
+    /** PyTorch's .cpu(): every backend's tensors are in CPU memory already, so a new handle to the same values */
+    cpu(): Tensor;
     /** x.newZeros([2, 3]) or, as PyTorch's new_zeros(2, 3), x.newZeros(2, 3); options last */
     newZeros(...shapeThenOpts: number[] | [readonly number[]] | [...number[], CreateOptions] | [readonly number[], CreateOptions]): Tensor;
     newOnes(...shapeThenOpts: number[] | [readonly number[]] | [...number[], CreateOptions] | [readonly number[], CreateOptions]): Tensor;
@@ -221,6 +223,7 @@ const issue13: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   dim(this: Tensor) { return this.ndim; },
   tolist(this: Tensor) { return this.toArray(); },
   long(this: Tensor) { return to(this, 'int32'); },
+  cpu(this: Tensor) { return to(this, this.dtype); },
   newZeros(this: Tensor, ...a: (number | readonly number[] | CreateOptions)[]) { const [s, o] = sizeAndOpts(a); return full(s, 0, { dtype: this.dtype, ...o }); },
   newOnes(this: Tensor, ...a: (number | readonly number[] | CreateOptions)[]) { const [s, o] = sizeAndOpts(a); return full(s, 1, { dtype: this.dtype, ...o }); },
   newFull(this: Tensor, s: readonly number[], v: number, o?: CreateOptions) { return full(s, v, { dtype: this.dtype, ...o }); },
