@@ -13,8 +13,8 @@ export const float = (s: string, opt: string): number => {
   if (s.trim() === '' || Number.isNaN(v) && s.trim().toLowerCase() !== 'nan') throw new Error(`argument ${opt}: invalid float value: '${s}'`);
   return v;
 };
-/** Python's `type=str`. */
-export const str = (s: string): string => s;
+/** Python's `type=str`, and str(x) (String(x)). */
+export const str = (s: unknown): string => String(s);
 
 export interface ArgumentOptions {
   type?: (s: string, opt: string) => unknown;

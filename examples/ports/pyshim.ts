@@ -6,9 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tensor } from '../../src/index.js';
 
-/** len(x): a tensor's first dim (PyTorch's __len__), or .length of anything else. */
-export function len(x: Tensor | { length: number }): number {
-  return x instanceof Tensor ? x.size(0) : x.length;
+/** len(x): a tensor's first dim (PyTorch's __len__), or .length of anything else (a TypeError without one, as Python's). */
+export function len(x: unknown): number {
+  if (x instanceof Tensor) return x.size(0);
+  const n = (x as { length?: unknown } | null)?.length;
+  if (typeof n !== 'number') throw new TypeError(`object of type '${(x as object | null)?.constructor?.name ?? typeof x}' has no len()`);
+  return n;
 }
 
 /** range(stop) / range(start, stop[, step]) as Python's. */

@@ -15,8 +15,9 @@
 // Not counted as differences: camelCase names, `.forward(x)` for a call, `new`, keyword arguments
 // as a trailing options object (or positional where nabla's signature has them so: logSoftmax(x, 1)),
 // dtype names as strings ('float32' for torch.float), `const`/`let`, braces, TypeScript types and
-// casts, `console.log` with a template for print and str.format, and the Python builtins of
-// ./pyshim.ts (len, range, enumerate, math, os.path, time, open, str.split).
+// casts, `console.log` with a template for print and str.format, `if __name__ == "__main__"` as
+// the import.meta.url test, and the Python builtins of ./pyshim.ts (len, range, enumerate, math,
+// os.path, time, open, str.split).
 // Lines that had to differ (31), each with why:
 //  1. Dictionary.word2idx = Object.create(null): a plain {} would find 'constructor' & co. as words.
 //  2. `def __len__` → `get length()`: JavaScript's protocol for len (which pyshim's len reads).
