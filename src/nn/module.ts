@@ -6,6 +6,7 @@ import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { cast } from '../ops/index.js';
 import { fmt } from '../tensor/shape.js';
+import { DTYPES } from '../tensor/dtype.js';
 import { summarize } from './summary.js';
 import { addHook, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
@@ -268,6 +269,22 @@ export class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * PyTorch's model.to(device): tensors live in CPU memory on every backend, so 'cpu' or the backend's
+   * name (what tensor.device reads) returns the module as it is; other devices and dtypes are refused.
+   */
+  to(device: string | { device?: string }): this {
+    const where = `${this.constructor.name}.to`;
+    const d = typeof device === 'string' ? device : device?.device ?? 'cpu';
+    if (typeof device === 'object' && device !== null && Object.keys(device).some((k) => k !== 'device')) {
+      throw new TypeError(`${where}: only {device} is supported, got {${Object.keys(device).join(', ')}} (a module's dtype is chosen when its layers are built, e.g. {dtype: 'float64'})`);
+    }
+    const here = this.parameters()[0]?.device ?? this.buffers()[0]?.device;
+    if ((DTYPES as readonly string[]).includes(d)) throw new TypeError(`${where}: changing a module's dtype ('${d}') is not supported; build its layers with {dtype: '${d}'}`);
+    if (d !== 'cpu' && d !== here) throw new Error(`${where}: device '${d}' is not available; tensors live in CPU memory ('cpu'${here ? `, on backend ${here}` : ''})`);
+    return this;
   }
 
   /** Sets .grad of every parameter to null (PyTorch's set_to_none default). */
