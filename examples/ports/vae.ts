@@ -15,22 +15,21 @@
 // with a template for print and str.format, `if __name__ == "__main__"` as the import.meta.url
 // test, the Python builtins of ./pyshim.ts (len, enumerate) and ./argparse.ts (str), and
 // torchvision's of ./torchvision.ts (datasets, transforms, utils.save_image).
-// Lines that had to differ (12), each with why:
+// Lines that had to differ (11), each with why:
 //  1. `torch.accelerator.is_available()` → false: nabla has no accelerator API (tensors live in CPU memory).
 //  2. `device = torch.accelerator.current_accelerator()` / `torch.device("cpu")` → 'accel' / 'cpu':
 //     the same reason (the first branch never runs).
 //  3-4. `torch.utils.data.DataLoader(…)` → new torch.data.DataLoader(…) (twice): nabla's namespace
 //     is torch.data.
-//  5. `model = VAE().to(device)`: nabla's Module has no .to(); the model is where its tensors are.
-//  6. `mu + eps*std` → mu.add(eps.mul(std)): no operator overloading in JavaScript.
-//  7. `0.5*logvar` → logvar.mul(0.5): the same.
-//  8. `-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())` →
+//  5. `mu + eps*std` → mu.add(eps.mul(std)): no operator overloading in JavaScript.
+//  6. `0.5*logvar` → logvar.mul(0.5): the same.
+//  7. `-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())` →
 //     torch.sum(logvar.add(1).sub(mu.pow(2)).sub(logvar.exp())).mul(-0.5): the same.
-//  9. `BCE + KLD` → BCE.add(KLD): the same.
-//  10. `with torch.no_grad():` (twice, counted once) → torch.noGrad(() => {…}): no `with` in JavaScript.
-//  11. `torch.cat([data[:n], recon_batch.view(args.batch_size, 1, 28, 28)[:n]])` →
+//  8. `BCE + KLD` → BCE.add(KLD): the same.
+//  9. `with torch.no_grad():` (twice, counted once) → torch.noGrad(() => {…}): no `with` in JavaScript.
+//  10. `torch.cat([data[:n], recon_batch.view(args.batch_size, 1, 28, 28)[:n]])` →
 //      torch.cat([data.index([null, n]), ….index([null, n])]): no [] slicing.
-//  12. train(epoch) / test(epoch) take the loader as a second parameter defaulting to train_loader /
+//  11. train(epoch) / test(epoch) take the loader as a second parameter defaulting to train_loader /
 //      test_loader (2 lines, counted once): so the test can hand them fixed batches.
 // Added, not in the original: the top-level code is split into setup(argv) (up to the optimizer) and
 // main(argv), with its globals as exported `let`s; --limit (the size limit, set as
@@ -135,7 +134,7 @@ export function setup(argv?: readonly string[]): void {
     new datasets.MNIST('../data', { train: false, transform: transforms.ToTensor() }),
     { batchSize: args.batchSize, shuffle: false, ...kwargs });
 
-  model = new VAE();
+  model = new VAE().to(device);
   optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
 }
 

@@ -18,7 +18,7 @@
 // casts, `console.log` with a template for print and str.format, `if __name__ == "__main__"` as
 // the import.meta.url test, and the Python builtins of ./pyshim.ts (len, range, enumerate, math,
 // os.path, time, open, str.split).
-// Lines that had to differ (31), each with why:
+// Lines that had to differ (30), each with why:
 //  1. Dictionary.word2idx = Object.create(null): a plain {} would find 'constructor' & co. as words.
 //  2. `def __len__` → `get length()`: JavaScript's protocol for len (which pyshim's len reads).
 //  3-4. `line.split() + ['<eos>']` → [...split(line), '<eos>'] (twice): no list `+` in JavaScript.
@@ -36,32 +36,30 @@
 //  13. `x + self.pe[:x.size(0), :]` → x.add(this.pe.index([null, x.size(0)], ':')): as 10 and 12.
 //  14. `self.input_emb(src) * math.sqrt(self.ninp)` → .mul(…): as 12.
 //  15. `self.src_mask = mask` → this.srcMask = torch.keep(mask): the cached mask must outlive the
-//      batch's scope (see 25), as PyTorch's reference from the module keeps it alive.
+//      batch's scope (see 24), as PyTorch's reference from the module keeps it alive.
 //  16. `torch.accelerator…` / `device = torch.device("cpu")` (5 lines) → device = 'cpu': nabla's tensors
 //      live in CPU memory and it has no accelerator API.
 //  17. `data.Corpus(args.data)` → new Corpus(args.data || kjvCorpusDir(args.kjvLines)) and --data's
 //      default '' instead of './data/wikitext-2': the KJV stands in for WikiText-2 (see Data above).
-//  18. `model = …(…).to(device)` (2 lines, counted once): nabla's Module has no .to(); the model is
-//      where its tensors are already.
-//  19. `data.size(0) // bsz` → Math.floor(data.size(0) / bsz): no integer division operator.
-//  20. `tuple(repackage_hidden(v) for v in h)` → h.map(…): no generator-to-tuple.
-//  21-22. `source[i:i+seq_len]`, `source[i+1:i+1+seq_len]` → source.index([i, i + seqLen]) etc.: no [] slicing.
-//  23. `with torch.no_grad():` → torch.noGrad(() => {…}): no `with` in JavaScript.
-//  24. `p.data.add_(p.grad, alpha=-lr)` → torch.noGrad(() => p.add_(p.grad!, {alpha: -lr})): nabla's
+//  18. `data.size(0) // bsz` → Math.floor(data.size(0) / bsz): no integer division operator.
+//  19. `tuple(repackage_hidden(v) for v in h)` → h.map(…): no generator-to-tuple.
+//  20-21. `source[i:i+seq_len]`, `source[i+1:i+1+seq_len]` → source.index([i, i + seqLen]) etc.: no [] slicing.
+//  22. `with torch.no_grad():` → torch.noGrad(() => {…}): no `with` in JavaScript.
+//  23. `p.data.add_(p.grad, alpha=-lr)` → torch.noGrad(() => p.add_(p.grad!, {alpha: -lr})): nabla's
 //      Tensor has no .data alias (its data() reads the values out); the update runs without grad instead.
-//  25. train() and evaluate() run each batch in `hidden = torch.scope(() => {…; return hidden; })`
+//  24. train() and evaluate() run each batch in `hidden = torch.scope(() => {…; return hidden; })`
 //      (2 lines, counted once): nabla frees a batch's tensors when its scope ends, where PyTorch's
 //      reference counting frees them; the hidden state is what survives.
-//  26. torch.nn.utils.clip_grad_norm_ → torch.optim.clipGradNorm: nabla keeps it under optim.
-//  27. `torch.save(model, f)` → await save(args.save, model.stateDict()): safetensors of the weights.
-//  28. `torch.serialization.safe_globals([…])` + `model = torch.load(f)` (28 lines) →
+//  25. torch.nn.utils.clip_grad_norm_ → torch.optim.clipGradNorm: nabla keeps it under optim.
+//  26. `torch.save(model, f)` → await save(args.save, model.stateDict()): safetensors of the weights.
+//  27. `torch.serialization.safe_globals([…])` + `model = torch.load(f)` (28 lines) →
 //      model.loadStateDict(await load(args.save)): nabla files hold data, never code, so nothing is
 //      allow-listed and the weights go into the model that exists.
-//  29. `try: for epoch in …` / `except KeyboardInterrupt:` → a SIGINT listener and a flag tested
+//  28. `try: for epoch in …` / `except KeyboardInterrupt:` → a SIGINT listener and a flag tested
 //      before each epoch: JavaScript has no KeyboardInterrupt; an epoch runs synchronously, so
 //      Ctrl-C takes effect at its end rather than mid-epoch.
-//  30. `torch.LongTensor(seq_len * batch_size).zero_()` → torch.zeros([seqLen * batchSize], {dtype: 'int32'}).
-//  31. `torch.onnx.export(model, (dummy_input, hidden), path)` → await exportModelFile(path, model,
+//  29. `torch.LongTensor(seq_len * batch_size).zero_()` → torch.zeros([seqLen * batchSize], {dtype: 'int32'}).
+//  30. `torch.onnx.export(model, (dummy_input, hidden), path)` → await exportModelFile(path, model,
 //      [dummyInput, ...[hidden].flat()], {dynamicAxes: false}): nabla's exporter takes a flat list
 //      of inputs and makes dim 0 dynamic unless told not to (torch.onnx.export fixes every dim).
 //      So LSTM, whose forward takes the pair (h, c) as one argument, cannot be exported — that
@@ -405,9 +403,9 @@ export function setup(argv?: readonly string[]): void {
 
   ntokens = len(corpus.dictionary);
   if (args.model === 'Transformer') {
-    model = new TransformerModel(ntokens, args.emsize, args.nhead, args.nhid, args.nlayers, args.dropout);
+    model = new TransformerModel(ntokens, args.emsize, args.nhead, args.nhid, args.nlayers, args.dropout).to(device);
   } else {
-    model = new RNNModel(args.model, ntokens, args.emsize, args.nhid, args.nlayers, args.dropout, args.tied);
+    model = new RNNModel(args.model, ntokens, args.emsize, args.nhid, args.nlayers, args.dropout, args.tied).to(device);
   }
 
   criterion = new nn.NLLLoss();
