@@ -54,6 +54,20 @@ for (const backend of backends) {
       assert.throws(() => x.to('float16' as never), /to: 'float16' is neither a device \('cpu', '.+'\) nor a dtype: unknown dtype/);
     });
 
+    test('randint(high, shape), as PyTorch\'s randint(high, size), is randint(0, high, shape)', () => {
+      nb.setBackend(backend);
+      nb.manualSeed(5);
+      const a = nb.randint(7, [3, 4]);
+      nb.manualSeed(5);
+      const b = nb.randint(0, 7, [3, 4]);
+      assert.deepEqual(a.shape, [3, 4]);
+      assert.equal(a.dtype, 'int32');
+      assert.deepEqual(a.tolist(), b.tolist());
+      assert.ok([...a.dataSync()].every((v) => v >= 0 && v < 7));
+      assert.equal(nb.randint(3, [2], { dtype: 'float32' }).dtype, 'float32');
+      assert.throws(() => nb.randint(0, [2]), /randint: need integers low < high, got 0, 0/);
+    });
+
     test('newZeros/newOnes/newFull/newTensor take the dtype of the tensor; viewAs/reshapeAs/expandAs/typeAs', () => {
       nb.setBackend(backend);
       const x = nb.tensor([[1, 2, 3]], { dtype: 'float64' });
