@@ -3,7 +3,7 @@
 // for every model type — RNN_TANH, RNN_RELU, LSTM, GRU, Transformer, tied weights, AdamW — the same
 // corpus ids, PyTorch's initial weights loaded, the first batch's loss and every gradient, the weights
 // after the port's own train() (3 clipped SGD or AdamW steps) and evaluate() on the validation split.
-// Then the command itself on a small slice of the real KJV.
+// Then the commands themselves (training, and generate.py's port) on a small slice of the real KJV.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,8 +107,8 @@ for (const [name, opts] of Object.entries(CONFIGS)) {
   });
 }
 
-/** Runs a command to its end without blocking this process (its worker threads stay free to be scheduled). */
-export function runCommand(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs a command to its end without blocking this process. */
+function runCommand(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
@@ -122,11 +122,9 @@ export function runCommand(cmd: string, argv: string[], env: NodeJS.ProcessEnv):
 test('word_language_model: the command trains, saves, reloads and tests on the first 300 lines of each KJV split', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'nabla-wlm-'));
   const save = join(tmp, 'model.safetensors');
-  const t0 = performance.now();
   const r = await runCommand(process.execPath, ['--import', 'tsx', 'examples/ports/word_language_model.ts',
     '--kjv-lines', '300', '--model', 'GRU', '--emsize', '16', '--nhid', '16', '--epochs', '2', '--save', save,
     '--onnx-export', join(tmp, 'model.onnx')], { ...process.env, XDG_CACHE_HOME: tmp });
-  console.log(`the command took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\| end of epoch {3}2 \| time: +[\d.]+s \| valid loss +[\d.]+ \| valid ppl +[\d.]+/);
   const test = /\| End of training \| test loss +([\d.]+) \| test ppl +([\d.]+)/.exec(r.stdout);
@@ -139,4 +137,36 @@ test('word_language_model: the command trains, saves, reloads and tests on the f
   // it learnt something: below the loss of a uniform guess over the whole dictionary (all three splits' words)
   const vocab = new Set(['<eos>', ...['train', 'valid', 'test'].flatMap((f) => readFileSync(join(dir, `${f}.txt`), 'utf8').split(/\s+/).filter(Boolean))]).size;
   assert.ok(Number(test[1]) < Math.log(vocab) - 0.2, `test loss ${test[1]} vs ${Math.log(vocab).toFixed(2)} = log(${vocab}) for a uniform guess`);
+
+  // generate.py's port samples 45 words from the saved model, 20 a line, every one from the dictionary
+  const outf = join(tmp, 'generated.txt');
+  const g = await runCommand(process.execPath, ['--import', 'tsx', 'examples/ports/word_language_model_generate.ts',
+    '--kjv-lines', '300', '--checkpoint', save, '--words', '45', '--outf', outf, '--log-interval', '20'], { ...process.env, XDG_CACHE_HOME: tmp });
+  assert.equal(g.status, 0, g.stderr);
+  assert.equal(g.stdout, '| Generated 0/45 words\n| Generated 20/45 words\n| Generated 40/45 words\n');
+  const lines = readFileSync(outf, 'utf8').split('\n');
+  assert.deepEqual(lines.map((l) => l.trim().split(' ').length), [20, 20, 5]);
+  const dictionary = new Set(['<eos>', ...['train', 'valid', 'test'].flatMap((f) => readFileSync(join(dir, `${f}.txt`), 'utf8').split(/\s+/))]);
+  for (const w of lines.join(' ').trim().split(' ')) assert.ok(dictionary.has(w), `'${w}' is not a word of the corpus`);
+});
+
+test('word_language_model: a Transformer trained one batch (--dry-run) is saved and generate.py\'s port samples from it', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nabla-wlm-t-'));
+  const save = join(tmp, 'model.safetensors'), outf = join(tmp, 'generated.txt');
+  const r = await runCommand(process.execPath, ['--import', 'tsx', 'examples/ports/word_language_model.ts', '--data', DIR,
+    '--model', 'Transformer', '--emsize', '16', '--nhid', '16', '--batch_size', '4', '--bptt', '5', '--epochs', '1', '--dry-run', '--save', save], process.env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\| End of training \| test loss +[\d.]+ \| test ppl +[\d.]+/);
+  const g = await runCommand(process.execPath, ['--import', 'tsx', 'examples/ports/word_language_model_generate.ts', '--data', DIR,
+    '--checkpoint', save, '--words', '12', '--outf', outf, '--temperature', '0.5'], process.env);
+  assert.equal(g.status, 0, g.stderr);
+  const words = readFileSync(outf, 'utf8').trim().split(' ');
+  assert.equal(words.length, 12);
+  const dictionary = new Set(['<eos>', ...['train', 'valid', 'test'].flatMap((f) => readFileSync(join(DIR, `${f}.txt`), 'utf8').split(/\s+/))]);
+  for (const w of words) assert.ok(dictionary.has(w), `'${w}' is not a word of the corpus`);
+  // parser.error's rule, as generate.py's
+  const bad = await runCommand(process.execPath, ['--import', 'tsx', 'examples/ports/word_language_model_generate.ts', '--data', DIR,
+    '--checkpoint', save, '--temperature', '0.0001'], process.env);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--temperature has to be greater or equal 1e-3\./);
 });

@@ -47,10 +47,18 @@ export class ArgumentParser {
     return `${this.opts.description ?? ''}\n\noptions:\n${lines.join('\n')}`;
   }
 
+  /** parser.error(message): Python prints the usage and exits with status 2; here it throws, naming the program's rule. */
+  error(message: string): never {
+    throw new Error(`error: ${message}`);
+  }
+
   /** Parses argv (default: process.argv without node and the script); an unknown or bad option throws. */
   parseArgs(argv: readonly string[] = process.argv.slice(2)): Record<string, any> {
     const out: Record<string, unknown> = {};
-    for (const a of this.args) out[a.dest] = a.action === 'store_true' ? false : a.default;
+    // as Python's: a string default goes through `type` as if it had been given (default='1000', type=int)
+    for (const a of this.args) {
+      out[a.dest] = a.action === 'store_true' ? a.default ?? false : typeof a.default === 'string' && a.type ? a.type(a.default, a.flag) : a.default;
+    }
     for (let i = 0; i < argv.length; i++) {
       const tok = argv[i]!;
       if (tok === '-h' || tok === '--help') {

@@ -1,8 +1,8 @@
 // The Python builtins and standard-library calls that pytorch/examples' programs use, so that the
 // ports' lines read as the originals' (len(x), range(…), enumerate(…), math.*, os.path.*, time.time(),
-// open(path) iterated by lines, str.split() on whitespace). Plain JavaScript underneath.
+// open(path) iterated by lines or open(path, 'w') written to, str.split() on whitespace). Plain JavaScript underneath.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tensor } from '../../src/index.js';
 
@@ -35,8 +35,15 @@ export const time = { time: (): number => performance.now() / 1000 };
  * open(path, 'r', {encoding}) iterated as Python iterates a text file: one line at a time, each with
  * its '\n' (the last one without it when the file does not end with one).
  */
-export function open(path: string, mode = 'r', opts: { encoding?: BufferEncoding } = {}): string[] {
-  if (mode !== 'r') throw new Error(`open: only mode 'r' is supported, got '${mode}'`);
+export function open(path: string, mode?: 'r', opts?: { encoding?: BufferEncoding }): string[];
+/** open(path, 'w'): a file to write() strings to and close(). */
+export function open(path: string, mode: 'w', opts?: { encoding?: BufferEncoding }): { write(s: string): void; close(): void };
+export function open(path: string, mode = 'r', opts: { encoding?: BufferEncoding } = {}): string[] | { write(s: string): void; close(): void } {
+  if (mode === 'w') {
+    const fd = openSync(path, 'w');
+    return { write: (s: string) => void writeSync(fd, s, null, opts.encoding ?? 'utf8'), close: () => closeSync(fd) };
+  }
+  if (mode !== 'r') throw new Error(`open: only modes 'r' and 'w' are supported, got '${mode}'`);
   const text = readFileSync(path, { encoding: opts.encoding ?? 'utf8' }).replace(/\r\n?/g, '\n');
   const lines = text.split(/(?<=\n)/);
   return lines.length === 1 && lines[0] === '' ? [] : lines;

@@ -51,7 +51,8 @@
 //      (2 lines, counted once): nabla frees a batch's tensors when its scope ends, where PyTorch's
 //      reference counting frees them; the hidden state is what survives.
 //  25. torch.nn.utils.clip_grad_norm_ → torch.optim.clipGradNorm: nabla keeps it under optim.
-//  26. `torch.save(model, f)` → await save(args.save, model.stateDict()): safetensors of the weights.
+//  26. `torch.save(model, f)` → await save(args.save, model.stateDict(), {args: JSON.stringify(args)}):
+//      safetensors of the weights, with the options that rebuild the model (generate.py needs them).
 //  27. `torch.serialization.safe_globals([…])` + `model = torch.load(f)` (28 lines) →
 //      model.loadStateDict(await load(args.save)): nabla files hold data, never code, so nothing is
 //      allow-listed and the weights go into the model that exists.
@@ -582,7 +583,7 @@ export async function main(argv?: readonly string[]): Promise<void> {
     console.log('-'.repeat(89));
     // Save the model if the validation loss is the best we've seen so far.
     if (!bestValLoss || valLoss < bestValLoss) {
-      await save(args.save, model.stateDict());
+      await save(args.save, model.stateDict(), { args: JSON.stringify(args) });
       bestValLoss = valLoss;
     } else {
       // Anneal the learning rate if no improvement has been seen in the validation dataset.
