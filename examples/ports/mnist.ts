@@ -27,7 +27,7 @@
 import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/index.js';
 import { save } from '../../src/node.js';
-import { ArgumentParser } from './argparse.js';
+import { ArgumentParser, float, int } from './argparse.js';
 import { FashionMNIST } from './datasets.js';
 
 const { nn, F, optim } = nb;
@@ -104,17 +104,17 @@ export function test(model: Net, device: 'cpu', testLoader: Loader): void {
 export async function main(argv?: string[]): Promise<void> {
   // Training settings
   const parser = new ArgumentParser({ description: 'PyTorch MNIST Example' });
-  parser.addArgument('--batch-size', { type: 'int', default: 64, metavar: 'N', help: 'input batch size for training (default: 64)' });
-  parser.addArgument('--test-batch-size', { type: 'int', default: 1000, metavar: 'N', help: 'input batch size for testing (default: 1000)' });
-  parser.addArgument('--epochs', { type: 'int', default: 14, metavar: 'N', help: 'number of epochs to train (default: 14)' });
-  parser.addArgument('--lr', { type: 'float', default: 1.0, metavar: 'LR', help: 'learning rate (default: 1.0)' });
-  parser.addArgument('--gamma', { type: 'float', default: 0.7, metavar: 'M', help: 'Learning rate step gamma (default: 0.7)' });
+  parser.addArgument('--batch-size', { type: int, default: 64, metavar: 'N', help: 'input batch size for training (default: 64)' });
+  parser.addArgument('--test-batch-size', { type: int, default: 1000, metavar: 'N', help: 'input batch size for testing (default: 1000)' });
+  parser.addArgument('--epochs', { type: int, default: 14, metavar: 'N', help: 'number of epochs to train (default: 14)' });
+  parser.addArgument('--lr', { type: float, default: 1.0, metavar: 'LR', help: 'learning rate (default: 1.0)' });
+  parser.addArgument('--gamma', { type: float, default: 0.7, metavar: 'M', help: 'Learning rate step gamma (default: 0.7)' });
   parser.addArgument('--no-accel', { action: 'store_true', help: 'disables accelerator' });
   parser.addArgument('--dry-run', { action: 'store_true', help: 'quickly check a single pass' });
-  parser.addArgument('--seed', { type: 'int', default: 1, metavar: 'S', help: 'random seed (default: 1)' });
-  parser.addArgument('--log-interval', { type: 'int', default: 10, metavar: 'N', help: 'how many batches to wait before logging training status' });
+  parser.addArgument('--seed', { type: int, default: 1, metavar: 'S', help: 'random seed (default: 1)' });
+  parser.addArgument('--log-interval', { type: int, default: 10, metavar: 'N', help: 'how many batches to wait before logging training status' });
   parser.addArgument('--save-model', { action: 'store_true', help: 'For Saving the current Model' });
-  parser.addArgument('--limit', { type: 'int', default: Infinity, metavar: 'N', help: 'use only the first N images of each split' });
+  parser.addArgument('--limit', { type: int, default: Infinity, metavar: 'N', help: 'use only the first N images of each split' });
   const args = parser.parseArgs(argv);
 
   nb.manualSeed(args.seed);

@@ -23,7 +23,7 @@
 import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/index.js';
 import { load, writeNpyFile } from '../../src/node.js';
-import { ArgumentParser } from './argparse.js';
+import { ArgumentParser, int } from './argparse.js';
 
 const { nn, optim } = nb;
 
@@ -58,9 +58,9 @@ export class Sequence extends nn.Module {
 
 export async function main(argv?: string[]): Promise<void> {
   const parser = new ArgumentParser();
-  parser.addArgument('--steps', { type: 'int', default: 15, help: 'steps to run' });
-  parser.addArgument('--length', { type: 'int', default: 1000, help: 'time points of each wave to use (default: all 1000)' });
-  parser.addArgument('--future', { type: 'int', default: 1000, help: 'points to predict after each test wave (default: 1000)' });
+  parser.addArgument('--steps', { type: int, default: 15, help: 'steps to run' });
+  parser.addArgument('--length', { type: int, default: 1000, help: 'time points of each wave to use (default: all 1000)' });
+  parser.addArgument('--future', { type: int, default: 1000, help: 'points to predict after each test wave (default: 1000)' });
   const opt = parser.parseArgs(argv);
   // set random seed to 0
   nb.manualSeed(0);

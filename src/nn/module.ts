@@ -7,6 +7,7 @@ import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { cast } from '../ops/index.js';
 import { fmt } from '../tensor/shape.js';
+import { DTYPES } from '../tensor/dtype.js';
 import { summarize } from './summary.js';
 import { addHook, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
@@ -290,13 +291,17 @@ export class Module {
   /**
    * Casts every floating-point parameter, gradient and buffer to dtype in place, as PyTorch's
    * module.to(dtype) does: the Parameter objects stay, so layers and optimizers holding them see the
-   * cast. 'cpu' (or {device: 'cpu'}) is accepted and moves nothing: nabla computes in CPU memory.
+   * cast. 'cpu' or the backend's name (what tensor.device reads), or {device}, is accepted and moves
+   * nothing: tensors live in CPU memory on every backend; other devices are refused.
    */
-  to(arg: DType | 'cpu' | { dtype?: DType; device?: string }): this {
+  to(arg: DType | string | { dtype?: DType; device?: string }): this {
     const where = `${this.constructor.name}.to`;
-    const opts = typeof arg === 'object' && arg !== null ? arg : arg === 'float32' || arg === 'float64' || arg === 'int32' || arg === 'bool' ? { dtype: arg } : { device: arg };
+    const opts = typeof arg === 'object' && arg !== null ? arg : (DTYPES as readonly string[]).includes(arg) ? { dtype: arg as DType } : { device: arg };
     for (const k of Object.keys(opts)) if (k !== 'dtype' && k !== 'device') throw new TypeError(`${where}: unknown option '${k}' (known: dtype, device)`);
-    if (opts.device !== undefined && opts.device !== 'cpu') throw new Error(`${where}: device '${opts.device}' is not available; modules live in CPU memory ('cpu')`);
+    const here = this.parameters()[0]?.device ?? this.buffers()[0]?.device;
+    if (opts.device !== undefined && opts.device !== 'cpu' && opts.device !== here) {
+      throw new Error(`${where}: device '${opts.device}' is not available; tensors live in CPU memory ('cpu'${here ? `, on backend ${here}` : ''})`);
+    }
     const dtype = opts.dtype;
     if (dtype === undefined) return this;
     if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${where}: dtype must be float32 or float64 (floating point, as PyTorch's Module.to), got ${String(dtype)}`);
