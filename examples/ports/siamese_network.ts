@@ -14,7 +14,7 @@
 // object, Python syntax as JS (print → console.log, format strings → template strings, tuples → arrays,
 // `x[i]` → `x.index(i)`, `a > b` → `a.gt(b)`, `list(…)[:-1]` → `.slice(0, -1)`, `with torch.no_grad():`
 // → `nb.noGrad(() => …)`, `if __name__ == '__main__'` → an import.meta check).
-// Lines that differ beyond those (11):
+// Lines that differ beyond those (11 items):
 //  1. Imports: torchvision's resnet18 comes from the port beside this file; `random`, `np` and
 //     argparse have no library counterpart (items 3, 4, 9).
 //  2. `torchvision.datasets.MNIST` → the 15-line `datasets.MNIST` below: Fashion-MNIST from its IDX

@@ -10,7 +10,7 @@
 // Mapping rules, not counted: camelCase names, `.forward(x)` for module calls, `new` before a class,
 // Python operators as methods (`out += identity` → `out.add_(identity)`), types on signatures,
 // keyword defaults of ResNet(...)/resnetNN(...) as one options object.
-// Lines that differ beyond those (5):
+// Lines that differ beyond those (5 items):
 //  1. `nn.ReLU(inplace=True)` → `new nn.ReLU()` (3 places): Nabla's ReLU has no `inplace` option;
 //     out of place gives the same numbers and gradients.
 //  2. `_log_api_usage_once(self)` is left out: it is torchvision's usage telemetry.
