@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import * as nb from '../src/index.js';
 import { SiameseNetwork, train, test as evaluate, type Args } from '../examples/ports/siamese_network.js';
-import { Worst, compareSummary, summarize, type Summary } from './helpers/port-summary.js';
+import { Worst, compareSummary, summarize, toFloat64, type Summary } from './helpers/port-summary.js';
 
 type Tensor = nb.Tensor;
 interface Fixture {
@@ -46,17 +46,6 @@ function logged(fn: () => void): string[] {
   console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
   try { fn(); } finally { console.log = orig; }
   return lines;
-}
-
-/** PyTorch's model.double(): every parameter and floating buffer cast to float64 (Nabla's modules have no dtype cast). */
-function toFloat64(model: nb.nn.Module): void {
-  nb.noGrad(() => {
-    for (const m of model.modules()) {
-      const fields = m as unknown as Record<string, unknown>;
-      for (const [k, p] of [...m.ownParameters()]) fields[k] = new nb.nn.Parameter(p.detach().to('float64'));
-      for (const [k, b] of [...m.ownBuffers()]) if (b.dtype === 'float32') fields[k] = b.to('float64');
-    }
-  });
 }
 
 /** The port's model with PyTorch's initial weights (the gzipped safetensors PyTorch wrote), in dtype. */

@@ -1,9 +1,9 @@
 // Summaries of big tensors for the ports' tests, the same as scripts/ports/*_ref.py write them:
 // numel, sum, sum of |x|, sum of squares, the dot product with sin(probeStep·i + 0.5), max |x| and
-// 8 elements at fixed positions, in float64; and how far apart two of them are.
+// 8 elements at fixed positions, in float64; how far apart two of them are; and a model cast to float64.
 
 import assert from 'node:assert/strict';
-import type * as nb from '../../src/index.js';
+import * as nb from '../../src/index.js';
 
 type Tensor = nb.Tensor;
 export interface Summary { numel: number; sum: number; l1: number; l2sq: number; probe: number; maxabs: number; at: number[]; values: number[] }
@@ -61,3 +61,13 @@ export class Worst {
   }
 }
 
+/** PyTorch's model.double(): every parameter and floating buffer cast to float64 (Nabla's modules have no dtype cast). */
+export function toFloat64(model: nb.nn.Module): void {
+  nb.noGrad(() => {
+    for (const m of model.modules()) {
+      const fields = m as unknown as Record<string, unknown>;
+      for (const [k, p] of [...m.ownParameters()]) fields[k] = new nb.nn.Parameter(p.detach().to('float64'));
+      for (const [k, b] of [...m.ownBuffers()]) if (b.dtype === 'float32') fields[k] = b.to('float64');
+    }
+  });
+}
