@@ -13,8 +13,9 @@
 // TypeScript types (incl. `!` and `as` casts), keyword arguments of library calls as one options
 // object, Python syntax as JS (print → console.log, format strings → template strings, tuples → arrays,
 // `x[i]` → `x.index(i)`, `a > b` → `a.gt(b)`, `list(…)[:-1]` → `.slice(0, -1)`, `with torch.no_grad():`
-// → `nb.noGrad(() => …)`, `if __name__ == '__main__'` → an import.meta check).
-// Lines that differ beyond those (11 items):
+// → `nb.noGrad(() => …)`, `if __name__ == '__main__'` → an import.meta check, `let` declarations
+// of names a Python branch binds).
+// Lines that differ beyond those (12 items; an item is a line or one block standing for one construct):
 //  1. Imports: torchvision's resnet18 comes from the port beside this file; `random`, `np` and
 //     argparse have no library counterpart (items 3, 4, 9).
 //  2. `torchvision.datasets.MNIST` → the 15-line `datasets.MNIST` below: Fashion-MNIST from its IDX
@@ -38,6 +39,8 @@
 //     → `model`: Nabla's modules have no device.
 // 11. `torch.save(model.state_dict(), "siamese_network.pt")` → `save("siamese_network.safetensors", …)`
 //     (Nabla writes safetensors, never pickles).
+// 12. `len(test_loader.dataset)` → `(testLoader.dataset as APP_MATCHER).length`, held in `n` in test()
+//     (1 added line): a loader's dataset may be iterable-only, which has no length.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as nb from '../../src/index.js';
