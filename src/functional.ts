@@ -19,3 +19,18 @@ export {
 } from './nn/loss-margin.js';
 export { poissonNllLoss, gaussianNllLoss, type PoissonNllOptions, type GaussianNllOptions } from './nn/loss-likelihood.js';
 export { scaledDotProductAttention } from './nn/attention.js';
+export {
+  layerNorm, batchNorm, groupNorm, instanceNorm, normalize,
+  type LayerNormFnOptions, type BatchNormFnOptions, type GroupNormFnOptions, type InstanceNormFnOptions, type NormalizeOptions,
+} from './ops/norm-functional.js';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './ops/interpolate.js';
+export { unfold, fold, type UnfoldOptions } from './ops/unfold.js';
+export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.js';
+export { cosineSimilarity, pairwiseDistance, type CosineSimilarityOptions, type PairwiseDistanceOptions } from './ops/distance.js';
+export { embeddingBag, type EmbeddingBagOptions } from './ops/embedding-bag.js';
+export { convTranspose1d } from './ops/conv.js';
+export { conv3d, type Conv3dOptions } from './ops/conv3d.js';
+export {
+  prelu, hardtanh, relu6, hardswish, hardsigmoid, mish, logsigmoid, softmin, softsign, tanhshrink, softshrink,
+  hardshrink, threshold, celu, selu, glu,
+} from './ops/activation-extra.js';

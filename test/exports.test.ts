@@ -15,6 +15,8 @@ const fixtureOps = new Set(loadFixtures().ops);
 const json = (f: string) => JSON.parse(readFileSync(new URL(`../fixtures/${f}`, import.meta.url), 'utf8')) as { cases: { name: string; op?: string; module?: string }[] };
 /** Losses: fixtures/losses.json and losses-extra.json (test/losses*.test.ts, every backend, with gradcheck). */
 const lossOps = new Set([...json('losses.json').cases, ...json('losses-extra.json').cases].map((c) => c.op ?? c.name.split('/')[0]!));
+/** conv3d, convTranspose1d and the extra activations: fixtures/layers-extra.json (test/nn-layers-extra.test.ts, every backend, with gradcheck). */
+const layerExtraOps = new Set(json('layers-extra.json').cases.map((c) => c.op));
 /** Attention: fixtures/rnn.json (test/nn-attention.test.ts, every backend, with gradcheck). */
 const rnnModules = new Set(json('rnn.json').cases.map((c) => c.module).filter(Boolean));
 /** Indexing and assignment: fixtures/subscript.json (test/subscript.test.ts, every backend, with gradcheck). */
@@ -37,9 +39,23 @@ const NOT_OPS: Record<string, string> = {
   serialize: 'file format (test/safetensors-*)', deserialize: 'file format', toRecords: 'file format', fromRecords: 'file format',
 };
 
+const FUNCTIONAL = 'fixtures/functional.json (scripts/gen_functional_fixtures.py), test/functional-forms.test.ts: every backend, float64 gradcheck';
 /** nb.F functions compared with PyTorch in a test file of their own, on every backend, with gradcheck. */
 const F_OWN_FIXTURES: Record<string, string> = {
   ctcLoss: 'fixtures/ctc.json (scripts/gen_ctc_fixtures.py), test/ctc.test.ts: every backend, float32/float64, float64 gradcheck',
+  layerNorm: FUNCTIONAL,
+  batchNorm: FUNCTIONAL,
+  groupNorm: FUNCTIONAL,
+  instanceNorm: FUNCTIONAL,
+  normalize: FUNCTIONAL,
+  interpolate: FUNCTIONAL,
+  unfold: FUNCTIONAL,
+  fold: FUNCTIONAL,
+  pixelShuffle: FUNCTIONAL,
+  pixelUnshuffle: FUNCTIONAL,
+  cosineSimilarity: FUNCTIONAL,
+  pairwiseDistance: FUNCTIONAL,
+  embeddingBag: FUNCTIONAL,
 };
 
 function exported(ns: object): string[] {
@@ -50,7 +66,7 @@ test('every exported function is an op enrolled against PyTorch on every backend
   const missing: string[] = [];
   for (const name of exported(nb)) if (!(name in NOT_OPS) && !fixtureOps.has(name) && !subscriptOps.has(name)) missing.push(name);
   for (const name of exported(nb.F)) {
-    if (!fixtureOps.has(name) && !lossOps.has(name) && !rnnModules.has(name) && !(name in F_OWN_FIXTURES)) missing.push(`F.${name}`);
+    if (!fixtureOps.has(name) && !lossOps.has(name) && !layerExtraOps.has(name) && !rnnModules.has(name) && !(name in F_OWN_FIXTURES)) missing.push(`F.${name}`);
   }
   for (const name of Object.keys(F_OWN_FIXTURES)) assert.ok(name in nb.F, `F_OWN_FIXTURES names '${name}', which nb.F does not export`);
   assert.deepEqual(missing, [], `exports without a fixture line or a reason: ${missing.join(', ')}`);

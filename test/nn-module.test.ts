@@ -141,6 +141,19 @@ describe('modes, freezing, apply', () => {
     m.zeroGrad();
     assert.ok(m.parameters().every((p) => p.grad === null));
   });
+  test("to(device) as PyTorch's model.to(device): 'cpu' or the backend's name returns the module unchanged; others refused", () => {
+    const m = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    const before = m.parameters();
+    const x = nb.randn([4, 3]);
+    assert.equal(m.to('cpu'), m);
+    assert.equal(m.to(x.device), m);
+    assert.equal(m.to({ device: 'cpu' }), m);
+    assert.ok(m.parameters().every((p, i) => p === before[i]));
+    assert.equal(new nn.ReLU().to('cpu').constructor, nn.ReLU); // no parameters: 'cpu' still
+    assert.throws(() => m.to('cuda'), /Sequential\.to: device 'cuda' is not available; tensors live in CPU memory \('cpu', on backend \w+\)/);
+    assert.throws(() => m.to({ device: 'cpu', place: 'x' } as never), /Sequential\.to: unknown option 'place' \(known: dtype, device\)/);
+    assert.throws(() => m.to('int32'), /Sequential\.to: dtype must be float32 or float64/); // dtypes: test/nn-module-to.test.ts
+  });
   test('apply with an init function re-initialises every Linear (children first)', () => {
     const m = new nn.Sequential(new nn.Linear(3, 3), new nn.ReLU(), new nn.Linear(3, 2));
     const seen: string[] = [];

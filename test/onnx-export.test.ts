@@ -69,6 +69,17 @@ class FunctionalSeq extends nn.Module {
   }
 }
 
+class Conv3dNet extends nn.Module {
+  a = new nn.Conv3d(2, 4, [2, 3, 2], { stride: [1, 2, 1], dilation: [2, 1, 1], padding: [1, 0, 1], groups: 2 });
+  b = new nn.Conv3d(4, 3, [2, 2, 3], { padding: 'same' });
+  c = new nn.Conv3d(3, 2, 3, { padding: 1, paddingMode: 'reflect' });
+  t = new nn.ConvTranspose1d(2, 3, 3, { stride: 2, padding: 1, outputPadding: 1 });
+  override forward(x: nb.Tensor): nb.Tensor {
+    const y = this.c.forward(this.b.forward(this.a.forward(x)));
+    return this.t.forward(y.flatten(2));
+  }
+}
+
 const img = (c: number, h: number, w = h) => (n: number) => nb.randn([n, c, h, w]);
 const seq = (l: number, f: number) => (n: number) => nb.randn([n, l, f]);
 const ids = (l: number, v: number) => (n: number) => nb.randint(0, v, [n, l], { dtype: 'int32' });
@@ -92,6 +103,8 @@ const CASES: [string, () => Mod, (n: number) => nb.Tensor][] = [
   ['RNN (relu)', () => new Call(new nn.RNN(5, 6, { nonlinearity: 'relu', batchFirst: true, numLayers: 2 }), (m, x) => m.forward(x)), seq(4, 5)],
   ['MultiheadAttention', () => new Call(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (m, x) => m.forward(x, x, x)), seq(5, 8)],
   ['TransformerEncoder', () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, activation: 'gelu' }), 2, { norm: new nn.LayerNorm(8) }), seq(5, 8)],
+  ['Conv1d/Conv2d paddingMode reflect and replicate (ONNX Pad, then Conv)', () => new nn.Sequential(new nn.Conv2d(3, 4, [3, 4], { padding: 'same', paddingMode: 'reflect' }), new nn.Conv2d(4, 2, 3, { padding: [2, 1], stride: 2, paddingMode: 'replicate' })), img(3, 9)],
+  ['Conv3d (groups, strides, dilation, asymmetric same, reflect) and ConvTranspose1d, traced op by op', () => new Conv3dNet(), (n) => nb.randn([n, 2, 5, 6, 5])],
   ['TransformerEncoderLayer (pre-norm, time-major)', () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, normFirst: true }), (n) => nb.randn([5, n, 8])],
   ['CLI mlp', () => buildModel('mlp', 10, 0.2), img(1, 28)],
   ['CLI cnn', () => buildModel('cnn', 10, 0.2), img(1, 28)],
@@ -158,4 +171,14 @@ test('an op without an ONNX mapping fails naming the op and the module path', ()
     override forward(x: nb.Tensor): nb.Tensor { return nb.F.dropout(x, 0.5, true); }
   }
   assert.throws(() => onnx.exportModel(new Drop(), nb.randn([2, 3])), /op 'dropout' in the forward of '\(root\)': dropout with training=true/);
+});
+
+test("Conv1d paddingMode 'circular': ONNX Pad 'wrap' at opset 19, refused before it", async () => {
+  nb.manualSeed(5);
+  const m = new nn.Conv1d(2, 3, 4, { padding: 'same', paddingMode: 'circular' });
+  const x = nb.randn([2, 2, 7]);
+  assert.throws(() => onnx.exportModel(m, x), /module '\(root\)' \(Conv1d\): paddingMode 'circular' needs opset 19 \(ONNX Pad mode 'wrap'\), exporting at 17/);
+  const got = await ortRun(onnx.exportModel(m, x, { opset: 19 }), [x]);
+  const want = nb.noGrad(() => m.forward(x));
+  assertClose('circular Conv1d in ONNX Runtime', got[0]!.data, want.dataSync(), want.shape, { rtol: 1e-5, atol: 1e-6 });
 });

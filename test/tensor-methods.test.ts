@@ -42,6 +42,30 @@ for (const backend of backends) {
       assert.equal(x.to({ dtype: 'float64', device: 'cpu' }).dtype, 'float64');
       assert.throws(() => x.to('cuda' as never), /device 'cuda' is not available/);
       assert.throws(() => x.to({ dtype: 'float64', layout: 'strided' } as never), /unknown option 'layout'/);
+      // x.to(y.device), PyTorch's way of moving a new tensor next to another: the backend's name is that device
+      assert.equal(x.device, backend);
+      assert.deepEqual(nb.ones(2).to(x.device).tolist(), [1, 1]);
+      // .cpu(), as save_image(t.cpu(), …) calls it: the same values in a new handle
+      const cpu = x.cpu();
+      assert.notEqual(cpu, x);
+      assert.deepEqual(cpu.tolist(), x.tolist());
+      assert.equal(cpu.dtype, x.dtype);
+      assert.equal(x.to({ device: x.device, dtype: 'float64' }).dtype, 'float64');
+      assert.throws(() => x.to('float16' as never), /to: 'float16' is neither a device \('cpu', '.+'\) nor a dtype: unknown dtype/);
+    });
+
+    test('randint(high, shape), as PyTorch\'s randint(high, size), is randint(0, high, shape)', () => {
+      nb.setBackend(backend);
+      nb.manualSeed(5);
+      const a = nb.randint(7, [3, 4]);
+      nb.manualSeed(5);
+      const b = nb.randint(0, 7, [3, 4]);
+      assert.deepEqual(a.shape, [3, 4]);
+      assert.equal(a.dtype, 'int32');
+      assert.deepEqual(a.tolist(), b.tolist());
+      assert.ok([...a.dataSync()].every((v) => v >= 0 && v < 7));
+      assert.equal(nb.randint(3, [2], { dtype: 'float32' }).dtype, 'float32');
+      assert.throws(() => nb.randint(0, [2]), /randint: need integers low < high, got 0, 0/);
     });
 
     test('newZeros/newOnes/newFull/newTensor take the dtype of the tensor; viewAs/reshapeAs/expandAs/typeAs', () => {
@@ -52,6 +76,11 @@ for (const backend of backends) {
       assert.deepEqual(z.tolist(), [[0, 0], [0, 0]]);
       assert.deepEqual(x.newOnes([3]).tolist(), [1, 1, 1]);
       assert.equal(x.newOnes([1], { dtype: 'int32' }).dtype, 'int32');
+      // PyTorch's new_zeros(2, 3) / new_ones(2, 3): the sizes as separate arguments, options last
+      assert.deepEqual(x.newZeros(2, 3).shape, [2, 3]);
+      assert.equal(x.newZeros(2, 3).dtype, 'float64');
+      assert.deepEqual(x.newOnes(1, 2, { dtype: 'int32' }).tolist(), [[1, 1]]);
+      assert.deepEqual(x.newOnes([2], { dtype: 'float32' }).tolist(), [1, 1]);
       assert.deepEqual(x.newFull([2], 4.5).tolist(), [4.5, 4.5]);
       const t = x.newTensor([1, 2]);
       assert.equal(t.dtype, 'float64');

@@ -2,10 +2,12 @@
 // PyTorch's exact names), stateDict/loadStateDict with PyTorch's keys, train/eval, apply, summary.
 
 import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
 import { keep } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { cast } from '../ops/index.js';
 import { fmt } from '../tensor/shape.js';
+import { DTYPES } from '../tensor/dtype.js';
 import { summarize } from './summary.js';
 import { addHook, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
@@ -284,6 +286,51 @@ export class Module {
       if (requiresGrad !== p.requiresGrad) p.requiresGrad_(requiresGrad);
     }
     return this;
+  }
+
+  /**
+   * Casts every floating-point parameter, gradient and buffer to dtype in place, as PyTorch's
+   * module.to(dtype) does: the Parameter objects stay, so layers and optimizers holding them see the
+   * cast. 'cpu' or the backend's name (what tensor.device reads), or {device}, is accepted and moves
+   * nothing: tensors live in CPU memory on every backend; other devices are refused.
+   */
+  to(arg: DType | string | { dtype?: DType; device?: string }): this {
+    const where = `${this.constructor.name}.to`;
+    const opts = typeof arg === 'object' && arg !== null ? arg : (DTYPES as readonly string[]).includes(arg) ? { dtype: arg as DType } : { device: arg };
+    for (const k of Object.keys(opts)) if (k !== 'dtype' && k !== 'device') throw new TypeError(`${where}: unknown option '${k}' (known: dtype, device)`);
+    const here = this.parameters()[0]?.device ?? this.buffers()[0]?.device;
+    if (opts.device !== undefined && opts.device !== 'cpu' && opts.device !== here) {
+      throw new Error(`${where}: device '${opts.device}' is not available; tensors live in CPU memory ('cpu'${here ? `, on backend ${here}` : ''})`);
+    }
+    const dtype = opts.dtype;
+    if (dtype === undefined) return this;
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${where}: dtype must be float32 or float64 (floating point, as PyTorch's Module.to), got ${String(dtype)}`);
+    noGrad(() => {
+      const seen = new Set<Tensor>();
+      const retype = (t: Tensor | null): void => {
+        if (!t || seen.has(t) || (t.dtype !== 'float32' && t.dtype !== 'float64') || t.dtype === dtype) return;
+        seen.add(t);
+        const c = cast(t.detach(), dtype);
+        t._retype(c);
+        c.dispose();
+      };
+      for (const p of this.parameters()) {
+        retype(p);
+        retype(p.grad);
+      }
+      for (const b of this.buffers()) retype(b);
+    });
+    return this;
+  }
+
+  /** Every floating-point parameter and buffer to float64 (PyTorch's module.double()). */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** Every floating-point parameter and buffer to float32 (PyTorch's module.float()). */
+  float(): this {
+    return this.to('float32');
   }
 
   /** Calls fn on every submodule (children first) and then on this one, like PyTorch's apply. */

@@ -13,6 +13,8 @@ import { matmulT } from '../ops/linalg.js';
 import { gru, lstm, splitSteps } from '../ops/recurrent.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
 import { fmt } from '../tensor/shape.js';
+import { PackedSequence } from './packed.js';
+import { runPacked } from './rnn-packed.js';
 
 export interface RNNBaseOptions {
   /** stacked layers (default 1) */
@@ -176,6 +178,19 @@ export abstract class RNNBase extends Module {
     });
   }
 
+  /** run() for a PackedSequence too: a packed input gives a packed output (states as run's). */
+  protected runAny(input: Tensor | PackedSequence, h0: Tensor | null, c0: Tensor | null): { output: Tensor | PackedSequence; h: Tensor; c: Tensor | null } {
+    if (!(input instanceof PackedSequence)) return this.run(input, h0, c0);
+    const N = input._sizes[0]!;
+    const hs = h0 ? this.checkState(this.mode === 'LSTM' ? 'h0' : 'hx', h0, true, N) : null;
+    const cs = c0 ? this.checkState('c0', c0, true, N) : null;
+    const r = runPacked({
+      mode: this.mode, label: this.label, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
+      cells: this.cells, dropout: this.dropout, training: this.training,
+    }, input, hs, cs);
+    return { output: input.withData(r.data), h: r.h, c: r.c };
+  }
+
   /** One layer in one direction over x [L, N, in]: output [L, N, H], final h (and c). */
   private runDirection(x: Tensor, cell: Cell, h: Tensor, c: Tensor | null, reverse: boolean): { output: Tensor; h: Tensor; c: Tensor | null } {
     const [L, N] = [x.shape[0]!, x.shape[1]!];
@@ -224,9 +239,11 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
-  /** input [L, N, in] ([N, L, in] with batchFirst, or [L, in]); hx [layers·D, N, H] → [output, hN]. */
-  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
-    const r = this.run(input, hx ?? null, null);
+  /** input [L, N, in] ([N, L, in] with batchFirst, or [L, in]) or a PackedSequence; hx [layers·D, N, H] → [output, hN]. */
+  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    const r = this.runAny(input, hx ?? null, null);
     return [r.output, r.h];
   }
 }
@@ -237,12 +254,14 @@ export class LSTM extends RNNBase {
     super('LSTM', inputSize, hiddenSize, opts);
   }
 
-  /** input [L, N, in] ([N, L, in] with batchFirst, or [L, in]); hx = [h0, c0] → [output, [hN, cN]]. */
-  override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  /** input [L, N, in] ([N, L, in] with batchFirst, or [L, in]) or a PackedSequence; hx = [h0, c0] → [output, [hN, cN]]. */
+  override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  override forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  override forward(input: Tensor | PackedSequence, hx?: readonly [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
     if (hx != null && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new Error(`${this.label}: the initial state must be a pair [h0, c0]`);
     }
-    const r = this.run(input, hx?.[0] ?? null, hx?.[1] ?? null);
+    const r = this.runAny(input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [r.output, [r.h, r.c!]];
   }
 }
@@ -253,9 +272,11 @@ export class GRU extends RNNBase {
     super('GRU', inputSize, hiddenSize, opts);
   }
 
-  /** input [L, N, in] ([N, L, in] with batchFirst, or [L, in]); hx [layers·D, N, H] → [output, hN]. */
-  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
-    const r = this.run(input, hx ?? null, null);
+  /** input [L, N, in] ([N, L, in] with batchFirst, or [L, in]) or a PackedSequence; hx [layers·D, N, H] → [output, hN]. */
+  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    const r = this.runAny(input, hx ?? null, null);
     return [r.output, r.h];
   }
 }

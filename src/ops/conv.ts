@@ -1,4 +1,4 @@
-// Convolutions: conv1d, conv2d, convTranspose2d (stride, padding, dilation, groups), built on three
+// Convolutions: conv1d, conv2d, convTranspose1d/2d (stride, padding, dilation, groups), built on three
 // differentiable primitives (forward, grad-input, grad-weight) so gradients of gradients work;
 // conv2d's bias goes through conv2dBias, which the rewrite table fuses into the kernel.
 
@@ -11,7 +11,7 @@ import { backendOf, record, wrap } from './util.js';
 import { cast, reshape } from './layout.js';
 import { sum } from './broadcast.js';
 import { add } from './elementwise.js';
-import { unsqueeze, squeeze } from './shape.js';
+import { pad, unsqueeze, squeeze } from './shape.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -110,10 +110,10 @@ export function conv2dParams(op: string, x: Tensor, xi: Tensor, weight: Tensor, 
   let ph: number, pw: number;
   if (opts.padding === 'valid') [ph, pw] = [0, 0];
   else if (opts.padding === 'same') {
-    if (sh !== 1 || sw !== 1) throw new Error(`${op}: padding 'same' needs stride 1`);
-    const th = dh * (kh - 1), tw = dw * (kw - 1);
-    if (th % 2 !== 0 || tw % 2 !== 0) throw new Error(`${op}: padding 'same' with an even total padding (${th}, ${tw}) is asymmetric; pad explicitly with F.pad`);
-    [ph, pw] = [th / 2, tw / 2];
+    // conv2d pads an odd total's extra on the right first, so only the symmetric part is left here.
+    const [[h0, h1], [w0, w1]] = samePads(op, [kh, kw], [dh, dw], [sh, sw]);
+    if (h0 !== h1 || w0 !== w1) throw new Error(`internal: ${op} got asymmetric 'same' padding`);
+    [ph, pw] = [h0, w0];
   } else [ph, pw] = pair(op, 'padding', opts.padding, 0, 0);
   const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
   const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
@@ -131,8 +131,30 @@ function batched(op: string, x: Tensor, weight: Tensor, layout: string): Tensor 
   return x.ndim === 3 ? unsqueeze(x, 0) : x;
 }
 
+/**
+ * padding='same' of a stride-1 convolution, as PyTorch splits it: [before, after] per spatial dim,
+ * the extra of an odd total (dilation·(k − 1)) after.
+ */
+export function samePads(op: string, kernel: readonly number[], dilation: readonly number[], stride: readonly number[]): [number, number][] {
+  if (stride.some((s) => s !== 1)) throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${fmt(stride)})`);
+  return kernel.map((k, i) => {
+    const t = dilation[i]! * (k - 1);
+    return [t >> 1, t - (t >> 1)];
+  });
+}
+
 export const conv2d = defineOp('conv2d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor => {
   const op = 'conv2d';
+  if (opts.padding === 'same' && weight.ndim === 4 && (x.ndim === 3 || x.ndim === 4)) {
+    const [[h0, h1], [w0, w1]] = samePads(op, weight.shape.slice(2), pair(op, 'dilation', opts.dilation, 1, 1), pair(op, 'stride', opts.stride, 1, 1));
+    if (h0 !== h1 || w0 !== w1) {
+      // PyTorch pads the odd extra on the right and bottom, then convolves symmetrically.
+      const xp = pad(x, [0, w1 - w0, 0, h1 - h0]);
+      const y = conv2d(xp, weight, bias, { ...opts, padding: [h0, w0] });
+      xp.dispose();
+      return y;
+    }
+  }
   const xi = batched(op, x, weight, 'cOut, cIn/groups, kh, kw');
   const p = conv2dParams(op, x, xi, weight, opts);
   const y = runConv(op, x, xi, weight, bias, p.cOut, (cx, cw, b) => conv2dBias(cx, cw, b, p));
@@ -150,6 +172,24 @@ export const conv1d = defineOp('conv1d', (x: Tensor, weight: Tensor, bias?: Tens
   const y = conv2d(x4, w4, bias, {
     stride: one(opts.stride, 1), dilation: one(opts.dilation, 1), groups: opts.groups,
     padding: padding === 'same' || padding === 'valid' ? padding : [0, padding[1]],
+  });
+  x4.dispose();
+  w4.dispose();
+  const out = squeeze(y, -2);
+  y.dispose();
+  return out;
+});
+
+/** Transposed 1-D convolution on [N, C, L] (or [C, L]) with weight [cIn, cOut/groups, k]: convTranspose2d with a height of 1. */
+export const convTranspose1d = defineOp('convTranspose1d', (x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor => {
+  if (weight.ndim !== 3) throw new Error(`convTranspose1d: weight must be 3-D [cIn, cOut/groups, k], got ${fmt(weight.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 2) throw new Error(`convTranspose1d: expected input [N, C, L] or [C, L], got ${fmt(x.shape)}`);
+  const one = (v: Pair | undefined, d: number): [number, number] => [d, typeof v === 'number' ? v : v === undefined ? d : v[0]];
+  const x4 = unsqueeze(x, -2);
+  const w4 = unsqueeze(weight, -2);
+  const y = convTranspose2d(x4, w4, bias, {
+    stride: one(opts.stride, 1), padding: one(opts.padding, 0), outputPadding: one(opts.outputPadding, 0),
+    dilation: one(opts.dilation, 1), groups: opts.groups,
   });
   x4.dispose();
   w4.dispose();

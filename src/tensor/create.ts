@@ -250,8 +250,12 @@ export function randn(...args: (ShapeArg | CreateOptions)[]): Tensor {
   return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
 }
 
-/** Integers uniform in [low, high) (int32). */
-export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {
+/** Integers uniform in [low, high) (int32): randint(low, high, shape) or, as PyTorch's randint(high, size), randint(high, shape). */
+export function randint(high: number, shape: readonly number[], opts?: CreateOptions): Tensor;
+export function randint(low: number, high: number, shape: readonly number[], opts?: CreateOptions): Tensor;
+export function randint(a: number, b: number | readonly number[], c?: readonly number[] | CreateOptions, d: CreateOptions = {}): Tensor {
+  if (Array.isArray(b)) return randint(0, a, b, (c ?? {}) as CreateOptions);
+  const [low, high, shape, opts] = [a, b as number, c as readonly number[], d];
   checkOptions('randint', opts);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new RangeError(`randint: need integers low < high, got ${low}, ${high}`);

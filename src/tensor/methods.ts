@@ -4,7 +4,7 @@
 // function's). tensor.ts installs them on Tensor.prototype when the first tensor is made.
 
 import type { Tensor } from './tensor.js';
-import type { DType } from './dtype.js';
+import { checkDType, type DType } from './dtype.js';
 import * as ops from '../ops/index.js';
 import type {
   Dim, IndexSpec, TensorLike, ValuesIndices, VarOptions, SortOptions, TopkOptions, UniqueOptions, UniqueResult,
@@ -73,7 +73,7 @@ declare module './tensor.js' {
     matmul(other: Tensor): Tensor;
     mm(other: Tensor): Tensor;
     bmm(other: Tensor): Tensor;
-    to(dtype: DType | 'cpu' | { dtype?: DType; device?: string }): Tensor;
+    to(dtypeOrDevice: DType | 'cpu' | (string & {}) | { dtype?: DType; device?: string }): Tensor;
     float(): Tensor;
     double(): Tensor;
     int(): Tensor;
@@ -90,8 +90,11 @@ declare module './tensor.js' {
     tolist(): NestedArray;
     /** int32, Nabla's index dtype (PyTorch's long is int64; indices here are int32 everywhere) */
     long(): Tensor;
-    newZeros(shape: readonly number[], opts?: CreateOptions): Tensor;
-    newOnes(shape: readonly number[], opts?: CreateOptions): Tensor;
+    /** PyTorch's .cpu(): every backend's tensors are in CPU memory already, so a new handle to the same values */
+    cpu(): Tensor;
+    /** x.newZeros([2, 3]) or, as PyTorch's new_zeros(2, 3), x.newZeros(2, 3); options last */
+    newZeros(...shapeThenOpts: number[] | [readonly number[]] | [...number[], CreateOptions] | [readonly number[], CreateOptions]): Tensor;
+    newOnes(...shapeThenOpts: number[] | [readonly number[]] | [...number[], CreateOptions] | [readonly number[], CreateOptions]): Tensor;
     newFull(shape: readonly number[], value: number, opts?: CreateOptions): Tensor;
     newTensor(data: NestedArray, opts?: CreateOptions): Tensor;
     viewAs(other: Tensor): Tensor;
@@ -129,6 +132,13 @@ declare module './tensor.js' {
 
 function shapeArgs(args: (number | readonly number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}
+
+/** (2, 3), ([2, 3]) or either with trailing options → [shape, options] (new_zeros(*size) in PyTorch). */
+function sizeAndOpts(args: (number | readonly number[] | CreateOptions)[]): [number[], CreateOptions | undefined] {
+  const last = args[args.length - 1];
+  const opts = last !== undefined && typeof last === 'object' && !Array.isArray(last) ? (last as CreateOptions) : undefined;
+  return [shapeArgs((opts ? args.slice(0, -1) : args) as (number | readonly number[])[]), opts];
 }
 
 /** A copy of the dtype change (or a view of the same storage when there is none), like PyTorch's .to(). */
@@ -187,18 +197,20 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
 /** .to(dtype), .to('cpu') (every backend's memory is the CPU's: a new handle), .to({dtype, device}). */
 function toAny(x: Tensor, d: DType | 'cpu' | { dtype?: DType; device?: string }): Tensor {
   const device = (v: string): void => {
-    if (v !== 'cpu') throw new Error(`to: device '${v}' is not available; tensors live in CPU memory ('cpu'), on backend ${x.device}`);
+    if (v !== 'cpu' && v !== x.device) throw new Error(`to: device '${v}' is not available; tensors live in CPU memory ('cpu'), on backend ${x.device}`);
   };
   if (typeof d === 'object' && d !== null) {
     for (const k of Object.keys(d)) if (k !== 'dtype' && k !== 'device') throw new TypeError(`to: unknown option '${k}' (known: dtype, device)`);
     if (d.device !== undefined) device(d.device);
     return to(x, d.dtype ?? x.dtype);
   }
+  // x.to(y.device): the backend's name is the device every tensor is on, as 'cpu' is.
+  if (d === x.device) return to(x, x.dtype);
   if (d === 'cpu' || d === 'cuda' as string || d === 'mps' as string) {
     device(d);
     return to(x, x.dtype);
   }
-  return to(x, d as DType);
+  return to(x, checkDType(d, `to: '${d}' is neither a device ('cpu', '${x.device}') nor a dtype`));
 }
 
 /** The block of issue 13: PyTorch's everyday methods, and the new ops as methods. */
@@ -211,8 +223,9 @@ const issue13: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   dim(this: Tensor) { return this.ndim; },
   tolist(this: Tensor) { return this.toArray(); },
   long(this: Tensor) { return to(this, 'int32'); },
-  newZeros(this: Tensor, s: readonly number[], o?: CreateOptions) { return full(s, 0, { dtype: this.dtype, ...o }); },
-  newOnes(this: Tensor, s: readonly number[], o?: CreateOptions) { return full(s, 1, { dtype: this.dtype, ...o }); },
+  cpu(this: Tensor) { return to(this, this.dtype); },
+  newZeros(this: Tensor, ...a: (number | readonly number[] | CreateOptions)[]) { const [s, o] = sizeAndOpts(a); return full(s, 0, { dtype: this.dtype, ...o }); },
+  newOnes(this: Tensor, ...a: (number | readonly number[] | CreateOptions)[]) { const [s, o] = sizeAndOpts(a); return full(s, 1, { dtype: this.dtype, ...o }); },
   newFull(this: Tensor, s: readonly number[], v: number, o?: CreateOptions) { return full(s, v, { dtype: this.dtype, ...o }); },
   newTensor(this: Tensor, data: NestedArray, o?: CreateOptions) { return makeTensor(data, { dtype: this.dtype, ...o }); },
   viewAs(this: Tensor, o: Tensor) { return ops.reshape(this, o.shape); },

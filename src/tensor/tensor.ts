@@ -305,6 +305,21 @@ export class Tensor {
     this._buf = ob;
   }
 
+  /**
+   * @internal Module.to(dtype): this leaf takes other's storage and dtype in place (PyTorch's
+   * `param.data = param.data.to(dtype)`), so every holder of this tensor sees the cast.
+   */
+  _retype(other: Tensor): void {
+    if (this._node !== null) throw new Error('retype: only a leaf tensor can change its dtype in place');
+    const buf = this._live('retype');
+    const ob = other._live('retype');
+    if (other.numel() !== this.numel()) throw new Error(`retype: shape [${other.shape.join(', ')}] does not match [${this.shape.join(', ')}]`);
+    ob.retain();
+    buf.release();
+    this._buf = ob;
+    (this as { dtype: DType }).dtype = other.dtype;
+  }
+
   /** A new leaf sharing this tensor's storage, outside the graph. */
   detach(): Tensor {
     return new Tensor(this._live('detach').retain(), this.shape, this.dtype);

@@ -69,9 +69,17 @@ function conv(b: GraphBuilder, m: Module, call: LayerCall): string[] {
   const padding = c.padding as number[] | number | 'same' | 'valid';
   const w = b.param(c.weight, `${call.path}.weight`);
   const ins = c.bias ? [w, b.param(c.bias, `${call.path}.bias`)] : [w];
-  return batched(b, call, two ? 4 : 3, (x) => b.op(call.path, 'Conv', [x, ...ins], {
-    kernel_shape: c.kernelSize, strides: [...stride], pads: convPads(padding, c.kernelSize, [...dilation]), dilations: [...dilation], group: c.groups,
-  }));
+  const pads = convPads(padding, c.kernelSize, [...dilation]);
+  // A paddingMode other than zeros: ONNX Pad (reflect, edge, wrap) first, then an unpadded Conv.
+  const mode = ({ zeros: null, reflect: 'reflect', replicate: 'edge', circular: b.opset >= 19 ? 'wrap' : undefined } as Record<string, string | null | undefined>)[c.paddingMode];
+  if (mode === undefined) throw unsupported(call.path, m, `paddingMode '${c.paddingMode}' needs opset 19 (ONNX Pad mode 'wrap'), exporting at ${b.opset}`);
+  const k = c.kernelSize.length;
+  return batched(b, call, two ? 4 : 3, (x) => {
+    const xp = mode ? b.op(call.path, 'Pad', [x, b.ints(call.path, [0, 0, ...pads.slice(0, k), 0, 0, ...pads.slice(k)])], { mode }) : x;
+    return b.op(call.path, 'Conv', [xp, ...ins], {
+      kernel_shape: c.kernelSize, strides: [...stride], pads: mode ? new Array<number>(2 * k).fill(0) : pads, dilations: [...dilation], group: c.groups,
+    });
+  });
 }
 
 function convTranspose(b: GraphBuilder, m: Module, call: LayerCall): string[] {

@@ -147,15 +147,17 @@ function conv(n: number): OpExporter {
   };
 }
 
-function convTranspose(b: GraphBuilder, c: OpCall): string[] {
-  const [x, w, bias, o = {}] = c.args as [Tensor, Tensor, Tensor | null | undefined, { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number }];
-  const y = out0(c), k = w.shape.slice(2), s = many(o.stride, 2, 1), pad = many(o.padding, 2, 0), dil = many(o.dilation, 2, 1);
-  // output_padding as the call made the output (the same numbers the call's outputPadding gave)
-  const op = [0, 1].map((i) => y.shape[y.ndim - 2 + i]! - ((x.shape[x.ndim - 2 + i]! - 1) * s[i]! - 2 * pad[i]! + dil[i]! * (k[i]! - 1) + 1));
-  const ins = bias ? [c.val(w), c.val(bias)] : [c.val(w)];
-  return batched(b, c, 4, (xi) => b.op(c.path, 'ConvTranspose', [xi, ...ins], {
-    kernel_shape: k, strides: s, pads: [...pad, ...pad], dilations: dil, group: o.groups ?? 1, output_padding: op,
-  }));
+function convTranspose(n: number): OpExporter {
+  return (b, c) => {
+    const [x, w, bias, o = {}] = c.args as [Tensor, Tensor, Tensor | null | undefined, { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number }];
+    const y = out0(c), k = w.shape.slice(2), s = many(o.stride, n, 1), pad = many(o.padding, n, 0), dil = many(o.dilation, n, 1);
+    // output_padding as the call made the output (the same numbers the call's outputPadding gave)
+    const op = k.map((_, i) => y.shape[y.ndim - n + i]! - ((x.shape[x.ndim - n + i]! - 1) * s[i]! - 2 * pad[i]! + dil[i]! * (k[i]! - 1) + 1));
+    const ins = bias ? [c.val(w), c.val(bias)] : [c.val(w)];
+    return batched(b, c, n + 2, (xi) => b.op(c.path, 'ConvTranspose', [xi, ...ins], {
+      kernel_shape: k, strides: s, pads: [...pad, ...pad], dilations: dil, group: o.groups ?? 1, output_padding: op,
+    }));
+  };
 }
 
 function pool(n: number, max: boolean): OpExporter {
@@ -278,7 +280,9 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   ['bmm', (b, c) => [b.op(c.path, 'MatMul', [c.val(x0(c)), c.val(c.args[1] as Tensor)])]],
   ['conv1d', conv(1)],
   ['conv2d', conv(2)],
-  ['convTranspose2d', convTranspose],
+  ['conv3d', conv(3)],
+  ['convTranspose1d', convTranspose(1)],
+  ['convTranspose2d', convTranspose(2)],
   ['maxPool1d', pool(1, true)],
   ['maxPool2d', pool(2, true)],
   ['avgPool1d', pool(1, false)],

@@ -1,13 +1,12 @@
 // Normalisation layers BatchNorm1d/2d (running statistics, momentum or a cumulative average, eval
-// mode), LayerNorm and GroupNorm — composites of differentiable ops, so autograd covers them.
+// mode), LayerNorm and GroupNorm — each calls its functional form (../../ops/norm-functional.ts).
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { ones, scalar, zeros } from '../../tensor/create.js';
-import { scope } from '../../tensor/memory.js';
 import { noGrad } from '../../autograd/graph.js';
 import { Module, type Parameter } from '../module.js';
-import { add, mul, rsqrt, sub, mean, reshape } from '../../ops/index.js';
-import { fmt, prod } from '../../tensor/shape.js';
+import { batchNorm, groupNorm, layerNorm } from '../../ops/norm-functional.js';
+import { fmt } from '../../tensor/shape.js';
 import * as init from '../init.js';
 import { checkInt, expectFloat, expectInput, floatDType, newParam, type DTypeOption } from './util.js';
 
@@ -20,39 +19,6 @@ export interface BatchNormOptions extends DTypeOption {
   affine?: boolean;
   /** keep running_mean/running_var and use them in eval mode (default true) */
   trackRunningStats?: boolean;
-}
-
-/** (x − mean)/√(var + eps) over dims, with the biased variance (what every norm layer uses). */
-function normalize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; varBiased: Tensor } {
-  const m = meanOver(x, dims);
-  const xc = sub(x, m);
-  const v = meanOver(mul(xc, xc), dims);
-  const y = mul(xc, rsqrt(add(v, eps)));
-  return { y, mean: m, varBiased: v };
-}
-
-/**
- * Mean over dims with keepdim. Batch norm's dims [0, 2, 3…] are not adjacent, which would make the
- * reduction copy the whole tensor into a permuted layout; the trailing block first, then dim 0,
- * reads it in place (equal block sizes, so the mean of means is the mean).
- */
-function meanOver(x: Tensor, dims: number[]): Tensor {
-  if (dims.length > 1 && dims[0] === 0 && dims[1] === 2 && dims.every((d, i) => i === 0 || d === i + 1) && dims.length === x.ndim - 1) {
-    const inner = mean(x, dims.slice(1), true);
-    const out = mean(inner, 0, true);
-    inner.dispose();
-    return out;
-  }
-  return mean(x, dims, true);
-}
-
-/** y·w + b with w, b [C] broadcast along dim 1 of an n-D input. */
-function affineChannels(y: Tensor, w: Tensor | null, b: Tensor | null, ndim: number): Tensor {
-  const shape = [1, -1, ...Array<number>(Math.max(0, ndim - 2)).fill(1)];
-  let out = y;
-  if (w) out = mul(out, reshape(w, shape));
-  if (b) out = add(out, reshape(b, shape));
-  return out;
 }
 
 /** What BatchNorm1d and BatchNorm2d share (torch.nn.modules.batchnorm._BatchNorm). */
@@ -115,44 +81,23 @@ abstract class BatchNorm extends Module {
 
   override forward(x: Tensor): Tensor {
     this.checkInput(x);
-    const C = this.numFeatures;
-    const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-    const n = x.numel() / C;
-    const useBatch = this.training || !this.trackRunningStats;
+    const n = x.numel() / this.numFeatures;
     if (this.training && n <= 1) throw new Error(`${this.label}: expected more than 1 value per channel when training, got input ${fmt(x.shape)}`);
-    return scope(() => {
-      let y: Tensor;
-      if (useBatch) {
-        const r = normalize(x, dims, this.eps);
-        y = r.y;
-        if (this.training && this.trackRunningStats) this.updateRunningStats(r.mean, r.varBiased, n);
-      } else {
-        const shape = [1, C, ...Array<number>(x.ndim - 2).fill(1)];
-        const rm = reshape(this.getBuffer('running_mean')!, shape);
-        const rv = reshape(this.getBuffer('running_var')!, shape);
-        y = mul(sub(x, rm), rsqrt(add(rv, this.eps)));
-      }
-      return affineChannels(y, this.weight, this.bias, x.ndim);
-    });
-  }
-
-  /** running ← (1 − f)·running + f·batch, with f = momentum or 1/count; the variance unbiased. */
-  private updateRunningStats(batchMean: Tensor, batchVarBiased: Tensor, n: number): void {
-    noGrad(() => {
+    // As torch.nn.modules.batchnorm._BatchNorm.forward: count the batch, then the factor it moves by.
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats) {
       const nbt = this.getBuffer('num_batches_tracked')!;
       const count = nbt.item() + 1;
-      const c = scalar(count, 'int32');
-      nbt._assign(c);
-      c.dispose();
-      const f = this.momentum ?? 1 / count;
-      const C = this.numFeatures;
-      const rm = this.getBuffer('running_mean')!, rv = this.getBuffer('running_var')!;
-      const bm = reshape(batchMean.detach(), [C]);
-      const bv = mul(reshape(batchVarBiased.detach(), [C]), n / (n - 1));
-      const newMean = add(mul(rm, 1 - f), mul(bm, f));
-      const newVar = add(mul(rv, 1 - f), mul(bv, f));
-      rm._assign(newMean);
-      rv._assign(newVar);
+      noGrad(() => {
+        const c = scalar(count, 'int32');
+        nbt._assign(c);
+        c.dispose();
+      });
+      factor = this.momentum ?? 1 / count;
+    }
+    const useRunning = !this.training || this.trackRunningStats;
+    return batchNorm(x, useRunning ? this.getBuffer('running_mean') : null, useRunning ? this.getBuffer('running_var') : null, {
+      weight: this.weight, bias: this.bias, training: this.training || !this.trackRunningStats, momentum: factor, eps: this.eps,
     });
   }
 
@@ -227,13 +172,7 @@ export class LayerNorm extends Module {
     const ok = x.ndim >= k && tail.every((d, i) => d === this.normalizedShape[i]);
     expectInput(this.label, x, ok, `[*, ${this.normalizedShape.join(', ')}]`);
     expectFloat(this.label, x);
-    return scope(() => {
-      const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
-      let y = normalize(x, dims, this.eps).y;
-      if (this.weight) y = mul(y, this.weight);
-      if (this.bias) y = add(y, this.bias);
-      return y;
-    });
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
   override extraRepr(): string {
@@ -281,12 +220,7 @@ export class GroupNorm extends Module {
     const C = this.numChannels;
     expectInput(this.label, x, x.ndim >= 2 && x.shape[1] === C, `[N, ${C}, *]`);
     expectFloat(this.label, x);
-    return scope(() => {
-      const N = x.shape[0]!;
-      const g = reshape(x, [N, this.numGroups, prod(x.shape.slice(1)) / this.numGroups]);
-      const y = reshape(normalize(g, [2], this.eps).y, x.shape);
-      return affineChannels(y, this.weight, this.bias, x.ndim);
-    });
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
   override extraRepr(): string {
