@@ -94,3 +94,22 @@ test('backprop through a chain of 100,000 ops does not overflow the stack', () =
 test('leaf requiresGrad on an int tensor is refused', () => {
   assert.throws(() => nb.tensor([1, 2]).requiresGrad_(), /floating-point/);
 });
+
+test("retainGrad keeps a non-leaf's gradient as PyTorch's retain_grad does (accumulating over backward calls)", () => {
+  const y = nb.tensor([1, -2, 3], { dtype: 'float32', requiresGrad: true });
+  const z = y.mul(2);
+  assert.equal(z.retainGrad(), z);
+  const w = z.mul(z).sum(); // dw/dz = 2z = 4y
+  w.backward({ retainGraph: true });
+  assert.deepEqual(Array.from(z.grad!.dataSync()), [4, -8, 12]);
+  assert.deepEqual(Array.from(y.grad!.dataSync()), [8, -16, 24]); // dw/dy = 8y
+  w.backward();
+  assert.deepEqual(Array.from(z.grad!.dataSync()), [8, -16, 24], 'a second backward adds to .grad');
+  const u = y.mul(3);
+  assert.equal(u.grad, null, 'without retainGrad a non-leaf keeps no gradient');
+  u.sum().backward();
+  assert.equal(u.grad, null);
+  assert.equal(y.retainGrad(), y, 'on a leaf: nothing to do');
+  assert.throws(() => nb.tensor([1]).retainGrad(), /retainGrad: this tensor does not require grad/);
+  assert.throws(() => y.sum().backward('yes' as never), /backward: the first argument is the output's gradient \(a tensor\) or the options/);
+});

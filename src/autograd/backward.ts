@@ -9,6 +9,16 @@ import { add } from '../ops/elementwise.js';
 import { full } from '../tensor/create.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 
+/** backward() reached the node that made these tensors (retainGrad): each adds g into its .grad. */
+function retainGrads(ts: readonly Tensor[], g: Tensor): void {
+  for (const t of ts) {
+    if (t.isDisposed) continue;
+    const prev = t.grad;
+    t.grad = keep(prev ? add(prev, g) : add(g, 0));
+    prev?.dispose();
+  }
+}
+
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again. */
   retainGraph?: boolean;
@@ -103,6 +113,7 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
         continue;
       }
       pending.delete(node);
+      if (node.retained && !wanted) retainGrads(node.retained, g);
       // A rule's temporaries (written with ops) are freed as soon as it returns its gradients.
       const grads = scope(() => node.apply(g));
       const used = new Set<Tensor>();

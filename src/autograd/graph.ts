@@ -69,6 +69,8 @@ export class Node {
   absorbed: Holder[] | null = null;
   /** @internal the nodes recorded with this one as an input, until a backward consumes it (release.ts) */
   consumers: Node[] | null = [];
+  /** @internal tensors this node produced that keep their gradient (retainGrad), filled by backward() */
+  retained: Tensor[] | null = null;
   private savedFreed = false;
   constructor(
     readonly name: string,

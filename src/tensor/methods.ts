@@ -191,7 +191,13 @@ const composites: Record<string, (this: Tensor, ...a: never[]) => unknown> = {
   double(this: Tensor) { return to(this, 'float64'); },
   int(this: Tensor) { return to(this, 'int32'); },
   bool(this: Tensor) { return to(this, 'bool'); },
-  backward(this: Tensor, g?: Tensor | null, o?: BackwardOptions) { runBackward(this, g, o); },
+  /** backward(), backward(gradient, opts) or, as PyTorch's keyword form, backward({retainGraph, createGraph}) */
+  backward(this: Tensor, g?: Tensor | null | BackwardOptions, o?: BackwardOptions) {
+    if (g !== null && g !== undefined && (typeof g !== 'object' || Object.getPrototypeOf(g) === Object.prototype)) {
+      if (typeof g !== 'object' || o !== undefined) throw new TypeError(`backward: the first argument is the output's gradient (a tensor) or the options {retainGraph, createGraph}, got ${typeof g}`);
+      runBackward(this, null, g as BackwardOptions);
+    } else runBackward(this, g as Tensor | null | undefined, o);
+  },
 };
 
 /** .to(dtype), .to('cpu') (every backend's memory is the CPU's: a new handle), .to({dtype, device}). */

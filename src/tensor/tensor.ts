@@ -220,15 +220,20 @@ export class Tensor {
     this._grad = g;
   }
 
-  /** Keep the .grad of a non-leaf during backward (like PyTorch's retain_grad). */
+  /**
+   * Keep the .grad of a non-leaf during backward (like PyTorch's retain_grad): backward() adds its
+   * gradient into .grad, as for a leaf. On a leaf it changes nothing (a leaf keeps its gradient).
+   */
   retainGrad(): this {
+    const n = this._node;
+    if (n === null) {
+      if (!this.requiresGrad) throw new Error("retainGrad: this tensor does not require grad (PyTorch: can't retain_grad on Tensor that has requires_grad=False)");
+      return this;
+    }
+    if (this._retainsGrad) return this;
     this._retainsGrad = true;
+    (n.retained ??= []).push(this);
     return this;
-  }
-
-  /** @internal */
-  get _retainGradFlag(): boolean {
-    return this._retainsGrad;
   }
 
   /** @internal a second handle to the same storage and graph position, owned by a graph node */
