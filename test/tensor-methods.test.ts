@@ -98,6 +98,17 @@ for (const backend of backends) {
       assert.throws(() => nb.arange(3).mT, /mT: needs a tensor of at least 2 dimensions/);
     });
 
+    test('T reverses the dims as PyTorch\'s x.T (a matrix transposed, a vector as it is), with its gradient', () => {
+      nb.setBackend(backend);
+      assert.deepEqual(nb.arange(6).reshape(2, 3).T.tolist(), [[0, 3], [1, 4], [2, 5]]);
+      assert.deepEqual(nb.arange(3).T.tolist(), [0, 1, 2]);
+      assert.deepEqual(nb.arange(24).reshape(2, 3, 4).T.shape, [4, 3, 2]);
+      assert.equal(nb.arange(24).reshape(2, 3, 4).T.tolist()[3]![2]![1], 23);
+      const w = nb.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32', requiresGrad: true });
+      w.T.mul(nb.tensor([[1, 10], [2, 20], [3, 30]], { dtype: 'float32' })).sum().backward();
+      assert.deepEqual(w.grad!.tolist(), [[1, 2, 3], [10, 20, 30]]);
+    });
+
     test('the new ops are methods too, and max/min take a second tensor', () => {
       nb.setBackend(backend);
       const x = nb.tensor([[3, -1, 2], [0, 5, 4]], { dtype: 'float32' });

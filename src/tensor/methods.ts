@@ -102,6 +102,8 @@ declare module './tensor.js' {
     typeAs(other: Tensor): Tensor;
     /** the transpose of the last two dims (PyTorch's x.mT) */
     readonly mT: Tensor;
+    /** PyTorch's x.T: the dims reversed (a matrix transposed; a vector or scalar as it is) */
+    readonly T: Tensor;
     sort(opts?: SortOptions): ValuesIndices;
     sort(dim: number, descending?: boolean): ValuesIndices;
     argsort(opts?: SortOptions): Tensor;
@@ -278,6 +280,12 @@ export function installMethods(proto: object): void {
     get(this: Tensor) {
       if (this.ndim < 2) throw new Error(`mT: needs a tensor of at least 2 dimensions, got shape [${this.shape.join(', ')}]`);
       return ops.transpose(this, -2, -1);
+    },
+    configurable: true,
+  });
+  Object.defineProperty(proto, 'T', {
+    get(this: Tensor) {
+      return ops.permute(this, this.shape.map((_, i) => this.ndim - 1 - i));
     },
     configurable: true,
   });
