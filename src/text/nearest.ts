@@ -1,6 +1,8 @@
 // Nearest word by edit distance among many (the translation baseline: answer with the translation
 // of the closest training headword). A trie of the words is walked with one Levenshtein row per
-// depth, and branches whose row minimum exceeds the best distance so far are cut.
+// depth, and a branch is cut where no word below can beat the best so far: its distance is at least
+// the row's minimum and at least the length difference (each node knows its words' shortest and
+// longest lengths), and a tie only counts for an earlier word (each node knows its earliest).
 
 export interface NearestResult {
   /** index of the word in the list given to the constructor (the first of equals) */
@@ -16,12 +18,35 @@ export class NearestWord {
   private sibling = new Int32Array(1024).fill(-1);
   private wordAt = new Int32Array(1024).fill(-1);
   private nodes = 1;
+  // per node, over the words at and below it: shortest and longest length (code points), earliest index
+  private minLen = new Int32Array(0);
+  private maxLen = new Int32Array(0);
+  private minIdx = new Int32Array(0);
   readonly words: readonly string[];
 
   constructor(words: readonly string[]) {
     if (!words.length) throw new Error('NearestWord: the word list is empty');
     this.words = words;
     words.forEach((w, i) => this.insert(w, i));
+    this.minLen = new Int32Array(this.nodes);
+    this.maxLen = new Int32Array(this.nodes);
+    this.minIdx = new Int32Array(this.nodes);
+    this.bound(0, 0);
+  }
+
+  /** Fills the subtree bounds of node (at depth) and below. */
+  private bound(node: number, depth: number): void {
+    const w = this.wordAt[node]!;
+    let lo = w >= 0 ? depth : 0x7fffffff, hi = w >= 0 ? depth : -1, idx = w >= 0 ? w : 0x7fffffff;
+    for (let k = this.child[node]!; k >= 0; k = this.sibling[k]!) {
+      this.bound(k, depth + 1);
+      lo = Math.min(lo, this.minLen[k]!);
+      hi = Math.max(hi, this.maxLen[k]!);
+      idx = Math.min(idx, this.minIdx[k]!);
+    }
+    this.minLen[node] = lo;
+    this.maxLen[node] = hi;
+    this.minIdx[node] = idx;
   }
 
   private grow(): void {
@@ -77,8 +102,10 @@ export class NearestWord {
           row[j] = v;
           if (v < min) min = v;
         }
-        // the distance of every word below is at least this row's minimum
-        if (min > best) continue;
+        // every word below is at least this far: the row's minimum, and the length difference
+        const lo = this.minLen[k]!, hi = this.maxLen[k]!;
+        const bound = Math.max(min, m < lo ? lo - m : m > hi ? m - hi : 0);
+        if (bound > best || (bound === best && this.minIdx[k]! > bestIdx)) continue;
         consider(row, k);
         walk(k, depth + 1);
       }
