@@ -252,6 +252,34 @@ function pad(b: GraphBuilder, c: OpCall): string[] {
 
 const identity: OpExporter = (b, c) => [b.op(c.path, 'Identity', [c.val(x0(c))])];
 
+/** The activations of issue 13 (src/ops/activation-extra.ts), each as ONNX's op or a few of them (opset 17). */
+const num = (c: OpCall, i: number, d: number): number => (c.args[i] as number | undefined) ?? d;
+const ACTIVATIONS: [string, OpExporter][] = [
+  ['hardtanh', (b, c) => { const dt = dtOf(out0(c), c); return [b.op(c.path, 'Clip', [xin(b, c), b.scalar(c.path, dt, num(c, 1, -1)), b.scalar(c.path, dt, num(c, 2, 1))])]; }],
+  ['relu6', (b, c) => { const dt = dtOf(out0(c), c); return [b.op(c.path, 'Clip', [xin(b, c), b.scalar(c.path, dt, 0), b.scalar(c.path, dt, 6)])]; }],
+  ['hardswish', (b, c) => [b.op(c.path, 'HardSwish', [xin(b, c)])]],
+  ['hardsigmoid', (b, c) => [b.op(c.path, 'HardSigmoid', [xin(b, c)], { alpha: 1 / 6, beta: 0.5 })]],
+  ['mish', (b, c) => { const x = xin(b, c); return [b.op(c.path, 'Mul', [x, b.op(c.path, 'Tanh', [b.op(c.path, 'Softplus', [x])])])]; }],
+  ['logsigmoid', (b, c) => [b.op(c.path, 'Log', [b.op(c.path, 'Sigmoid', [xin(b, c)])])]],
+  ['softmin', (b, c) => [b.op(c.path, 'Softmax', [b.op(c.path, 'Neg', [xin(b, c)])], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
+  ['softsign', (b, c) => [b.op(c.path, 'Softsign', [xin(b, c)])]],
+  ['tanhshrink', (b, c) => { const x = xin(b, c); return [b.op(c.path, 'Sub', [x, b.op(c.path, 'Tanh', [x])])]; }],
+  ['softshrink', (b, c) => [b.op(c.path, 'Shrink', [xin(b, c)], { lambd: num(c, 1, 0.5), bias: num(c, 1, 0.5) })]],
+  ['hardshrink', (b, c) => [b.op(c.path, 'Shrink', [xin(b, c)], { lambd: num(c, 1, 0.5), bias: 0 })]],
+  ['threshold', (b, c) => {
+    const dt = dtOf(out0(c), c), x = xin(b, c);
+    return [b.op(c.path, 'Where', [b.op(c.path, 'Greater', [x, b.scalar(c.path, dt, c.args[1] as number)]), x, b.scalar(c.path, dt, c.args[2] as number)])];
+  }],
+  ['celu', (b, c) => [b.op(c.path, 'Celu', [xin(b, c)], { alpha: num(c, 1, 1) })]],
+  ['selu', (b, c) => [b.op(c.path, 'Selu', [xin(b, c)])]],
+  ['prelu', (b, c) => {
+    // PyTorch's weight is per channel (dim 1); ONNX's slope broadcasts from the right: [C] → [C, 1, …]
+    const x = x0(c), w = c.args[1] as Tensor;
+    const slope = w.numel() === 1 || x.ndim <= 2 ? c.val(w) : b.op(c.path, 'Reshape', [c.val(w), b.ints(c.path, [w.numel(), ...Array(x.ndim - 2).fill(1)])]);
+    return [b.op(c.path, 'PRelu', [xin(b, c), slope])];
+  }],
+];
+
 /** The op exporters, by op name (the name defineOp was given). */
 export const OP_EXPORTERS = new Map<string, OpExporter>([
   ...Object.entries({
@@ -270,6 +298,7 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   ['leakyRelu', (b, c) => [b.op(c.path, 'LeakyRelu', [xin(b, c)], { alpha: (c.args[1] as number | undefined) ?? 0.01 })]],
   ['elu', (b, c) => [b.op(c.path, 'Elu', [xin(b, c)], { alpha: (c.args[1] as number | undefined) ?? 1 })]],
   ['softplus', softplus],
+  ...ACTIVATIONS,
   ['softmax', (b, c) => [b.op(c.path, 'Softmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['logSoftmax', (b, c) => [b.op(c.path, 'LogSoftmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['dropout', dropout],
