@@ -280,6 +280,26 @@ const ACTIVATIONS: [string, OpExporter][] = [
   }],
 ];
 
+/**
+ * F.interpolate as Resize: nearest as PyTorch's floor(o · in/out) ('asymmetric', 'floor'); linear and
+ * cubic (a = −0.75) with 'align_corners' or 'pytorch_half_pixel'. A scaleFactor goes as scales (PyTorch
+ * samples at 1/scaleFactor too); a size as sizes, the batch and channel dims read from the input.
+ */
+function interpolate(b: GraphBuilder, c: OpCall): string[] {
+  const x = x0(c), o = (c.args[1] ?? {}) as { size?: number | readonly number[]; scaleFactor?: number | readonly number[]; mode?: string; alignCorners?: boolean; recomputeScaleFactor?: boolean };
+  const s = x.ndim - 2, mode = o.mode ?? 'nearest';
+  const per = (v: number | readonly number[]): number[] => (typeof v === 'number' ? new Array<number>(s).fill(v) : [...v]);
+  const attrs = mode === 'nearest'
+    ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }
+    : { mode: mode === 'bicubic' ? 'cubic' : 'linear', coordinate_transformation_mode: o.alignCorners ? 'align_corners' : 'pytorch_half_pixel', cubic_coeff_a: -0.75 };
+  if (o.scaleFactor != null && !o.recomputeScaleFactor) {
+    return [b.op(c.path, 'Resize', [c.val(x), '', b.constant(c.path, 'float32', [x.ndim], [1, 1, ...per(o.scaleFactor)])], attrs)];
+  }
+  const nc = b.op(c.path, 'Shape', [c.val(x)], { start: 0, end: 2 });
+  const sizes = b.op(c.path, 'Concat', [nc, b.ints(c.path, out0(c).shape.slice(2))], { axis: 0 });
+  return [b.op(c.path, 'Resize', [c.val(x), '', '', sizes], attrs)];
+}
+
 /** The op exporters, by op name (the name defineOp was given). */
 export const OP_EXPORTERS = new Map<string, OpExporter>([
   ...Object.entries({
@@ -299,6 +319,7 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   ['elu', (b, c) => [b.op(c.path, 'Elu', [xin(b, c)], { alpha: (c.args[1] as number | undefined) ?? 1 })]],
   ['softplus', softplus],
   ...ACTIVATIONS,
+  ['interpolate', interpolate],
   ['softmax', (b, c) => [b.op(c.path, 'Softmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['logSoftmax', (b, c) => [b.op(c.path, 'LogSoftmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['dropout', dropout],
