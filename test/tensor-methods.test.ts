@@ -98,6 +98,23 @@ for (const backend of backends) {
       assert.throws(() => nb.arange(3).mT, /mT: needs a tensor of at least 2 dimensions/);
     });
 
+    test('a tensor iterates over dim 0 as a torch.Tensor does (rows of a matrix, 0-d elements of a vector)', () => {
+      nb.setBackend(backend);
+      const m = nb.arange(6).reshape(3, 2);
+      const rows = [...m];
+      assert.deepEqual(rows.map((r) => r.tolist()), [[0, 1], [2, 3], [4, 5]]);
+      assert.deepEqual([...nb.arange(3)].map((e) => [e.ndim, e.item()]), [[0, 0], [0, 1], [0, 2]]);
+      let n = 0;
+      for (const r of nb.zeros([4, 5])) { assert.deepEqual(r.shape, [5]); n++; }
+      assert.equal(n, 4);
+      assert.throws(() => [...nb.tensor(3)], /iteration over a 0-d tensor/);
+      // the rows carry gradient as x[i] does
+      const x = nb.tensor([[1, 2], [3, 4]], { dtype: 'float32', requiresGrad: true });
+      const [a, b] = x;
+      a!.mul(b!).sum().backward();
+      assert.deepEqual(x.grad!.tolist(), [[3, 4], [1, 2]]);
+    });
+
     test('T reverses the dims as PyTorch\'s x.T (a matrix transposed, a vector as it is), with its gradient', () => {
       nb.setBackend(backend);
       assert.deepEqual(nb.arange(6).reshape(2, 3).T.tolist(), [[0, 3], [1, 4], [2, 5]]);

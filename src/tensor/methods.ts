@@ -104,6 +104,8 @@ declare module './tensor.js' {
     readonly mT: Tensor;
     /** PyTorch's x.T: the dims reversed (a matrix transposed; a vector or scalar as it is) */
     readonly T: Tensor;
+    /** for (const row of x): x[0], x[1], … along dim 0, as iterating a torch.Tensor (a 0-d tensor refuses) */
+    [Symbol.iterator](): Iterator<Tensor>;
     sort(opts?: SortOptions): ValuesIndices;
     sort(dim: number, descending?: boolean): ValuesIndices;
     argsort(opts?: SortOptions): Tensor;
@@ -280,6 +282,14 @@ export function installMethods(proto: object): void {
     get(this: Tensor) {
       if (this.ndim < 2) throw new Error(`mT: needs a tensor of at least 2 dimensions, got shape [${this.shape.join(', ')}]`);
       return ops.transpose(this, -2, -1);
+    },
+    configurable: true,
+  });
+  Object.defineProperty(proto, Symbol.iterator, {
+    value: function* (this: Tensor): Generator<Tensor> {
+      if (this.ndim === 0) throw new TypeError('iteration over a 0-d tensor (PyTorch: iteration over a 0-d tensor)');
+      const n = this.shape[0]!;
+      for (let i = 0; i < n; i++) yield ops.select(this, 0, i);
     },
     configurable: true,
   });
