@@ -2,14 +2,12 @@
 // spatial dims; optional affine and running statistics, state keys as PyTorch's.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { ones, scalar, zeros } from '../../tensor/create.js';
-import { Module, type Parameter } from '../module.js';
+import { NormBase } from './norm.js';
 import { instanceNorm } from '../../ops/norm-functional.js';
 import { checkOpts } from '../../ops/sorting.js';
 import { squeeze, unsqueeze } from '../../ops/shape.js';
 import { fmt } from '../../tensor/shape.js';
-import * as init from '../init.js';
-import { checkInt, expectFloat, expectInput, floatDType, newParam, type DTypeOption } from './util.js';
+import { expectFloat, expectInput, type DTypeOption } from './util.js';
 
 export interface InstanceNormOptions extends DTypeOption {
   /** added to the variance (default 1e-5) */
@@ -23,51 +21,20 @@ export interface InstanceNormOptions extends DTypeOption {
 }
 
 /** What InstanceNorm1d and InstanceNorm2d share (torch.nn.modules.instancenorm._InstanceNorm). */
-abstract class InstanceNorm extends Module {
-  readonly numFeatures: number;
-  readonly eps: number;
-  momentum: number | null;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  weight: Parameter | null;
-  bias: Parameter | null;
-
+abstract class InstanceNorm extends NormBase {
   private readonly kind: string;
   private readonly spatial: number;
 
   constructor(kind: string, numFeatures: number, spatial: number, opts: InstanceNormOptions) {
-    super();
     checkOpts(kind, opts, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype']);
+    // PyTorch keeps num_batches_tracked in the state too, but instance norm never moves it
+    super(kind, numFeatures, opts, { affine: false, trackRunningStats: false });
     this.kind = kind;
     this.spatial = spatial;
-    this.numFeatures = checkInt(kind, 'numFeatures', numFeatures, 1);
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new RangeError(`${kind}: momentum must be in [0, 1] or null, got ${this.momentum}`);
-    if (!(this.eps >= 0)) throw new RangeError(`${kind}: eps must be ≥ 0, got ${this.eps}`);
-    this.affine = opts.affine ?? false;
-    this.trackRunningStats = opts.trackRunningStats ?? false;
-    const dtype = floatDType(kind, opts.dtype);
-    this.weight = this.affine ? init.ones_(newParam([numFeatures], dtype)) as Parameter : null;
-    this.bias = this.affine ? newParam([numFeatures], dtype) : null;
-    const track = this.trackRunningStats;
-    this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
-    this.registerBuffer('running_var', track ? ones([numFeatures], { dtype }) : null);
-    // PyTorch keeps the count in the state (int64 there, int32 here) but instance norm never moves it.
-    this.registerBuffer('num_batches_tracked', track ? scalar(0, 'int32') : null);
   }
 
   get label(): string {
     return `${this.kind}(${this.numFeatures})`;
-  }
-
-  resetParameters(): void {
-    if (this.trackRunningStats) {
-      init.zeros_(this.getBuffer('running_mean')!);
-      init.ones_(this.getBuffer('running_var')!);
-    }
-    if (this.weight) init.ones_(this.weight);
-    if (this.bias) init.zeros_(this.bias);
   }
 
   override forward(x: Tensor): Tensor {

@@ -21,8 +21,11 @@ export interface BatchNormOptions extends DTypeOption {
   trackRunningStats?: boolean;
 }
 
-/** What BatchNorm1d and BatchNorm2d share (torch.nn.modules.batchnorm._BatchNorm). */
-abstract class BatchNorm extends Module {
+/**
+ * What batch and instance norm share (torch.nn.modules.batchnorm._NormBase): the checked options,
+ * the affine weight and bias, and the running statistics as buffers with PyTorch's keys.
+ */
+export abstract class NormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   momentum: number | null;
@@ -31,35 +34,24 @@ abstract class BatchNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(kind: string, numFeatures: number, opts: BatchNormOptions) {
+  constructor(kind: string, numFeatures: number, opts: BatchNormOptions, defaults: { affine: boolean; trackRunningStats: boolean }) {
     super();
     this.numFeatures = checkInt(kind, 'numFeatures', numFeatures, 1);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new RangeError(`${kind}: momentum must be in [0, 1] or null, got ${this.momentum}`);
     if (!(this.eps >= 0)) throw new RangeError(`${kind}: eps must be ≥ 0, got ${this.eps}`);
-    this.affine = opts.affine ?? true;
-    this.trackRunningStats = opts.trackRunningStats ?? true;
+    this.affine = opts.affine ?? defaults.affine;
+    this.trackRunningStats = opts.trackRunningStats ?? defaults.trackRunningStats;
     const dtype = floatDType(kind, opts.dtype);
     this.weight = this.affine ? init.ones_(newParam([numFeatures], dtype)) as Parameter : null;
     this.bias = this.affine ? newParam([numFeatures], dtype) : null;
-    if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', zeros([numFeatures], { dtype }));
-      this.registerBuffer('running_var', ones([numFeatures], { dtype }));
-      // PyTorch's is int64; int32 is the widest integer dtype here (safetensors maps it as I32).
-      this.registerBuffer('num_batches_tracked', scalar(0, 'int32'));
-    } else {
-      this.registerBuffer('running_mean', null);
-      this.registerBuffer('running_var', null);
-      this.registerBuffer('num_batches_tracked', null);
-    }
+    const track = this.trackRunningStats;
+    this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('running_var', track ? ones([numFeatures], { dtype }) : null);
+    // PyTorch's is int64; int32 is the widest integer dtype here (safetensors maps it as I32).
+    this.registerBuffer('num_batches_tracked', track ? scalar(0, 'int32') : null);
   }
-
-  get label(): string {
-    return `${this.constructor.name}(${this.numFeatures})`;
-  }
-
-  protected abstract checkInput(x: Tensor): void;
 
   /** Running statistics back to mean 0, variance 1, count 0. */
   resetRunningStats(): void {
@@ -78,6 +70,19 @@ abstract class BatchNorm extends Module {
     if (this.weight) init.ones_(this.weight);
     if (this.bias) init.zeros_(this.bias);
   }
+}
+
+/** What BatchNorm1d and BatchNorm2d share (torch.nn.modules.batchnorm._BatchNorm). */
+abstract class BatchNorm extends NormBase {
+  constructor(kind: string, numFeatures: number, opts: BatchNormOptions) {
+    super(kind, numFeatures, opts, { affine: true, trackRunningStats: true });
+  }
+
+  get label(): string {
+    return `${this.constructor.name}(${this.numFeatures})`;
+  }
+
+  protected abstract checkInput(x: Tensor): void;
 
   override forward(x: Tensor): Tensor {
     this.checkInput(x);
