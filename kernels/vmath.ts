@@ -23,6 +23,20 @@ let K16: v128 = f32x4.splat(-0.33333334);
 let K17: v128 = f32x4.splat(0.125);
 let KI127: v128 = i32x4.splat(127);
 let KSIGN: v128 = i32x4.splat(0x80000000);
+let KE4: v128 = f32x4.splat(4);
+let KEm4: v128 = f32x4.splat(-4);
+let KA1: v128 = f32x4.splat(-1.60960333262415e-02);
+let KA3: v128 = f32x4.splat(-2.95459980854025e-03);
+let KA5: v128 = f32x4.splat(-7.34990630326855e-04);
+let KA7: v128 = f32x4.splat(-5.69250639462346e-05);
+let KA9: v128 = f32x4.splat(-2.10102402082508e-06);
+let KA11: v128 = f32x4.splat(2.77068142495902e-08);
+let KA13: v128 = f32x4.splat(-2.72614225801306e-10);
+let KB0: v128 = f32x4.splat(-1.42647390514189e-02);
+let KB2: v128 = f32x4.splat(-7.37332916720468e-03);
+let KB4: v128 = f32x4.splat(-1.68282697438203e-03);
+let KB6: v128 = f32x4.splat(-2.13374055278905e-04);
+let KB8: v128 = f32x4.splat(-1.45660718464996e-05);
 
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
@@ -70,4 +84,24 @@ let KSIGN: v128 = i32x4.splat(0x80000000);
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(q, x2), x));
   // lanes with |x| < 0.125 (and NaN, whose compare is false, keeps the big path's NaN)
   return v128.bitselect(small, signed, f32x4.lt(a, K17));
+}
+
+// erf as Eigen's (and XLA's) float32 rational approximation: x clamped to [-4, 4] (beyond, erf is ±1
+// in float32), an odd degree-13 numerator over an even degree-8 denominator, within 4 ulp of the
+// exact value (test/erf-simd.test.ts); NaN passes the clamp (pmin/pmax with x first) and propagates.
+// @ts-ignore: decorator
+@inline export function verf(x0: v128): v128 {
+  const x = f32x4.pmin(f32x4.pmax(x0, KEm4), KE4);
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.add(f32x4.mul(x2, KA13), KA11);
+  p = f32x4.add(f32x4.mul(x2, p), KA9);
+  p = f32x4.add(f32x4.mul(x2, p), KA7);
+  p = f32x4.add(f32x4.mul(x2, p), KA5);
+  p = f32x4.add(f32x4.mul(x2, p), KA3);
+  p = f32x4.add(f32x4.mul(x2, p), KA1);
+  let q = f32x4.add(f32x4.mul(x2, KB8), KB6);
+  q = f32x4.add(f32x4.mul(x2, q), KB4);
+  q = f32x4.add(f32x4.mul(x2, q), KB2);
+  q = f32x4.add(f32x4.mul(x2, q), KB0);
+  return f32x4.div(f32x4.mul(x, p), q);
 }

@@ -42,7 +42,7 @@ export const cosh = unary('cosh', { f: S.cosh, cost: HEAVY, grad: (g, x) => mul(
 export const asinh = unary('asinh', { f: S.asinh, cost: HEAVY, grad: (g, x) => div(g, sqrt(add(mul(x, x), 1))), torch: 'torch.asinh' });
 export const acosh = unary('acosh', { f: S.acosh, cost: HEAVY, grad: (g, x) => div(g, sqrt(sub(mul(x, x), 1))), torch: 'torch.acosh', test: { domain: 'above1' } });
 export const atanh = unary('atanh', { f: S.atanh, cost: HEAVY, grad: (g, x) => div(g, sub(1, mul(x, x))), torch: 'torch.atanh', test: { domain: 'unit' } });
-export const erf = unary('erf', { f: S.erf, cost: 2 * HEAVY, grad: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))), torch: 'torch.erf' });
+export const erf = unary('erf', { f: S.erf, cost: 2 * HEAVY, simd: 'verf(v)', grad: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))), torch: 'torch.erf' });
 export const erfc = unary('erfc', { f: S.erfc, cost: 2 * HEAVY, grad: (g, x) => mul(g, mul(exp(neg(mul(x, x))), -2 / Math.sqrt(Math.PI))), torch: 'torch.erfc' });
 export const erfinv = unary('erfinv', { f: S.erfinv, cost: 8 * HEAVY, grad: (g, _x, y) => mul(g, mul(exp(mul(y, y)), Math.sqrt(Math.PI) / 2)), torch: 'torch.erfinv', test: { domain: 'unit' } });
 export const lgamma = unary('lgamma', { f: S.lgamma, cost: 3 * HEAVY, grad: (g, x) => mul(g, digamma(x)), torch: 'torch.lgamma', test: { domain: 'positive' } });
