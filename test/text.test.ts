@@ -76,10 +76,10 @@ describe('NearestWord', () => {
     nb.manualSeed(1);
     const alpha = 'abcdeäß';
     const rnd = (n: number): string => Array.from({ length: n }, () => alpha[nb.randint(0, alpha.length, [1]).item()]).join('');
-    const words = Array.from({ length: 300 }, () => rnd(1 + nb.randint(0, 8, [1]).item()));
+    const words = Array.from({ length: 2000 }, () => rnd(1 + nb.randint(0, 12, [1]).item()));
     const nw = new NearestWord(words);
-    for (let t = 0; t < 60; t++) {
-      const q = rnd(nb.randint(0, 9, [1]).item());
+    for (let t = 0; t < 300; t++) {
+      const q = rnd(nb.randint(0, 14, [1]).item());
       let bi = 0, bd = Infinity;
       words.forEach((w, i) => { const d = editDistance(q, w); if (d < bd) { bd = d; bi = i; } });
       const r = nw.find(q);
