@@ -155,4 +155,26 @@ describe('decoding', () => {
     const two = beamSearch(toy, [0, 0], 2, { bos: 0, eos: 1, maxLength: 5, beamSize: 2, lengthPenalty: 0 });
     assert.deepEqual(two.map((r) => r.tokens), [[3], [3]]);
   });
+
+  test('beam search with a length penalty: hypotheses cut short early do not end the search before a better, longer one finishes', () => {
+    // the state is the prefix length; 'a' (2) is likely until four of them, then EOS almost surely.
+    // EOS is among the 2 best candidates at the first steps, so two short hypotheses finish at once
+    // (the search used to stop there with [2]); by logP / (length + 1) the best is [2, 2, 2, 2]
+    const pa = (n: number) => (n < 4 ? [0, 0.3, 0.6, 0.1] : [0, 0.99, 0.005, 0.005]);
+    const counter: StepModel<number[]> = {
+      vocabSize: 4,
+      step(state, tokens) {
+        const lp: number[] = [];
+        const next = tokens.map((_, i) => (state[i] ?? -1) + 1);
+        for (const n of next) lp.push(...pa(n).map((p) => Math.log(p)));
+        return { logProbs: lp, state: next };
+      },
+      select(state, rows) { return [...rows].map((r) => state[r]!); },
+    };
+    const score = (seq: number[]) => { let lp = 0; seq.forEach((t, i) => { lp += Math.log(pa(i)[t]!); }); return lp + Math.log(pa(seq.length)[1]!); };
+    const [b] = beamSearch(counter, [-1], 1, { bos: 0, eos: 1, maxLength: 8, beamSize: 2, lengthPenalty: 1 });
+    assert.deepEqual(b!.tokens, [2, 2, 2, 2]);
+    assert.ok(Math.abs(b!.logProb - score([2, 2, 2, 2])) < 1e-12);
+    assert.ok(score([2, 2, 2, 2]) / 5 > score([2]) / 2 && score([2, 2, 2, 2]) / 5 > score([]) / 1);
+  });
 });

@@ -145,10 +145,15 @@ export function beamSearch<S>(model: StepModel<S>, state: S, rows: number, opts:
         pick.push(c.from);
         nextTokens.push(c.tok);
       }
-      // stop a sequence once its best finished hypothesis beats every live one (scores only fall)
+      // stop a sequence once its best finished hypothesis beats every live one: exactly so without a
+      // length penalty (log-probabilities only fall); with one, once K are finished and the best
+      // beats every live one as it stands (a live one may still gain from its length: as Hugging
+      // Face's beam search decides). K finished alone is not enough: a hypothesis cut short early
+      // (EOS among the K best candidates a few times) would end the search before a longer, better
+      // one finishes — 'basophilic viru' beat by nothing but its being done first.
       const best = finished[s]!.length ? Math.max(...finished[s]!.map(rank)) : -Infinity;
       const liveBest = keep.length ? Math.max(...keep.map((h) => rank(h as BeamResult))) : -Infinity;
-      if (finished[s]!.length >= K || (alpha === 0 && best >= liveBest)) {
+      if (best >= liveBest && (alpha === 0 || finished[s]!.length >= K)) {
         for (let i = 0; i < keep.length; i++) { pick.pop(); nextTokens.pop(); }
         nextBeams.push([]);
       } else {

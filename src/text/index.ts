@@ -5,6 +5,7 @@ export { CharVocab, type Special, type VocabJSON } from './vocab.js';
 export { editDistance, characterErrorRate, exactMatch, chrF, bitsPerChar, type ChrFOptions } from './metrics.js';
 export { CharNGram } from './ngram.js';
 export { NearestWord, type NearestResult } from './nearest.js';
+export { FuzzyMatcher, FUZZY_SEP, type FuzzyEntry } from './fuzzy.js';
 export {
   sampleLogits, argmaxRow, greedyDecode, beamSearch,
   type SampleOptions, type StepModel, type DecodeOptions, type BeamOptions, type BeamResult,
