@@ -1,7 +1,8 @@
 // Training and decoding throughput of the FreeDict translation models on the real pairs (what `nabla
 // train freedict-deu-eng` steps do, in length-grouped batches): wall pairs/s and the process's CPU
 // seconds per 1,000 pairs, so that a shared machine still says how long a run needs on an idle one.
-// Run: node --import tsx bench/freedict-throughput.ts [--model gru] [--batch 64] [--steps 30] [--decode 256] [--beam 5]
+// Run: node --import tsx bench/freedict-throughput.ts [--model gru] [--batch 64] [--steps 30] [--decode 256] [--beam 5] [--fuzzy 16] [--examples 0]
+// [--hidden 256] [--attention 128] (the task's defaults unless given)
 import { loadavg } from 'node:os';
 import * as nb from '../src/index.js';
 import { loadFreedict, vocabsOf, type PairBatch } from '../src/tasks/freedict/data.js';
@@ -12,12 +13,15 @@ const num = (k: string, d: number): number => Number(args.get(k) ?? d);
 const kind = (args.get('model') ?? 'gru') as nb.models.Seq2SeqKind;
 const batch = num('batch', 64), steps = num('steps', 30), decodeN = num('decode', 256), beam = num('beam', 5);
 
-const data = loadFreedict({ examples: true, limit: 0, 'test-limit': 0, 'val-size': 500 } as never, { log: () => {}, purpose: 'train' } as never);
+const data = loadFreedict({ examples: num('examples', 0) > 0, fuzzy: num('fuzzy', 16), limit: 0, 'test-limit': 0, 'val-size': 500 } as never, { log: () => {}, purpose: 'train' } as never);
 const train = data.train as unknown as { length: number; lengths(): Int32Array; get(i: number): unknown };
 const collate = data.collate!;
 const vocabs = vocabsOf(data.meta);
 nb.manualSeed(0);
-const model = nb.models.createSeq2Seq(nb.models.defaultSeq2SeqConfig(kind, vocabs.src.size, vocabs.tgt.size));
+const cfg = nb.models.defaultSeq2SeqConfig(kind, vocabs.src.size, vocabs.tgt.size);
+if (args.has('hidden')) cfg.hiddenSize = num('hidden', 0);
+if (args.has('attention')) cfg.attentionDim = num('attention', 0);
+const model = nb.models.createSeq2Seq(cfg);
 const opt = new nb.optim.Adam(model.parameters(), { lr: 2e-3 });
 const sampler = new nb.data.BucketBatchSampler(train.lengthKeys(), { batchSize: batch, shuffle: true });
 const batches = sampler.batches();

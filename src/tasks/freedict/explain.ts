@@ -9,7 +9,7 @@ import type { Verb } from '../task.js';
 import { attributionLines, EXPLAIN_FLAGS, inEvalMode } from '../explain.js';
 import { charName, checkTextMethod, sumLine, tokenAttributions, type TokenAttribution } from '../token-explain.js';
 import { esc } from '../html.js';
-import { vocabsOf, type FreedictMeta } from './data.js';
+import { lengthPenalty, runFuzzyMatcher, vocabsOf, type FreedictMeta } from './data.js';
 
 const UNKNOWN = 'an all-<unk> source';
 
@@ -36,8 +36,8 @@ export interface TranslationExplanation extends TokenAttribution {
  * Attributions of log P(translation | source) to each character of the source; the translation is
  * the model's own (beam search) unless one is given.
  */
-export function explainTranslation(model: nb.models.Seq2SeqModel, vocabs: nb.models.TranslationVocabs, source: string, opts: { translation?: string; beam: number; maxLength: number }): TranslationExplanation {
-  const translation = opts.translation ?? nb.models.translate(model, vocabs, [source], { beamSize: opts.beam, maxLength: opts.maxLength })[0]!;
+export function explainTranslation(model: nb.models.Seq2SeqModel, vocabs: nb.models.TranslationVocabs, source: string, opts: { translation?: string; beam: number; maxLength: number; lengthPenalty?: number }): TranslationExplanation {
+  const translation = opts.translation ?? nb.models.translate(model, vocabs, [source], { beamSize: opts.beam, maxLength: opts.maxLength, lengthPenalty: opts.lengthPenalty })[0]!;
   const src = vocabs.src.encode(source), tgt = vocabs.tgt.encode(translation);
   return nb.scope(() => {
     const [x, y] = nb.models.encodeBatch([src], [tgt], vocabs);
@@ -69,8 +69,11 @@ export const freedictExplainVerb: Verb<FreedictMeta> = {
       if (!translation.length) throw new UsageError('explain: --target is empty; give the English translation to explain');
       for (const [i, c] of Array.from(translation).entries()) if (!vocabs.tgt.has(c)) throw new UsageError(`explain: --target character ${JSON.stringify(c)} at position ${i + 1} is not in the model's English characters`);
     }
-    for (const source of args) {
-      const e = explainTranslation(model as nb.models.Seq2SeqModel, vocabs, source, { translation, beam: ctx.options.beam as number, maxLength: ctx.options['max-length'] as number });
+    // a run with fuzzy matches reads each text beside a similar headword's translation: explained together
+    const fuzzy = runFuzzyMatcher(ctx.options);
+    for (const text of args) {
+      const source = fuzzy?.input(text) ?? text;
+      const e = explainTranslation(model as nb.models.Seq2SeqModel, vocabs, source, { translation, beam: ctx.options.beam as number, maxLength: ctx.options['max-length'] as number, lengthPenalty: lengthPenalty(ctx.options) });
       log(`${JSON.stringify(source)} → ${JSON.stringify(e.translation)}${translation === undefined ? '' : ' (given)'}: integrated gradients of log P(translation | source) (${e.fx.toFixed(4)}; from ${UNKNOWN}: ${e.fb.toFixed(4)}) on the source's character embedding:`);
       for (const l of attributionLines(e.chars.map((_, i) => charName(e.chars, i)), e.values, Math.min(flags.top as number, e.chars.length))) log(l);
       log(sumLine(e, e.chars.length, UNKNOWN));
@@ -80,7 +83,7 @@ export const freedictExplainVerb: Verb<FreedictMeta> = {
 };
 
 /** The report's section: test headwords coloured by what the model's translation of each rests on. */
-export function freedictExplanationsHtml(model: nb.nn.Module, meta: FreedictMeta, rows: readonly { src: string; hyp: string }[], opts: { beam: number; maxLength: number }): string {
+export function freedictExplanationsHtml(model: nb.nn.Module, meta: FreedictMeta, rows: readonly { src: string; hyp: string }[], opts: { beam: number; maxLength: number; lengthPenalty?: number }): string {
   if (!rows.length) return '';
   const vocabs = vocabsOf(meta);
   const body = inEvalMode(model, () => rows.map((r) => {
