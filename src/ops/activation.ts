@@ -2,7 +2,7 @@
 // leakyRelu, elu, gelu (exact and tanh), silu, softplus, dropout.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { rand } from '../tensor/create.js';
+import { rand, tensor } from '../tensor/create.js';
 import { isFloat } from '../tensor/dtype.js';
 import { normDim, normDims, reducedShape } from '../tensor/shape.js';
 import { defineOp } from './dispatch.js';
@@ -50,6 +50,20 @@ export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   for (const t of [m, z, e, s]) t.dispose(); // the graph holds what the backward needs
   return out;
 });
+
+/**
+ * softmax over the last dim of attention scores [..., L, S] with the causal mask (j > i masked, top-left
+ * aligned as PyTorch's is_causal): softmax(scores + mask) — a backend's fused kernel applies the mask by
+ * position instead of adding a mask tensor (src/ops/fused/rows.ts).
+ */
+export const causalSoftmax = defineOp('causalSoftmax', (scores: Tensor): Tensor => scope(() => {
+  assertFloat('causalSoftmax', scores);
+  if (scores.ndim < 2) throw new Error(`causalSoftmax: scores must be [..., L, S], got ${scores.ndim} dim(s)`);
+  const L = scores.shape[scores.ndim - 2]!, S = scores.shape[scores.ndim - 1]!;
+  const d = new Float64Array(L * S);
+  for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) d[i * S + j] = -Infinity;
+  return softmax(add(scores, tensor(d, { shape: [L, S], dtype: scores.dtype })), -1);
+}));
 
 /** x - logsumexp(x): stable, never log(softmax). */
 export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tensor => {
