@@ -2,7 +2,8 @@
 // Transformer step, KV-cache generation) with the fused row kernels (softmax/logSoftmax, causal softmax,
 // layer norm, GELU: Backend.fused.softmaxRows … geluBackward) off and on, interleaved step by step in one
 // process so that the machine's noise hits both alike: min, first quartile and median of N each.
-// node --import tsx bench/rows-ab.ts [gpt|wlm|gpt-gen] [N=20] [threads=1]
+// node --import tsx bench/rows-ab.ts [gpt|wlm|gpt-gen] [N=20] [threads=1] (CPU=1: the process's CPU time
+// instead of wall time — steadier on a loaded machine, and exact with one thread, where no worker runs)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,13 +40,19 @@ const fused = W.fused as Record<string, unknown>;
 const kept = Object.fromEntries(KEYS.map((k) => [k, fused[k]]));
 const set = (on: boolean) => { for (const k of KEYS) { if (on) fused[k] = kept[k]; else delete fused[k]; } };
 
+const cpu = process.env.CPU === '1';
+const timed = (f: () => void): number => {
+  if (!cpu) { const s = performance.now(); f(); return performance.now() - s; }
+  const c = process.cpuUsage(); f(); const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000;
+};
 const N = Number(nArg);
 const t: Record<'off' | 'on', number[]> = { off: [], on: [] };
 for (let w = 0; w < 4; w++) { set((w & 1) === 1); step(); }
 for (let r = 0; r < N; r++) {
   for (const m of ['off', 'on'] as const) {
     set(m === 'on');
-    const s = performance.now(); step(); t[m].push(performance.now() - s);
+    t[m].push(timed(step));
   }
 }
 set(true);
@@ -54,7 +61,7 @@ const med: Record<string, number> = {};
 for (const m of ['off', 'on'] as const) {
   const v = t[m].sort((a, b) => a - b);
   med[m] = v[v.length >> 1]!;
-  console.log(`${kind} row kernels ${m.padEnd(3)}: min ${v[0]!.toFixed(2)} ms, q1 ${v[v.length >> 2]!.toFixed(2)}, median ${med[m]!.toFixed(2)} ms per ${unit} (${W.numThreads()} thread(s), N=${N})`);
+  console.log(`${kind} row kernels ${m.padEnd(3)}: min ${v[0]!.toFixed(2)} ms, q1 ${v[v.length >> 2]!.toFixed(2)}, median ${med[m]!.toFixed(2)} ms ${cpu ? 'CPU' : 'wall'} per ${unit} (${W.numThreads()} thread(s), N=${N})`);
 }
 console.log(`${kind}: on/off speed-up at the median ${(med.off! / med.on!).toFixed(2)}×`);
 W.close();
