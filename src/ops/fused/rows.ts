@@ -1,7 +1,8 @@
 // Fused paths of the transformer's composites: softmax and logSoftmax over the last dim (and the
 // causal softmax of attention scores), layer norm and exact GELU — one kernel forward and one backward
 // each (Backend.fused.softmaxRows … geluBackward) instead of a chain of element-wise ops and their
-// temporaries. Under createGraph the backward is the composite's own vector-Jacobian product, recorded.
+// temporaries. Under createGraph the backward is the composite's own vector-Jacobian product, recorded
+// (softmax's from its output alone, as PyTorch's, so that the input need not be kept).
 
 import type { Backend, RowsParams } from '../../backend/backend.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -9,6 +10,7 @@ import { isGradEnabled } from '../../autograd/graph.js';
 import { runBackward } from '../../autograd/backward.js';
 import { backendOf, record, wrap } from '../util.js';
 import type { Rewrite } from '../rewrites.js';
+import type { SoftmaxAux } from '../activation.js';
 
 const isFloat = (t: Tensor | null | undefined): boolean => !!t && (t.dtype === 'float32' || t.dtype === 'float64');
 
@@ -30,12 +32,15 @@ function rowsOf(x: Tensor, dim: unknown): { rows: number; c: number } | null {
   return n === 0 ? null : { rows: n / c, c };
 }
 
-/** softmax / logSoftmax (/ the causal softmax) of x's rows, recorded with the fused backward. */
-function softmaxFused(be: Backend, name: string, x: Tensor, p: RowsParams, impl: (...a: unknown[]) => unknown, args: unknown[]): Tensor {
+/**
+ * softmax / logSoftmax (/ the causal softmax) of x's rows, recorded with the fused backward; only the output
+ * is kept for it (under createGraph too: aux's product from the output, recorded, as PyTorch's softmax backward).
+ */
+function softmaxFused(be: Backend, name: string, x: Tensor, p: RowsParams, aux: SoftmaxAux): Tensor {
   const f = be.fused!;
   const y = wrap(be, f.softmaxRows!(x._s(name), p), x.shape);
-  record(y, name, [x], [x, y], (g, [sx, sy], needs) => {
-    if (isGradEnabled()) return compositeGrads(impl, [sx, ...args.slice(1)], [sx!], g, needs);
+  record(y, name, [x], [y], (g, [sy]) => {
+    if (isGradEnabled()) return [aux.gradFromOutput(g, sy!)];
     return [wrap(be, f.softmaxRowsBackward!(sy!._s(`${name} backward`), g._s(`${name} backward`), p), sy!.shape)];
   });
   return y;
@@ -45,12 +50,12 @@ function softmaxRule(log: boolean): Rewrite {
   const name = log ? 'logSoftmax' : 'softmax';
   return {
     name: `${name} of the last dim in one pass forward and one backward (Backend.fused.softmaxRows)`,
-    match: (args, _aux, impl) => {
+    match: (args, aux) => {
       const x = args[0] as Tensor;
       const r = rowsOf(x, args[1]);
       const be = r && backendOf(name, x);
       if (!r || !be?.fused?.softmaxRows || !be.fused.softmaxRowsBackward) return null;
-      return () => softmaxFused(be, name, x, { ...r, log }, impl, [...args]);
+      return () => softmaxFused(be, name, x, { ...r, log }, aux as SoftmaxAux);
     },
   };
 }
@@ -58,12 +63,12 @@ function softmaxRule(log: boolean): Rewrite {
 /** causalSoftmax(scores [..., L, S]): softmax with j > i masked, the mask applied by position. */
 const causalRule: Rewrite = {
   name: 'softmax of attention scores with the causal mask applied in the kernel (Backend.fused.softmaxRows)',
-  match: (args, _aux, impl) => {
+  match: (args, aux) => {
     const x = args[0] as Tensor;
     const r = x.ndim >= 2 ? rowsOf(x, -1) : null;
     const be = r && backendOf('causalSoftmax', x);
     if (!r || !be?.fused?.softmaxRows || !be.fused.softmaxRowsBackward) return null;
-    return () => softmaxFused(be, 'causalSoftmax', x, { ...r, causal: x.shape[x.ndim - 2]! }, impl, [...args]);
+    return () => softmaxFused(be, 'causalSoftmax', x, { ...r, causal: x.shape[x.ndim - 2]! }, aux as SoftmaxAux);
   },
 };
 
