@@ -119,6 +119,27 @@ for (const backend of withFused) {
     }
   });
 
+  test(`fused row kernels split across threads (inputs above the split threshold) equal the composites on ${backend}`, () => nb.scope(() => {
+    nb.setBackend(backend);
+    nb.manualSeed(4);
+    const big: [string, nb.Tensor[], (...t: nb.Tensor[]) => nb.Tensor, (...t: nb.Tensor[]) => nb.Tensor][] = [
+      ['softmax [300, 257]', [rnd([300, 257], 'float32')], (x) => softmax(x!, -1), (x) => softmax.definition(x!, -1)],
+      ['logSoftmax [300, 257]', [rnd([300, 257], 'float32')], (x) => logSoftmax(x!, -1), (x) => logSoftmax.definition(x!, -1)],
+      ['causalSoftmax [4, 2, 100, 100]', [rnd([4, 2, 100, 100], 'float32')], (x) => causalSoftmax(x!), (x) => causalReference(x!)],
+      ['gelu [40001]', [rnd([40001], 'float32', 2)], (x) => gelu(x!), (x) => gelu.definition(x!)],
+      ['layerNorm [1500, 68]', [rnd([1500, 68], 'float32'), rnd([68], 'float32', 1), rnd([68], 'float32', 1)],
+        (x, w, b) => layerNormRows(x!, 1, w!, b!, 1e-5), (x, w, b) => layerNormRows.definition(x!, 1, w!, b!, 1e-5)],
+    ];
+    for (const [name, xs, fused, composite] of big) {
+      for (const t of xs) t.requiresGrad_(true);
+      const y = fused(...xs), want = composite(...xs);
+      close(`${name}: output`, y, want, { rtol: 1e-5, atol: 2e-6 });
+      const g = nb.randn(want.shape);
+      const got = runBackward(y, g, {}, xs) as nb.Tensor[], ref = runBackward(want, g, {}, xs) as nb.Tensor[];
+      xs.forEach((_, i) => close(`${name}: gradient of input ${i}`, got[i]!, ref[i]!, { rtol: 1e-4, atol: 1e-4 }));
+    }
+  }));
+
   test(`fused softmax keeps the composite's special values on ${backend}: -inf entries, a row of -inf (NaN), +inf`, () => nb.scope(() => {
     nb.setBackend(backend);
     const x = nb.tensor([[0, -Infinity, 1, 2, -Infinity], [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity], [1, Infinity, 0, 0, 0], [88, 90, -90, 3, 1e4]]);
