@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import * as onnx from '../src/io/onnx/index.js';
 import { decodeModel } from '../src/io/onnx/proto.js';
+import { causalSoftmax } from '../src/ops/activation.js';
 import { assertClose } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
 import { absMax, hasOnnxPython, onnxCheck, ortRun } from './helpers/onnx.js';
@@ -28,6 +29,14 @@ function walked<M extends Mod>(m: M): M {
 class Holder extends nn.Module {
   constructor(readonly inner: Mod, readonly call: (m: Mod, x: nb.Tensor) => unknown = (m, x) => m.forward(x)) { super(); }
   override forward(x: nb.Tensor): unknown { return this.call(this.inner, x); }
+}
+
+/** Ops a forward may reach itself: the causal softmax of F.scaledDotProductAttention's isCausal, and F.layerNorm with no weight (layerNormRows). */
+class CausalScores extends nn.Module {
+  override forward(x: nb.Tensor): nb.Tensor { return causalSoftmax(x); }
+}
+class PlainLayerNorm extends nn.Module {
+  override forward(x: nb.Tensor): nb.Tensor { return nb.F.layerNorm(x, [3], { eps: 1e-3 }); }
 }
 
 const rows = (f: number) => (n: number) => nb.randn([n, f]).mul(2);
@@ -88,6 +97,8 @@ const CASES: [string, () => Mod, (n: number) => nb.Tensor][] = [
   ['Unflatten', () => new nn.Unflatten(1, [2, 3]), rows(6)],
   ['Embedding', () => new nn.Embedding(10, 4), (n) => nb.randint(0, 10, [n, 3], { dtype: 'int32' })],
   ['TransformerEncoderLayer', () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), (n) => nb.randn([n, 5, 8])],
+  ['causalSoftmax (isCausal attention scores)', () => new CausalScores(), (n) => nb.randn([n, 5, 7]).mul(3)],
+  ['F.layerNorm (no weight)', () => new PlainLayerNorm(), (n) => nb.randn([n, 4, 3]).mul(2)],
 ];
 
 const backends = await testBackends();

@@ -289,7 +289,29 @@ export interface FusedKernels {
   conv2dBiasActMaxPool(x: Storage, w: Storage, bias: Storage | null, p: Conv2dParams, relu: boolean, q: Pool2dParams): Storage | null;
   /** maxPool2d's values alone, for float32 when no graph is recorded and the indices are not asked for. */
   maxPool2dValues(x: Storage, p: Pool2dParams): Storage;
+  /**
+   * softmax (or logSoftmax with p.log) over the last dim of x [rows, c], float32 or float64 = the
+   * composites of src/ops/activation.ts. p.causal > 0: row r keeps entries j ≤ r mod causal and the rest
+   * are 0 — softmax of scores plus the causal mask (-inf above the diagonal), with no mask tensor.
+   */
+  softmaxRows(x: Storage, p: RowsParams): Storage;
+  /** Its backward from y (its output) and g: y·(g − Σ g·y), or g − exp(y)·Σ g for logSoftmax. */
+  softmaxRowsBackward(y: Storage, g: Storage, p: RowsParams): Storage;
+  /**
+   * layerNorm of x [rows, c] over c, float32 or float64 (src/ops/norm-functional.ts): (x − mean)·rstd·w + b,
+   * rstd = 1/√(biased var + eps); w, b [c] or null. Returns [y, mean [rows], rstd [rows]].
+   */
+  layerNormRows(x: Storage, w: Storage | null, b: Storage | null, p: RowsParams & { eps: number }): [Storage, Storage, Storage];
+  /** Its backward: [dx, dw (when wantW, else null), db (when wantB, else null)]. */
+  layerNormRowsBackward(x: Storage, w: Storage | null, mean: Storage, rstd: Storage, g: Storage, p: RowsParams,
+    wantW: boolean, wantB: boolean): [Storage, Storage | null, Storage | null];
+  /** exact GELU x·Φ(x), float32 or float64 (src/ops/activation.ts gelu), and its backward g·(Φ(x) + x·φ(x)). */
+  gelu(x: Storage): Storage;
+  geluBackward(x: Storage, g: Storage): Storage;
 }
+
+/** Rows of c entries for the row kernels; causal (softmax only): the query length of the causal mask, 0 for none. */
+export interface RowsParams { rows: number; c: number; log?: boolean; causal?: number }
 
 /** softmaxCrossEntropy's shape: m rows of c classes. */
 export interface XentParams { m: number; c: number; ignoreIndex: number }

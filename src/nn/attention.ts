@@ -12,6 +12,7 @@ import { LayerNorm } from './layers/norm.js';
 import { Dropout } from './layers/dropout.js';
 import { cloneLayers } from './clones.js';
 import { add, mul, where, cast, relu, mean, linear, expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk, gelu, softmax } from '../ops/index.js';
+import { causalSoftmax } from '../ops/activation.js';
 import { matmulT } from '../ops/linalg.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
 import { fmt } from '../tensor/shape.js';
@@ -41,10 +42,10 @@ function additive(mask: Tensor, dtype: DType): Tensor {
 }
 
 /** softmax(q kᵀ · scale + mask) over the last dim, dropped out when p > 0; returns the output and the weights. */
-function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, scale: number, p: number): { out: Tensor; attn: Tensor } {
+function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | 'causal' | null, scale: number, p: number): { out: Tensor; attn: Tensor } {
   let scores = matmulT(mul(q, scale), k, false, true, 'attention');
-  if (mask) scores = add(scores, mask);
-  let attn = softmax(scores, -1);
+  if (mask && mask !== 'causal') scores = add(scores, mask);
+  let attn = mask === 'causal' ? causalSoftmax(scores) : softmax(scores, -1);
   if (p > 0) attn = dropoutFn(attn, p, true);
   return { out: matmulT(attn, v, false, false, 'attention'), attn };
 }
@@ -78,11 +79,9 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   if (!(p >= 0 && p <= 1)) throw new RangeError(`${name}: dropoutP must be in [0, 1], got ${p}`);
   if (opts.isCausal && opts.attnMask) throw new Error(`${name}: pass either attnMask or isCausal, not both`);
   return scope(() => {
-    let mask: Tensor | null = null;
+    let mask: Tensor | 'causal' | null = null;
     if (opts.isCausal) {
-      const d = new Float64Array(L * S);
-      for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) d[i * S + j] = -Infinity;
-      mask = tensor(d, { shape: [L, S], dtype: query.dtype });
+      mask = 'causal'; // j > i masked by position (causalSoftmax), no mask tensor
     } else if (opts.attnMask) {
       const m = opts.attnMask;
       if (m.shape[m.ndim - 1] !== S || (m.ndim > 1 && m.shape[m.ndim - 2] !== L && m.shape[m.ndim - 2] !== 1)) {

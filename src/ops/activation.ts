@@ -2,7 +2,7 @@
 // leakyRelu, elu, gelu (exact and tanh), silu, softplus, dropout.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { rand } from '../tensor/create.js';
+import { rand, tensor } from '../tensor/create.js';
 import { isFloat } from '../tensor/dtype.js';
 import { normDim, normDims, reducedShape } from '../tensor/shape.js';
 import { defineOp } from './dispatch.js';
@@ -41,6 +41,15 @@ export const logsumexp = defineOp('logsumexp', (x: Tensor, dim: Dim, keepdim: bo
   return out;
 });
 
+/**
+ * What softmax and logSoftmax give their fused rules (src/ops/fused/rows.ts): the vector-Jacobian product
+ * over the last dim from the output alone, written with ops (so it records under createGraph):
+ * softmax y·(g − Σ g·y), logSoftmax g − exp(y)·Σ g.
+ */
+export interface SoftmaxAux { gradFromOutput(g: Tensor, y: Tensor): Tensor }
+const softmaxAux: SoftmaxAux = { gradFromOutput: (g, y) => scope(() => mul(y, sub(g, sum(mul(g, y), y.ndim - 1, true)))) };
+const logSoftmaxAux: SoftmaxAux = { gradFromOutput: (g, y) => scope(() => sub(g, mul(exp(y), sum(g, y.ndim - 1, true)))) };
+
 export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   assertFloat('softmax', x);
   const d = normDim('softmax', dim, x.ndim);
@@ -49,7 +58,21 @@ export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   const out = div(e, s);
   for (const t of [m, z, e, s]) t.dispose(); // the graph holds what the backward needs
   return out;
-});
+}, softmaxAux);
+
+/**
+ * softmax over the last dim of attention scores [..., L, S] with the causal mask (j > i masked, top-left
+ * aligned as PyTorch's is_causal): softmax(scores + mask) — a backend's fused kernel applies the mask by
+ * position instead of adding a mask tensor (src/ops/fused/rows.ts).
+ */
+export const causalSoftmax = defineOp('causalSoftmax', (scores: Tensor): Tensor => scope(() => {
+  assertFloat('causalSoftmax', scores);
+  if (scores.ndim < 2) throw new Error(`causalSoftmax: scores must be [..., L, S], got ${scores.ndim} dim(s)`);
+  const L = scores.shape[scores.ndim - 2]!, S = scores.shape[scores.ndim - 1]!;
+  const d = new Float64Array(L * S);
+  for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) d[i * S + j] = -Infinity;
+  return softmax(add(scores, tensor(d, { shape: [L, S], dtype: scores.dtype })), -1);
+}), softmaxAux);
 
 /** x - logsumexp(x): stable, never log(softmax). */
 export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tensor => {
@@ -61,7 +84,7 @@ export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tenso
   const out = sub(z, l);
   for (const t of [m, z, e, s, l]) t.dispose(); // the graph holds what the backward needs
   return out;
-});
+}, logSoftmaxAux);
 
 export const leakyRelu = defineOp('leakyRelu', (x: Tensor, negativeSlope: number = 0.01): Tensor => scope(() => {
   assertFloat('leakyRelu', x);

@@ -11,6 +11,7 @@ import { add, clamp, div, mul, rsqrt, sub } from './elementwise.js';
 import { mean, norm } from './reduce.js';
 import { cast, reshape } from './layout.js';
 import { checkOpts } from './sorting.js';
+import { defineOp } from './dispatch.js';
 
 function assertFloatInput(op: string, x: Tensor): void {
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a floating-point input, got ${x.dtype}`);
@@ -90,14 +91,20 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     if (t && (t.ndim !== k || t.shape.some((d, i) => d !== ns[i]))) throw new Error(`layerNorm: ${name} must have shape ${fmt(ns)}, got ${fmt(t.shape)}`);
   }
   const eps = checkEps('layerNorm', opts.eps ?? 1e-5);
-  return scope(() => {
-    const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
-    let y = standardize(x, dims, eps).y;
-    if (opts.weight) y = mul(y, opts.weight);
-    if (opts.bias) y = add(y, opts.bias);
-    return y;
-  });
+  return layerNormRows(x, k, opts.weight ?? null, opts.bias ?? null, eps);
 }
+
+/**
+ * layerNorm's computation once its arguments are checked: x normalised over its trailing k dims, then
+ * ·weight + bias. An op of its own so that a backend's fused kernel can run it (src/ops/fused/rows.ts).
+ */
+export const layerNormRows = defineOp('layerNormRows', (x: Tensor, k: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => scope(() => {
+  const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+  let y = standardize(x, dims, eps).y;
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}));
 
 export interface BatchNormFnOptions {
   weight?: Tensor | null;

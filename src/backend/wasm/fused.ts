@@ -5,6 +5,7 @@
 import type { AdamStepParams, FusedKernels, Kernels, LstmParams, LstmSaved, SgdStepParams, Storage, XentParams } from '../backend.js';
 import { Ctx, WasmStorage } from './context.js';
 import { GEMM_NS, gruKernels, packWhh, stepRunner } from './gru.js';
+import type { RowKernels } from './rows.js';
 
 /** Memory-bound passes: about a nanosecond per element and stream on one core. */
 const STREAM_NS = 1;
@@ -13,7 +14,7 @@ const CELL_FWD_NS = 20, CELL_BWD_NS = 6;
 /** ns per logit of softmax cross-entropy, forward or backward (an exp each: 2048×65 took ~460 µs). */
 const XENT_NS = 3.5;
 
-export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): Omit<FusedKernels, 'conv2dBiasAct' | 'conv2dBiasActMaxPool' | 'linearBiasAct' | 'maxPool2dValues'> {
+export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): Omit<FusedKernels, 'conv2dBiasAct' | 'conv2dBiasActMaxPool' | 'linearBiasAct' | 'maxPool2dValues' | keyof RowKernels> {
   const f32 = (s: Storage, op: string): WasmStorage => {
     const w = ctx.use(s, op);
     if (w.dtype !== 'float32') throw new TypeError(`wasm backend: fused ${op} is float32 only, got ${w.dtype} (the op layer runs the composite)`);

@@ -83,6 +83,22 @@ function gelu(b: GraphBuilder, c: OpCall): string[] {
   return [b.op(p, 'Mul', [b.op(p, 'Mul', [x, k(0.5)]), b.op(p, 'Add', [erf, k(1)])])];
 }
 
+/** causalSoftmax(scores [..., L, S]): Softmax of the scores plus the causal mask (-inf where j > i) as a constant. */
+function causalSoftmax(b: GraphBuilder, c: OpCall): string[] {
+  const x = x0(c), L = x.shape[x.ndim - 2]!, S = x.shape[x.ndim - 1]!;
+  const mask = Array.from({ length: L * S }, (_, i) => (i % S > Math.floor(i / S) ? -Infinity : 0));
+  const masked = b.op(c.path, 'Add', [xin(b, c), b.constant(c.path, dtOf(out0(c), c), [L, S], mask)]);
+  return [b.op(c.path, 'Softmax', [masked], { axis: -1 })];
+}
+
+/** layerNormRows(x, k, weight, bias, eps) (F.layerNorm): LayerNormalization over the trailing k dims. */
+function layerNormRows(b: GraphBuilder, c: OpCall): string[] {
+  const [x, k, w, bias, eps] = c.args as [Tensor, number, Tensor | null, Tensor | null, number];
+  const shape = x.shape.slice(x.ndim - k);
+  const scale = w ? c.val(w) : b.constant(c.path, dtOf(out0(c), c), shape, new Array<number>(shape.reduce((a, d) => a * d, 1)).fill(1));
+  return [b.op(c.path, 'LayerNormalization', [xin(b, c), scale, ...(bias ? [c.val(bias)] : [])], { axis: -k, epsilon: eps })];
+}
+
 function softplus(b: GraphBuilder, c: OpCall): string[] {
   const p = c.path, x = xin(b, c), dt = dtOf(out0(c), c);
   const o = (c.args[1] ?? {}) as { beta?: number; threshold?: number };
@@ -322,6 +338,8 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   ['interpolate', interpolate],
   ['softmax', (b, c) => [b.op(c.path, 'Softmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['logSoftmax', (b, c) => [b.op(c.path, 'LogSoftmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
+  ['causalSoftmax', causalSoftmax],
+  ['layerNormRows', layerNormRows],
   ['dropout', dropout],
   ['clamp', clamp],
   ['linear', linear],
