@@ -143,7 +143,11 @@ function col2imAdd(gx: usize, prm: usize, dcol: usize, kg: i32, p0: i32, nb: i32
   }
 }
 
-/** Backward to the input, images [n0, n1): dcol = Wᵀ·gy block by block, then col2im adds. */
+/**
+ * Backward to the input, images [n0, n1): dcol = Wᵀ·gy block by block, then col2im adds. wt is the
+ * weight transposed per group ([groups, kg, cog]), so that the GEMM reads A's rows contiguously
+ * (read in place from [cog, kg], each step of k jumped kg floats: an L1 and TLB miss per load).
+ */
 export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize, n0: i32, n1: i32, scratch: usize): void {
   const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
   const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
@@ -164,8 +168,8 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
         for (let kc = 0; kc < cog; kc += KC) {
           const kb = imin(KC, cog - kc);
           packB(gyg, np, 1, kc, kb, pc, nb, scratch);
-          // A(i = kidx, c) = w[c*kg + kidx]
-          macro(wg + (<usize>(kc * kg) << 2), 1, kg, 0, kg, scratch, kb, nb, dcol, nb, kc > 0, tmp);
+          // A(i = kidx, c) = w[c*kg + kidx] = wt[kidx*cog + c]
+          macro(wg + (<usize>kc << 2), cog, 1, 0, kg, scratch, kb, nb, dcol, nb, kc > 0, tmp);
         }
         col2imAdd(gxg, prm, dcol, kg, pc, nb);
       }
