@@ -323,10 +323,11 @@ function bceElementwise(x: Tensor, t: Tensor): Tensor {
     const l1x = clamp(log(sub(1, x)), -100);
     return neg(add(mul(t, lx), mul(sub(1, t), l1x)));
   }));
-  return record(out, 'binaryCrossEntropy', [x, t], [x, t], (g, [sx, st]) => [
+  return record(out, 'binaryCrossEntropy', [x, t], [x, t], (g, [sx, st], needs) => [
     // d/dx = (x − t) / max(x(1 − x), ε): PyTorch's formula (ε = 1e-12 as a float), finite at x = 0 and 1.
-    mul(g, div(sub(sx!, st!), clamp(mul(sx!, sub(1, sx!)), BCE_EPS))),
-    mul(g, sub(clamp(log(sub(1, sx!)), -100), clamp(log(sx!), -100))),
+    needs[0] ? mul(g, div(sub(sx!, st!), clamp(mul(sx!, sub(1, sx!)), BCE_EPS))) : null,
+    // the target's gradient (two logs over the batch) only when the target requires one
+    needs[1] ? mul(g, sub(clamp(log(sub(1, sx!)), -100), clamp(log(sx!), -100))) : null,
   ]);
 }
 
