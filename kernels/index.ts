@@ -20,3 +20,4 @@ export * from './gru';
 export { rnn_pack_f32 } from './recurrent';
 export * from './conv-pool';
 export * from './sum';
+export * from './loss';

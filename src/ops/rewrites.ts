@@ -8,6 +8,7 @@
 import { LAYER_RULES } from './fused/layers.js';
 import { SEQUENCE_RULES } from './fused/sequences.js';
 import { STEP_RULES } from './fused/steps.js';
+import { LOSS_RULES } from './fused/losses.js';
 
 export interface Rewrite {
   /** what the rule does, for errors and tests */
@@ -16,4 +17,4 @@ export interface Rewrite {
   match(args: readonly unknown[], aux: unknown, impl: (...a: unknown[]) => unknown): (() => unknown) | null;
 }
 
-export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES };
+export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES, ...LOSS_RULES };
