@@ -30,6 +30,12 @@ const shapes: [string, Conv2dParams][] = [
   ['s2 32×1×64×64→32 5×5 p2', cp(32, 1, 64, 32, 2, 5, 2)],
   ['stem 4×3×224×224→64 7×7/2 p3', cp(4, 3, 224, 64, 3, 7, 2)],
   ['K150 8×6×64×64→128 5×5 p2', cp(8, 6, 64, 128, 2, 5)],
+  // the DCGAN of nabla bench (issue 14): D's convs, and G's ConvTranspose2d as the conv they are the input-gradient of
+  ['dcgan D2 64×64×14×14→128 4×4/2 p1', cp(64, 64, 14, 128, 1, 4, 2)],
+  ['dcgan D3 64×128×7×7→1 7×7', cp(64, 128, 7, 1, 0, 7)],
+  ['dcgan G1ᵀ 64×256×7×7→100 7×7', cp(64, 256, 7, 100, 0, 7)],
+  ['dcgan G2ᵀ 64×128×14×14→256 4×4/2 p1', cp(64, 128, 14, 256, 1, 4, 2)],
+  ['dcgan G3ᵀ 64×1×28×28→128 4×4/2 p1', cp(64, 1, 28, 128, 1, 4, 2)],
 ].filter(([name]) => name.includes(filter)) as [string, Conv2dParams][];
 const time = (f: () => void) => { const t: number[] = []; for (let i = 0; i < 15; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); } return t.sort((a, b) => a - b)[7]!; };
 const modes: [string, Record<string, string | undefined>][] = [['chosen', {}], ['no-direct', { NABLA_DIRECT: '0' }], ['im2col', { NABLA_DIRECT: '0', NABLA_WINOGRAD: '0' }]];

@@ -57,6 +57,21 @@ export function packIm2col(x: usize, prm: usize, k0: i32, kb: i32, p0: i32, nb: 
           }
           if (lane == 8) { lane = 0; d += panelStep; }
         }
+      } else if (inRow && sw == 2) {
+        // stride 2 (DCGAN's 4×4/2 convs): four outputs from the even lanes of eight neighbours, while
+        // all eight lie inside the row
+        const vEnd = imin(oxEnd, hi);
+        while (ox < vEnd) {
+          if (ox >= lo && lane <= 4 && ox + 4 <= vEnd && 2 * ox + ixOff + 8 <= w) {
+            const q = src + (<usize>(2 * ox + ixOff) << 2);
+            v128.store(d + (<usize>lane << 2), i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6));
+            ox += 4; lane += 4;
+          } else {
+            store<f32>(d + (<usize>lane << 2), ox >= lo ? load<f32>(src + (<usize>(2 * ox + ixOff) << 2)) : 0);
+            ox++; lane++;
+          }
+          if (lane == 8) { lane = 0; d += panelStep; }
+        }
       }
       for (; ox < oxEnd; ox++) {
         const v: f32 = inRow && ox >= lo && ox < hi ? load<f32>(src + (<usize>(ox * sw + ixOff) << 2)) : 0;
@@ -143,7 +158,11 @@ function col2imAdd(gx: usize, prm: usize, dcol: usize, kg: i32, p0: i32, nb: i32
   }
 }
 
-/** Backward to the input, images [n0, n1): dcol = Wᵀ·gy block by block, then col2im adds. */
+/**
+ * Backward to the input, images [n0, n1): dcol = Wᵀ·gy block by block, then col2im adds. wt is the
+ * weight transposed per group ([groups, kg, cog]), so that the GEMM reads A's rows contiguously
+ * (read in place from [cog, kg], each step of k jumped kg floats: an L1 and TLB miss per load).
+ */
 export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize, n0: i32, n1: i32, scratch: usize): void {
   const cIn = P(prm, Conv.cIn), h = P(prm, Conv.h), w = P(prm, Conv.w), cOut = P(prm, Conv.cOut), kh = P(prm, Conv.kh), kw = P(prm, Conv.kw);
   const sh = P(prm, Conv.sh), sw = P(prm, Conv.sw), ph = P(prm, Conv.ph), pw = P(prm, Conv.pw), dh = P(prm, Conv.dh), dw = P(prm, Conv.dw);
@@ -164,8 +183,8 @@ export function conv2d_bwd_input_f32(gy: usize, wt: usize, gx: usize, prm: usize
         for (let kc = 0; kc < cog; kc += KC) {
           const kb = imin(KC, cog - kc);
           packB(gyg, np, 1, kc, kb, pc, nb, scratch);
-          // A(i = kidx, c) = w[c*kg + kidx]
-          macro(wg + (<usize>(kc * kg) << 2), 1, kg, 0, kg, scratch, kb, nb, dcol, nb, kc > 0, tmp);
+          // A(i = kidx, c) = w[c*kg + kidx] = wt[kidx*cog + c]
+          macro(wg + (<usize>kc << 2), cog, 1, 0, kg, scratch, kb, nb, dcol, nb, kc > 0, tmp);
         }
         col2imAdd(gxg, prm, dcol, kg, pc, nb);
       }
@@ -202,6 +221,12 @@ function im2colRows(x: usize, prm: usize, k0: i32, kr: i32, p0: i32, np_: i32, d
         for (let ox = ox0; ox < a; ox++) store<f32>(d + (<usize>(ox - ox0) << 2), 0);
         let ox = a;
         if (sw == 1) for (; ox + 4 <= b; ox += 4) v128.store(d + (<usize>(ox - ox0) << 2), v128.load(row + (<usize>(ox + ixOff) << 2)));
+        else if (sw == 2) {
+          for (; ox + 4 <= b && 2 * ox + ixOff + 8 <= w; ox += 4) {
+            const q = row + (<usize>(2 * ox + ixOff) << 2);
+            v128.store(d + (<usize>(ox - ox0) << 2), i32x4.shuffle(v128.load(q), v128.load(q, 16), 0, 2, 4, 6));
+          }
+        }
         for (; ox < b; ox++) store<f32>(d + (<usize>(ox - ox0) << 2), load<f32>(row + (<usize>(ox * sw + ixOff) << 2)));
         for (ox = b > a ? b : a; ox < ox0 + run; ox++) store<f32>(d + (<usize>(ox - ox0) << 2), 0);
       } else {

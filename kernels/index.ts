@@ -21,3 +21,4 @@ export { rnn_pack_f32 } from './recurrent';
 export * from './conv-pool';
 export * from './sum';
 export * from './rows';
+export * from './loss';

@@ -95,7 +95,7 @@ function expr(k: ElementwiseKernel | ReduceKernel, f: unknown, int: unknown, dt:
 
 // ---- unary and binary kernels ----
 function unaryKernels(ops: ElementwiseKernel[]): string {
-  let s = HEADER('the unary records of src/ops') + "import * as S from './scalar';\nimport { verf, vexp, vsigmoid, vtanh } from '../vmath';\n";
+  let s = HEADER('the unary records of src/ops') + "import * as S from './scalar';\nimport { verf, vexp, vsigmoid, vtanh } from '../vmath';\nimport { vlog } from '../vlog';\n";
   for (const k of ops) {
     for (const dt of DTS) {
       const e = expr(k, k.f, k.int, dt, ['x'], !!k.bool);

@@ -271,6 +271,13 @@ export interface FusedKernels {
   /** ReLU's backward = where(x > 0, g, 0) for float32 x and g of one size. */
   reluBackward(x: Storage, g: Storage): Storage;
   /**
+   * Binary cross-entropy of float32 probabilities x against targets t of one size, per element:
+   * −(t·max(log x, −100) + (1 − t)·max(log(1 − x), −100)) (src/nn/loss.ts's composite).
+   */
+  bce(x: Storage, t: Storage): Storage;
+  /** Its gradient in x: g_i·(x − t)/max(x(1 − x), eps), g_i = g[i·gStride] (gStride 0: one g for all). */
+  bceBackward(x: Storage, t: Storage, g: Storage, gStride: number, eps: number): Storage;
+  /**
    * float32 conv2d(x, w) followed by y = relu?(y + bias[c]) (bias [cOut], or null for none): the
    * composite conv2d + bias add (+ ReLU) of src/ops/conv.ts with the bias and ReLU applied in the
    * kernel's output writes instead of two more passes over y. Same values as the composite.

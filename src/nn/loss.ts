@@ -9,6 +9,8 @@ import { isFloat, type DType } from '../tensor/dtype.js';
 import { abs, add, cast, clamp, div, eq, exp, log, lt, mul, ne, neg, sub, where, sqrt, le, sum, mean, permute, reshape, unsqueeze, gather, logSoftmax } from '../ops/index.js';
 import { crossEntropyRows } from '../ops/xent.js';
 import { record } from '../ops/util.js';
+import { defineOp } from '../ops/dispatch.js';
+import type { BceAux } from '../ops/fused/losses.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { checkOptions } from '../options.js';
 
@@ -316,19 +318,30 @@ function probabilityCE(input: Tensor, target: Tensor, c: number, classDim: numbe
 
 const BCE_EPS = Math.fround(1e-12);
 
-/** −(t·log x + (1−t)·log(1−x)) with both logs clamped at −100, as PyTorch does; its exact backward. */
-function bceElementwise(x: Tensor, t: Tensor): Tensor {
+/** BCE's gradients, written with ops (the fused rule of src/ops/fused/losses.ts uses them under createGraph). */
+const bceAux: BceAux = {
+  eps: BCE_EPS,
+  // d/dx = (x − t) / max(x(1 − x), ε): PyTorch's formula (ε = 1e-12 as a float), finite at x = 0 and 1.
+  gradX: (g, x, t) => mul(g, div(sub(x, t), clamp(mul(x, sub(1, x)), BCE_EPS))),
+  gradT: (g, x) => mul(g, sub(clamp(log(sub(1, x)), -100), clamp(log(x), -100))),
+};
+
+/**
+ * −(t·log x + (1−t)·log(1−x)) with both logs clamped at −100, as PyTorch does; its exact backward
+ * (an op, so that a backend's one-pass kernels can take it: Backend.fused.bce).
+ */
+const bceElementwise = defineOp('bceElementwise', (x: Tensor, t: Tensor): Tensor => {
   const out = noGrad(() => scope(() => {
     const lx = clamp(log(x), -100);
     const l1x = clamp(log(sub(1, x)), -100);
     return neg(add(mul(t, lx), mul(sub(1, t), l1x)));
   }));
-  return record(out, 'binaryCrossEntropy', [x, t], [x, t], (g, [sx, st]) => [
-    // d/dx = (x − t) / max(x(1 − x), ε): PyTorch's formula (ε = 1e-12 as a float), finite at x = 0 and 1.
-    mul(g, div(sub(sx!, st!), clamp(mul(sx!, sub(1, sx!)), BCE_EPS))),
-    mul(g, sub(clamp(log(sub(1, sx!)), -100), clamp(log(sx!), -100))),
+  return record(out, 'binaryCrossEntropy', [x, t], [x, t], (g, [sx, st], needs) => [
+    needs[0] ? bceAux.gradX(g, sx!, st!) : null,
+    // the target's gradient (two logs over the batch) only when the target requires one
+    needs[1] ? bceAux.gradT(g, sx!) : null,
   ]);
-}
+}, bceAux);
 
 /** Binary cross-entropy of probabilities input ∈ [0, 1] against targets in [0, 1]. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {

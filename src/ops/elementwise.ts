@@ -22,7 +22,7 @@ export const abs = unary('abs', { f: S.abs, int: S.intAbs, simd: 'f32x4.abs(v)',
 export const exp = unary('exp', { f: S.exp, cost: HEAVY, simd: 'vexp(v)', grad: (g, _x, y) => mul(g, y), torch: 'torch.exp' });
 export const exp2 = unary('exp2', { f: S.exp2, cost: HEAVY, grad: (g, _x, y) => mul(g, mul(y, Math.LN2)), torch: 'torch.exp2' });
 export const expm1 = unary('expm1', { f: S.expm1, cost: HEAVY, grad: (g, _x, y) => mul(g, add(y, 1)), torch: 'torch.expm1' });
-export const log = unary('log', { f: S.log, cost: HEAVY, grad: (g, x) => div(g, x), torch: 'torch.log', test: { domain: 'positive' } });
+export const log = unary('log', { f: S.log, cost: HEAVY, simd: 'vlog(v)', grad: (g, x) => div(g, x), torch: 'torch.log', test: { domain: 'positive' } });
 export const log2 = unary('log2', { f: S.log2, cost: HEAVY, grad: (g, x) => div(g, mul(x, Math.LN2)), torch: 'torch.log2', test: { domain: 'positive' } });
 export const log10 = unary('log10', { f: S.log10, cost: HEAVY, grad: (g, x) => div(g, mul(x, Math.LN10)), torch: 'torch.log10', test: { domain: 'positive' } });
 export const log1p = unary('log1p', { f: S.log1p, cost: HEAVY, grad: (g, x) => div(g, add(x, 1)), torch: 'torch.log1p', test: { domain: 'positive' } });

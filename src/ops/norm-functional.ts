@@ -6,12 +6,14 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normDim, prod } from '../tensor/shape.js';
 import { isFloat } from '../tensor/dtype.js';
 import { scope } from '../tensor/memory.js';
-import { noGrad } from '../autograd/graph.js';
-import { add, clamp, div, mul, rsqrt, sub } from './elementwise.js';
+import { isGradEnabled, noGrad } from '../autograd/graph.js';
+import { add, clamp, div, mul, neg, rsqrt, sub } from './elementwise.js';
 import { mean, norm } from './reduce.js';
+import { sum } from './broadcast.js';
 import { cast, reshape } from './layout.js';
 import { checkOpts } from './sorting.js';
 import { defineOp } from './dispatch.js';
+import { record } from './util.js';
 
 function assertFloatInput(op: string, x: Tensor): void {
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a floating-point input, got ${x.dtype}`);
@@ -36,6 +38,60 @@ function meanOver(x: Tensor, dims: number[]): Tensor {
     return out;
   }
   return mean(x, dims, true);
+}
+
+/** Sum over batch norm's dims [0, 2, 3…] with keepdim: the trailing block first, then dim 0 (as meanOver). */
+function sumOver(x: Tensor, dims: number[]): Tensor {
+  if (dims.length > 1) {
+    const inner = sum(x, dims.slice(1), true);
+    const out = sum(inner, 0, true);
+    inner.dispose();
+    return out;
+  }
+  return sum(x, dims, true);
+}
+
+/**
+ * Batch norm in training mode, y = (x − μ)·rstd·w + b per channel, as one recorded node whose backward
+ * is the closed form dx = w·rstd·(g − Σg/n − x̂·Σ(g·x̂)/n), dw = Σ(g·x̂), db = Σg (x̂ = (x − μ)·rstd):
+ * about a third of the element-wise passes of the composite's graph (sub, square, mean, rsqrt, mul,
+ * mul, add, each with its own backward), the same numbers to rounding. The forward is the
+ * composite's standardize folded into one scale and shift per channel. Under createGraph the backward
+ * recomputes μ and rstd from x with ops, so that gradients of gradients see their dependence on x.
+ */
+function batchNormTrain(x: Tensor, w: Tensor | null | undefined, b: Tensor | null | undefined, dims: number[], eps: number):
+  { y: Tensor; mean: Tensor; varBiased: Tensor } {
+  const cshape = [1, -1, ...Array<number>(Math.max(0, x.ndim - 2)).fill(1)];
+  const n = x.numel() / x.shape[1]!;
+  const stats = noGrad(() => {
+    const m = meanOver(x, dims);
+    const xc = sub(x, m);
+    const v = meanOver(mul(xc, xc), dims);
+    xc.dispose();
+    const rstd = rsqrt(add(v, eps));
+    const scale = w ? mul(rstd, reshape(w, cshape)) : rstd;
+    const shift = b ? sub(reshape(b, cshape), mul(m, scale)) : neg(mul(m, scale));
+    return { m, v, rstd, y: add(mul(x, scale), shift) };
+  });
+  const saved = w ? [x, stats.m, stats.rstd, w] : [x, stats.m, stats.rstd];
+  const y = record(stats.y, 'batchNorm', [x, w, b], saved, (g, [sx, sm, sr, sw], needs) => {
+    let m = sm!, rstd = sr!;
+    if (isGradEnabled()) {
+      // createGraph: μ and rstd as functions of x
+      m = meanOver(sx!, dims);
+      const xc = sub(sx!, m);
+      rstd = rsqrt(add(meanOver(mul(xc, xc), dims), eps));
+    }
+    const xhat = mul(sub(sx!, m), rstd);
+    const gb = sumOver(g, dims), gw = sumOver(mul(g, xhat), dims);
+    let gx: Tensor | null = null;
+    if (needs[0]) {
+      const inner = sub(sub(g, div(gb, n)), mul(xhat, div(gw, n)));
+      gx = mul(inner, sw ? mul(rstd, reshape(sw, cshape)) : rstd);
+    }
+    return [gx, needs[1] ? reshape(gw, [-1]) : null, needs[2] ? reshape(gb, [-1]) : null];
+  });
+  return { y, mean: stats.m, varBiased: stats.v };
 }
 
 /** (x − mean)/√(var + eps) over dims, with the biased variance (what every norm uses). */
@@ -139,10 +195,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     let y: Tensor;
     if (training) {
       const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-      const r = standardize(x, dims, eps);
-      y = r.y;
+      const r = batchNormTrain(x, opts.weight, opts.bias, dims, eps);
       moveRunning(runningMean, r.mean, momentum);
       if (runningVar) moveRunning(runningVar, noGrad(() => mul(r.varBiased, n / (n - 1))), momentum);
+      return r.y;
     } else {
       const shape = [1, C, ...Array<number>(x.ndim - 2).fill(1)];
       y = mul(sub(x, reshape(runningMean!, shape)), rsqrt(add(reshape(runningVar!, shape), eps)));

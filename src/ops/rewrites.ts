@@ -9,6 +9,7 @@ import { LAYER_RULES } from './fused/layers.js';
 import { SEQUENCE_RULES } from './fused/sequences.js';
 import { STEP_RULES } from './fused/steps.js';
 import { ROW_RULES } from './fused/rows.js';
+import { LOSS_RULES } from './fused/losses.js';
 
 export interface Rewrite {
   /** what the rule does, for errors and tests */
@@ -17,4 +18,4 @@ export interface Rewrite {
   match(args: readonly unknown[], aux: unknown, impl: (...a: unknown[]) => unknown): (() => unknown) | null;
 }
 
-export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES, ...ROW_RULES };
+export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES, ...ROW_RULES, ...LOSS_RULES };

@@ -97,4 +97,11 @@ export const CONVS = [
   convParams(2, 3, 15, 16, 8, 3, 3, 2, 1, 1, 1), convParams(1, 1, 11, 9, 5, 5, 5, 2, 2, 1, 1),
   convParams(2, 2, 13, 14, 4, 3, 3, 3, 1, 1, 1), convParams(2, 1, 12, 12, 3, 3, 3, 2, 2, 2, 1),
   convParams(1, 1, 20, 19, 6, 7, 7, 2, 3, 1, 1), convParams(2, 3, 17, 15, 5, 7, 7, 2, 3, 1, 1), // K = 147: an RGB stem
+  // the kernel covers the whole input (one output per image): the wasm backend's single GEMM over all
+  // images (DCGAN's 1×1 → 7×7 transposed conv and 7×7 → 1 last conv); grouped, the im2col path
+  convParams(3, 5, 4, 4, 6, 4, 4, 1, 0, 1, 1), convParams(2, 3, 7, 5, 9, 7, 5, 2, 0, 1, 1),
+  convParams(5, 8, 3, 3, 13, 3, 3, 1, 0, 1, 1), convParams(2, 4, 3, 3, 6, 3, 3, 1, 0, 1, 2),
+  // stride 2 on the im2col path (more channels than the direct kernels take, 4×4: not Winograd) — the
+  // packing's f32x4 even-lane loads, with the row ends and padding around them
+  convParams(2, 9, 14, 13, 10, 4, 4, 2, 1, 1, 1), convParams(3, 8, 9, 17, 5, 3, 3, 2, 0, 1, 1),
 ];

@@ -16,7 +16,19 @@ function floatOnly(s: WasmStorage, op: string): void {
 type ConvKernels = Pick<Kernels, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> &
   { conv2dAct: FusedKernels['conv2dBiasAct']; conv2dActPool: FusedKernels['conv2dBiasActMaxPool'] };
 
-export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): ConvKernels {
+/**
+ * A conv whose kernel covers the whole (unpadded) input, one output position per image (DCGAN's
+ * first generator layer as a transposed conv from 1×1, its discriminator's last layer): a single
+ * GEMM over all images, y[n, cOut] = x[n, K]·Wᵀ, where the im2col path would run one GEMM of one
+ * column per image (reading the whole weight per image: 5 GFLOP/s on DCGAN's shapes).
+ */
+const wholeInput = (p: Conv2dParams) =>
+  p.groups === 1 && p.oh === 1 && p.ow === 1 && p.ph === 0 && p.pw === 0 && p.kh === p.h && p.kw === p.w;
+
+export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matmul: Kernels['matmul']): ConvKernels {
+  const gemm = (a: Storage, b: Storage, m: number, k: number, n: number, transA: boolean, transB: boolean) =>
+    matmul(a, b, { batch: 1, m, k, n, transA, transB, aBatchStride: m * k, bBatchStride: k * n });
+
   /** fused.conv2dBiasActMaxPool: the direct conv with 2×2 pooling per image in cache; null for other shapes. */
   const conv2dActPool = (xs: Storage, ws: Storage, bs: Storage | null, p: Conv2dParams, relu: boolean, q: Pool2dParams): Storage | null => {
     const x = ctx.use(xs, 'conv2d'), w = ctx.use(ws, 'conv2d'), bias = bs ? ctx.use(bs, 'conv2d') : null;
@@ -43,6 +55,7 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): Con
     floatOnly(x, 'conv2d');
     if ((bias || relu) && x.dtype !== 'float32') throw new TypeError(`wasm backend: fused conv2dBiasAct is float32 only, got ${x.dtype} (the op layer runs the composite)`);
     if (bias && (bias.dtype !== 'float32' || bias.size !== p.cOut)) throw new Error(`wasm backend: conv2dBiasAct: bias must be float32 [${p.cOut}], got ${bias.dtype} [${bias.size}]`);
+    if (!bias && !relu && wholeInput(p) && p.n * p.cOut > 0) return gemm(x, w, p.n, p.cIn * p.kh * p.kw, p.cOut, false, true);
     const y = ctx.alloc(x.dtype, p.n * p.cOut * p.oh * p.ow);
     if (y.size === 0) return y;
     const prm = ctx.params(convSlots(p));
@@ -64,14 +77,21 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): Con
   const conv2dBackwardInput = (gys: Storage, ws: Storage, p: Conv2dParams): Storage => {
     const gy = ctx.use(gys, 'conv2dBackwardInput'), w = ctx.use(ws, 'conv2dBackwardInput');
     floatOnly(gy, 'conv2dBackwardInput');
+    if (wholeInput(p) && p.n * p.cIn * p.h * p.w > 0) return gemm(gy, w, p.n, p.cOut, p.cIn * p.kh * p.kw, false, false);
     const gx = ctx.alloc(gy.dtype, p.n * p.cIn * p.h * p.w);
     if (gx.size === 0) return gx;
-    const prm = ctx.params(convSlots(p));
     if (gy.dtype === 'float32') {
       if (winogradFits(p, true)) { winogradConv(ctx, gy, w, gx, p, true); return gx; }
-      runConv('conv2d_bwd_input_f32', [gy.ptr, w.ptr, gx.ptr, prm], p.n, 1, convWork(p) / 20, (s, e) => [s, e]);
+      // the kernel reads Wᵀ per group ([groups, kg, cog]) row by row (transposed before the conv's
+      // parameter block is written: copyStrided writes its own)
+      const kg = (p.cIn / p.groups) * p.kh * p.kw, cog = p.cOut / p.groups;
+      const wt = copyStridedK(w, [p.groups, kg, cog], [cog * kg, 1, kg], 0) as WasmStorage;
+      const prm = ctx.params(convSlots(p));
+      runConv('conv2d_bwd_input_f32', [gy.ptr, wt.ptr, gx.ptr, prm], p.n, 1, convWork(p) / 20, (s, e) => [s, e]);
+      ctx.heap.release(wt.ptr, wt.bytes);
       return gx;
     }
+    const prm = ctx.params(convSlots(p));
     ctx.parallel('conv2d_bwd_input_direct_f64', [gy.ptr, w.ptr, gx.ptr, prm], p.n, convWork(p));
     return gx;
   };
@@ -79,6 +99,7 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): Con
   const conv2dBackwardWeight = (xs: Storage, gys: Storage, p: Conv2dParams): Storage => {
     const x = ctx.use(xs, 'conv2dBackwardWeight'), gy = ctx.use(gys, 'conv2dBackwardWeight');
     floatOnly(x, 'conv2dBackwardWeight');
+    if (wholeInput(p) && p.n > 0 && p.cOut * p.cIn * p.kh * p.kw > 0) return gemm(gy, x, p.cOut, p.n, p.cIn * p.kh * p.kw, true, false);
     const kg = (p.cIn / p.groups) * p.kh * p.kw;
     const gw = ctx.alloc(x.dtype, p.cOut * kg);
     if (gw.size === 0) return gw;

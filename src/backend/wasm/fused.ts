@@ -174,5 +174,23 @@ export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: K
     return y;
   };
 
-  return { sgdStep, adamStep, lstmForward, lstmBackward, ...gruKernels(ctx, matmul, copyStrided), softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward };
+  const bce = (xs: Storage, ts: Storage): Storage => {
+    const x = f32(xs, 'bce'), t = f32(ts, 'bce');
+    same('bce', x.size, t);
+    const y = ctx.alloc('float32', x.size);
+    ctx.parallel('bce_f32', [x.ptr, t.ptr, y.ptr], x.size, x.size * 20 * STREAM_NS, 16);
+    return y;
+  };
+
+  const bceBackward = (xs: Storage, ts: Storage, gs: Storage, gStride: number, eps: number): Storage => {
+    const x = f32(xs, 'bceBackward'), t = f32(ts, 'bceBackward'), g = f32(gs, 'bceBackward');
+    same('bceBackward', x.size, t);
+    if (gStride !== 0 && gStride !== 1) throw new Error(`wasm backend: bceBackward: gStride must be 0 or 1, got ${gStride}`);
+    if (g.size !== (gStride ? x.size : 1)) throw new Error(`wasm backend: bceBackward: g has ${g.size} elements for ${x.size} (gStride ${gStride})`);
+    const y = ctx.alloc('float32', x.size);
+    ctx.parallel('bce_bwd_f32', [x.ptr, t.ptr, g.ptr, gStride, eps, y.ptr], x.size, x.size * 4 * STREAM_NS, 16);
+    return y;
+  };
+
+  return { sgdStep, adamStep, lstmForward, lstmBackward, ...gruKernels(ctx, matmul, copyStrided), softmaxCrossEntropy, softmaxCrossEntropyBackward, reluBackward, bce, bceBackward };
 }

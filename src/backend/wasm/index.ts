@@ -99,7 +99,7 @@ function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: 
 
   const ew = elementwiseKernels(ctx);
   const { matmul, linearAct } = matmulKernels(ctx, ew.copyStrided);
-  const { conv2dAct, conv2dActPool, ...conv } = convKernels(ctx, ew.copyStrided);
+  const { conv2dAct, conv2dActPool, ...conv } = convKernels(ctx, ew.copyStrided, matmul);
   const { maxPool2dValues, ...pooling } = poolKernels(ctx);
   const backend: WasmBackend = {
     name: 'wasm',
