@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../src/index.js';
 import * as onnx from '../src/io/onnx/index.js';
+import { matmulT } from '../src/ops/linalg.js';
 import { causalSoftmax } from '../src/ops/activation.js';
 import { assertClose } from './helpers/allclose.js';
 import { testBackends, closeBackends } from './helpers/backends.js';
@@ -107,6 +108,18 @@ describe('exported attention and fused paths follow the inputs in ONNX Runtime',
         }
       });
     }
+  }
+});
+
+/** Attention scores by the matmul kernel called directly, not through an op: the trace cannot see it. */
+class Untraced extends nn.Module {
+  override forward(x: T): T { return F.softmax(matmulT(x, x, false, true, 'attention'), -1); }
+}
+
+test('a value computed from the inputs outside the trace is refused, never written as a constant', () => {
+  for (const wrap of [(f: () => unknown) => f(), nb.noGrad]) {
+    assert.throws(() => wrap(() => onnx.exportModel(new Untraced(), nb.randn([2, 3, 4]))),
+      /op 'softmax' gets a tensor 2×3×3 computed by op 'attention' in the forward of '\(root\)' \(Untraced\), which the trace did not see .*refused rather than written as a constant/);
   }
 });
 

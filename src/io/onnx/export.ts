@@ -4,7 +4,7 @@
 
 import { Tensor } from '../../tensor/tensor.js';
 import { scope } from '../../tensor/memory.js';
-import { noGrad } from '../../autograd/graph.js';
+import { enableGrad, noGrad } from '../../autograd/graph.js';
 import { cat, narrow } from '../../ops/shape.js';
 import { Module } from '../../nn/module.js';
 import { setTracer } from '../../ops/dispatch.js';
@@ -81,7 +81,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
   }
   const b = new GraphBuilder([...model.namedParameters(), ...model.namedBuffers()], opset);
   const inNames = names(opts.inputNames, inputs.length, 'input', 'inputNames');
-  inNames.forEach((n, i) => { b.reserve(n); b.bind(inputs[i]!, n); });
+  inNames.forEach((n) => b.reserve(n));
 
   const wasTraining = model.training;
   const hooked: [Module, boolean, Module['forward']][] = [];
@@ -94,9 +94,11 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
     const v = b.valueOf(t);
     if (v !== undefined) return v;
     if (b.isParam(t)) return b.param(t, `${containers.at(-1)?.[0] ?? ''}.param`);
+    // Floating inputs require grad during the trace (see below), so a tensor with a gradFn that the
+    // trace did not see depends on the inputs or the weights: writing its values would bake one batch's result.
     if (t.gradFn) {
       throw new Error(`exportModel: ${user} gets a tensor ${[...t.shape].join('×') || 'scalar'} computed by op '${t.gradFn.name}' in ${where()}, which the trace did not see ` +
-        '(computed before exportModel was called, or outside the op table)');
+        '(computed before exportModel was called, or outside the op table); it is refused rather than written as a constant that would not follow the inputs');
     }
     const c = b.constant(containers.at(-1)?.[0] ?? '', onnxDType(t, user), [...t.shape], Array.from(t.dataSync() as ArrayLike<number>, Number));
     b.bind(t, c);
@@ -159,8 +161,12 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
       e.outputs.forEach((t, i) => b.bind(t, vals[i]!));
     });
     traced = true;
-    return scope(() => {
-      const result = model.forward(...inputs);
+    return scope(() => enableGrad(() => {
+      // The traced forward sees floating inputs as leaves that require grad (views of the same data), so
+      // any value computed from them outside the trace carries a gradFn and valueOf refuses it.
+      const traceInputs = inputs.map((x) => (x.dtype === 'float32' || x.dtype === 'float64' ? x.detach().requiresGrad_() : x));
+      traceInputs.forEach((x, i) => b.bind(x, inNames[i]!));
+      const result = model.forward(...traceInputs);
       const outs = flattenTensors(result);
       if (!outs.length) throw new Error('exportModel: the forward returned no tensor');
       const outNames = names(opts.outputNames, outs.length, 'output', 'outputNames');
@@ -185,7 +191,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
           inputs: inputs.map((t, i) => info(inNames[i]!, t)), outputs: outs.map((t, i) => info(outNames[i]!, t)),
         },
       };
-    });
+    }));
   } finally {
     if (traced) setTracer(prevTracer);
     for (const [m, own, orig] of hooked) {
