@@ -65,6 +65,11 @@ class GptBlock extends nn.Module {
   }
 }
 
+class Mha extends nn.Module {
+  readonly attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+  override forward(x: T): T { return this.attn.forward(x, x, x, { needWeights: false })[0]; }
+}
+
 /** The fused row kernels and the fused linear / conv + ReLU paths, each called by the forward itself. */
 class FusedRows extends nn.Module {
   readonly w = new nn.Linear(6, 6);
@@ -89,6 +94,7 @@ const CASES: [string, () => nb.nn.Module, (n: number) => T][] = [
   ['SDPA on inputs alone (no parameter)', () => new SelfAttention(), seq],
   ['SDPA float64, k/v broadcast over heads, float32 mask', () => new Broadcast(), (n) => nb.randn([n, 5, 8], { dtype: 'float64' })],
   ['GPT block (layerNorm, causal SDPA, GELU)', () => new GptBlock(), seq],
+  ['nn.MultiheadAttention (its layer exporter)', () => new Mha(), seq],
   ['nn.TransformerEncoderLayer', () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), seq],
   ['fused rows: softmax, layerNorm, gelu, causal softmax, linear+relu, logSoftmax', () => new FusedRows(), (n) => nb.randn([n, 6, 6]).mul(2)],
   ['fused conv2d + ReLU + max pooling', () => new FusedConv(), (n) => nb.randn([n, 2, 6, 6])],
@@ -131,6 +137,15 @@ test('a value computed from the inputs outside the trace is refused, never writt
     assert.throws(() => wrap(() => onnx.exportModel(new Untraced(), nb.randn([2, 3, 4]))),
       /op 'softmax' gets a tensor 2×3×3 computed by op 'attention' in the forward of '\(root\)' \(Untraced\), which the trace did not see .*refused rather than written as a constant/);
   }
+});
+
+test('a subclass of MultiheadAttention (walked op by op: its products are not ops) is refused under noGrad too', () => {
+  class MyAttention extends nn.MultiheadAttention {}
+  class Net extends nn.Module {
+    readonly attn = new MyAttention(8, 2, { batchFirst: true });
+    override forward(x: T): T { return this.attn.forward(x, x, x, { needWeights: false })[0]; }
+  }
+  assert.throws(() => nb.noGrad(() => onnx.exportModel(new Net(), seq(2))), /computed by op 'attention' in the forward of 'attn' \(MyAttention\), which the trace did not see/);
 });
 
 test('SDPA with dropoutP > 0 is refused (it drops at random even in eval mode)', () => {
