@@ -152,3 +152,16 @@ test('SDPA with dropoutP > 0 is refused (it drops at random even in eval mode)',
   const m = new Sdpa(() => ({ dropoutP: 0.1 }));
   assert.throws(() => onnx.exportModel(m, seq(2)), /op 'scaledDotProductAttention' in the forward of '\(root\)': dropoutP 0\.1 drops attention weights at random/);
 });
+
+test('a forward that updates a traced value in place is refused (the graph would not see the write), and the caller\'s input is left as it was', () => {
+  class InPlace extends nn.Module {
+    readonly l = new nn.Linear(3, 2);
+    override forward(x: T): T { return this.l.forward(x.mul_(2)); }
+  }
+  const x2 = nb.randn([2, 3]), before = Array.from(x2.dataSync());
+  for (const wrap of [(f: () => unknown) => f(), nb.noGrad]) {
+    assert.throws(() => wrap(() => onnx.exportModel(new InPlace(), x2)),
+      /module 'l' \(Linear\) gets a tensor 2×3 in the forward of '\(root\)' \(InPlace\) that was updated in place \(x\.op_\(…\)\) after the op that made it; in-place updates are not exported/);
+  }
+  assert.deepEqual(Array.from(x2.dataSync()), before);
+});
