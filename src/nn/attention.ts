@@ -14,6 +14,7 @@ import { cloneLayers } from './clones.js';
 import { add, mul, where, cast, relu, mean, linear, expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk, gelu, softmax } from '../ops/index.js';
 import { causalSoftmax } from '../ops/activation.js';
 import { matmulT } from '../ops/linalg.js';
+import { defineOp } from '../ops/dispatch.js';
 import { dropout as dropoutFn } from '../ops/activation.js';
 import { fmt } from '../tensor/shape.js';
 
@@ -63,9 +64,10 @@ export interface ScaledDotProductAttentionOptions {
 
 /**
  * torch.nn.functional.scaled_dot_product_attention: query [..., L, E], key [..., S, E],
- * value [..., S, Ev] → [..., L, Ev]; batch dims broadcast.
+ * value [..., S, Ev] → [..., L, Ev]; batch dims broadcast. An op of its own (the tracer sees it
+ * whole, so ONNX export writes it as MatMul/Softmax nodes), since its products call matmulT directly.
  */
-export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions = {}): Tensor {
+export const scaledDotProductAttention = defineOp('scaledDotProductAttention', (query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions = {}): Tensor => {
   const name = 'scaledDotProductAttention';
   for (const [n, t] of [['query', query], ['key', key], ['value', value]] as const) {
     if (t.ndim < 2) throw new Error(`${name}: ${n} must have at least 2 dims [..., seq, features], got ${fmt(t.shape)}`);
@@ -91,7 +93,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     }
     return attend(query, key, value, mask, opts.scale ?? 1 / Math.sqrt(E), p).out;
   });
-}
+});
 
 export interface MultiheadAttentionOptions {
   /** dropout on the attention weights in training mode (default 0) */

@@ -32,6 +32,7 @@ export class GraphBuilder {
   private readonly keyOf = new Map<Tensor, string>();
   private readonly initOf = new Map<Tensor, string>();
   private readonly bound = new Map<Tensor, string>();
+  private readonly versionAt = new Map<Tensor, number>();
   private readonly used = new Set<string>();
   private counter = 0;
 
@@ -101,6 +102,13 @@ export class GraphBuilder {
 
   bind(t: Tensor, name: string): void {
     this.bound.set(t, name);
+    this.versionAt.set(t, t._version);
+  }
+
+  /** Whether t's storage was written in place (x.mul_(…)) since t was bound: its value is no longer the bound node's. */
+  writtenSinceBound(t: Tensor): boolean {
+    const v = this.versionAt.get(t);
+    return v !== undefined && t._version !== v;
   }
 
   valueOf(t: Tensor): string | undefined {

@@ -5,6 +5,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { GraphBuilder } from './builder.js';
 import { onnxDType } from './builder.js';
 import { dtypeCode, type OnnxDType } from './proto.js';
+import { scaledDotProductAttention } from './export-sdpa.js';
 
 /** One op call seen by the tracer: the module path whose forward called it, the call, and how to name a tensor. */
 export interface OpCall {
@@ -339,6 +340,7 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   ['softmax', (b, c) => [b.op(c.path, 'Softmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['logSoftmax', (b, c) => [b.op(c.path, 'LogSoftmax', [xin(b, c)], { axis: norm(c.args[1] as number, x0(c).ndim) })]],
   ['causalSoftmax', causalSoftmax],
+  ['scaledDotProductAttention', scaledDotProductAttention],
   ['layerNormRows', layerNormRows],
   ['dropout', dropout],
   ['clamp', clamp],

@@ -4,7 +4,7 @@
 
 import { Tensor } from '../../tensor/tensor.js';
 import { scope } from '../../tensor/memory.js';
-import { noGrad } from '../../autograd/graph.js';
+import { enableGrad, noGrad } from '../../autograd/graph.js';
 import { cat, narrow } from '../../ops/shape.js';
 import { Module } from '../../nn/module.js';
 import { setTracer } from '../../ops/dispatch.js';
@@ -62,7 +62,7 @@ function names(given: string[] | undefined, n: number, base: string, what: strin
 function outputDimsFollowingBatch(model: Module, inputs: Tensor[]): number[][] {
   return scope(() => noGrad(() => {
     const shapes = (xs: Tensor[]): number[][] => flattenTensors(model.forward(...xs)).map((t) => [...t.shape]);
-    const a = shapes(inputs);
+    const a = shapes(inputs.map((x) => x.clone())); // a forward that updates its input in place leaves the caller's alone
     const b = shapes(inputs.map((x) => (x.ndim ? cat([x, narrow(x, 0, 0, 1)], 0) : x)));
     return a.map((s, i) => s.flatMap((d, k) => (b[i]?.[k] !== d ? [k] : [])));
   }));
@@ -81,7 +81,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
   }
   const b = new GraphBuilder([...model.namedParameters(), ...model.namedBuffers()], opset);
   const inNames = names(opts.inputNames, inputs.length, 'input', 'inputNames');
-  inNames.forEach((n, i) => { b.reserve(n); b.bind(inputs[i]!, n); });
+  inNames.forEach((n) => b.reserve(n));
 
   const wasTraining = model.training;
   const hooked: [Module, boolean, Module['forward']][] = [];
@@ -92,18 +92,25 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
   // tensor made without any op (nb.tensor, nb.ones in a forward), written as a Constant with its values.
   const valueOf = (t: Tensor, user: string): string => {
     const v = b.valueOf(t);
+    if (v !== undefined && b.writtenSinceBound(t)) {
+      // the in-place op ran its out-of-place form (traced) and wrote the result into t's storage, which the graph cannot follow
+      throw new Error(`exportModel: ${user} gets a tensor ${[...t.shape].join('×') || 'scalar'} in ${where()} that was updated in place (x.op_(…)) after ` +
+        'the op that made it; in-place updates are not exported: write it out of place (x = x.mul(2), not x.mul_(2))');
+    }
     if (v !== undefined) return v;
     if (b.isParam(t)) return b.param(t, `${containers.at(-1)?.[0] ?? ''}.param`);
+    // Floating inputs require grad during the trace (see below), so a tensor with a gradFn that the
+    // trace did not see depends on the inputs or the weights: writing its values would bake one batch's result.
     if (t.gradFn) {
       throw new Error(`exportModel: ${user} gets a tensor ${[...t.shape].join('×') || 'scalar'} computed by op '${t.gradFn.name}' in ${where()}, which the trace did not see ` +
-        '(computed before exportModel was called, or outside the op table)');
+        '(computed before exportModel was called, or outside the op table); it is refused rather than written as a constant that would not follow the inputs');
     }
     const c = b.constant(containers.at(-1)?.[0] ?? '', onnxDType(t, user), [...t.shape], Array.from(t.dataSync() as ArrayLike<number>, Number));
     b.bind(t, c);
     return c;
   };
   let growing: number[][] = [];
-  let prevTracer: ReturnType<typeof setTracer> = null, traced = false;
+  let prevTracer: ReturnType<typeof setTracer> = null, traced = false, forwarding = false;
   try {
     model.eval();
     // The dims of each output that follow dim 0 of the inputs (for the default dynamic axes): one more
@@ -147,6 +154,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
     }
     // Ops a container's forward calls itself (depth 0, not inside a layer with an exporter) become nodes.
     prevTracer = setTracer((e) => {
+      if (!forwarding) return; // the inputs' copies below, made before the forward
       if (inside > 0 || e.depth > 0) return;
       const exp = OP_EXPORTERS.get(e.op);
       if (!exp) {
@@ -159,8 +167,14 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
       e.outputs.forEach((t, i) => b.bind(t, vals[i]!));
     });
     traced = true;
-    return scope(() => {
-      const result = model.forward(...inputs);
+    return scope(() => enableGrad(() => {
+      // The traced forward sees each floating input as a copy computed from a leaf that requires grad, so
+      // any value computed from it outside the trace carries a gradFn and valueOf refuses it. Copies, so that
+      // an in-place update of an input meets valueOf's error (not autograd's about leaves) and the caller's stays.
+      const traceInputs = inputs.map((x) => (x.dtype === 'float32' || x.dtype === 'float64' ? x.detach().requiresGrad_().mul(1) : x.clone()));
+      traceInputs.forEach((x, i) => b.bind(x, inNames[i]!));
+      forwarding = true;
+      const result = model.forward(...traceInputs);
       const outs = flattenTensors(result);
       if (!outs.length) throw new Error('exportModel: the forward returned no tensor');
       const outNames = names(opts.outputNames, outs.length, 'output', 'outputNames');
@@ -185,7 +199,7 @@ export function traceModel(model: Module, exampleInputs: Tensor | Tensor[], opts
           inputs: inputs.map((t, i) => info(inNames[i]!, t)), outputs: outs.map((t, i) => info(outNames[i]!, t)),
         },
       };
-    });
+    }));
   } finally {
     if (traced) setTracer(prevTracer);
     for (const [m, own, orig] of hooked) {
