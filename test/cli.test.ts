@@ -86,6 +86,11 @@ test('train an MLP on the shipped sample: it learns, eval reproduces the test ac
   assert.match(html, /<b>535,818<\/b> parameters/);
   assert.match(html, /Total params: 535,818/);
   assert.match(html, /started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · total time (?:[\d.]+ s|\d+ min \d\d s|\d+ h \d\d min)/); // a loaded machine can take over a minute
+  // the total (training, test, baselines) fits between the stamps: the test is not counted twice
+  const stamps = /started (\S+ \S+) UTC · finished (\S+ \S+) UTC · total time (?:([\d.]+) s|(\d+) min (\d\d) s)/.exec(html)!;
+  const wall = (Date.parse(`${stamps[2]}Z`) - Date.parse(`${stamps[1]}Z`)) / 1000;
+  const total = stamps[3] !== undefined ? Number(stamps[3]) : Number(stamps[4]) * 60 + Number(stamps[5]);
+  assert.ok(total <= wall + 1, `total time ${total} s but ${wall} s between the stamps`);
   const section = (title: string): string => new RegExp(`<h2>${title}</h2>[\\s\\S]*?<div class="grid">([\\s\\S]*?)</div>\\s*<h2>`).exec(html)?.[1] ?? '';
   assert.equal((section('Correctly classified test examples').match(/<img /g) ?? []).length, 20, 'two right answers of each class');
   assert.equal((section('Misclassified test examples').match(/<img /g) ?? []).length, 40);
