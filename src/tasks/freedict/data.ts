@@ -5,7 +5,6 @@ import * as nb from '../../index.js';
 import { freedictDeuEng } from '../../node.js';
 import type { Options, TaskData, TaskIO } from '../task.js';
 import { UsageError } from '../../cli/args.js';
-import { FuzzyMatcher } from '../../text/fuzzy.js';
 
 export interface FreedictMeta {
   [k: string]: nb.train.JsonValue;
@@ -92,14 +91,14 @@ export function lengthPenalty(o: Options): number { return (o['length-penalty'] 
 /** --fuzzy K (0: off; absent in runs from before it: off). */
 export function fuzzyK(o: Options): number { return (o.fuzzy as number | undefined) ?? 0; }
 
-function fuzzyOver(train: readonly nb.data.TranslationPair[], k: number): FuzzyMatcher {
+function fuzzyOver(train: readonly nb.data.TranslationPair[], k: number): nb.text.FuzzyMatcher {
   const heads = train.filter((p) => p.kind === 'headword');
   if (!heads.length) throw new UsageError('--fuzzy: no training headwords to match against');
-  return new FuzzyMatcher(heads, k);
+  return new nb.text.FuzzyMatcher(heads, k);
 }
 
 /** The fuzzy matcher of a run (its training headwords), for translating new text; null when the run has none. */
-export function runFuzzyMatcher(o: Options): FuzzyMatcher | null {
+export function runFuzzyMatcher(o: Options): nb.text.FuzzyMatcher | null {
   const k = fuzzyK(o);
   return k > 0 ? fuzzyOver(trainingPairs(freedictDeuEng({ dir: o.data as string | undefined }), o), k) : null;
 }

@@ -11,7 +11,6 @@ import { loadFreedict, vocabsOf, fuzzyK, lengthPenalty, SameLengthSampler, type 
 import { attentionSvg } from './attention-svg.js';
 import { translateVerb } from './translate.js';
 import { freedictExplainVerb, freedictExplanationsHtml } from './explain.js';
-import { FUZZY_SEP, FuzzyMatcher } from '../../text/fuzzy.js';
 
 type Ctx = TaskContext<FreedictMeta>;
 
@@ -35,7 +34,7 @@ class NearestHeadword extends nb.nn.Module {
 
 /** The second baseline of runs with fuzzy matches: the match itself (the translation the model reads beside the German). */
 class FuzzyMatchOnly extends nb.nn.Module {
-  constructor(private readonly fuzzy: FuzzyMatcher, private readonly vocabs: nb.models.TranslationVocabs) { super(); }
+  constructor(private readonly fuzzy: nb.text.FuzzyMatcher, private readonly vocabs: nb.models.TranslationVocabs) { super(); }
   override forward(src: nb.Tensor): nb.Tensor {
     return idRows(germanOf(src, this.vocabs).map((g) => {
       const i = this.fuzzy.find(g);
@@ -48,7 +47,7 @@ class FuzzyMatchOnly extends nb.nn.Module {
 function germanOf(src: nb.Tensor, vocabs: nb.models.TranslationVocabs): string[] {
   const [N, L] = src.shape as [number, number];
   const d = src.dataSync();
-  return Array.from({ length: N }, (_, r) => vocabs.src.decode(d.subarray(r * L, (r + 1) * L)).split(FUZZY_SEP)[0]!);
+  return Array.from({ length: N }, (_, r) => vocabs.src.decode(d.subarray(r * L, (r + 1) * L)).split(nb.text.FUZZY_SEP)[0]!);
 }
 
 function idRows(rows: readonly ArrayLike<number>[]): nb.Tensor {
@@ -90,7 +89,7 @@ function evalStep(model: nb.nn.Module, batch: unknown, ctx: Ctx): nb.train.StepR
     const tgt = vocabs.tgt;
     // batches come in order of source length: draw the maps from words of 8 to 14 characters
     for (let r = 0; r < ids.length && keep.maps.length < keep.count; r++) {
-      const german = vocabs.src.decode(ids[r]!).split(FUZZY_SEP)[0]!.length;
+      const german = vocabs.src.decode(ids[r]!).split(nb.text.FUZZY_SEP)[0]!.length;
       if (german < 8 || german > 14) continue;
       const out = Int32Array.from(hyps[r]!);
       keep.maps.push({
@@ -171,7 +170,7 @@ export const freedictTask: Task<FreedictMeta> = {
       b.push({
         name: 'fuzzy match',
         about: `answers with the translation the model reads beside the German: the nearest training headword by Levenshtein distance among the ${k} on each side in alphabetical order and in order of endings`,
-        model: new FuzzyMatchOnly(new FuzzyMatcher(heads as nb.data.TranslationPair[], k), vocabsOf(ctx.meta)),
+        model: new FuzzyMatchOnly(new nb.text.FuzzyMatcher(heads as nb.data.TranslationPair[], k), vocabsOf(ctx.meta)),
       });
     }
     return b;

@@ -5,7 +5,6 @@ import * as nb from '../../index.js';
 import { UsageError } from '../../cli/args.js';
 import type { Verb } from '../task.js';
 import { lengthPenalty, runFuzzyMatcher, vocabsOf, type FreedictMeta } from './data.js';
-import { FUZZY_SEP } from '../../text/fuzzy.js';
 
 export const translateVerb: Verb<FreedictMeta> = {
   summary: 'translate German words or phrases into English',
@@ -23,7 +22,7 @@ export const translateVerb: Verb<FreedictMeta> = {
     const fuzzy = runFuzzyMatcher(ctx.options);
     const inputs = args.map((a) => fuzzy?.input(a) ?? a);
     const out = nb.models.translate(model as nb.models.Seq2SeqModel, vocabs, inputs, { beamSize: flags.beam as number, maxLength: flags['max-length'] as number, lengthPenalty: (flags['length-penalty'] as number | undefined) ?? lengthPenalty(ctx.options) });
-    args.forEach((a, i) => log(`${a} → ${out[i]}${fuzzy ? `   (fuzzy match read: ${inputs[i]!.slice(a.length + FUZZY_SEP.length)})` : ''}`));
+    args.forEach((a, i) => log(`${a} → ${out[i]}${fuzzy ? `   (fuzzy match read: ${inputs[i]!.slice(a.length + nb.text.FUZZY_SEP.length)})` : ''}`));
     return 0;
   },
 };
