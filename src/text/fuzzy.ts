@@ -40,7 +40,11 @@ export class FuzzyMatcher {
     this.byEnd = order((i) => this.ends[i]!);
   }
 
-  /** Levenshtein distance of q to entry w, or max + 1 when it exceeds max. */
+  /**
+   * Levenshtein distance of q to entry w, or max + 1 when it exceeds max. `editDistance` computes the
+   * same; this one reads pre-encoded code points into rows it keeps, because it runs ~24 M times when
+   * FreeDict's training set is matched (34 s here, 53 s through editDistance's per-call arrays).
+   */
   private distance(q: Int32Array, w: number, max: number): number {
     const y = this.codes[w]!, m = q.length, n = y.length;
     if (Math.abs(m - n) > max) return max + 1;
