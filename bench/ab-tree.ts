@@ -2,11 +2,19 @@
 // <commit> | tar -x -C /tmp/a`, node_modules linked, kernels built there) against this tree's (B),
 // interleaved round by round — element-wise ops and reductions through the public API, the MLP's and
 // the char-LSTM's training steps, the benchmark CNN's conv2 kernels and its training step / inference.
-// node --import tsx bench/ab-tree.ts /tmp/a [threads] — env ROUNDS (default 7), ONLY=ops,mlp,lstm,conv,cnn
-// (default all), CPU=1 for process CPU time instead of wall time (steadier on a shared machine).
+// Issue 14's workloads too (gpt, gen = GPT generation with the KV cache and full forwards, wlm, vae,
+// dcgan: bench/peers/nabla-generative.ts's programs, run on each tree's library).
+// node --import tsx bench/ab-tree.ts /tmp/a [threads] — env ROUNDS (default 7), ONLY=ops,mlp,lstm,conv,cnn,gpt,gen,wlm,vae,dcgan
+// (default ops,mlp,lstm,conv,cnn), CPU=1 for process CPU time instead of wall time (steadier on a shared machine).
 import * as nbB from '../src/index.js';
 import { createWasmBackend as createB } from '../src/backend/wasm/index.js';
 import type { Backend, Conv2dParams } from '../src/backend/backend.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generativeJobs, type Job } from './peers/common.js';
+import { prepareData } from './peers/data.js';
+import { generativeSteps } from './peers/nabla-generative.js';
 
 const root = process.argv[2];
 if (!root) throw new Error('ab-tree: give the other tree\'s directory (A) as the first argument');
@@ -85,9 +93,37 @@ function lstm(nb: typeof nbB, W: Backend): [string, () => void][] {
     l.backward(); opt.step(); l.item();
   })]];
 }
+let job: Job | null = null;
+/** Issue 14's workloads (one training step, or one generation of 63 tokens), on nabla bench's data. */
+function generative(nb: typeof nbB, W: Backend, kinds: string[]): [string, () => void][] {
+  if (!job) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nabla-ab-'));
+    process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+    prepareData(dataDir, { batch: 32, seq: 64, offsetsSteps: 4000 });
+    const train = (batch: number, lr: number, warmup: number) => ({ batch, lr, warmup, capS: 60, steps: 1e9, testN: 0, evalCapS: 0 });
+    job = { dataDir, ...generativeJobs({ quick: false, cap: 60, train }) } as Job;
+  }
+  const j = job;
+  const on = <T>(f: () => T) => () => { nb.registerBackend(W); nb.setBackend('wasm'); return f(); };
+  const out: [string, () => void][] = [];
+  for (const k of kinds) {
+    nb.registerBackend(W); nb.setBackend('wasm'); nb.manualSeed(0);
+    if (k === 'gen') {
+      const g = generativeSteps.gptGenerator(nb as never, j);
+      out.push(['GPT generation, KV cache', on(() => { g(true); })], ['GPT generation, full forwards', on(() => { g(false); })]);
+    } else {
+      const s = generativeSteps[k as 'gpt' | 'wlm' | 'vae' | 'dcgan'](nb as never, j);
+      let i = 0;
+      out.push([`${k} training step`, on(() => { s(i++); })]);
+    }
+  }
+  return out;
+}
 const only = (process.env.ONLY ?? 'ops,mlp,lstm,conv,cnn').split(',');
+const GEN = ['gpt', 'gen', 'wlm', 'vae', 'dcgan'];
 const suite = (nb: typeof nbB, W: Backend) => [...(only.includes('ops') ? ops(nb, W) : []), ...(only.includes('mlp') ? mlp(nb, W) : []),
-  ...(only.includes('lstm') ? lstm(nb, W) : []), ...(only.includes('conv') ? convs(W) : []), ...(only.includes('cnn') ? cnn(nb, W) : [])];
+  ...(only.includes('lstm') ? lstm(nb, W) : []), ...(only.includes('conv') ? convs(W) : []), ...(only.includes('cnn') ? cnn(nb, W) : []),
+  ...generative(nb, W, GEN.filter((k) => only.includes(k)))];
 const A = suite(nbA, WA), B = suite(nbB, WB);
 for (let i = 0; i < 3; i++) for (const [, f] of [...A, ...B]) f(); // past V8's baseline tier
 const ta = A.map(() => [] as number[]), tb = B.map(() => [] as number[]);

@@ -143,6 +143,42 @@ export function macro(a: usize, rsA: i32, csA: i32, m0: i32, m1: i32, bp: usize,
   }
 }
 
+/** Where gemm_f32 packs A's row blocks in its scratch (after packed B and the tile buffer). */
+const PA_OFF: usize = (<usize>(KC * NC) << 2) + 1024;
+
+/**
+ * macro for A stored transposed (A(i, k) at a[i + k*csA]): each block of MC rows is first packed in
+ * panels of 4 rows (pa[(r/4)*kb*4 + kk*4 + r%4], one vector load per k and panel), so the
+ * micro-kernel's broadcast loads run along contiguous memory instead of jumping csA floats per k
+ * (half speed). Same tiles, same order of accumulation as macro: identical results.
+ */
+function macroT(a: usize, csA: i32, m0: i32, m1: i32, bp: usize, kb: i32, nb: i32,
+  c: usize, ldc: i32, acc: bool, tmp: usize, pa: usize): void {
+  const ca = <usize>csA << 2, lc = <usize>ldc << 2;
+  const panels = (nb + 7) >> 3;
+  const full = m0 + (m1 - m0) / MR * MR;
+  const pstride = <usize>kb << 4;
+  for (let i0 = m0; i0 < full; i0 += MC) {
+    const i1 = imin(full, i0 + MC);
+    for (let i = i0; i < i1; i += MR) {
+      let s = a + (<usize>i << 2), d = pa + <usize>((i - i0) >> 2) * pstride;
+      for (let kk = 0; kk < kb; kk++) { v128.store(d, v128.load(s)); s += ca; d += 16; }
+    }
+    for (let q = 0; q < panels; q++) {
+      const bq = bp + (<usize>(q * kb) << 5), cq = c + (<usize>q << 5), w = imin(8, nb - (q << 3));
+      for (let i = i0; i < i1; i += MR) {
+        tile4(pa + <usize>((i - i0) >> 2) * pstride, 4, 16, bq, kb, cq + <usize>i * lc, lc, acc, w, tmp);
+      }
+    }
+  }
+  for (let q = 0; q < panels; q++) {
+    const bq = bp + (<usize>(q * kb) << 5), cq = c + (<usize>q << 5), w = imin(8, nb - (q << 3));
+    for (let i = full; i < m1; i++) {
+      tile1(a + (<usize>i << 2), ca, bq, kb, cq + <usize>i * lc, acc, w, tmp);
+    }
+  }
+}
+
 /** Zeroes C rows [m0, m1), columns [j0, j1) (ldc n): the k = 0 product. */
 function zeroBlock(c: usize, n: i32, m0: i32, m1: i32, j0: i32, j1: i32): void {
   for (let i = m0; i < m1; i++) memory.fill(c + (<usize>(i * n + j0) << 2), 0, <usize>(j1 - j0) << 2);
@@ -166,7 +202,8 @@ export function gemm_f32(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
       for (let kc = 0; kc < k; kc += KC) {
         const kb = imin(KC, k - kc);
         packB(bb, rsB, csB, kc, kb, jc, nb, scratch);
-        macro(ab + (<usize>(kc * csA) << 2), rsA, csA, m0, m1, scratch, kb, nb,
+        if (rsA == 1 && csA != 1) macroT(ab + (<usize>(kc * csA) << 2), csA, m0, m1, scratch, kb, nb, cb + (<usize>jc << 2), n, kc > 0, tmp, scratch + PA_OFF);
+        else macro(ab + (<usize>(kc * csA) << 2), rsA, csA, m0, m1, scratch, kb, nb,
           cb + (<usize>jc << 2), n, kc > 0, tmp);
       }
     }

@@ -34,3 +34,23 @@ export function transpose_32(x: usize, y: usize, r: i32, c: i32, b0: i32, b1: i3
     }
   }
 }
+
+/**
+ * Strided gather of rows [r0, r1) of a view with up to three outer dims (d0 × d1 × d2 rows, element
+ * strides s0, s1, s2) and a contiguous inner dim of `len` elements of 2^z bytes, into the contiguous
+ * output po. The row offsets are computed here, not from a table; rows are copied in 16-byte vectors.
+ */
+export function copy_nd(px: usize, po: usize, r0: i32, r1: i32, len: i32, z: i32, d1: i32, d2: i32, s0: i32, s1: i32, s2: i32): void {
+  const bytes = <usize>len << z;
+  let i2 = r0 % d2, t = r0 / d2;
+  let i1 = t % d1, i0 = t / d1;
+  let o = po + <usize>r0 * bytes;
+  for (let r = r0; r < r1; r++) {
+    const x = px + (<usize>(i0 * s0 + i1 * s1 + i2 * s2) << z);
+    let j: usize = 0;
+    for (; j + 16 <= bytes; j += 16) v128.store(o + j, v128.load(x + j));
+    for (; j < bytes; j++) store<u8>(o + j, load<u8>(x + j));
+    o += bytes;
+    if (++i2 == d2) { i2 = 0; if (++i1 == d1) { i1 = 0; i0++; } }
+  }
+}

@@ -276,6 +276,8 @@ test('threads: results with 1 and N threads are identical, bit for bit', async (
   const run = () => [
     W.matmul(a, b, { batch: 1, m: n, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }),
     W.matmul(a, b, { batch: 1, m: n, k, n: 64, transA: true, transB: true, aBatchStride: 0, bBatchStride: 0 }),
+    W.matmul(a, b, { batch: 1, m: n, k, n: 64, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 }), // A packed, rows split
+    W.matmul(a, b, { batch: 1, m: 64, k, n, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 }), // A packed, columns split
     W.reduce(ops.sum.kernel, x, { outer: 1024, r: 1024, inner: 1 }), W.reduce(ops.sum.kernel, x, { outer: 4, r: 256, inner: 1024 }),
     W.unary(ops.tanh.kernel, x), W.conv2d(cx, cw, p), W.conv2dBackwardInput(cg, cw, p), W.conv2dBackwardWeight(cx, cg, p),
     W.conv2d(cx, cw, { ...p, n: 1 }), // one image: split over output columns

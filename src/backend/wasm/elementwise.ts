@@ -132,6 +132,15 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
   const copyRows = (x: WasmStorage, po: number, shape: readonly number[], strides: readonly number[], offset: number, scatter: boolean): void => {
     const c = collapse(shape, [strides]);
     const step = c.strides[0]![c.shape.length - 1]!;
+    const nd = c.shape.length;
+    if (!scatter && step === 1 && nd >= 2 && nd <= 4) {
+      // contiguous rows under at most three outer dims: the kernel walks the offsets itself (no
+      // offset table built here) and copies each row in vectors
+      const sh = [1, 1, 1, ...c.shape.slice(0, -1)].slice(-3), st = [0, 0, 0, ...c.strides[0]!.slice(0, -1)].slice(-3);
+      const len = c.shape[nd - 1]!, z = LOG2[x.dtype];
+      ctx.parallelArgs('copy_nd', sh[0]! * sh[1]! * sh[2]!, 1, prod(shape), (s, e) => [x.ptr + offset * 2 ** z, po, s, e, len, z, sh[1]!, sh[2]!, st[0]!, st[1]!, st[2]!]);
+      return;
+    }
     const rows = rowOffsets(c.shape, [c.strides[0]!.map((s, d) => (d === c.shape.length - 1 ? 0 : s))], [offset]);
     const z = LOG2[x.dtype];
     const name = ctx.kernel(`copy_rows_${z}`, 'copy');

@@ -21,14 +21,8 @@ export function matmulKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): {
     const c = ctx.alloc(a.dtype, batch * m * n);
     if (batch * m * n === 0) return c;
     const name = ctx.kernel(`gemm_${SUFFIX[a.dtype]}`, `matmul for ${a.dtype}`);
-    // A stored transposed makes the micro-kernel's broadcast loads stride through memory (half
-    // speed); when B is wide enough to amortise it, transpose A first (O(m·k) against O(m·n·k)).
-    let aPtr = a.ptr, aBS = p.aBatchStride, transA = p.transA, tmpA: WasmStorage | null = null;
-    if (transA && a.dtype === 'float32' && n >= 32 && k > 0) {
-      const nb = aBS === 0 ? 1 : batch;
-      tmpA = copyStridedK(a, nb === 1 ? [m, k] : [nb, m, k], nb === 1 ? [1, m] : [aBS, 1, m], 0) as WasmStorage;
-      aPtr = tmpA.ptr; aBS = aBS === 0 ? 0 : m * k; transA = false;
-    }
+    // A stored transposed (a weight gradient Xᵀ·dY): the kernel packs it in 4-row panels as it goes.
+    const aPtr = a.ptr, aBS = p.aBatchStride, transA = p.transA;
     const [rsA, csA] = transA ? [1, m] : [k, 1];
     const [rsB, csB] = p.transB ? [1, k] : [n, 1];
     const pre = [aPtr, b.ptr, c.ptr, m, n, k, rsA, csA, rsB, csB, aBS, p.bBatchStride];
@@ -41,7 +35,7 @@ export function matmulKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): {
     else if (batch >= 2 * t || (batch >= t && batch % t === 0)) {
       const np = ctx.partsFor(work, batch, t);
       ctx.pool.runShared(name, ranges(batch, np, 1).map(([s, e]) => [...pre, s, e, 0, m, 0, n, 0]), f as (...a: number[]) => void, pre.length + 6, ctx.scratchAll());
-    } else if (n >= 32 * t || m < 16 * t) {
+    } else if ((n >= 32 * t || m < 16 * t) && !(transA && m >= n && m >= 16 * t)) {
       // Columns first: each part then packs only its columns of B (a row split packs all of B in
       // every part, which dominates when m is small) — so columns may go finer than the threads, in
       // parts of ≥ 256 columns (each part reads all of A), a multiple of the threads.
@@ -50,7 +44,6 @@ export function matmulKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided']): {
     } else {
       ctx.pool.run(name, ranges(m, t, 4).map(([s, e], i) => [...pre, 0, batch, s, e, 0, n, scratch[i]!]), f as (...a: number[]) => void);
     }
-    if (tmpA) ctx.heap.release(tmpA.ptr, tmpA.bytes);
     return c;
   };
 
