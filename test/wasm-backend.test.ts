@@ -88,6 +88,22 @@ test('layout: copyStrided (transpose, negative and zero strides, offset) and wri
   }
 });
 
+test('layout: copyStrided of contiguous rows under up to three outer dims (attention head split and merge)', () => {
+  const x = randArray('float32', 2 ** 18);
+  const cases: [number[], number[], number][] = [
+    [[32, 8, 64, 16], [8192, 16, 128, 1], 0], // [B,T,C] viewed as [B,H,T,hd]: the head split (large enough for threads)
+    [[32, 64, 8, 16], [8192, 16, 1024, 1], 0], // [B,H,T,hd] viewed as [B,T,H,hd]: the merge
+    [[5, 7, 3], [700, 9, 1], 11], [[6, 9, 5, 2], [2000, 3, 300, 1], 1], // rows of 12 and 8 bytes, an offset
+    [[3, 1, 4, 6], [100, 0, 20, 1], 0], // a broadcast (zero-stride) dim
+  ];
+  for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+    for (const [shape, strides, off] of cases) {
+      same(`copyStrided ${dt} ${shape} ${strides}`, [[dt === 'float64' ? x.subarray(0, 2 ** 17) : x, dt]], (b, [s]) =>
+        dt === 'float64' && shape[0] === 32 ? b.copyStrided(s!, [16, ...shape.slice(1)], strides, off) : b.copyStrided(s!, shape, strides, off));
+    }
+  }
+});
+
 /** Inputs in an op's domain: half random, half a few edge values (0, -0, ±2.5, NaN, ±inf) for floats. */
 function inDomain(dt: DType, n: number, domain: Domain): TypedArray {
   const [lo, hi] = { any: [-4, 4], positive: [0.05, 4], unit: [-0.95, 0.95], probability: [0.05, 0.95], above1: [1.05, 5], nonzero: [0.5, 4] }[domain];
