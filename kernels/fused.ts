@@ -1,7 +1,7 @@
 // Fused fast paths of composites (src/backend/wasm/fused.ts calls them): the SGD and Adam updates
 // of one parameter, and one LSTM time step forward/backward (its product with W_hh and the cell).
 
-import { vexp, vsigmoid, vtanh } from './vmath';
+import { vexp, vrowmax, vsigmoid, vtanh } from './vmath';
 import { product } from './recurrent';
 
 /** NaN-propagating maximum (Adam's amsgrad state, the softmax row maximum). */
@@ -219,15 +219,11 @@ export function lstm_step_bwd_f32(pdzn: usize, pw: usize, pact: usize, ptc: usiz
 export function xent_fwd_f32(px: usize, pt: usize, ploss: usize, plse: usize, C: i32, ignore: i32, start: i32, end: i32): void {
   for (let r = start; r < end; r++) {
     const row = px + (<usize>(r * C) << 2);
-    let j = 0;
-    let vm = f32x4.splat(-Infinity);
-    for (; j + 4 <= C; j += 4) vm = f32x4.max(vm, v128.load(row + (<usize>j << 2)));
-    let m = fmaxp<f32>(fmaxp<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), fmaxp<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
-    for (; j < C; j++) m = fmaxp<f32>(m, load<f32>(row + (<usize>j << 2)));
+    let m = vrowmax(row, C);
     if (Mathf.abs(m) == Infinity) m = 0;
     const vmm = f32x4.splat(m);
     let vs = f32x4.splat(0);
-    j = 0;
+    let j = 0;
     for (; j + 4 <= C; j += 4) vs = f32x4.add(vs, vexp(f32x4.sub(v128.load(row + (<usize>j << 2)), vmm)));
     let s = (f32x4.extract_lane(vs, 0) + f32x4.extract_lane(vs, 1)) + (f32x4.extract_lane(vs, 2) + f32x4.extract_lane(vs, 3));
     for (; j < C; j++) s += Mathf.exp(load<f32>(row + (<usize>j << 2)) - m);

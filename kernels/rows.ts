@@ -4,7 +4,7 @@
 // float64 scalar (what gradcheck runs). Rows [start, end) of a contiguous [rows, C] block.
 
 import * as S from './gen/scalar';
-import { verf, vexp } from './vmath';
+import { verf, vexp, vrowmax } from './vmath';
 
 // @ts-ignore: decorator
 @inline function fmaxp<T>(x: T, y: T): T { return x != x ? x : y != y ? y : x > y ? x : y; }
@@ -26,17 +26,20 @@ export function softmax_rows_f32(px: usize, py: usize, C: i32, mode: i32, L: i32
   for (let r = start; r < end; r++) {
     const x = px + (<usize>r * <usize>C << 2), y = py + (<usize>r * <usize>C << 2);
     const n = validOf(r, C, mode, L);
-    let j = 0;
-    let vm = f32x4.splat(-Infinity);
-    for (; j + 4 <= n; j += 4) vm = f32x4.max(vm, v128.load(x + (<usize>j << 2)));
-    let m = fmaxp<f32>(fmaxp<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), fmaxp<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
-    for (; j < n; j++) m = fmaxp<f32>(m, load<f32>(x + (<usize>j << 2)));
+    let m = vrowmax(x, n);
     if (Mathf.abs(m) == Infinity) m = 0;
     const vmm = f32x4.splat(m);
     let vs = f32x4.splat(0);
-    j = 0;
+    let j = 0;
     if (log) {
+      let vs1 = vs;
+      for (; j + 8 <= n; j += 8) {
+        const q = x + (<usize>j << 2);
+        vs = f32x4.add(vs, vexp(f32x4.sub(v128.load(q), vmm)));
+        vs1 = f32x4.add(vs1, vexp(f32x4.sub(v128.load(q, 16), vmm)));
+      }
       for (; j + 4 <= n; j += 4) vs = f32x4.add(vs, vexp(f32x4.sub(v128.load(x + (<usize>j << 2)), vmm)));
+      vs = f32x4.add(vs, vs1);
       let s = hsum(vs);
       for (; j < n; j++) s += sexp(load<f32>(x + (<usize>j << 2)) - m);
       const vl = f32x4.splat(<f32>S.log(<f64>s));

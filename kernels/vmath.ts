@@ -1,6 +1,8 @@
 // f32x4 exp and tanh for the element-wise kernels (Cephes-style: range reduction by ln 2 and a
 // degree-6 polynomial, about 2 ulp); NaN propagates, overflow gives +inf, deep underflow 0.
 
+import { madd } from './common';
+
 // Constants as mutable globals: V8 rebuilds a v128 constant at each use inside a loop,
 // while a global is one load.
 let K0: v128 = f32x4.splat(-88.0);
@@ -49,13 +51,12 @@ let KB8: v128 = f32x4.splat(-1.45660718464996e-05);
   const n = f32x4.sub(t, magic);
   let r = f32x4.sub(x, f32x4.mul(n, K4));
   r = f32x4.sub(r, f32x4.mul(n, K5));
-  let p = K6;
-  p = f32x4.add(f32x4.mul(p, r), K7);
-  p = f32x4.add(f32x4.mul(p, r), K8);
-  p = f32x4.add(f32x4.mul(p, r), K9);
-  p = f32x4.add(f32x4.mul(p, r), K10);
-  p = f32x4.add(f32x4.mul(p, r), K11);
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), K12);
+  let p = madd(K6, r, K7);
+  p = madd(p, r, K8);
+  p = madd(p, r, K9);
+  p = madd(p, r, K10);
+  p = madd(p, r, K11);
+  p = f32x4.add(madd(f32x4.mul(p, r), r, r), K12);
   // 2^n through the exponent bits. n = 128 (x near the top of the range) is 2^127·2, so that
   // e^88.5 stays finite; n = -127 gives 0 (the result would be subnormal).
   const ni = i32x4.sub(t, magic);
@@ -93,15 +94,36 @@ let KB8: v128 = f32x4.splat(-1.45660718464996e-05);
 @inline export function verf(x0: v128): v128 {
   const x = f32x4.pmin(f32x4.pmax(x0, KEm4), KE4);
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.add(f32x4.mul(x2, KA13), KA11);
-  p = f32x4.add(f32x4.mul(x2, p), KA9);
-  p = f32x4.add(f32x4.mul(x2, p), KA7);
-  p = f32x4.add(f32x4.mul(x2, p), KA5);
-  p = f32x4.add(f32x4.mul(x2, p), KA3);
-  p = f32x4.add(f32x4.mul(x2, p), KA1);
-  let q = f32x4.add(f32x4.mul(x2, KB8), KB6);
-  q = f32x4.add(f32x4.mul(x2, q), KB4);
-  q = f32x4.add(f32x4.mul(x2, q), KB2);
-  q = f32x4.add(f32x4.mul(x2, q), KB0);
+  let p = madd(x2, KA13, KA11);
+  p = madd(x2, p, KA9);
+  p = madd(x2, p, KA7);
+  p = madd(x2, p, KA5);
+  p = madd(x2, p, KA3);
+  p = madd(x2, p, KA1);
+  let q = madd(x2, KB8, KB6);
+  q = madd(x2, q, KB4);
+  q = madd(x2, q, KB2);
+  q = madd(x2, q, KB0);
   return f32x4.div(f32x4.mul(x, p), q);
+}
+
+/**
+ * The largest of the n floats at x, as softmax's shift: pmax is one instruction (max carries NaN rules
+ * that cost a sequence) and four running maxima break the dependency chain. A NaN among the vector
+ * lanes is dropped here; callers sum exp(x − max) next, where it reaches every output anyway. The
+ * scalar tail keeps NaN. −∞ for n = 0.
+ */
+export function vrowmax(x: usize, n: i32): f32 {
+  let j = 0;
+  let v0 = f32x4.splat(-Infinity), v1 = v0, v2 = v0, v3 = v0;
+  for (; j + 16 <= n; j += 16) {
+    const q = x + (<usize>j << 2);
+    v0 = f32x4.pmax(v0, v128.load(q)); v1 = f32x4.pmax(v1, v128.load(q, 16));
+    v2 = f32x4.pmax(v2, v128.load(q, 32)); v3 = f32x4.pmax(v3, v128.load(q, 48));
+  }
+  for (; j + 4 <= n; j += 4) v0 = f32x4.pmax(v0, v128.load(x + (<usize>j << 2)));
+  v0 = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
+  let m = Mathf.max(Mathf.max(f32x4.extract_lane(v0, 0), f32x4.extract_lane(v0, 1)), Mathf.max(f32x4.extract_lane(v0, 2), f32x4.extract_lane(v0, 3)));
+  for (; j < n; j++) m = Mathf.max(m, load<f32>(x + (<usize>j << 2)));
+  return m;
 }
