@@ -36,7 +36,7 @@ for (const k of Object.keys(W) as (keyof typeof W)[]) {
     const s = performance.now();
     const r = (f as (...x: unknown[]) => unknown)(...a);
     countAlloc(r);
-    const key = k === 'binary' || k === 'unary' || k === 'reduce' ? `${k} ${(a[0] as { name?: string }).name ?? a[0]}` : k === 'copyStrided' && process.env.SHAPES ? `copyStrided ${JSON.stringify(a[1])} ${JSON.stringify(a[2])}` : k === 'matmul' && process.env.SHAPES ? `matmul ${JSON.stringify(a[2]).replace(/"(aBatchStride|bBatchStride)":\d+,?/g, '')}` : k;
+    const key = k === 'binary' || k === 'unary' || k === 'reduce' ? `${k} ${(a[0] as { name?: string }).name ?? a[0]}` : k === 'copyStrided' && process.env.SHAPES ? `copyStrided ${JSON.stringify(a[1])} ${JSON.stringify(a[2])}` : k.startsWith('conv2d') && process.env.SHAPES ? `${k} ${((q) => `n${q.n} ${q.cIn}→${q.cOut} ${q.h}×${q.w}→${q.oh}×${q.ow} k${q.kh} s${q.sh} p${q.ph}`)(a[2] as { [k: string]: number })}` : k === 'matmul' && process.env.SHAPES ? `matmul ${JSON.stringify(a[2]).replace(/"(aBatchStride|bBatchStride)":\d+,?/g, '')}` : k;
     tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
     return r;
   };

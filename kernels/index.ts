@@ -22,3 +22,4 @@ export * from './conv-pool';
 export * from './sum';
 export * from './rows';
 export * from './loss';
+export * from './conv-rows';

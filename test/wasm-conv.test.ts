@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import type { Backend, Conv2dParams, Storage } from '../src/backend/backend.js';
 import { winogradBlockBytes, winogradF4 } from '../src/backend/wasm/winograd.js';
 import { directBandBytes, directFits, directWeightFits } from '../src/backend/wasm/direct.js';
+import { fewPositions, patchRows } from '../src/backend/wasm/conv.js';
+import { winogradFits, winogradWeightFits } from '../src/backend/wasm/winograd.js';
 import * as ops from '../src/ops/index.js';
 import { W, randArray, contiguous, compared, same, convParams, CONVS } from './helpers/compare.js';
 
@@ -48,6 +50,38 @@ test('conv2d on the im2col path for the shapes the direct kernels take (NABLA_DI
           [p.n, p.cOut, p.oh, p.ow], contiguous([p.n, p.cOut, p.oh, p.ow]), [0, 1, 0, 0])), tol);
     }
   } finally { if (saved === undefined) delete process.env.NABLA_DIRECT; else process.env.NABLA_DIRECT = saved; }
+});
+
+// Convs with few output positions per image run as one GEMM over the batch's patch rows
+// (kernels/conv-rows.ts): DCGAN's 4×4 stride-2 convs, padding and dilation (windows partly outside
+// the plane: the scalar path beside the 4-wide vector rows), and the images in several chunks.
+test('conv2d, its input and weight gradients on the patch-rows path (few positions per image, chunks of images)', () => {
+  const shapes = [
+    convParams(3, 16, 14, 14, 24, 4, 4, 2, 1, 1, 1), // DCGAN's discriminator conv (to 7×7)
+    convParams(4, 8, 9, 9, 7, 4, 4, 1, 2, 2, 1), // dilation 2: no vector rows
+    convParams(5, 9, 7, 10, 5, 3, 4, 1, 1, 1, 1), // kw 4 at the plane’s edges
+    convParams(2, 10, 6, 6, 9, 2, 2, 2, 0, 1, 1),
+  ];
+  const saved = patchRows.floats;
+  try {
+    for (const floats of [2 ** 23, 1000, 1]) {
+      patchRows.floats = floats; // one chunk; a few images per chunk; one image per chunk
+      for (const p of shapes) {
+        assert.ok(fewPositions(p) && !directFits(p) && !winogradFits(p, false) && !winogradFits(p, true) && !directWeightFits(p) && !winogradWeightFits(p),
+          `${JSON.stringify(p)} runs on the patch-rows path`);
+        const x = randArray('float32', p.n * p.cIn * p.h * p.w), w = randArray('float32', p.cOut * p.cIn * p.kh * p.kw);
+        const gy = randArray('float32', p.n * p.cOut * p.oh * p.ow), bias = randArray('float32', p.cOut);
+        const tol = { atol: 1e-4 };
+        const tag = `${JSON.stringify(p)} chunk ${floats}`;
+        same(`conv2d ${tag}`, [[x, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2d(a!, c!, p), tol);
+        same(`conv2dBackwardInput ${tag}`, [[gy, 'float32'], [w, 'float32']], (b, [a, c]) => b.conv2dBackwardInput(a!, c!, p), tol);
+        same(`conv2dBackwardWeight ${tag}`, [[x, 'float32'], [gy, 'float32']], (b, [a, c]) => b.conv2dBackwardWeight(a!, c!, p), tol);
+        same(`conv2dBiasAct ${tag}`, [[x, 'float32'], [w, 'float32'], [bias, 'float32']],
+          (B, [a, c, b]) => B === W ? W.fused!.conv2dBiasAct!(a!, c!, b!, p, true) : B.unary(ops.relu.kernel, B.binary(ops.add.kernel, B.conv2d(a!, c!, p), b!,
+            [p.n, p.cOut, p.oh, p.ow], contiguous([p.n, p.cOut, p.oh, p.ow]), [0, 1, 0, 0])), tol);
+      }
+    }
+  } finally { patchRows.floats = saved; }
 });
 
 // The direct kernels multiply whole vectors, past the plane's end too: an infinity in x must reach

@@ -25,9 +25,96 @@ type ConvKernels = Pick<Kernels, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackw
 const wholeInput = (p: Conv2dParams) =>
   p.groups === 1 && p.oh === 1 && p.ow === 1 && p.ph === 0 && p.pw === 0 && p.kh === p.h && p.kw === p.w;
 
+/**
+ * Few output positions per image (DCGAN's 4×4/2 convs to 7×7: 49): the batch's patches as rows of
+ * one matrix and one GEMM over all images (kernels/conv-rows.ts), where the per-image kernels run
+ * GEMMs of 49 columns that re-read the whole weight per image (7–15 GFLOP/s on DCGAN's shapes).
+ */
+export const fewPositions = (p: Conv2dParams) => p.groups === 1 && p.oh * p.ow < 128 && p.n > 1;
+/** Patch-matrix floats per chunk of images (32 MiB); a chunk holds at least one image. (Tests lower it.) */
+export const patchRows = { floats: 2 ** 23 };
+
 export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matmul: Kernels['matmul']): ConvKernels {
   const gemm = (a: Storage, b: Storage, m: number, k: number, n: number, transA: boolean, transB: boolean) =>
     matmul(a, b, { batch: 1, m, k, n, transA, transB, aBatchStride: m * k, bBatchStride: k * n });
+
+  /** dst[b] (cols × rows) = src[b]ᵀ for b < batch (src[b] rows × cols, both contiguous), images split over threads. */
+  const transposeInto = (src: number, dst: number, batch: number, rows: number, cols: number) =>
+    ctx.parallelArgs('transpose_32', batch, 1, batch * rows * cols * 2, (s, e) => [src, dst, rows, cols, s, e, 0, rows]);
+
+  /** The patch matrix of images [n0, n1) ([(n1 − n0)·np, kg]), rows split over threads. */
+  const patches = (x: WasmStorage, p: Conv2dParams, n0: number, n1: number): WasmStorage => {
+    const np = p.oh * p.ow, kg = p.cIn * p.kh * p.kw, rows = (n1 - n0) * np;
+    const out = ctx.alloc('float32', rows * kg);
+    const prm = ctx.params(convSlots(p));
+    ctx.parallelArgs('im2row_f32', rows, 1, rows * kg, (s, e) => [x.ptr + n0 * p.cIn * p.h * p.w * 4, prm, out.ptr, s, e]);
+    return out;
+  };
+
+  /** Chunks of images [n0, n1) whose patch matrices fit patchRows.floats. */
+  const chunks = (p: Conv2dParams): [number, number][] => {
+    const per = Math.max(1, Math.floor(patchRows.floats / Math.max(1, p.oh * p.ow * p.cIn * p.kh * p.kw)));
+    const out: [number, number][] = [];
+    for (let s = 0; s < p.n; s += per) out.push([s, Math.min(p.n, s + per)]);
+    return out;
+  };
+
+  /** Rows [n0·np, n1·np) of g ([n·np, cOut]) as a storage the GEMM reads (a view: never released). */
+  const rowsOf = (g: WasmStorage, p: Conv2dParams, n0: number, n1: number): WasmStorage =>
+    n0 === 0 && n1 === p.n ? g : new WasmStorage('float32', (n1 - n0) * p.oh * p.ow * p.cOut, g.ptr + n0 * p.oh * p.ow * p.cOut * 4, 0);
+
+  /** gy [n, cOut, np] with positions as rows: [n·np, cOut]. */
+  const positionsAsRows = (gy: WasmStorage, p: Conv2dParams): WasmStorage => {
+    const g = ctx.alloc('float32', gy.size);
+    transposeInto(gy.ptr, g.ptr, p.n, p.cOut, p.oh * p.ow);
+    return g;
+  };
+
+  /** Forward by patch rows: Y = patches·Wᵀ ([n·np, cOut]; bias and ReLU on its rows), then y = Yᵀ per image. */
+  const convRows = (x: WasmStorage, w: WasmStorage, bias: WasmStorage | null, p: Conv2dParams, relu: boolean, y: WasmStorage): void => {
+    const np = p.oh * p.ow, kg = p.cIn * p.kh * p.kw;
+    for (const [n0, n1] of chunks(p)) {
+      const pt = patches(x, p, n0, n1);
+      const m = (n1 - n0) * np;
+      const yr = gemm(pt, w, m, kg, p.cOut, false, true) as WasmStorage;
+      ctx.heap.release(pt.ptr, pt.bytes);
+      if (bias || relu) ctx.parallel('bias_act_rows_f32', [yr.ptr, bias ? bias.ptr : 0, relu ? 1 : 0, p.cOut], m, yr.size, 1);
+      transposeInto(yr.ptr, y.ptr + n0 * p.cOut * np * 4, n1 - n0, np, p.cOut);
+      ctx.heap.release(yr.ptr, yr.bytes);
+    }
+  };
+
+  /** Input gradient by patch rows: dpatches = G·W per chunk, added back into each image (row2im). */
+  const convRowsInput = (gy: WasmStorage, w: WasmStorage, p: Conv2dParams, gx: WasmStorage): void => {
+    const np = p.oh * p.ow, kg = p.cIn * p.kh * p.kw;
+    const g = positionsAsRows(gy, p);
+    for (const [n0, n1] of chunks(p)) {
+      const dp = gemm(rowsOf(g, p, n0, n1), w, (n1 - n0) * np, p.cOut, kg, false, false) as WasmStorage;
+      const prm = ctx.params(convSlots(p));
+      ctx.parallelArgs('row2im_f32', n1 - n0, 1, (n1 - n0) * np * kg, (s, e) => [dp.ptr, prm, gx.ptr + n0 * p.cIn * p.h * p.w * 4, s, e]);
+      ctx.heap.release(dp.ptr, dp.bytes);
+    }
+    ctx.heap.release(g.ptr, g.bytes);
+  };
+
+  /** Weight gradient by patch rows: gW = Gᵀ·patches, summed over chunks of images. */
+  const convRowsWeight = (x: WasmStorage, gy: WasmStorage, p: Conv2dParams): Storage => {
+    const np = p.oh * p.ow, kg = p.cIn * p.kh * p.kw;
+    const g = positionsAsRows(gy, p);
+    let gw: WasmStorage | null = null;
+    for (const [n0, n1] of chunks(p)) {
+      const pt = patches(x, p, n0, n1);
+      const part = gemm(rowsOf(g, p, n0, n1), pt, p.cOut, (n1 - n0) * np, kg, true, false) as WasmStorage;
+      ctx.heap.release(pt.ptr, pt.bytes);
+      if (!gw) gw = part;
+      else {
+        ctx.parallel('add_into_f32', [gw.ptr, part.ptr], gw.size, gw.size);
+        ctx.heap.release(part.ptr, part.bytes);
+      }
+    }
+    ctx.heap.release(g.ptr, g.bytes);
+    return gw!;
+  };
 
   /** fused.conv2dBiasActMaxPool: the direct conv with 2×2 pooling per image in cache; null for other shapes. */
   const conv2dActPool = (xs: Storage, ws: Storage, bs: Storage | null, p: Conv2dParams, relu: boolean, q: Pool2dParams): Storage | null => {
@@ -63,6 +150,7 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matm
     if (x.dtype === 'float32') {
       if (directFits(p)) { directConv(ctx, x, w, y, p, bias ? bias.ptr : 0, relu); return y; }
       if (winogradFits(p, false)) { winogradConv(ctx, x, w, y, p, false, bias, relu); return y; }
+      if (fewPositions(p)) { convRows(x, w, bias, p, relu, y); return y; }
       const np = p.oh * p.ow, t = ctx.threadsFor(work / 30, p.n * Math.ceil(np / 8));
       const pre = [x.ptr, w.ptr, y.ptr, prm], post = [bias ? bias.ptr : 0, relu ? 1 : 0];
       if (p.n >= t) runConv('conv2d_f32', pre, p.n, 1, work / 30, (s, e) => [s, e, 0, np], post);
@@ -82,6 +170,7 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matm
     if (gx.size === 0) return gx;
     if (gy.dtype === 'float32') {
       if (winogradFits(p, true)) { winogradConv(ctx, gy, w, gx, p, true); return gx; }
+      if (fewPositions(p)) { convRowsInput(gy, w, p, gx); return gx; }
       // the kernel reads Wᵀ per group ([groups, kg, cog]) row by row (transposed before the conv's
       // parameter block is written: copyStrided writes its own)
       const kg = (p.cIn / p.groups) * p.kh * p.kw, cog = p.cOut / p.groups;
@@ -107,6 +196,7 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matm
     if (x.dtype === 'float32') {
       if (directWeightFits(p)) { directWeightGrad(ctx, x, gy, gw, p); return gw; }
       if (winogradWeightFits(p)) { winogradWeightGrad(ctx, x, gy, gw, p); return gw; }
+      if (fewPositions(p)) { ctx.heap.release(gw.ptr, gw.bytes); return convRowsWeight(x, gy, p); }
       // the kernel writes gWᵀ per group ([groups, kg, cog]); transpose to [groups, cog, kg]
       const gwt = ctx.alloc('float32', gw.size);
       const cog = p.cOut / p.groups;
