@@ -93,6 +93,20 @@ test('a copy made where PyTorch returns a view (slice, select, flip, permute, ex
   });
 });
 
+test('a permute that moves only size-1 dims is a view, as in PyTorch: writes through it reach the base, and its gradient flows', () => {
+  nb.scope(() => {
+    const x = nb.zeros([1, 4, 1, 2]);
+    const t = x.transpose(1, 2); // [1, 1, 4, 2]: the elements keep their order
+    assert.deepEqual(t.shape, [1, 1, 4, 2]);
+    t.add_(nb.arange(0, 8, 1, { dtype: 'float32' }).view([1, 1, 4, 2]));
+    assert.deepEqual(x.reshape([8]).toArray(), [0, 1, 2, 3, 4, 5, 6, 7]);
+    const w = f([1, 2, 3, 4]).view([1, 4, 1]).requiresGrad_();
+    w.permute([2, 0, 1]).mul(f([1, 10, 100, 1000]).view([1, 1, 4])).sum().backward();
+    assert.deepEqual(w.grad!.reshape([4]).toArray(), [1, 10, 100, 1000]);
+    assert.throws(() => nb.zeros([2, 1, 3]).permute([2, 1, 0]).add_(1), /made by permute\(\), which in Nabla is a copy/);
+  });
+});
+
 test('in-place results keep the tensor\'s dtype and shape, as PyTorch\'s: what cannot be kept is an error', () => {
   nb.scope(() => {
     const i = nb.tensor([1, 2, 3], { dtype: 'int32' });

@@ -77,9 +77,13 @@ export const permute = defineOp('permute', (x: Tensor, dims: readonly number[]):
   const p = dims.map((d) => normDim('permute', d, x.ndim));
   if (new Set(p).size !== p.length) throw new Error(`permute: dims ${fmt(dims)} repeat a dimension`);
   if (p.every((d, i) => d === i)) return reshape(x, x.shape);
+  const shape = p.map((d) => x.shape[d]!);
+  // Moving only dims of size 1 (heads ↔ a one-token sequence in generation) keeps the elements'
+  // order: a view, as in PyTorch, instead of a copy.
+  const moved = p.filter((d) => x.shape[d] !== 1);
+  if (moved.every((d, i) => i === 0 || d > moved[i - 1]!)) return reshape(x, shape);
   const cs = contiguousStrides(x.shape);
   const be = backendOf('permute', x);
-  const shape = p.map((d) => x.shape[d]!);
   const out = wrap(be, be.copyStrided(x._s('permute'), shape, p.map((d) => cs[d]!), 0), shape);
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
