@@ -1,6 +1,7 @@
 // Times GEMM shapes given as m,k,n,tA,tB (tA/tB 0|1) on the wasm backend, best of 31.
-// node --import tsx bench/gemm-shapes.ts 32,256,1024,0,1 1024,32,256,1,0 …   (NABLA_THREADS=1 for one core)
-import { createWasmBackend } from '../src/backend/wasm/index.js';
+// node --import tsx bench/gemm-shapes.ts 32,256,1024,0,1 1024,32,256,1,0 …   (NABLA_THREADS=1 for one core;
+// ROOT=/other/tree for that tree's backend, to compare two builds)
+const { createWasmBackend } = await import(`${process.env.ROOT ?? '..'}/src/backend/wasm/index.ts`) as typeof import('../src/backend/wasm/index.js');
 const W = await createWasmBackend();
 for (const spec of process.argv.slice(2)) {
   const [m, k, n, tA, tB] = spec.split(',').map(Number) as [number, number, number, number, number];

@@ -29,10 +29,26 @@ export function packB(b: usize, rs: i32, cs: i32, k0: i32, kb: i32, j0: i32, nb:
         v128.store(o, v128.load(s, 16), 16);
       }
     } else if (rs == 1 && w == 8) {
-      // B stored transposed (column j contiguous over k): read 8 column streams, write rows of 8
+      // B stored transposed (column j contiguous over k): 4 k of each of 8 columns as vectors,
+      // transposed in two 4×4 blocks into 4 rows of 8; the last kb % 4 rows lane by lane
       const step = <usize>cs << 2;
       const s0 = b + (<usize>(k0 + jq * cs) << 2);
-      for (let kk = 0; kk < kb; kk++) {
+      let kk = 0;
+      for (; kk + 4 <= kb; kk += 4) {
+        const o = d + (<usize>kk << 5);
+        for (let h = 0; h < 2; h++) {
+          const s = s0 + (<usize>kk << 2) + <usize>(4 * h) * step;
+          const r0 = v128.load(s), r1 = v128.load(s + step), r2 = v128.load(s + 2 * step), r3 = v128.load(s + 3 * step);
+          const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+          const q = o + (<usize>h << 4);
+          v128.store(q, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+          v128.store(q, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 32);
+          v128.store(q, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 64);
+          v128.store(q, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 96);
+        }
+      }
+      for (; kk < kb; kk++) {
         const s = s0 + (<usize>kk << 2);
         const o = d + (<usize>kk << 5);
         v128.store(o, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(s)),

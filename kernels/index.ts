@@ -23,3 +23,4 @@ export * from './sum';
 export * from './rows';
 export * from './loss';
 export * from './conv-rows';
+export * from './random';

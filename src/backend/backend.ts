@@ -2,6 +2,7 @@
 // Everything a kernel sees is resolved here: contiguous storages, sizes, broadcast strides.
 
 import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { RngState } from '../tensor/random.js';
 
 /** A backend's opaque handle to a contiguous run of elements of one dtype. */
 export interface Storage {
@@ -219,6 +220,12 @@ export interface GruSaved {
  * recorded through the computation. Inputs are never modified; outputs are new storages.
  */
 export interface FusedKernels {
+  /**
+   * n uniforms in [0, 1) = uniformArray(n, dtype === 'float64') (src/tensor/random.ts) drawn from the
+   * generator's state `at` (its key and first counter): the same numbers, bit for bit. The caller
+   * advances the generator (reserveBlocks).
+   */
+  uniform(n: number, dtype: 'float32' | 'float64', at: RngState): Storage;
   /**
    * One SGD update of one float32 parameter = sgdUpdate (src/optim/sgd.ts):
    * d = ±g + wd·p; b = μ·b + (1 − τ)·d (b = d when buf is null); d = nesterov ? d + μ·b : b;

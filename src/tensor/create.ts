@@ -2,7 +2,7 @@
 
 import { currentBackend } from '../backend/default.js';
 import { arrayFor, checkDType, dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
-import { normalArray, uniformArray, randomU32 } from './random.js';
+import { blocksFor, normalArray, reserveBlocks, uniformArray, randomU32 } from './random.js';
 import { Tensor, type NestedArray } from './tensor.js';
 import { fmt, prod } from '../tensor/shape.js';
 import { checkFits } from './memory.js';
@@ -238,7 +238,15 @@ function floatDType(op: string, opts: CreateOptions): DType {
 export function rand(...args: (ShapeArg | CreateOptions)[]): Tensor {
   const [s, o] = shapeAndOpts('rand', args);
   const dtype = floatDType('rand', o);
-  const u = uniformArray(checkFits('rand', s, dtype, currentBackend()), dtype === 'float64');
+  const b = currentBackend(), n = checkFits('rand', s, dtype, b), f64 = dtype === 'float64';
+  const made = b.fused?.uniform;
+  if (made && n > 0) {
+    // the backend draws the generator's next numbers itself (the same ones, bit for bit)
+    const t = Tensor._fromStorage(b, made(n, f64 ? 'float64' : 'float32', reserveBlocks(blocksFor(n, f64))), s);
+    if (o.requiresGrad) t.requiresGrad_(true);
+    return t;
+  }
+  const u = uniformArray(n, f64);
   return finish(dtype === 'float64' ? u : Float32Array.from(u), s, dtype, o);
 }
 

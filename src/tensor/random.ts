@@ -71,6 +71,21 @@ export function setRngState(s: RngState): void {
   seedLo = s.seedLo; seedHi = s.seedHi; counter = s.counter;
 }
 
+/** Philox blocks (4 words each) that n uniforms take: one word a float32, two a float64. */
+export function blocksFor(n: number, f64: boolean): number {
+  return Math.ceil((f64 ? 2 * n : n) / 4);
+}
+
+/**
+ * The state to draw `blocks` blocks from, with the generator advanced past them: a backend that makes
+ * the numbers itself (Backend.fused.uniform) draws exactly what randomU32 would have.
+ */
+export function reserveBlocks(blocks: number): RngState {
+  const at = { seedLo, seedHi, counter };
+  counter += blocks;
+  return at;
+}
+
 /** n uniform numbers in [0, 1); 53-bit for float64, 24-bit (float32-exact) otherwise. */
 export function uniformArray(n: number, f64: boolean): Float64Array {
   const out = new Float64Array(n);
