@@ -3,17 +3,26 @@
 // here holds the numbers the JavaScript generator would have drawn — on every backend the same run.
 // (JavaScript has no 32×32→64 multiply: its Philox costs ~20 ms a million floats; here one i64 multiply.)
 
+// The uniform u, or with keep ≥ 0 dropout's mask: scale where u < keep, else 0 (keep and scale
+// already rounded to the output's precision, as the composite's float32 tensors hold them).
 // @ts-ignore: decorator
-@inline function f32of(u: u32): f32 { return <f32>(u >> 8) * <f32>5.9604644775390625e-8; }
+@inline function f32of(u: u32, keep: f32, scale: f32): f32 {
+  const v = <f32>(u >> 8) * <f32>5.9604644775390625e-8;
+  return keep < 0 ? v : v < keep ? scale : 0;
+}
 // @ts-ignore: decorator
-@inline function f64of(u0: u32, u1: u32): f64 { return (<f64>(u0 >> 5) * 67108864.0 + <f64>(u1 >> 6)) / 9007199254740992.0; }
+@inline function f64of(u0: u32, u1: u32, keep: f64, scale: f64): f64 {
+  const v = (<f64>(u0 >> 5) * 67108864.0 + <f64>(u1 >> 6)) / 9007199254740992.0;
+  return keep < 0 ? v : v < keep ? scale : 0;
+}
 
 /**
  * Blocks [b0, b1) of n uniforms in [0, 1): float32, 4 a block ((u >> 8)·2^-24), or float64, 2 a
  * block (((u0 >> 5)·2^26 + (u1 >> 6))·2^-53); block b is Philox's block for counter ctr + b under the
- * key (k0, k1).
+ * key (k0, k1). With keep ≥ 0, dropout's mask of them instead (u < keep ? scale : 0).
  */
-export function philox_uniform(out: usize, n: i32, f64: i32, k0: u32, k1: u32, ctrLo: u32, ctrHi: u32, b0: i32, b1: i32): void {
+export function philox_uniform(out: usize, n: i32, f64: i32, k0: u32, k1: u32, ctrLo: u32, ctrHi: u32, keep: f64, scale: f64, b0: i32, b1: i32): void {
+  const kf = <f32>keep, sf = <f32>scale;
   const ctr = (<u64>ctrHi << 32) | <u64>ctrLo;
   for (let b = b0; b < b1; b++) {
     const c = ctr + <u64>b;
@@ -26,15 +35,15 @@ export function philox_uniform(out: usize, n: i32, f64: i32, k0: u32, k1: u32, c
     }
     if (f64) {
       const i = 2 * b, o = out + (<usize>i << 3);
-      if (i + 2 <= n) { store<f64>(o, f64of(c0, c1)); store<f64>(o, f64of(c2, c3), 8); }
-      else if (i < n) store<f64>(o, f64of(c0, c1));
+      if (i + 2 <= n) { store<f64>(o, f64of(c0, c1, keep, scale)); store<f64>(o, f64of(c2, c3, keep, scale), 8); }
+      else if (i < n) store<f64>(o, f64of(c0, c1, keep, scale));
     } else {
       const i = 4 * b, o = out + (<usize>i << 2);
-      if (i + 4 <= n) { store<f32>(o, f32of(c0)); store<f32>(o, f32of(c1), 4); store<f32>(o, f32of(c2), 8); store<f32>(o, f32of(c3), 12); }
+      if (i + 4 <= n) { store<f32>(o, f32of(c0, kf, sf)); store<f32>(o, f32of(c1, kf, sf), 4); store<f32>(o, f32of(c2, kf, sf), 8); store<f32>(o, f32of(c3, kf, sf), 12); }
       else {
-        if (i < n) store<f32>(o, f32of(c0));
-        if (i + 1 < n) store<f32>(o, f32of(c1), 4);
-        if (i + 2 < n) store<f32>(o, f32of(c2), 8);
+        if (i < n) store<f32>(o, f32of(c0, kf, sf));
+        if (i + 1 < n) store<f32>(o, f32of(c1, kf, sf), 4);
+        if (i + 2 < n) store<f32>(o, f32of(c2, kf, sf), 8);
       }
     }
   }

@@ -50,17 +50,27 @@ test('wasm rand draws the JavaScript generator\'s numbers bit for bit, float32 a
   }
 });
 
-test('dropout on the wasm backend keeps the same elements as on the js backend for the same seed', () => {
+test('dropout on the wasm backend (its mask made in the kernel) keeps the same elements and gradient as the js composite', () => {
   const x = Array.from({ length: 4097 }, (_, i) => (i % 13) - 6 + 0.5);
-  const run = (backend: 'wasm' | 'js') => {
+  const run = (backend: 'wasm' | 'js', dtype: 'float32' | 'float64', p: number) => {
     nb.registerBackend(backend === 'wasm' ? W : J); nb.setBackend(backend);
     nb.manualSeed(11);
-    return nb.scope(() => Array.from(nb.F.dropout(nb.tensor(x), 0.3).dataSync() as Float32Array));
+    return nb.scope(() => {
+      const t = nb.tensor(x, { dtype }).requiresGrad_();
+      const y = nb.F.dropout(t, p);
+      y.mul(nb.arange(0, x.length, 1, { dtype })).sum().backward();
+      return { y: Array.from(y.dataSync() as Float32Array), g: Array.from(t.grad!.dataSync() as Float32Array), after: getRngState() };
+    });
   };
   try {
-    const w = run('wasm'), j = run('js');
-    assert.deepEqual(w, j);
-    const dropped = w.filter((v) => v === 0).length;
-    assert.ok(dropped > 0.25 * x.length && dropped < 0.35 * x.length, `${dropped} of ${x.length} dropped at p = 0.3`);
+    // keep = 0.7 is not a float32: the mask compares with the float32 nearest it, as the composite does
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const p of [0.3, 0.5, 0.1]) {
+        const w = run('wasm', dtype, p), j = run('js', dtype, p);
+        assert.deepEqual(w, j, `dropout ${dtype} p=${p}`);
+        const dropped = w.y.filter((v) => v === 0).length;
+        assert.ok(Math.abs(dropped / x.length - p) < 0.05, `${dropped} of ${x.length} dropped at p = ${p}`);
+      }
+    }
   } finally { nb.registerBackend(W); nb.setBackend('wasm'); }
 });

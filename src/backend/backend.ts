@@ -223,9 +223,11 @@ export interface FusedKernels {
   /**
    * n uniforms in [0, 1) = uniformArray(n, dtype === 'float64') (src/tensor/random.ts) drawn from the
    * generator's state `at` (its key and first counter): the same numbers, bit for bit. The caller
-   * advances the generator (reserveBlocks).
+   * advances the generator (reserveBlocks). With `mask`, dropout's mask of those numbers instead:
+   * scale where u < keep, else 0 (keep and scale rounded to dtype, as src/ops/activation.ts's
+   * composite holds them: cast(lt(u, keep), dtype)·scale).
    */
-  uniform(n: number, dtype: 'float32' | 'float64', at: RngState): Storage;
+  uniform(n: number, dtype: 'float32' | 'float64', at: RngState, mask?: { keep: number; scale: number }): Storage;
   /**
    * One SGD update of one float32 parameter = sgdUpdate (src/optim/sgd.ts):
    * d = ±g + wd·p; b = μ·b + (1 − τ)·d (b = d when buf is null); d = nesterov ? d + μ·b : b;

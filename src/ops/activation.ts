@@ -10,7 +10,8 @@ import { cast, reshape } from './layout.js';
 import { sum, type Dim } from './broadcast.js';
 import { abs, add, div, eq, erf, exp, expm1, gt, log, log1p, lt, mul, sigmoid, sub, tanh, where } from './elementwise.js';
 import { amax } from './reduce.js';
-import { assertFloat } from './util.js';
+import { assertFloat, backendOf, wrap } from './util.js';
+import { blocksFor, reserveBlocks } from '../tensor/random.js';
 import { noGrad } from '../autograd/graph.js';
 // Composites run in a scope: their intermediates are freed even where the caller has none (decision 5).
 // softmax, logSoftmax and logsumexp free theirs one by one (the graph holds what backward needs).
@@ -130,6 +131,15 @@ export const dropout = defineOp('dropout', (x: Tensor, p: number = 0.5, training
   assertFloat('dropout', x);
   if (!training || p === 0) return mul(x, 1);
   if (p === 1) return mul(x, 0);
+  const be = backendOf('dropout', x), made = be.fused?.uniform;
+  if (made && x.numel() > 0) {
+    // the backend makes the mask from the generator's numbers in one pass (the same mask as below)
+    const f64 = x.dtype === 'float64';
+    const mask = wrap(be, made(x.numel(), f64 ? 'float64' : 'float32', reserveBlocks(blocksFor(x.numel(), f64)), { keep: 1 - p, scale: 1 / (1 - p) }), [...x.shape]);
+    const out = mul(x, mask);
+    mask.dispose();
+    return out;
+  }
   const u = rand([...x.shape], { dtype: x.dtype });
   const keepMask = cast(lt(u, 1 - p), x.dtype);
   u.dispose();
