@@ -38,7 +38,8 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matm
   const gemm = (a: Storage, b: Storage, m: number, k: number, n: number, transA: boolean, transB: boolean) =>
     matmul(a, b, { batch: 1, m, k, n, transA, transB, aBatchStride: m * k, bBatchStride: k * n });
 
-  /** dst[b] (cols × rows) = src[b]ᵀ for b < batch (src[b] rows × cols, both contiguous), images split over threads. */
+  /** dst[b] (cols × rows) = src[b]ᵀ for b < batch (src[b] rows × cols, both contiguous), images split over threads:
+   * copyStrided's transpose, written into part of an existing storage (the conv's output, chunk by chunk). */
   const transposeInto = (src: number, dst: number, batch: number, rows: number, cols: number) =>
     ctx.parallelArgs('transpose_32', batch, 1, batch * rows * cols * 2, (s, e) => [src, dst, rows, cols, s, e, 0, rows]);
 
@@ -64,11 +65,8 @@ export function convKernels(ctx: Ctx, copyStridedK: Kernels['copyStrided'], matm
     n0 === 0 && n1 === p.n ? g : new WasmStorage('float32', (n1 - n0) * p.oh * p.ow * p.cOut, g.ptr + n0 * p.oh * p.ow * p.cOut * 4, 0);
 
   /** gy [n, cOut, np] with positions as rows: [n·np, cOut]. */
-  const positionsAsRows = (gy: WasmStorage, p: Conv2dParams): WasmStorage => {
-    const g = ctx.alloc('float32', gy.size);
-    transposeInto(gy.ptr, g.ptr, p.n, p.cOut, p.oh * p.ow);
-    return g;
-  };
+  const positionsAsRows = (gy: WasmStorage, p: Conv2dParams): WasmStorage =>
+    copyStridedK(gy, [p.n, p.oh * p.ow, p.cOut], [p.cOut * p.oh * p.ow, 1, p.oh * p.ow], 0) as WasmStorage;
 
   /** Forward by patch rows: Y = patches·Wᵀ ([n·np, cOut]; bias and ReLU on its rows), then y = Yᵀ per image. */
   const convRows = (x: WasmStorage, w: WasmStorage, bias: WasmStorage | null, p: Conv2dParams, relu: boolean, y: WasmStorage): void => {
