@@ -24,3 +24,4 @@ export * from './rows';
 export * from './loss';
 export * from './conv-rows';
 export * from './random';
+export * from './channels';

@@ -321,10 +321,29 @@ export interface FusedKernels {
   /** Its backward: [dx, dw (when wantW, else null), db (when wantB, else null)]. */
   layerNormRowsBackward(x: Storage, w: Storage | null, mean: Storage, rstd: Storage, g: Storage, p: RowsParams,
     wantW: boolean, wantB: boolean): [Storage, Storage | null, Storage | null];
+  /**
+   * Batch norm in training mode of float32 x [n, c, inner] (src/ops/norm-functional.ts batchNormTrain): per
+   * channel the batch's mean and biased variance, rstd = 1/√(var + eps), y = x·scale + shift with
+   * scale = rstd·w, shift = b − mean·scale (w, b [c] or null). Returns [y, mean [c], var [c], rstd [c]].
+   */
+  batchNorm(x: Storage, w: Storage | null, b: Storage | null, p: BatchNormParams & { eps: number }): [Storage, Storage, Storage, Storage];
+  /**
+   * Its backward from g: db = Σ g, dw = Σ g·x̂ (x̂ = (x − mean)·rstd) per channel, dx = w·rstd·(g − db/m − x̂·dw/m)
+   * with m = n·inner; each only when wanted (else null).
+   */
+  batchNormBackward(x: Storage, w: Storage | null, mean: Storage, rstd: Storage, g: Storage, p: BatchNormParams,
+    wantX: boolean, wantW: boolean, wantB: boolean): [Storage | null, Storage | null, Storage | null];
+  /** LeakyReLU of float32 x: x > 0 ? x : x·slope (src/ops/activation.ts's composite). */
+  leakyRelu(x: Storage, slope: number): Storage;
+  /** Its backward: x > 0 ? g : g·slope. */
+  leakyReluBackward(x: Storage, g: Storage, slope: number): Storage;
   /** exact GELU x·Φ(x), float32 or float64 (src/ops/activation.ts gelu), and its backward g·(Φ(x) + x·φ(x)). */
   gelu(x: Storage): Storage;
   geluBackward(x: Storage, g: Storage): Storage;
 }
+
+/** A batch norm's input [n, c, inner]: n samples of c channels of inner values each (inner = the product of the dims after C). */
+export interface BatchNormParams { n: number; c: number; inner: number }
 
 /** Rows of c entries for the row kernels; causal (softmax only): the query length of the causal mask, 0 for none. */
 export interface RowsParams { rows: number; c: number; log?: boolean; causal?: number }

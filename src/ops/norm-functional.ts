@@ -58,9 +58,11 @@ function sumOver(x: Tensor, dims: number[]): Tensor {
  * mul, add, each with its own backward), the same numbers to rounding. The forward is the
  * composite's standardize folded into one scale and shift per channel. Under createGraph the backward
  * recomputes μ and rstd from x with ops, so that gradients of gradients see their dependence on x.
+ * An op of its own so that a backend's fused kernel can run it (src/ops/fused/channels.ts); mean and
+ * varBiased are [1, C, 1…] (the reductions' keepdim shape).
  */
-function batchNormTrain(x: Tensor, w: Tensor | null | undefined, b: Tensor | null | undefined, dims: number[], eps: number):
-  { y: Tensor; mean: Tensor; varBiased: Tensor } {
+export const batchNormTrain = defineOp('batchNormTrain', (x: Tensor, w: Tensor | null | undefined, b: Tensor | null | undefined, dims: number[], eps: number):
+  { y: Tensor; mean: Tensor; varBiased: Tensor } => {
   const cshape = [1, -1, ...Array<number>(Math.max(0, x.ndim - 2)).fill(1)];
   const n = x.numel() / x.shape[1]!;
   const stats = noGrad(() => {
@@ -92,7 +94,7 @@ function batchNormTrain(x: Tensor, w: Tensor | null | undefined, b: Tensor | nul
     return [gx, needs[1] ? reshape(gw, [-1]) : null, needs[2] ? reshape(gb, [-1]) : null];
   });
   return { y, mean: stats.m, varBiased: stats.v };
-}
+});
 
 /** (x − mean)/√(var + eps) over dims, with the biased variance (what every norm uses). */
 function standardize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; varBiased: Tensor } {

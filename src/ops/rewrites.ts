@@ -10,6 +10,7 @@ import { SEQUENCE_RULES } from './fused/sequences.js';
 import { STEP_RULES } from './fused/steps.js';
 import { ROW_RULES } from './fused/rows.js';
 import { LOSS_RULES } from './fused/losses.js';
+import { CHANNEL_RULES } from './fused/channels.js';
 
 export interface Rewrite {
   /** what the rule does, for errors and tests */
@@ -18,4 +19,4 @@ export interface Rewrite {
   match(args: readonly unknown[], aux: unknown, impl: (...a: unknown[]) => unknown): (() => unknown) | null;
 }
 
-export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES, ...ROW_RULES, ...LOSS_RULES };
+export const REWRITES: Readonly<Record<string, readonly Rewrite[]>> = { ...LAYER_RULES, ...SEQUENCE_RULES, ...STEP_RULES, ...ROW_RULES, ...LOSS_RULES, ...CHANNEL_RULES };

@@ -14,7 +14,7 @@ const CELL_FWD_NS = 20, CELL_BWD_NS = 6;
 /** ns per logit of softmax cross-entropy, forward or backward (an exp each: 2048×65 took ~460 µs). */
 const XENT_NS = 3.5;
 
-export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): Omit<FusedKernels, 'conv2dBiasAct' | 'conv2dBiasActMaxPool' | 'linearBiasAct' | 'maxPool2dValues' | 'uniform' | keyof RowKernels> {
+export function fusedKernels(ctx: Ctx, matmul: Kernels['matmul'], copyStrided: Kernels['copyStrided']): Omit<FusedKernels, 'conv2dBiasAct' | 'conv2dBiasActMaxPool' | 'linearBiasAct' | 'maxPool2dValues' | 'uniform' | 'batchNorm' | 'batchNormBackward' | 'leakyRelu' | 'leakyReluBackward' | keyof RowKernels> {
   const f32 = (s: Storage, op: string): WasmStorage => {
     const w = ctx.use(s, op);
     if (w.dtype !== 'float32') throw new TypeError(`wasm backend: fused ${op} is float32 only, got ${w.dtype} (the op layer runs the composite)`);

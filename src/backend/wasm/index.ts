@@ -15,6 +15,7 @@ import { poolKernels } from './pooling.js';
 import { indexingKernels } from './indexing.js';
 import { fusedKernels } from './fused.js';
 import { randomKernels } from './random.js';
+import { channelKernels } from './channels.js';
 import { rowKernels } from './rows.js';
 
 export interface WasmBackend extends Backend {
@@ -110,7 +111,7 @@ function build(compiled: Compiled, opts: WasmOptions, sync = false): { backend: 
     ...pooling,
     ...indexingKernels(ctx),
     // NABLA_FUSED=0 runs the composites instead of the fused fast paths (for comparisons).
-    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, matmul, ew.copyStrided), ...rowKernels(ctx), ...randomKernels(ctx), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
+    ...(compiled.env('NABLA_FUSED') === '0' ? {} : { fused: { ...fusedKernels(ctx, matmul, ew.copyStrided), ...rowKernels(ctx), ...randomKernels(ctx), ...channelKernels(ctx), conv2dBiasAct: conv2dAct, conv2dBiasActMaxPool: conv2dActPool, linearBiasAct: linearAct, maxPool2dValues } }),
     stats() {
       return {
         storages: heap.liveCount - ctx.scratch.length, bytes: heap.liveBytes - ctx.scratch.length * heap.classBytes(ctx.scratchBytes),

@@ -15,7 +15,7 @@ import type { SoftmaxAux } from '../activation.js';
 const isFloat = (t: Tensor | null | undefined): boolean => !!t && (t.dtype === 'float32' || t.dtype === 'float64');
 
 /** The composite's gradients of the wanted inputs: impl run again on the saved inputs, its graph walked with createGraph. */
-function compositeGrads(impl: (...a: unknown[]) => unknown, args: unknown[], inputs: (Tensor | null)[], g: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+export function compositeGrads(impl: (...a: unknown[]) => unknown, args: unknown[], inputs: (Tensor | null)[], g: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
   const want = inputs.map((t, i) => (t && needs[i] ? t : null));
   const live = want.filter((t): t is Tensor => t !== null);
   if (!live.length) return inputs.map(() => null);
