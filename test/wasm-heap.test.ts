@@ -29,6 +29,30 @@ test('neighbouring free blocks merge, and a block at the top returns to it', () 
   assert.equal(h.liveCount, 0);
 });
 
+test('a released small block waits in a cache for the next request of its size; a request that would grow the memory, and the statistics, see the cache merged', () => {
+  const h = new Heap(2, 64); // 64 KiB above HEAP_BASE before the memory must grow
+  const a = h.alloc(256);
+  h.alloc(256);
+  h.release(a);
+  assert.equal(h.alloc(200), a, 'the cached block of the same size class comes back');
+  const many = Array.from({ length: 200 }, () => h.alloc(250)); // 200 × 256 B more, all cached when released
+  const bytes = h.byteLength;
+  many.forEach((p) => h.release(p));
+  assert.equal(h.liveCount, 2);
+  // 60,000 B fits only in the released blocks merged (and the wilderness above them): no growth
+  const big = h.alloc(60_000);
+  assert.equal(h.byteLength, bytes, 'served from the merged cache, the memory did not grow');
+  assert.equal(big, HEAP_BASE + 512);
+  h.release(big);
+  h.release(a);
+  h.release(HEAP_BASE + 256);
+  assert.equal(h.liveCount, 0);
+  assert.equal(h.reserved, HEAP_BASE, 'everything released: the statistics see the cache merged back to the base');
+  assert.equal(h.freeBlocks, 0);
+  assert.equal(h.freeBytes, 0);
+  assert.throws(() => h.release(a), /not an allocated block/, 'a cached block cannot be released twice');
+});
+
 test('releasing an address twice or one never allocated is an error, not a corrupt free list', () => {
   const h = new Heap(2, 64);
   const a = h.alloc(64);

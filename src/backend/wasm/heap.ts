@@ -17,6 +17,14 @@ const PAGE = 65536;
 /** Blocks under this size have a bin of their own size; larger ones share 8 bins per power of two. */
 const EXACT_LIMIT = 4096;
 const BINS = EXACT_LIMIT / ALIGN - 1 + (32 - 12 + 1) * 8;
+/**
+ * Released blocks under EXACT_LIMIT wait, up to QUICK_PER_SIZE of a size and QUICK_BYTES in all, in a
+ * cache for the next request of their size: GPT generation makes ~4,000 small tensors a sequence, most of
+ * two sizes, and a pop replaces a free-list search, a split and two merges (~1 µs an alloc/release pair
+ * through the Maps and Sets, ~0.2 µs with the cache, in a loop of random small sizes).
+ * They merge into the free lists when a request could not be met otherwise, and before any statistic is read.
+ */
+const QUICK_PER_SIZE = 256, QUICK_BYTES = 4 * 1024 * 1024;
 
 /** Bytes a request of `bytes` occupies: a multiple of 64, at least 64. */
 export function blockSize(bytes: number): number {
@@ -54,8 +62,11 @@ export class Heap {
   /** Bytes handed out and not yet returned (block sizes). */
   liveBytes = 0;
   liveCount = 0;
-  /** Bytes in free blocks below the top (reusable, maybe fragmented). */
-  freeBytes = 0;
+  /** Bytes in free blocks below the top (the free lists'; the quick cache's are in quickBytes). */
+  private listBytes = 0;
+  /** The quick cache: released blocks of each size under EXACT_LIMIT (index size / 64 − 1), not yet merged. */
+  private readonly quick: number[][] = [];
+  private quickBytes = 0;
   readonly maxPages: number;
   /** Whether blocks carry guards (CheckedHeap, NABLA_HEAP_CHECK=1). */
   readonly checked: boolean = false;
@@ -91,7 +102,14 @@ export class Heap {
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`wasm backend: cannot allocate ${bytes} bytes`);
     const size = blockSize(bytes);
     if (size > this.limit - HEAP_BASE) this.outOfMemory(size, what);
-    let ptr = this.takeFree(size);
+    let ptr = size < EXACT_LIMIT ? this.quick[size / ALIGN - 1]?.pop() ?? -1 : -1;
+    if (ptr >= 0) this.quickBytes -= size;
+    else ptr = this.takeFree(size);
+    if (ptr < 0) {
+      const end = this.top + size;
+      // before growing, or failing: the cached blocks merged may hold it
+      if (this.quickBytes > 0 && (end > this.byteLength || end > this.limit)) { this.flushQuick(); ptr = this.takeFree(size); }
+    }
     if (ptr < 0) {
       ptr = this.top;
       const end = ptr + size;
@@ -115,6 +133,22 @@ export class Heap {
     this.used.delete(ptr);
     this.liveBytes -= size;
     this.liveCount--;
+    if (size < EXACT_LIMIT) {
+      const q = this.quick[size / ALIGN - 1] ??= [];
+      if (q.length < QUICK_PER_SIZE && this.quickBytes + size <= QUICK_BYTES) { q.push(ptr); this.quickBytes += size; return; }
+    }
+    this.merge(ptr, size);
+  }
+
+  /** Merges every block of the quick cache into the free lists. */
+  private flushQuick(): void {
+    if (this.quickBytes === 0) return;
+    this.quick.forEach((q, i) => { while (q.length) this.merge(q.pop()!, (i + 1) * ALIGN); });
+    this.quickBytes = 0;
+  }
+
+  /** A released block into the free lists: free neighbours merge with it, and a block at the top goes back to the wilderness. */
+  private merge(ptr: number, size: number): void {
     let start = ptr, end = ptr + size;
     const before = this.freeEnd.get(start);
     if (before !== undefined) { start = before; this.unlink(before); }
@@ -134,17 +168,21 @@ export class Heap {
   classBytes(bytes: number): number { return blockSize(bytes); }
 
   /** Bytes in use from the system's point of view (the top of the used region). */
-  get reserved(): number { return this.top; }
+  get reserved(): number { this.flushQuick(); return this.top; }
+
+  /** Bytes in free blocks below the top (reusable, maybe fragmented). */
+  get freeBytes(): number { this.flushQuick(); return this.listBytes; }
 
   /** The largest block an allocation could get now without growing past the limit. */
   largestFree(): number {
+    this.flushQuick();
     let best = this.limit - this.top;
     for (const s of this.freeAt.values()) if (s > best) best = s;
     return best;
   }
 
   /** Free blocks below the top (for tests and diagnostics). */
-  get freeBlocks(): number { return this.freeAt.size; }
+  get freeBlocks(): number { this.flushQuick(); return this.freeAt.size; }
 
   private link(ptr: number, size: number): void {
     this.freeAt.set(ptr, size);
@@ -152,7 +190,7 @@ export class Heap {
     const b = binOf(size);
     (this.bins[b] ??= new Set()).add(ptr);
     this.nonEmpty[b >>> 5]! |= 1 << (b & 31);
-    this.freeBytes += size;
+    this.listBytes += size;
   }
 
   private unlink(ptr: number): void {
@@ -162,7 +200,7 @@ export class Heap {
     const b = binOf(size), set = this.bins[b]!;
     set.delete(ptr);
     if (set.size === 0) this.nonEmpty[b >>> 5]! &= ~(1 << (b & 31));
-    this.freeBytes -= size;
+    this.listBytes -= size;
   }
 
   /** A free block of at least `size` (split, the rest stays free), or -1. */
