@@ -8,6 +8,7 @@ import { tensor, zerosLike } from '../tensor/create.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { abs, add, cast, clamp, div, eq, exp, log, lt, mul, ne, neg, sub, where, sqrt, le, sum, mean, permute, reshape, unsqueeze, gather, logSoftmax } from '../ops/index.js';
 import { crossEntropyRows } from '../ops/xent.js';
+import { amax, amin } from '../ops/reduce.js';
 import { record } from '../ops/util.js';
 import { defineOp } from '../ops/dispatch.js';
 import type { BceAux } from '../ops/fused/losses.js';
@@ -349,7 +350,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
   checkOptions(name, opts, ['reduction', 'weight']);
   checkFloat(name, 'input', input);
   checkSameShape(name, input, target);
-  if (noGrad(() => logicalOrAll(lt(input, 0), lt(1, input)))) throw new RangeError(`${name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
+  if (outsideUnit(input)) throw new RangeError(`${name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
   return scope(() => {
     let loss = bceElementwise(input, floatTarget(input, target));
     if (opts.weight) loss = mul(loss, cast(opts.weight, input.dtype));
@@ -357,13 +358,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
   });
 }
 
-function logicalOrAll(a: Tensor, b: Tensor): boolean {
-  const da = a.dataSync(), db = b.dataSync();
-  let any = false;
-  for (let i = 0; i < da.length; i++) if (da[i] || db[i]) { any = true; break; }
-  a.dispose();
-  b.dispose();
-  return any;
+/** Whether some value of x lies outside [0, 1], by its least and greatest values (a NaN is not outside: it propagates into the loss). */
+function outsideUnit(x: Tensor): boolean {
+  if (x.numel() === 0) return false;
+  return noGrad(() => scope(() => amin(x).item() < 0 || amax(x).item() > 1));
 }
 
 export interface BceWithLogitsOptions extends ReductionOptions {
