@@ -157,6 +157,25 @@ test('element-wise: every binary record with broadcasting on every dtype it take
   }
 });
 
+test('element-wise: one-row binaries (contiguous or one-element operands, size-1 dims) split across threads', () => {
+  // past twice the parallel threshold (200,000 ns at 1 ns an element), so that two threads share each;
+  // odd, so that the parts' ends are not multiples of 4
+  const n = 600_001;
+  const cases: [number[], number[], number[]][] = [[[n], [n], [n]], [[1, n], [1], [1, n]], [[1], [n, 1], [n, 1]], [[3, 1, 200_001], [3, 1, 200_001], [3, 1, 200_001]]];
+  const runs = elementwise.filter((e) => e.kind === 'binary' && ['add', 'mul', 'lt'].includes(e.kernel.name))
+    .flatMap((r) => (r.kernel.name === 'add' ? ['float32', 'float64'] : ['float32']).map((dt) => [r, dt as DType] as const));
+  assert.equal(runs.length, 4);
+  for (const [r, dt] of runs) {
+    for (const [sa, sb, so] of cases) {
+      // values of its own (not the shared generator's: the tests after this one keep their inputs)
+      let seed = 99;
+      const vals = (m: number) => arrayFor(dt, m).map(() => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 31 - 1; });
+      same(`${r.kernel.name} ${dt} ${sa}⊕${sb}`, [[vals(prod(sa)), dt], [vals(prod(sb)), dt]], (k, [x, y]) =>
+        k.binary(r.kernel, x!, y!, so, bcastStrides(sa, so), bcastStrides(sb, so)), tolOf(r.kernel, dt));
+    }
+  }
+});
+
 test('element-wise: where with broadcasting', () => {
   for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
     for (const [sa, sb, so] of BCAST) {

@@ -37,6 +37,23 @@ export function collapse(shape: readonly number[], strides: (readonly number[])[
 }
 
 /**
+ * 1 when `strides` walk `shape` contiguously (size-1 dims aside), 0 when they stay on one element (all 0),
+ * else −1.
+ */
+function flatStride(shape: readonly number[], strides: readonly number[]): number {
+  let expect = 1, contiguous = true, zero = true;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const st = strides[d]!;
+    if (st !== expect) contiguous = false;
+    if (st !== 0) zero = false;
+    expect *= n;
+  }
+  return contiguous ? 1 : zero ? 0 : -1;
+}
+
+/**
  * The rows of a strided iteration: `len` elements per row (the innermost collapsed dim), and for each
  * of the `nrows` rows (the outer dims in order) every operand's start offset, plus `base`.
  */
@@ -221,13 +238,21 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const n = prod(outShape);
     const y = ctx.alloc(op.out === 'bool' ? 'bool' : a.dtype, n);
     if (n === 0) return y;
+    const z = LOG2[a.dtype], zy = LOG2[y.dtype], ea = 2 ** z, ey = 2 ** zy;
+    const fa = flatStride(outShape, aStrides), fb = flatStride(outShape, bStrides);
+    if (fa >= 0 && fb >= 0) {
+      // one row (each operand contiguous or one element): no collapse, no offset table — the path of
+      // most calls, whose bookkeeping costs more than the kernel on small tensors
+      const pa = a.ptr, pb = b.ptr, py = y.ptr, flags = (fa === 0 ? 1 : 0) | (fb === 0 ? 2 : 0);
+      ctx.parallelArgs(name, n, 4, n * op.cost, (s, e) => [pa + fa * s * ea, pb + fb * s * ea, py + s * ey, 0, 1, e - s, flags]);
+      return y;
+    }
     const c = collapse(outShape, [aStrides, bStrides]);
     const last = c.shape.length - 1;
     const sa = c.strides[0]![last]!, sb = c.strides[1]![last]!;
     if ((sa !== 0 && sa !== 1) || (sb !== 0 && sb !== 1)) throw new Error(`internal: binary ${op.name}: operands must be contiguous or broadcast (inner strides ${sa}, ${sb})`);
     const rows = rowOffsets(c.shape, c.strides.map((s) => s.map((v, d) => (d === last ? 0 : v))), [0, 0]);
-    const z = LOG2[a.dtype];
-    runRows(name, [a.ptr, b.ptr], [sa === 1, sb === 1], [z, z], y.ptr, LOG2[y.dtype], rows, n * op.cost, [(sa === 0 ? 1 : 0) | (sb === 0 ? 2 : 0)]);
+    runRows(name, [a.ptr, b.ptr], [sa === 1, sb === 1], [z, z], y.ptr, zy, rows, n * op.cost, [(sa === 0 ? 1 : 0) | (sb === 0 ? 2 : 0)]);
     return y;
   };
 
