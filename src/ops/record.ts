@@ -5,7 +5,7 @@
 import type { Backend, ElementwiseKernel } from '../backend/backend.js';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, contiguousStrides, sameShape } from '../tensor/shape.js';
 import { defineOp, type OpFn } from './dispatch.js';
 import { cast } from './layout.js';
 import { sumTo } from './broadcast.js';
@@ -126,6 +126,11 @@ export function unary(name: string, def: UnaryDef): UnaryFn {
 /** Runs a binary record's kernel on two tensors of its dtype, broadcast, with no graph. */
 export function applyBinary(name: string, kernel: ElementwiseKernel, a: Tensor, b: Tensor): Tensor {
   const be = backendOf(name, a, b);
+  if (a.shape === b.shape || sameShape(a.shape, b.shape)) {
+    // no broadcasting (most calls): one set of contiguous strides, and the output shares a's frozen shape
+    const st = contiguousStrides(a.shape);
+    return wrap(be, be.binary(kernel, a._s(name), b._s(name), a.shape, st, st), a.shape);
+  }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const s = be.binary(kernel, a._s(name), b._s(name), shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
   return wrap(be, s, shape);

@@ -24,7 +24,7 @@ const BINS = EXACT_LIMIT / ALIGN - 1 + (32 - 12 + 1) * 8;
  * through the Maps and Sets, ~0.2 µs with the cache, in a loop of random small sizes).
  * They merge into the free lists when a request could not be met otherwise, and before any statistic is read.
  */
-const QUICK_PER_SIZE = 256, QUICK_BYTES = 4 * 1024 * 1024;
+const QUICK_PER_SIZE = 4096, QUICK_BYTES = 4 * 1024 * 1024;
 
 /** Bytes a request of `bytes` occupies: a multiple of 64, at least 64. */
 export function blockSize(bytes: number): number {
