@@ -75,6 +75,7 @@ test('layout: copyStrided (transpose, negative and zero strides, offset) and wri
     [[3, 4, 5], [20, 5, 1], 0], [[5, 4, 3], [1, 5, 20], 0], [[4, 5], [5, -1], 4],
     [[2, 3, 10], [0, 20, 1], 0], [[2, 2], [30, 1], 7], [[0, 3], [3, 1], 0], [[], [], 5],
     [[6, 10], [1, 6], 0], [[5, 12], [1, 5], 0], [[2, 5, 6], [30, 1, 5], 0], [[9, 6], [1, 9], 3], // transposes
+    [[2, 1, 7], [7, 99, 1], 13], [[40], [1], 20], // one contiguous run at an offset (a size-1 dim's stride aside; to the last element)
   ];
   for (const dt of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
     for (const [shape, strides, off] of cases) {

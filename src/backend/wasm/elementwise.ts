@@ -185,6 +185,12 @@ export function elementwiseKernels(ctx: Ctx): EwKernels {
     const n = prod(shape);
     const y = ctx.alloc(x.dtype, n);
     if (n === 0) return y;
+    if (flatStride(shape, strides) === 1 && offset >= 0 && offset + n <= x.size) {
+      // one contiguous run (a slice of whole rows, a narrow of the first dim): a memory move
+      const e = 2 ** LOG2[x.dtype], from = x.ptr + offset * e;
+      heap.u8.copyWithin(y.ptr, from, from + n * e);
+      return y;
+    }
     const c = collapse(shape, [strides]);
     if (LOG2[x.dtype] === 2 && transposeCopy(x.ptr + offset * 4, y.ptr, c.shape, c.strides[0]!)) return y;
     copyRows(x, y.ptr, shape, strides, offset, false);
