@@ -56,7 +56,8 @@ export class Heap {
   private readonly nonEmpty = new Uint32Array(Math.ceil(BINS / 32));
   private readonly freeAt = new Map<number, number>(); // address → size of a free block
   private readonly freeEnd = new Map<number, number>(); // end → address of a free block
-  private readonly used = new Map<number, number>(); // address → size of a live block
+  /** address → size of a live block; −size for a block in the quick cache (its key kept: no Map growth and shrinkage per step) */
+  private readonly used = new Map<number, number>();
   private buf!: ArrayBuffer | SharedArrayBuffer;
   f32!: Float32Array; f64!: Float64Array; i32!: Int32Array; u8!: Uint8Array;
   /** Bytes handed out and not yet returned (block sizes). */
@@ -126,24 +127,30 @@ export class Heap {
   /** Returns a block; neighbours that are free merge with it, and a block at the top goes back to the wilderness. */
   release(ptr: number, bytes?: number): void {
     const size = this.used.get(ptr);
-    if (size === undefined) throw new Error(`wasm backend: internal error: release of address ${ptr}, which is not an allocated block`);
+    if (size === undefined || size < 0) throw new Error(`wasm backend: internal error: release of address ${ptr}, which is not an allocated block`);
     if (bytes !== undefined && blockSize(bytes) !== size) {
       throw new Error(`wasm backend: internal error: release of ${bytes} bytes at ${ptr}, a block of ${size}`);
     }
-    this.used.delete(ptr);
     this.liveBytes -= size;
     this.liveCount--;
     if (size < EXACT_LIMIT) {
       const q = this.quick[size / ALIGN - 1] ??= [];
-      if (q.length < QUICK_PER_SIZE && this.quickBytes + size <= QUICK_BYTES) { q.push(ptr); this.quickBytes += size; return; }
+      if (q.length < QUICK_PER_SIZE && this.quickBytes + size <= QUICK_BYTES) { q.push(ptr); this.quickBytes += size; this.used.set(ptr, -size); return; }
     }
+    this.used.delete(ptr);
     this.merge(ptr, size);
   }
 
   /** Merges every block of the quick cache into the free lists. */
   private flushQuick(): void {
     if (this.quickBytes === 0) return;
-    this.quick.forEach((q, i) => { while (q.length) this.merge(q.pop()!, (i + 1) * ALIGN); });
+    this.quick.forEach((q, i) => {
+      while (q.length) {
+        const p = q.pop()!;
+        this.used.delete(p);
+        this.merge(p, (i + 1) * ALIGN);
+      }
+    });
     this.quickBytes = 0;
   }
 
@@ -162,7 +169,10 @@ export class Heap {
   describe(_ptr: number, _what: string): void {}
 
   /** The size of the live block at `ptr` (undefined if none starts there). */
-  blockAt(ptr: number): number | undefined { return this.used.get(ptr); }
+  blockAt(ptr: number): number | undefined {
+    const s = this.used.get(ptr);
+    return s !== undefined && s > 0 ? s : undefined;
+  }
 
   /** Bytes a request of `bytes` occupies. */
   classBytes(bytes: number): number { return blockSize(bytes); }

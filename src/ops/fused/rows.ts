@@ -8,7 +8,7 @@ import type { Backend, RowsParams } from '../../backend/backend.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { isGradEnabled } from '../../autograd/graph.js';
 import { runBackward } from '../../autograd/backward.js';
-import { backendOf, record, wrap } from '../util.js';
+import { backendOf, needsGraph, record, wrap } from '../util.js';
 import type { Rewrite } from '../rewrites.js';
 import type { SoftmaxAux } from '../activation.js';
 
@@ -98,16 +98,23 @@ const layerNormRule: Rewrite = {
   name: 'layer norm in one pass forward and one backward (Backend.fused.layerNormRows)',
   match: (args, _aux, impl) => {
     const [x, k, w, b, eps] = args as [Tensor, number, Tensor | null, Tensor | null, number];
-    if (!isFloat(x) || [w, b].some((t) => t && t.dtype !== x.dtype) || x.numel() === 0) return null;
+    if (!isFloat(x) || (w && w.dtype !== x.dtype) || (b && b.dtype !== x.dtype) || x.numel() === 0) return null;
     const be = backendOf('layerNorm', x, w, b);
     const f = be.fused;
     if (!f?.layerNormRows || !f.layerNormRowsBackward) return null;
-    const c = x.shape.slice(x.ndim - k).reduce((a, d) => a * d, 1);
+    let c = 1;
+    for (let d = x.ndim - k; d < x.ndim; d++) c *= x.shape[d]!;
     const p = { rows: x.numel() / c, c };
     return () => {
       const [ys, ms, rs] = f.layerNormRows!(x._s('layerNorm'), w ? w._s('layerNorm') : null, b ? b._s('layerNorm') : null, { ...p, eps });
-      const y = wrap(be, ys, x.shape), mean = wrap(be, ms, [p.rows]), rstd = wrap(be, rs, [p.rows]);
       const ins = [x, w, b];
+      if (!needsGraph(ins)) {
+        // no backward to come (inference, generation): the statistics are not kept
+        be.free(ms);
+        be.free(rs);
+        return wrap(be, ys, x.shape);
+      }
+      const y = wrap(be, ys, x.shape), mean = wrap(be, ms, [p.rows]), rstd = wrap(be, rs, [p.rows]);
       record(y, 'layerNorm', ins, [x, mean, rstd, ...(w ? [w] : []), ...(b ? [b] : [])], (g, saved, needs) => {
         const [sx, sm, sr] = saved as [Tensor, Tensor, Tensor];
         const sw = w ? saved[3]! : null, sb = b ? saved[w ? 4 : 3]! : null;
