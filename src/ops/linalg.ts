@@ -5,7 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { fmt, prod, sameShape } from '../tensor/shape.js';
 import { defineOp } from './dispatch.js';
-import { backendOf, record, wrap } from './util.js';
+import { backendOf, needsGraph, record, wrap } from './util.js';
 import { cast, reshape } from './layout.js';
 import { expand, sum, sumTo } from './broadcast.js';
 import { add } from './elementwise.js';
@@ -16,38 +16,43 @@ import { squeeze, unsqueeze } from './shape.js';
  * B [..., k, n] (or [..., n, k] when transB). Both ≥ 2-D, same dtype.
  */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, name = 'matmul'): Tensor {
-  const [m, ka] = transA ? [a.shape[a.ndim - 1]!, a.shape[a.ndim - 2]!] : [a.shape[a.ndim - 2]!, a.shape[a.ndim - 1]!];
-  const [kb, n] = transB ? [b.shape[b.ndim - 1]!, b.shape[b.ndim - 2]!] : [b.shape[b.ndim - 2]!, b.shape[b.ndim - 1]!];
+  const as = a.shape, bs = b.shape, an = as.length, bn = bs.length;
+  const m = transA ? as[an - 1]! : as[an - 2]!, ka = transA ? as[an - 2]! : as[an - 1]!;
+  const kb = transB ? bs[bn - 1]! : bs[bn - 2]!, n = transB ? bs[bn - 2]! : bs[bn - 1]!;
   if (ka !== kb) {
-    throw new Error(`${name}: ${fmt(a.shape)} @ ${fmt(b.shape)}: inner dims ${ka} and ${kb} differ`);
+    throw new Error(`${name}: ${fmt(as)} @ ${fmt(bs)}: inner dims ${ka} and ${kb} differ`);
   }
-  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
-  const nb = Math.max(aBatch.length, bBatch.length);
-  const batchShape: number[] = [];
+  // Broadcast batch dims (index loops: this runs for every product, most of them small)
+  const nb = Math.max(an, bn) - 2, ao = nb - (an - 2), bo = nb - (bn - 2);
+  const outShape = new Array<number>(nb + 2);
+  let batch = 1, aOne = true, bOne = true, aAll = true, bAll = true;
   for (let i = 0; i < nb; i++) {
-    const x = aBatch[aBatch.length - nb + i] ?? 1, y = bBatch[bBatch.length - nb + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new Error(`${name}: ${fmt(a.shape)} @ ${fmt(b.shape)}: batch dims ${fmt(aBatch)} and ${fmt(bBatch)} cannot be broadcast`);
-    batchShape.push(x === 1 ? y : x);
+    const x = i >= ao ? as[i - ao]! : 1, y = i >= bo ? bs[i - bo]! : 1;
+    if (x !== y && x !== 1 && y !== 1) throw new Error(`${name}: ${fmt(as)} @ ${fmt(bs)}: batch dims ${fmt(as.slice(0, -2))} and ${fmt(bs.slice(0, -2))} cannot be broadcast`);
+    const d = x === 1 ? y : x;
+    outShape[i] = d;
+    batch *= d;
+    if (x !== 1) aOne = false;
+    if (y !== 1) bOne = false;
+    if (x !== d) aAll = false;
+    if (y !== d) bAll = false;
   }
-  const batch = prod(batchShape);
+  outShape[nb] = m;
+  outShape[nb + 1] = n;
   // A side whose batch is all ones is broadcast by a 0 stride; a partial broadcast is materialised.
-  const prep = (t: Tensor, tb: readonly number[]): [Tensor, number] => {
-    if (prod(tb) === 1) return [t, 0];
-    const full = [...batchShape, t.shape[t.ndim - 2]!, t.shape[t.ndim - 1]!];
-    const padded = [...Array(nb - tb.length).fill(1), ...tb];
-    if (sameShape(padded, batchShape)) return [t, t.shape[t.ndim - 2]! * t.shape[t.ndim - 1]!];
-    return [expand(t, full), t.shape[t.ndim - 2]! * t.shape[t.ndim - 1]!];
-  };
-  const [ea, sa] = prep(a, aBatch), [eb, sb] = prep(b, bBatch);
+  const ea = aOne || aAll ? a : expand(a, [...outShape.slice(0, nb), as[an - 2]!, as[an - 1]!]);
+  const eb = bOne || bAll ? b : expand(b, [...outShape.slice(0, nb), bs[bn - 2]!, bs[bn - 1]!]);
+  const sa = aOne ? 0 : as[an - 2]! * as[an - 1]!, sb = bOne ? 0 : bs[bn - 2]! * bs[bn - 1]!;
   const be = backendOf(name, ea, eb);
   const s = be.matmul(ea._s(name), eb._s(name), { batch, m, k: ka, n, transA, transB, aBatchStride: sa, bBatchStride: sb });
-  const out = wrap(be, s, [...batchShape, m, n]);
-  const aShape = a.shape, bShape = b.shape;
-  record(out, name, [a, b], [a, b], (g, [A, B], needs) => {
-    const ga = !needs[0] ? null : transA ? matmulT(B!, g, transB, true) : matmulT(g, B!, false, !transB);
-    const gb = !needs[1] ? null : transB ? matmulT(g, A!, true, transA) : matmulT(A!, g, !transA, false);
-    return [ga && sumTo(ga, aShape), gb && sumTo(gb, bShape)];
-  });
+  const out = wrap(be, s, outShape);
+  if (needsGraph([a, b])) {
+    record(out, name, [a, b], [a, b], (g, [A, B], needs) => {
+      const ga = !needs[0] ? null : transA ? matmulT(B!, g, transB, true) : matmulT(g, B!, false, !transB);
+      const gb = !needs[1] ? null : transB ? matmulT(g, A!, true, transA) : matmulT(A!, g, !transA, false);
+      return [ga && sumTo(ga, as), gb && sumTo(gb, bs)];
+    });
+  }
   if (ea !== a) ea.dispose();
   if (eb !== b) eb.dispose();
   return out;
