@@ -38,6 +38,12 @@ class CausalScores extends nn.Module {
 class PlainLayerNorm extends nn.Module {
   override forward(x: nb.Tensor): nb.Tensor { return nb.F.layerNorm(x, [3], { eps: 1e-3 }); }
 }
+/** F.batchNorm with the batch's statistics (batchNormTrain, which the wasm backend runs as one kernel). */
+class BatchStatsNorm extends nn.Module {
+  readonly w = nb.keep(nb.tensor([0.5, 2, -1]));
+  readonly b = nb.keep(nb.tensor([0.1, -0.2, 0.3]));
+  override forward(x: nb.Tensor): nb.Tensor { return nb.F.batchNorm(x, null, null, { training: true, weight: this.w, bias: this.b, eps: 1e-3 }); }
+}
 
 const rows = (f: number) => (n: number) => nb.randn([n, f]).mul(2);
 const img = (c: number, h: number) => (n: number) => nb.randn([n, c, h, h]);
@@ -99,6 +105,7 @@ const CASES: [string, () => Mod, (n: number) => nb.Tensor][] = [
   ['TransformerEncoderLayer', () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), (n) => nb.randn([n, 5, 8])],
   ['causalSoftmax (isCausal attention scores)', () => new CausalScores(), (n) => nb.randn([n, 5, 7]).mul(3)],
   ['F.layerNorm (no weight)', () => new PlainLayerNorm(), (n) => nb.randn([n, 4, 3]).mul(2)],
+  ['F.batchNorm with the batch\'s statistics', () => new BatchStatsNorm(), (n) => nb.randn([n, 3, 4, 5]).mul(2).add(0.5)],
 ];
 
 const backends = await testBackends();

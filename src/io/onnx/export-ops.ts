@@ -100,6 +100,24 @@ function layerNormRows(b: GraphBuilder, c: OpCall): string[] {
   return [b.op(c.path, 'LayerNormalization', [xin(b, c), scale, ...(bias ? [c.val(bias)] : [])], { axis: -k, epsilon: eps })];
 }
 
+/**
+ * batchNormTrain(x, weight, bias, dims, eps) (F.batchNorm with the batch's statistics: training, or no running
+ * statistics): the statistics written out — mean and biased variance over dims — then (x − mean)/√(var + eps)·w + b;
+ * its outputs are [y, mean, var].
+ */
+function batchNormTrain(b: GraphBuilder, c: OpCall): string[] {
+  const [x, w, bias, dims, eps] = c.args as [Tensor, Tensor | null | undefined, Tensor | null | undefined, number[], number];
+  const p = c.path, dt = dtOf(out0(c), c), X = xin(b, c);
+  const meanOf = (v: string) => (b.opset >= 18 ? b.op(p, 'ReduceMean', [v, b.ints(p, dims)], { keepdims: 1 }) : b.op(p, 'ReduceMean', [v], { axes: dims, keepdims: 1 }));
+  const mean = meanOf(X), xc = b.op(p, 'Sub', [X, mean]);
+  const v = meanOf(b.op(p, 'Mul', [xc, xc]));
+  let y = b.op(p, 'Mul', [xc, b.op(p, 'Reciprocal', [b.op(p, 'Sqrt', [b.op(p, 'Add', [v, b.scalar(p, dt, eps)])])])]);
+  const cshape = [1, x.shape[1]!, ...Array<number>(x.ndim - 2).fill(1)];
+  if (w) y = b.op(p, 'Mul', [y, b.op(p, 'Reshape', [c.val(w), b.ints(p, cshape)])]);
+  if (bias) y = b.op(p, 'Add', [y, b.op(p, 'Reshape', [c.val(bias), b.ints(p, cshape)])]);
+  return [y, mean, v];
+}
+
 function softplus(b: GraphBuilder, c: OpCall): string[] {
   const p = c.path, x = xin(b, c), dt = dtOf(out0(c), c);
   const o = (c.args[1] ?? {}) as { beta?: number; threshold?: number };
@@ -342,6 +360,7 @@ export const OP_EXPORTERS = new Map<string, OpExporter>([
   ['causalSoftmax', causalSoftmax],
   ['scaledDotProductAttention', scaledDotProductAttention],
   ['layerNormRows', layerNormRows],
+  ['batchNormTrain', batchNormTrain],
   ['dropout', dropout],
   ['clamp', clamp],
   ['linear', linear],
