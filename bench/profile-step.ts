@@ -2,7 +2,8 @@
 // with timers), the time outside kernels, and the storages (allocations) a step makes:
 // node --import tsx bench/profile-step.ts mlp|cnn|lstm|infer|gpt|gpt-gen|gpt-gen-full|wlm|vae|dcgan [threads]
 // (issue 14's workloads are bench/peers/nabla-generative.ts's, on nabla bench's data and sizes; SHAPES=1
-// splits matmul by shape.)
+// splits matmul by shape; the multiply-adds of the GEMMs and convolutions a step makes are counted too, the
+// floor under the step's time at a given GEMM rate.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,16 @@ const countAlloc = (r: unknown) => {
     allocs.n++; allocs.bytes += st.size * (st.dtype === 'float64' ? 8 : st.dtype === 'bool' ? 1 : 4);
   } else if (Array.isArray(r)) r.forEach(countAlloc);
 };
+/** The step's GEMM and convolution FLOPs (2 per multiply-add), from the kernels' own shape arguments. */
+let flops = 0;
+type Shape = { [k: string]: number };
+const convFlops = (q: Shape) => 2 * q.n! * q.cOut! * q.oh! * q.ow! * (q.cIn! / (q.groups ?? 1)) * q.kh! * q.kw!;
+const FLOPS_OF: Record<string, (a: unknown[]) => number> = {
+  matmul: (a) => { const q = a[2] as Shape; return 2 * q.batch! * q.m! * q.n! * q.k!; },
+  linearBiasAct: (a) => { const q = a[3] as Shape; return 2 * q.m! * q.n! * q.k!; },
+  conv2d: (a) => convFlops(a[2] as Shape), conv2dBackwardInput: (a) => convFlops(a[2] as Shape), conv2dBackwardWeight: (a) => convFlops(a[2] as Shape),
+  conv2dBiasAct: (a) => convFlops(a[3] as Shape),
+};
 for (const k of Object.keys(W) as (keyof typeof W)[]) {
   const f = (W as unknown as Record<string, unknown>)[k];
   if (typeof f !== 'function' || ['info', 'stats', 'numThreads', 'setNumThreads', 'close'].includes(k)) continue;
@@ -36,6 +47,7 @@ for (const k of Object.keys(W) as (keyof typeof W)[]) {
     const s = performance.now();
     const r = (f as (...x: unknown[]) => unknown)(...a);
     countAlloc(r);
+    flops += FLOPS_OF[k]?.(a) ?? 0;
     const key = k === 'binary' || k === 'unary' || k === 'reduce' ? `${k} ${(a[0] as { name?: string }).name ?? a[0]}` : k === 'copyStrided' && process.env.SHAPES ? `copyStrided ${JSON.stringify(a[1])} ${JSON.stringify(a[2])}` : k.startsWith('conv2d') && process.env.SHAPES ? `${k} ${((q) => `n${q.n} ${q.cIn}→${q.cOut} ${q.h}×${q.w}→${q.oh}×${q.ow} k${q.kh} s${q.sh} p${q.ph}`)(a[2] as { [k: string]: number })}` : k === 'matmul' && process.env.SHAPES ? `matmul ${JSON.stringify(a[2]).replace(/"(aBatchStride|bBatchStride)":\d+,?/g, '')}` : k;
     tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
     return r;
@@ -51,6 +63,7 @@ if (fused) {
       const s = performance.now();
       const r = f(...a);
       countAlloc(r);
+      flops += FLOPS_OF[k]?.(a) ?? 0;
       const key = `fused ${k}`;
       tot[key] = (tot[key] ?? 0) + performance.now() - s; cnt[key] = (cnt[key] ?? 0) + 1;
       return r;
@@ -106,13 +119,14 @@ if (GENERATIVE.includes(kind)) {
 }
 for (let i = 0; i < 3; i++) step();
 for (const k in tot) { delete tot[k]; delete cnt[k]; }
-allocs.n = 0; allocs.bytes = 0;
+allocs.n = 0; allocs.bytes = 0; flops = 0;
 const N = kind === 'lstm' || kind === 'wlm' || kind === 'dcgan' ? 3 : kind === 'infer' ? 100 : kind.startsWith('gpt-gen') ? 5 : 20;
 const s = performance.now();
 for (let i = 0; i < N; i++) step();
 const per = (performance.now() - s) / N;
 const inK = Object.values(tot).reduce((a, b) => a + b, 0) / N;
 console.log(`${kind}: ${per.toFixed(2)} ms/${unit} on ${W.numThreads()} thread(s); in kernels ${inK.toFixed(2)} ms, outside (op layer, autograd, JS) ${(per - inK).toFixed(2)} ms; ${Object.values(cnt).reduce((a, b) => a + b, 0) / N} kernel calls, ${(allocs.n / N).toFixed(0)} storages allocated (${(allocs.bytes / N / 2 ** 20).toFixed(1)} MiB) per ${unit}`);
+console.log(`  GEMMs and convolutions: ${(flops / N / 1e6).toFixed(1)} MFLOP per ${unit} — ${(flops / N / 1e6 / per).toFixed(1)} GFLOP/s over the ${unit}; at 50 GFLOP/s alone ${(flops / N / 50e6).toFixed(2)} ms, at 100 ${(flops / N / 100e6).toFixed(2)} ms, at 200 ${(flops / N / 200e6).toFixed(2)} ms`);
 for (const [k, v] of Object.entries(tot).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 16))) {
   console.log(`  ${k.padEnd(24)} ${(v / N).toFixed(2).padStart(7)} ms  ${(100 * v / N / per).toFixed(0).padStart(3)}%  ×${cnt[k]! / N}`);
 }
