@@ -79,3 +79,30 @@ test('a forward pass that is never backpropagated frees its graph with the scope
   for (let i = 0; i < 100; i++) nb.scope(() => { w.matmul(w).tanh().sum(); });
   assert.deepEqual(nb.memory(), start);
 });
+
+test('a scope releases exactly what is left after disposals, keeps and a return, whatever their order', () => {
+  // the scope's owners are an array with swap-removal: disposing from the middle, keep() and returning a
+  // tensor must each leave the others in place (none released twice, none left over)
+  const before = nb.memory();
+  const made: nb.Tensor[] = [];
+  let kept: nb.Tensor | null = null;
+  const out = nb.scope(() => {
+    for (let i = 0; i < 9; i++) made.push(nb.full([3], i));
+    made[3]!.dispose(); // the last (8) moves into its slot
+    made[8]!.dispose(); // from there: 7 moves in
+    made[0]!.dispose(); // the first: 6 moves in
+    kept = nb.keep(made[6]!); // found where it moved to, or the scope would release it
+    made[4]!.dispose();
+    const inner = nb.scope(() => made[7]!.add(100)); // made in an inner scope, moved out to this one
+    made[2]!.dispose();
+    return [made[5]!, inner];
+  });
+  assert.equal(nb.memory().tensors - before.tensors, 3, 'the kept tensor and the two returned ones are live');
+  for (const i of [1, 7]) assert.throws(() => made[i]!.dataSync(), /already released/, `tensor ${i} was released with the scope`);
+  assert.deepEqual(out[0]!.toArray(), [5, 5, 5]);
+  assert.deepEqual(out[1]!.toArray(), [107, 107, 107]);
+  assert.deepEqual(kept!.toArray(), [6, 6, 6]);
+  for (const t of [...out, kept!]) t.dispose();
+  assert.equal(nb.memory().tensors, before.tensors);
+  assert.equal(nb.memory().bytes, before.bytes);
+});

@@ -35,6 +35,8 @@ export interface Owner {
   _pin?(): void;
   /** @internal the scope that holds this handle (set and read here only) */
   _scope?: Scope | null;
+  /** @internal its index in that scope's owners (set and read here only) */
+  _scopeIdx?: number;
   /** @internal what the handle holds (released through it if the handle is dropped undisposed) */
   readonly _holder?: Holder;
   /** @internal no scope holds the handle any more: the finalizer takes over (src/tensor/tensor.ts) */
@@ -85,24 +87,46 @@ export function revoke(h: Holder): void {
  * still pointing at it creates into its nearest open ancestor.
  */
 export class Scope {
-  /** What the scope holds (made on the first one: most scopes of ops hold few or none for long). */
-  owners: Set<Owner> | null = null;
   /**
-   * The owners' holders: what scopeFinalizer releases if the scope itself is dropped open (a scope
-   * holds its handles, so theirs cannot run; one registration per scope instead of one per handle).
+   * What the scope holds (made on the first one: most scopes of ops hold few or none for long), as an
+   * array: each owner knows its index (_scopeIdx), so forgetting one is a swap with the last — cheaper
+   * than a Set's hashing on the path of every tensor made (a generated token makes ~120).
    */
-  holders: Set<Holder> | null = null;
+  owners: Owner[] | null = null;
+  /**
+   * The owners' holders, index for index (null for an owner without one): what scopeFinalizer releases if
+   * the scope itself is dropped open (a scope holds its handles, so theirs cannot run; one registration
+   * per scope instead of one per handle).
+   */
+  holders: (Holder | null)[] | null = null;
   open = true;
   constructor(public parent: Scope | null) {}
   add(t: Owner): void {
     if (!this.owners) {
-      this.owners = new Set();
-      this.holders = new Set();
+      this.owners = [];
+      this.holders = [];
       scopeFinalizer?.register(this, this.holders, this);
     }
-    this.owners.add(t);
-    if (t._holder) this.holders!.add(t._holder);
+    t._scopeIdx = this.owners.length;
+    this.owners.push(t);
+    this.holders!.push(t._holder ?? null);
     t._scope = this;
+  }
+  /** Takes t (one of this scope's owners) out: the last owner moves into its place. */
+  remove(t: Owner): void {
+    t._scope = null;
+    const o = this.owners, h = this.holders;
+    if (!o || !h) return;
+    const i = t._scopeIdx!, last = o.length - 1;
+    if (o[i] !== t) throw new Error('internal: a scope lost track of a tensor handle it holds (please report this)');
+    if (i !== last) {
+      const m = o[last]!;
+      o[i] = m;
+      h[i] = h[last]!;
+      m._scopeIdx = i;
+    }
+    o.pop();
+    h.pop();
   }
 }
 
@@ -122,8 +146,8 @@ export function releaseHolder(h: Holder): void {
   liveHandles--;
 }
 
-const scopeFinalizer: FinalizationRegistry<Set<Holder>> | null =
-  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((hs: Set<Holder>) => { for (const h of hs) releaseHolder(h); }) : null;
+const scopeFinalizer: FinalizationRegistry<(Holder | null)[]> | null =
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((hs: (Holder | null)[]) => { for (const h of hs) if (h) releaseHolder(h); }) : null;
 
 const slot = contextSlot<Scope>();
 let liveHandles = 0;
@@ -169,11 +193,7 @@ export function trackDisposed(t: Owner | null): void {
 
 function forget(t: Owner): void {
   const s = t._scope;
-  if (s) {
-    s.owners?.delete(t);
-    if (t._holder) s.holders?.delete(t._holder);
-    t._scope = null;
-  }
+  if (s) s.remove(t);
 }
 
 /**

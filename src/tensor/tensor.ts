@@ -49,6 +49,7 @@ export class Tensor {
   _baseNode: Node | null = null;
   /** @internal the scope holding this handle (tensor/memory.ts) */
   _scope: Scope | null = null;
+  _scopeIdx = 0;
   /** @internal registered with the finalizer (see _unowned) */
   private _fin = false;
 
