@@ -10,7 +10,7 @@ import { Embedding } from '../nn/layers/embedding.js';
 import { Linear } from '../nn/layers/linear.js';
 import { Dropout } from '../nn/layers/dropout.js';
 import { GRU } from '../nn/rnn.js';
-import { Transformer, TransformerDecoder, TransformerDecoderLayer } from '../nn/transformer.js';
+import { Transformer, TransformerDecoder, TransformerDecoderLayer, type DecoderLayerCache } from '../nn/transformer.js';
 import { add, mul, div, tanh, eq, maskedFill, logicalNot } from '../ops/elementwise.js';
 import { cast } from '../ops/layout.js';
 import { sum } from '../ops/reduce.js';
@@ -166,7 +166,8 @@ export class GRUSeq2Seq extends Module implements Seq2SeqModel {
   }
 }
 
-interface TfState { memory: Tensor; srcPad: Tensor; prefix: Int32Array[] }
+/** Decoding state: the encoded sources, the tokens so far, and each decoder layer's keys and values of them (and of the memory). */
+interface TfState { memory: Tensor; srcPad: Tensor; prefix: Int32Array[]; cache: DecoderLayerCache[] }
 
 /** nn.Transformer (pre-norm) between character embeddings with learned positions and a linear read-out. */
 export class TransformerSeq2Seq extends Module implements Seq2SeqModel {
@@ -193,10 +194,11 @@ export class TransformerSeq2Seq extends Module implements Seq2SeqModel {
     this.drop = new Dropout(c.dropout);
   }
 
-  private embed(e: Embedding, x: Tensor): Tensor {
+  /** Embeddings of x [N, L] at positions offset … offset + L − 1. */
+  private embed(e: Embedding, x: Tensor, offset = 0): Tensor {
     const L = x.shape[1]!;
-    if (L > this.maxLength) throw new Error(`TransformerSeq2Seq: a sequence of ${L} characters is longer than maxLength ${this.maxLength}`);
-    const pos = tensor(Int32Array.from({ length: L }, (_, i) => i), { shape: [1, L], dtype: 'int32' });
+    if (offset + L > this.maxLength) throw new Error(`TransformerSeq2Seq: a sequence of ${offset + L} characters is longer than maxLength ${this.maxLength}`);
+    const pos = tensor(Int32Array.from({ length: L }, (_, i) => offset + i), { shape: [1, L], dtype: 'int32' });
     return this.drop.forward(add(mul(e.forward(x), Math.sqrt(this.config.embedDim)), this.posEmbed.forward(pos)));
   }
 
@@ -227,22 +229,30 @@ export class TransformerSeq2Seq extends Module implements Seq2SeqModel {
     checkIds('TransformerSeq2Seq', 'src', src);
     const { memory, srcPad } = this.encode(src);
     const R = src.shape[0]!;
-    const state: TfState = { memory, srcPad, prefix: Array.from({ length: R }, () => new Int32Array(0)) };
+    const decoder = this.transformer.decoder as TransformerDecoder;
+    const state: TfState = { memory, srcPad, prefix: Array.from({ length: R }, () => new Int32Array(0)), cache: decoder.makeCache() };
     const model: StepModel<TfState> = {
       vocabSize: this.config.tgtVocab,
       step: (st, tokens) => {
-        // no key/value cache: the decoder reruns over the whole prefix (targets are short)
-        const prefix = st.prefix.map((p, i) => Int32Array.from([...p, tokens[i]!]));
-        const T = prefix[0]!.length;
-        const flat = new Int32Array(prefix.length * T);
+        // one position per step: each layer's KV cache holds the keys and values of the prefix (and of the
+        // memory, projected on the first step), so the decoder reads only the new token
+        const R = st.prefix.length, T = st.prefix[0]!.length + 1;
+        const prefix = st.prefix.map((p, i) => { const q = new Int32Array(T); q.set(p); q[T - 1] = tokens[i]!; return q; });
+        const flat = new Int32Array(R * T);
         prefix.forEach((p, i) => flat.set(p, i * T));
-        const logits = this.decode(tensor(flat, { shape: [prefix.length, T], dtype: 'int32' }), st.memory, st.srcPad);
-        const last = reshape(narrow(logits, 1, T - 1, 1), [prefix.length, -1]);
-        return { logProbs: logSoftmax(last, -1).dataSync(), state: { ...st, prefix } };
+        const logProbs = scope(() => {
+          const ids = tensor(flat, { shape: [R, T], dtype: 'int32' });
+          const x = this.embed(this.tgtEmbed, narrow(ids, 1, T - 1, 1), T - 1);
+          const dec = decoder.forward(x, st.memory, { tgtKeyPaddingMask: eq(ids, this.config.pad), memoryKeyPaddingMask: st.srcPad, cache: st.cache });
+          return logSoftmax(reshape(this.out.forward(dec), [R, -1]), -1).dataSync();
+        });
+        return { logProbs, state: { ...st, prefix } };
       },
       select: (st, rows) => {
         const idx = tensor(rows, { dtype: 'int32' });
-        return { memory: indexSelect(st.memory, 0, idx), srcPad: indexSelect(st.srcPad, 0, idx), prefix: [...rows].map((r) => st.prefix[r]!) };
+        const cache = st.cache.map((c) => ({ self: c.self.select(rows), memory: c.memory.select(rows) }));
+        for (const c of st.cache) { c.self.dispose(); c.memory.dispose(); }
+        return { memory: indexSelect(st.memory, 0, idx), srcPad: indexSelect(st.srcPad, 0, idx), prefix: [...rows].map((r) => st.prefix[r]!), cache };
       },
     };
     return { model: model as StepModel<unknown>, state };

@@ -4,14 +4,14 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { rand, tensor, zeros } from '../tensor/create.js';
-import { scope } from '../tensor/memory.js';
+import { adopt, currentScope, keep, openAncestor, scope, type Scope } from '../tensor/memory.js';
 import { noGrad } from '../autograd/graph.js';
 import { Module, ModuleList, Parameter } from './module.js';
 import { Linear } from './layers/linear.js';
 import { LayerNorm } from './layers/norm.js';
 import { Dropout } from './layers/dropout.js';
 import { cloneLayers } from './clones.js';
-import { add, mul, where, cast, relu, mean, linear, expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk, gelu, softmax } from '../ops/index.js';
+import { add, mul, where, cast, relu, mean, linear, expand, narrow, reshape, squeeze, transpose, unsqueeze, chunk, gelu, softmax, cat, indexSelect } from '../ops/index.js';
 import { causalSoftmax } from '../ops/activation.js';
 import { matmulT } from '../ops/linalg.js';
 import { defineOp } from '../ops/dispatch.js';
@@ -95,6 +95,83 @@ export const scaledDotProductAttention = defineOp('scaledDotProductAttention', (
   });
 });
 
+/**
+ * The keys and values of the positions seen so far, for generating token by token (incremental decoding):
+ * pass the same cache to MultiheadAttention.forward on each step with only the new positions as the query,
+ * key and value, and the layer projects just those, appends them and attends over everything held —
+ * generating T tokens is then T one-token forwards, not T forwards over the whole prefix. With isCausal the
+ * new positions see every held one and the new ones up to themselves. A `fixed` cache keeps the keys and
+ * values of its first call and reuses them (the attention of a decoder to the encoder's output, which does
+ * not grow). The cache's tensors belong to the scope the cache was made in (they outlive the forwards' own
+ * scopes, and go with that scope; a cache made outside every scope keeps them until reset() or dispose()).
+ * One cache per attention layer and batch of sequences (TransformerEncoder.makeCache and
+ * TransformerDecoder.makeCache make one per layer); select() reorders its rows (beam search).
+ */
+export class KVCache {
+  /** the projected keys held, [N·numHeads, S, headDim] (null before the first step) */
+  keys: Tensor | null = null;
+  /** the projected values held, [N·numHeads, S, headDim] */
+  values: Tensor | null = null;
+  /** keys and values made once, on the first call, and reused after (not grown) */
+  readonly fixed: boolean;
+  /** heads per batch row of the keys held (set by the attention layer that fills the cache) */
+  heads = 0;
+  private readonly home: Scope | null;
+
+  constructor(opts: { fixed?: boolean } = {}) {
+    this.fixed = opts.fixed ?? false;
+    this.home = currentScope();
+  }
+
+  /** positions held */
+  get length(): number {
+    return this.keys ? this.keys.shape[1]! : 0;
+  }
+
+  /** Forgets the positions held and frees their tensors: the next call starts a new sequence. */
+  reset(): void {
+    this.keys?.dispose();
+    this.values?.dispose();
+    this.keys = null;
+    this.values = null;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+
+  [Symbol.dispose](): void {
+    this.reset();
+  }
+
+  /**
+   * A cache of the batch rows `rows` of this one (rows may repeat, in any order: the hypotheses beam search
+   * keeps), made in the calling scope; this cache is left as it is.
+   */
+  select(rows: Int32Array | readonly number[]): KVCache {
+    const c = new KVCache({ fixed: this.fixed });
+    if (!this.keys || !this.values) return c;
+    const H = this.heads, [NH, S, hd] = this.keys.shape as [number, number, number];
+    const N = NH / H;
+    for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= N) throw new RangeError(`KVCache.select: row ${r} is not one of the ${N} held`);
+    const idx = tensor(Int32Array.from(rows), { dtype: 'int32' });
+    const pick = (t: Tensor): Tensor => reshape(indexSelect(reshape(t, [N, H, S, hd]), 0, idx), [rows.length * H, S, hd]);
+    scope(() => c._store(pick(this.keys!), pick(this.values!), H));
+    return c;
+  }
+
+  /** @internal holds k and v from now on (in the cache's scope, out of the forward's), freeing what it held before */
+  _store(k: Tensor, v: Tensor, heads: number): void {
+    const ok = this.keys, ov = this.values;
+    const home = openAncestor(this.home);
+    this.keys = home ? (adopt(home, k), k) : keep(k);
+    this.values = home ? (adopt(home, v), v) : keep(v);
+    this.heads = heads;
+    if (ok && ok !== k) ok.dispose();
+    if (ov && ov !== v) ov.dispose();
+  }
+}
+
 export interface MultiheadAttentionOptions {
   /** dropout on the attention weights in training mode (default 0) */
   dropout?: number;
@@ -120,6 +197,13 @@ export interface MultiheadAttentionForward {
   averageAttnWeights?: boolean;
   /** with no attnMask, apply the causal mask (j > i masked); with one, a hint as in PyTorch */
   isCausal?: boolean;
+  /**
+   * incremental decoding: the keys and values of earlier positions (see KVCache); the new ones are appended
+   * (a fixed cache: made on the first call, then reused). Masks then cover every key: attnMask [L, S] or
+   * [N·numHeads, L, S] and keyPaddingMask [N, S] with S = held + new; isCausal lets new position i see the
+   * held ones and the new ones up to i.
+   */
+  cache?: KVCache | null;
 }
 
 /** torch.nn.MultiheadAttention: numHeads heads of embedDim/numHeads features each. */
@@ -202,34 +286,59 @@ export class MultiheadAttention extends Module {
     }
     const needWeights = opts.needWeights ?? true;
     const average = opts.averageAttnWeights ?? true;
+    const cache = opts.cache ?? null;
+    if (cache !== null && !(cache instanceof KVCache)) throw new TypeError(`${this.label}: cache must be an nn.KVCache, got ${typeof cache}`);
     return scope(() => {
       const tm = (t: Tensor): Tensor => (!batched ? unsqueeze(t, 1) : this.batchFirst ? transpose(t, 0, 1) : t);
       const selfAttn = query === key && key === value;
       const q0 = tm(query), k0 = selfAttn ? q0 : tm(key), v0 = selfAttn ? q0 : tm(value);
-      const L = q0.shape[0]!, N = q0.shape[1]!, S = k0.shape[0]!;
+      const L = q0.shape[0]!, N = q0.shape[1]!;
       if (batched && k0.shape[1] !== N) throw new Error(`${this.label}: query batch ${N} and key batch ${k0.shape[1]} differ`);
+      // [T, N, E] → [N·H, T, hd]
+      const heads = (t: Tensor, T: number): Tensor => transpose(reshape(t, [T, N * H, hd]), 0, 1);
+      // a fixed cache that holds its keys and values already: the key and value inputs are not projected again
+      const reuse = cache !== null && cache.fixed && cache.keys !== null;
       // projections
       const b = this.param('in_proj_bias');
       const bq = b ? narrow(b, 0, 0, E) : null, bk = b ? narrow(b, 0, E, E) : null, bv = b ? narrow(b, 0, 2 * E, E) : null;
-      let q: Tensor, k: Tensor, v: Tensor;
+      let q: Tensor, k: Tensor | null = null, v: Tensor | null = null;
       if (this.sameDims) {
         const w = this.param('in_proj_weight')!;
-        if (selfAttn) {
+        if (selfAttn && !reuse) {
           [q, k, v] = chunk(linear(q0, w, b), 3, -1) as [Tensor, Tensor, Tensor];
         } else {
           q = linear(q0, narrow(w, 0, 0, E), bq);
-          k = linear(k0, narrow(w, 0, E, E), bk);
-          v = linear(v0, narrow(w, 0, 2 * E, E), bv);
+          if (!reuse) {
+            k = linear(k0, narrow(w, 0, E, E), bk);
+            v = linear(v0, narrow(w, 0, 2 * E, E), bv);
+          }
         }
       } else {
         q = linear(q0, this.param('q_proj_weight')!, bq);
-        k = linear(k0, this.param('k_proj_weight')!, bk);
-        v = linear(v0, this.param('v_proj_weight')!, bv);
+        if (!reuse) {
+          k = linear(k0, this.param('k_proj_weight')!, bk);
+          v = linear(v0, this.param('v_proj_weight')!, bv);
+        }
       }
-      // [T, N, E] → [N·H, T, hd]
-      const heads = (t: Tensor, T: number): Tensor => transpose(reshape(t, [T, N * H, hd]), 0, 1);
-      const mask = this.buildMask(opts, L, S, N, q.dtype, batched);
-      const { out, attn } = attend(heads(q, L), heads(k, S), heads(v, S), mask, 1 / Math.sqrt(hd), this.training ? this.dropout : 0);
+      let kh: Tensor, vh: Tensor;
+      const held = cache && !cache.fixed ? cache.length : 0;
+      if (reuse) {
+        [kh, vh] = this.fromCache(cache, N, q.dtype);
+      } else {
+        kh = heads(k!, k0.shape[0]!);
+        vh = heads(v!, k0.shape[0]!);
+        if (cache) {
+          if (held > 0) {
+            const [pk, pv] = this.fromCache(cache, N, q.dtype);
+            kh = cat([pk, kh], 1);
+            vh = cat([pv, vh], 1);
+          }
+          cache._store(kh, vh, H);
+        }
+      }
+      const S = kh.shape[1]!;
+      const mask = this.buildMask(opts, L, S, N, q.dtype, batched, cache ? S - k0.shape[0]! * (reuse ? 0 : 1) : 0);
+      const { out, attn } = attend(heads(q, L), kh, vh, mask, 1 / Math.sqrt(hd), this.training ? this.dropout : 0);
       const merged = reshape(transpose(out, 0, 1), [L * N, E]);
       let output = reshape(this.outProj.forward(merged), [L, N, E]);
       output = !batched ? squeeze(output, 1) : this.batchFirst ? transpose(output, 0, 1) : output;
@@ -243,8 +352,20 @@ export class MultiheadAttention extends Module {
     });
   }
 
+  /** A cache's keys and values, checked against this call (batch, heads, head size, dtype). */
+  private fromCache(cache: KVCache, N: number, dtype: DType): [Tensor, Tensor] {
+    const k = cache.keys!, v = cache.values!;
+    const H = this.numHeads, hd = this.headDim;
+    if (k.isDisposed || v.isDisposed) throw new Error(`${this.label}: the cache's keys or values were disposed (use cache.reset() to start over)`);
+    if (k.ndim !== 3 || k.shape[0] !== N * H || k.shape[2] !== hd || v.shape[0] !== N * H || v.shape[1] !== k.shape[1] || v.shape[2] !== hd) {
+      throw new Error(`${this.label}: the cache holds keys ${fmt(k.shape)} and values ${fmt(v.shape)}, but this call needs [${N * H}, S, ${hd}] (batch ${N} × ${H} heads, head size ${hd}) — one cache per layer and batch; reset() it for a new sequence`);
+    }
+    if (k.dtype !== dtype) throw new TypeError(`${this.label}: the cache holds ${k.dtype} keys, this call is ${dtype}`);
+    return [k, v];
+  }
+
   /** attnMask and keyPaddingMask merged into one additive float mask broadcastable to [N·H, L, S]. */
-  private buildMask(opts: MultiheadAttentionForward, L: number, S: number, N: number, dtype: DType, batched: boolean): Tensor | null {
+  private buildMask(opts: MultiheadAttentionForward, L: number, S: number, N: number, dtype: DType, batched: boolean, held = 0): Tensor | null {
     const H = this.numHeads;
     let mask: Tensor | null = null;
     const am = opts.attnMask ?? null;
@@ -252,6 +373,14 @@ export class MultiheadAttention extends Module {
       const ok = am.ndim === 2 ? am.shape[0] === L && am.shape[1] === S : am.ndim === 3 && am.shape[0] === N * H && am.shape[1] === L && am.shape[2] === S;
       if (!ok) throw new Error(`${this.label}: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}] (N·numHeads, L, S), got ${fmt(am.shape)}`);
       mask = additive(am, dtype);
+    } else if (opts.isCausal && opts.cache) {
+      // the new positions come after the `held` ones: position i sees keys j ≤ held + i
+      if (S - held !== L) throw new Error(`${this.label}: isCausal with a cache needs as many new keys as queries (got L=${L} queries and ${S - held} new keys)`);
+      if (L > 1) {
+        const d = new Float64Array(L * S);
+        for (let i = 0; i < L; i++) for (let j = held + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+        mask = tensor(d, { shape: [L, S], dtype });
+      }
     } else if (opts.isCausal) {
       if (L !== S) throw new Error(`${this.label}: isCausal needs as many keys as queries (got L=${L}, S=${S}); pass an attnMask instead`);
       mask = generateSquareSubsequentMask(L, { dtype });
@@ -289,6 +418,8 @@ export interface EncoderForward {
   /** [N, L]: bool true = padding, ignored as a key */
   srcKeyPaddingMask?: Tensor | null;
   isCausal?: boolean;
+  /** incremental decoding: the self-attention's keys and values of earlier positions (MultiheadAttention's cache) */
+  cache?: KVCache | null;
 }
 
 /** torch.nn.TransformerEncoderLayer: self-attention and a feed-forward block, each with residual and LayerNorm. */
@@ -346,6 +477,7 @@ export class TransformerEncoderLayer extends Module {
       const sa = (x: Tensor): Tensor => {
         const [o] = this.selfAttn.forward(x, x, x, {
           attnMask: opts.srcMask ?? null, keyPaddingMask: opts.srcKeyPaddingMask ?? null, needWeights: false, isCausal: opts.isCausal,
+          cache: opts.cache ?? null,
         });
         return this.drop1.forward(o);
       };
@@ -367,6 +499,11 @@ export interface TransformerEncoderForward {
   mask?: Tensor | null;
   srcKeyPaddingMask?: Tensor | null;
   isCausal?: boolean;
+  /**
+   * incremental decoding (a causal encoder used as a decoder-only language model): one KVCache per layer
+   * (makeCache()); src then holds only the new positions, and the masks cover every key (held + new)
+   */
+  cache?: KVCache[] | null;
 }
 
 /** torch.nn.TransformerEncoder: numLayers copies of a layer (same starting weights), then an optional norm. */
@@ -382,11 +519,21 @@ export class TransformerEncoder extends Module {
     this.norm = this.registerModule('norm', opts.norm ?? null);
   }
 
+  /** A cache for each layer's self-attention, for incremental decoding (forward's opts.cache). */
+  makeCache(): KVCache[] {
+    return Array.from({ length: this.numLayers }, () => new KVCache());
+  }
+
   override forward(src: Tensor, opts: TransformerEncoderForward = {}): Tensor {
+    const cache = opts.cache ?? null;
+    if (cache && (!Array.isArray(cache) || cache.length !== this.numLayers || !cache.every((c) => c instanceof KVCache))) {
+      throw new Error(`TransformerEncoder: cache must be one nn.KVCache per layer (${this.numLayers}; makeCache() makes them)`);
+    }
     return scope(() => {
       let x = src;
       const o: EncoderForward = { srcMask: opts.mask ?? null, srcKeyPaddingMask: opts.srcKeyPaddingMask ?? null, isCausal: opts.isCausal };
-      for (const layer of this.layers) x = (layer as TransformerEncoderLayer).forward(x, o);
+      let i = 0;
+      for (const layer of this.layers) x = (layer as TransformerEncoderLayer).forward(x, cache ? { ...o, cache: cache[i++]! } : o);
       if (this.norm) x = this.norm.forward(x) as Tensor;
       return x;
     });

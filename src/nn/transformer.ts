@@ -13,7 +13,7 @@ import { gelu } from '../ops/activation.js';
 import { fmt } from '../tensor/shape.js';
 import { xavierUniform_ } from './init.js';
 import {
-  MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask,
+  KVCache, MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask,
   type Activation,
 } from './attention.js';
 import { cloneLayers } from './clones.js';
@@ -52,6 +52,25 @@ export interface DecoderForward {
   /** with no tgtMask, mask future positions (PyTorch 2's tgt_is_causal) */
   tgtIsCausal?: boolean;
 }
+
+/** A decoder layer's caches for incremental decoding: its self-attention's (growing) and its attention to the memory's (fixed). */
+export interface DecoderLayerCache {
+  self: KVCache;
+  memory: KVCache;
+}
+
+/** A decoder layer's forward options, with its cache for incremental decoding (tgt then holds only the new positions). */
+export interface DecoderLayerForward extends DecoderForward {
+  cache?: DecoderLayerCache | null;
+}
+
+/** A decoder's forward options, with one cache per layer (TransformerDecoder.makeCache). */
+export interface TransformerDecoderForward extends DecoderForward {
+  cache?: DecoderLayerCache[] | null;
+}
+
+const isLayerCache = (c: unknown): c is DecoderLayerCache =>
+  !!c && typeof c === 'object' && (c as DecoderLayerCache).self instanceof KVCache && (c as DecoderLayerCache).memory instanceof KVCache;
 
 /**
  * torch.nn.TransformerDecoderLayer: masked self-attention, attention to the encoder's output
@@ -117,7 +136,9 @@ export class TransformerDecoderLayer extends Module {
   }
 
   /** tgt [T, N, dModel], memory [S, N, dModel] ([N, ·, dModel] with batchFirst; 2-D unbatched) → like tgt. */
-  override forward(tgt: Tensor, memory: Tensor, opts: DecoderForward = {}): Tensor {
+  override forward(tgt: Tensor, memory: Tensor, opts: DecoderLayerForward = {}): Tensor {
+    const cache = opts.cache ?? null;
+    if (cache !== null && !isLayerCache(cache)) throw new TypeError(`TransformerDecoderLayer(${this.dModel}, nhead=${this.nhead}): cache must be { self: nn.KVCache, memory: nn.KVCache({ fixed: true }) }`);
     if (tgt.ndim !== memory.ndim) {
       throw new Error(`TransformerDecoderLayer(${this.dModel}, nhead=${this.nhead}): tgt ${fmt(tgt.shape)} and memory ${fmt(memory.shape)} must both be batched (3-D) or both unbatched (2-D)`);
     }
@@ -129,7 +150,7 @@ export class TransformerDecoderLayer extends Module {
       const sa = (x: Tensor): Tensor => {
         const [o] = this.selfAttn.forward(x, x, x, {
           attnMask: opts.tgtMask ?? null, keyPaddingMask: opts.tgtKeyPaddingMask ?? null, needWeights: false,
-          isCausal: !opts.tgtMask && opts.tgtIsCausal,
+          isCausal: !opts.tgtMask && opts.tgtIsCausal, cache: cache?.self ?? null,
         });
         return this.drop1.forward(o);
       };
@@ -137,6 +158,7 @@ export class TransformerDecoderLayer extends Module {
       const mha = (x: Tensor): Tensor => {
         const [o, w] = this.multiheadAttn.forward(x, memory, memory, {
           attnMask: opts.memoryMask ?? null, keyPaddingMask: opts.memoryKeyPaddingMask ?? null, needWeights: this.keepAttentionWeights,
+          cache: cache?.memory ?? null,
         });
         weights = w;
         return this.drop2.forward(o);
@@ -174,10 +196,20 @@ export class TransformerDecoder extends Module {
     this.norm = this.registerModule('norm', opts.norm ?? null);
   }
 
-  override forward(tgt: Tensor, memory: Tensor, opts: DecoderForward = {}): Tensor {
+  /** Caches for each layer (its self-attention's, and a fixed one for its attention to the memory), for incremental decoding. */
+  makeCache(): DecoderLayerCache[] {
+    return Array.from({ length: this.numLayers }, () => ({ self: new KVCache(), memory: new KVCache({ fixed: true }) }));
+  }
+
+  override forward(tgt: Tensor, memory: Tensor, opts: TransformerDecoderForward = {}): Tensor {
+    const cache = opts.cache ?? null;
+    if (cache && (!Array.isArray(cache) || cache.length !== this.numLayers || !cache.every(isLayerCache))) {
+      throw new Error(`TransformerDecoder: cache must be one { self, memory } pair of nn.KVCache per layer (${this.numLayers}; makeCache() makes them)`);
+    }
     return scope(() => {
       let x = tgt;
-      for (const layer of this.layers) x = (layer as TransformerDecoderLayer).forward(x, memory, opts);
+      let i = 0;
+      for (const layer of this.layers) x = (layer as TransformerDecoderLayer).forward(x, memory, { ...opts, cache: cache ? cache[i++]! : null });
       if (this.norm) x = this.norm.forward(x) as Tensor;
       return x;
     });

@@ -152,7 +152,7 @@ const scopeFinalizer: FinalizationRegistry<(Holder | null)[]> | null =
 const slot = contextSlot<Scope>();
 let liveHandles = 0;
 
-function openAncestor(s: Scope | null | undefined): Scope | null {
+export function openAncestor(s: Scope | null | undefined): Scope | null {
   while (s && !s.open) s = s.parent;
   return s ?? null;
 }
