@@ -13,10 +13,11 @@ import { gelu } from '../ops/activation.js';
 import { fmt } from '../tensor/shape.js';
 import { xavierUniform_ } from './init.js';
 import {
-  KVCache, MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask,
+  MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask,
   type Activation,
 } from './attention.js';
 import { cloneLayers } from './clones.js';
+import { KVCache } from './kv-cache.js';
 
 function activationFn(where: string, a: Activation): (x: Tensor) => Tensor {
   if (typeof a === 'function') return a;
