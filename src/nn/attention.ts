@@ -263,7 +263,7 @@ export class MultiheadAttention extends Module {
         }
       }
       const S = kh.shape[1]!;
-      const mask = this.buildMask(opts, L, S, N, q.dtype, batched, cache ? S - k0.shape[0]! * (reuse ? 0 : 1) : 0);
+      const mask = this.buildMask(opts, L, S, N, q.dtype, batched, held);
       const { out, attn } = attend(heads(q, L), kh, vh, mask, 1 / Math.sqrt(hd), this.training ? this.dropout : 0);
       const merged = reshape(transpose(out, 0, 1), [L * N, E]);
       let output = reshape(this.outProj.forward(merged), [L, N, E]);
@@ -299,8 +299,8 @@ export class MultiheadAttention extends Module {
       const ok = am.ndim === 2 ? am.shape[0] === L && am.shape[1] === S : am.ndim === 3 && am.shape[0] === N * H && am.shape[1] === L && am.shape[2] === S;
       if (!ok) throw new Error(`${this.label}: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}] (N·numHeads, L, S), got ${fmt(am.shape)}`);
       mask = additive(am, dtype);
-    } else if (opts.isCausal && opts.cache) {
-      // the new positions come after the `held` ones: position i sees keys j ≤ held + i
+    } else if (opts.isCausal && held > 0) {
+      // the new positions come after the `held` ones (a cache's): position i sees keys j ≤ held + i
       if (S - held !== L) throw new Error(`${this.label}: isCausal with a cache needs as many new keys as queries (got L=${L} queries and ${S - held} new keys)`);
       if (L > 1) {
         const d = new Float64Array(L * S);
