@@ -33,9 +33,14 @@ function uniformParam(shape: number[], bound: number, dtype: DType): Parameter {
  */
 export function generateSquareSubsequentMask(n: number, opts: { dtype?: DType } = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`generateSquareSubsequentMask: size must be an integer ≥ 0, got ${n}`);
-  const d = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) d[i * n + j] = -Infinity;
-  return tensor(d, { shape: [n, n], dtype: opts.dtype ?? 'float32' });
+  return causalMask(n, n, 0, opts.dtype ?? 'float32');
+}
+
+/** [L, S] additive mask: query i may attend keys j ≤ held + i (-inf beyond); held = S − L is a cache's earlier positions. */
+function causalMask(L: number, S: number, held: number, dtype: DType): Tensor {
+  const d = new Float64Array(L * S);
+  for (let i = 0; i < L; i++) for (let j = held + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+  return tensor(d, { shape: [L, S], dtype });
 }
 
 /** A bool mask (true = masked out) as an additive float mask (-inf / 0); a float mask as is. */
@@ -302,11 +307,7 @@ export class MultiheadAttention extends Module {
     } else if (opts.isCausal && held > 0) {
       // the new positions come after the `held` ones (a cache's): position i sees keys j ≤ held + i
       if (S - held !== L) throw new Error(`${this.label}: isCausal with a cache needs as many new keys as queries (got L=${L} queries and ${S - held} new keys)`);
-      if (L > 1) {
-        const d = new Float64Array(L * S);
-        for (let i = 0; i < L; i++) for (let j = held + i + 1; j < S; j++) d[i * S + j] = -Infinity;
-        mask = tensor(d, { shape: [L, S], dtype });
-      }
+      if (L > 1) mask = causalMask(L, S, held, dtype);
     } else if (opts.isCausal) {
       if (L !== S) throw new Error(`${this.label}: isCausal needs as many keys as queries (got L=${L}, S=${S}); pass an attnMask instead`);
       mask = generateSquareSubsequentMask(L, { dtype });
